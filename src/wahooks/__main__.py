@@ -1,0 +1,3 @@
+from wahooks.cli import main
+
+raise SystemExit(main())

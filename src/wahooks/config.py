@@ -1,0 +1,178 @@
+"""Every WAHOOKS_* option in one Settings model: default, one-line doc, validation.
+
+Precedence: WAHOOKS_* environment variables win over the TOML config file
+(WAHOOKS_CONFIG or ``--config``), the file wins over defaults. This module is the only
+reader of the environment; everything else receives a Settings instance.
+"""
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from wahooks.errors import ConfigError
+
+ENV_PREFIX = "WAHOOKS_"
+
+# Standard Webhooks' recommended schedule, tightened at the start like Pipes.bot's
+# (immediately, 2 s, 8 s) so a blip is bridged in seconds: delays in seconds before
+# attempt 1, 2, 3, ...
+DEFAULT_RETRY_SCHEDULE: tuple[float, ...] = (
+    0, 2, 8, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400,
+)  # fmt: skip
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    database_url: str = Field(
+        "sqlite:///./data/wahooks.db",
+        description="Database: sqlite:///path/to/file.db or postgresql://user@host/db.",
+    )
+    media_url: str = Field("file://./data/media", description="Where media blobs are stored.")
+    public_url: str = Field(
+        "http://127.0.0.1:8080", description="Base URL customers use to reach this gateway."
+    )
+    host: str = Field("127.0.0.1", description="Address `wahooks serve` listens on.")
+    port: int = Field(8080, ge=0, le=65535, description="Port `wahooks serve` listens on.")
+    ingress_max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest Meta notification accepted (bytes)."
+    )
+    api_max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest REST API request body accepted (bytes)."
+    )
+    worker_enabled: bool = Field(True, description="Run the delivery dispatcher here.")
+    dispatch_concurrency: int = Field(
+        256, ge=1, le=10_000, description="Deliveries in flight at once in this process."
+    )
+    dispatch_batch: int = Field(
+        100, ge=1, le=1000, description="Deliveries claimed per database round trip."
+    )
+    dispatch_poll_interval_s: float = Field(
+        0.5, gt=0, le=60, description="Longest wait between two looks for due deliveries."
+    )
+    lease_margin_s: float = Field(
+        30, ge=1, le=3600, description="A claim outlives the request timeout by this much."
+    )
+    default_timeout_s: float = Field(
+        10, ge=1, le=30, description="Webhook request timeout for new destinations (seconds)."
+    )
+    default_retry_schedule: tuple[float, ...] = Field(
+        DEFAULT_RETRY_SCHEDULE,
+        description="Delays (s) before each attempt for new destinations; first is usually 0.",
+    )
+    retry_jitter: float = Field(0.2, ge=0, le=0.5, description="Random +/- share of each delay.")
+    retry_after_max_s: float = Field(
+        86400, ge=1, description="Longest Retry-After from a receiver that is honoured (s)."
+    )
+    response_excerpt_bytes: int = Field(
+        4096, ge=0, le=65536, description="Bytes of each response body kept on the attempt."
+    )
+    sqlite_synchronous: str = Field(
+        "FULL", description="SQLite synchronous mode: FULL (durable) or NORMAL."
+    )
+    pg_pool_min: int = Field(2, ge=1, le=100, description="PostgreSQL connections kept open.")
+    pg_pool_max: int = Field(10, ge=1, le=500, description="PostgreSQL connections at most.")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_json: bool = Field(False, description="Write logs as JSON lines.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:///, postgresql:// or postgres://")
+        return value
+
+    @field_validator("default_retry_schedule")
+    @classmethod
+    def _sane_schedule(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        return validate_retry_schedule(value)
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _sync_mode(cls, value: str) -> str:
+        if value.upper() not in ("FULL", "NORMAL", "EXTRA"):
+            raise ValueError("must be FULL, NORMAL or EXTRA")
+        return value.upper()
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+
+MAX_RETRY_ATTEMPTS = 50
+MAX_RETRY_DELAY_S = 7 * 86400
+
+
+def validate_retry_schedule(value: tuple[float, ...] | list[float]) -> tuple[float, ...]:
+    """Shared by config and the destination API: 1-50 delays, each 0 s to 7 days."""
+    if not value:
+        raise ValueError("retry schedule needs at least one attempt")
+    if len(value) > MAX_RETRY_ATTEMPTS:
+        raise ValueError(f"retry schedule allows at most {MAX_RETRY_ATTEMPTS} attempts")
+    if any(d < 0 or d > MAX_RETRY_DELAY_S for d in value):
+        raise ValueError(f"each retry delay must be between 0 and {MAX_RETRY_DELAY_S} seconds")
+    return tuple(float(d) for d in value)
+
+
+def load_settings(
+    environ: Mapping[str, str],
+    config_file: Path | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Defaults, then the TOML file, then WAHOOKS_* variables, then explicit overrides."""
+    values: dict[str, Any] = {}
+    path = config_file or (Path(environ["WAHOOKS_CONFIG"]) if "WAHOOKS_CONFIG" in environ else None)
+    if path is not None:
+        try:
+            values.update(tomllib.loads(path.read_text()))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    for name, field in Settings.model_fields.items():
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is None:
+            continue
+        values[name] = _parse_env(raw) if field.annotation not in (str,) else raw
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{ENV_PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from exc
+
+
+def _parse_env(raw: str) -> Any:
+    """Lists come as JSON (``[0, 5, 60]``) or comma-separated; scalars stay strings for
+    pydantic to coerce."""
+    text = raw.strip()
+    if text.startswith("["):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return raw
+    if "," in text:
+        return [part.strip() for part in text.split(",")]
+    return raw
+
+
+def describe_options() -> str:
+    """One line per option for `wahooks serve --help`."""
+    lines = []
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, tuple):
+            default = ",".join(f"{d:g}" for d in default)
+        lines.append(f"  {ENV_PREFIX}{name.upper():<28} {field.description} [default: {default}]")
+    return "\n".join(lines)

@@ -1,0 +1,263 @@
+"""Domain types shared between the stages of a message's path.
+
+Plain dicts never cross module lines, except Meta's own message/contact objects, which are
+kept verbatim (``item``/``contact``) because formats such as ``meta`` must forward every field
+Meta sent, including ones we do not know yet.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, NewType
+
+Wamid = NewType("Wamid", str)
+ConversationId = NewType("ConversationId", str)
+DeliveryId = NewType("DeliveryId", str)
+
+Clock = Callable[[], float]
+"""Returns the current time in Unix seconds; injected so retry and expiry tests never sleep."""
+
+JsonObject = dict[str, Any]
+
+
+class EventType(StrEnum):
+    MESSAGE_IN_NEW = "message:in:new"
+    MESSAGE_UPDATE = "message:update"
+    MESSAGE_REACTION = "message:reaction"
+    MESSAGE_OUT_NEW = "message:out:new"
+    MESSAGE_OUT_ACK = "message:out:ack"
+    MESSAGE_OUT_FAILED = "message:out:failed"
+    DESTINATION_DISABLED = "destination:disabled"
+    TEST = "test"
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt (or for its media, or its turn)
+    LEASED = "leased"  # claimed by a dispatcher; the lease expires if that process dies
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # ran out of attempts; can be re-sent through the API
+
+
+class OutboundStatus(StrEnum):
+    """Meta's statuses for messages we sent, in the order they may only move forward."""
+
+    ACCEPTED = "accepted"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    PLAYED = "played"
+    FAILED = "failed"
+
+
+STATUS_RANK: dict[str, int] = {s.value: i for i, s in enumerate(OutboundStatus)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tenant:
+    id: str
+    name: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Number:
+    """A WhatsApp Business number and its Cloud API connection."""
+
+    id: str
+    tenant_id: str
+    kind: str  # "pool" or "dedicated"
+    phone_number_id: str
+    waba_id: str
+    display_phone_number: str
+    access_token: str
+    app_secret: str
+    verify_token: str
+    graph_base_url: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Destination:
+    id: str
+    tenant_id: str
+    number_id: str | None  # None: every number of the tenant
+    url: str
+    secret: str
+    label: str | None
+    format: str
+    timeout_s: float
+    retry_schedule: tuple[float, ...]
+    enabled: bool
+    disabled_reason: str | None
+    created_at: float
+
+
+# --- what ingress hands to the store -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboundMessage:
+    """One item of ``value.messages[]``; ``item`` is Meta's object verbatim."""
+
+    wamid: Wamid
+    phone_number_id: str
+    from_wa_id: str
+    timestamp: int  # Unix seconds, as Meta sent it
+    type: str
+    item: JsonObject
+    contact: JsonObject | None  # the matching ``value.contacts[]`` entry
+    display_phone_number: str
+
+    @property
+    def event_type(self) -> EventType:
+        if self.type in ("edit", "revoke"):
+            return EventType.MESSAGE_UPDATE
+        if self.type == "reaction":
+            return EventType.MESSAGE_REACTION
+        return EventType.MESSAGE_IN_NEW
+
+    @property
+    def media_id(self) -> str | None:
+        media = self.item.get(self.type)
+        if self.type in MEDIA_TYPES and isinstance(media, dict):
+            value = media.get("id")
+            return str(value) if value is not None else None
+        return None
+
+
+MEDIA_TYPES = frozenset({"image", "audio", "video", "document", "sticker"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusUpdate:
+    """One item of ``value.statuses[]``: news about a message we sent."""
+
+    wamid: Wamid
+    phone_number_id: str
+    status: str
+    timestamp: int
+    recipient_id: str
+    item: JsonObject
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnhandledUpdate:
+    """A change we do not parse (another webhook field, value-level errors): kept raw."""
+
+    phone_number_id: str | None
+    field: str
+    value: JsonObject
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestBatch:
+    """Everything one Meta POST carried for known numbers; stored in one transaction."""
+
+    messages: list[InboundMessage] = field(default_factory=list)
+    statuses: list[StatusUpdate] = field(default_factory=list)
+    unhandled: list[UnhandledUpdate] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestOutcome:
+    stored: int
+    duplicates: int
+    statuses: int
+    deliveries: int
+
+
+# --- what the dispatcher works with --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaInfo:
+    """Our stored copy of a message's file (filled by the media pipeline)."""
+
+    media_id: str | None
+    mime_type: str
+    byte_size: int
+    file_name: str | None = None
+    unavailable: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageEvent:
+    """What a payload format needs to render one inbound message."""
+
+    event_type: str
+    number_id: str
+    display_phone_number: str
+    phone_number_id: str  # Meta's id of the number
+    waba_id: str
+    conversation_id: str
+    label: str | None
+    item: JsonObject
+    contact: JsonObject | None
+    test: bool = False
+    media: MediaInfo | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimedDelivery:
+    """A delivery leased to this process: send it, then record the attempt."""
+
+    id: DeliveryId
+    attempts: int  # attempts already made in the current round
+    destination: Destination
+    event: MessageEvent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptResult:
+    """One HTTP attempt, as recorded on the delivery."""
+
+    delivery_id: DeliveryId
+    started_at: float
+    status_code: int | None
+    latency_ms: float
+    response_excerpt: str
+    error: str | None  # None on success; else a stable kind: timeout, connect, status_5xx...
+    error_detail: str | None = None
+    retry_after_s: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptDecision:
+    """What happens to a delivery after an attempt."""
+
+    result: AttemptResult
+    next_attempt_at: float | None  # None: finished (succeeded or failed)
+    disable_destination: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryRecord:
+    id: str
+    tenant_id: str
+    destination_id: str
+    event_id: str
+    event_type: str
+    conversation_id: str | None
+    message_wamid: str | None
+    state: str
+    attempts: int
+    next_attempt_at: float | None
+    created_at: float
+    updated_at: float
+    last_status_code: int | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptRecord:
+    attempt: int
+    started_at: float
+    status_code: int | None
+    latency_ms: float
+    response_excerpt: str
+    error: str | None
+    error_detail: str | None

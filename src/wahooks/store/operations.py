@@ -1,0 +1,459 @@
+"""Every database operation, written once as a generator of named queries.
+
+Each function yields Query objects (base.py) and receives their results; a connector
+drives it inside a transaction (writes) or a read. No SQL here, only names.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from wahooks.ids import new_id
+from wahooks.models import (
+    STATUS_RANK,
+    AttemptDecision,
+    AttemptRecord,
+    ClaimedDelivery,
+    DeliveryId,
+    DeliveryRecord,
+    DeliveryState,
+    Destination,
+    IngestBatch,
+    IngestOutcome,
+    MessageEvent,
+    Number,
+    Tenant,
+)
+from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+# --- tenants and keys ------------------------------------------------------------------
+
+
+def create_tenant(tenant_id: str, name: str, now: float) -> Operation[Tenant]:
+    yield Execute("insert_tenant", {"id": tenant_id, "name": name, "now": now})
+    return Tenant(id=tenant_id, name=name, created_at=now)
+
+
+def create_api_key(tenant_id: str, prefix: str, key_hash: str, now: float) -> Operation[None]:
+    params = {"id": new_id("key"), "tenant_id": tenant_id, "prefix": prefix}
+    yield Execute("insert_api_key", {**params, "key_hash": key_hash, "now": now})
+
+
+def find_api_key(prefix: str) -> Operation[tuple[Tenant, str] | None]:
+    row = yield FetchOne("find_api_key", {"prefix": prefix})
+    if row is None:
+        return None
+    tenant = Tenant(
+        id=row["tenant_id"], name=row["tenant_name"], created_at=row["tenant_created_at"]
+    )
+    return tenant, row["key_hash"]
+
+
+# --- numbers ---------------------------------------------------------------------------
+
+
+def _number(row: Row) -> Number:
+    return Number(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        kind=row["kind"],
+        phone_number_id=row["phone_number_id"],
+        waba_id=row["waba_id"],
+        display_phone_number=row["display_phone_number"],
+        access_token=row["access_token"],
+        app_secret=row["app_secret"],
+        verify_token=row["verify_token"],
+        graph_base_url=row["graph_base_url"],
+        created_at=row["created_at"],
+    )
+
+
+def create_number(number: Number) -> Operation[Number]:
+    params = {
+        "id": number.id,
+        "tenant_id": number.tenant_id,
+        "kind": number.kind,
+        "phone_number_id": number.phone_number_id,
+        "waba_id": number.waba_id,
+        "display_phone_number": number.display_phone_number,
+        "access_token": number.access_token,
+        "app_secret": number.app_secret,
+        "verify_token": number.verify_token,
+        "graph_base_url": number.graph_base_url,
+        "now": number.created_at,
+    }
+    yield Execute("insert_number", params)
+    return number
+
+
+def numbers_by_phone_number_ids(ids: Sequence[str]) -> Operation[dict[str, Number]]:
+    found: dict[str, Number] = {}
+    for phone_number_id in dict.fromkeys(ids):
+        row = yield FetchOne("number_by_phone_number_id", {"phone_number_id": phone_number_id})
+        if row is not None:
+            found[phone_number_id] = _number(row)
+    return found
+
+
+def number_by_id(tenant_id: str, number_id: str) -> Operation[Number | None]:
+    row = yield FetchOne("number_by_id", {"id": number_id, "tenant_id": tenant_id})
+    return None if row is None else _number(row)
+
+
+def numbers_of_tenant(tenant_id: str) -> Operation[list[Number]]:
+    rows = yield FetchAll("numbers_of_tenant", {"tenant_id": tenant_id})
+    return [_number(r) for r in rows]
+
+
+def numbers_by_verify_token(token: str) -> Operation[list[Number]]:
+    rows = yield FetchAll("numbers_by_verify_token", {"verify_token": token})
+    return [_number(r) for r in rows]
+
+
+# --- destinations ----------------------------------------------------------------------
+
+
+def _destination(row: Row, prefix: str = "") -> Destination:
+    return Destination(
+        id=row[prefix + "id"],
+        tenant_id=row[prefix + "tenant_id"],
+        number_id=row[prefix + "number_id"],
+        url=row[prefix + "url"],
+        secret=row[prefix + "secret"],
+        label=row[prefix + "label"],
+        format=row[prefix + "format"],
+        timeout_s=row[prefix + "timeout_s"],
+        retry_schedule=tuple(orjson.loads(row[prefix + "retry_schedule"])),
+        enabled=bool(row[prefix + "enabled"]),
+        disabled_reason=row[prefix + "disabled_reason"],
+        created_at=row[prefix + "created_at"],
+    )
+
+
+def _destination_params(d: Destination, now: float) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "tenant_id": d.tenant_id,
+        "number_id": d.number_id,
+        "url": d.url,
+        "secret": d.secret,
+        "label": d.label,
+        "format": d.format,
+        "timeout_s": d.timeout_s,
+        "retry_schedule": _json(list(d.retry_schedule)),
+        "now": now,
+    }
+
+
+def create_destination(destination: Destination) -> Operation[Destination]:
+    yield Execute("insert_destination", _destination_params(destination, destination.created_at))
+    return destination
+
+
+def destination_by_id(tenant_id: str, destination_id: str) -> Operation[Destination | None]:
+    row = yield FetchOne("destination_by_id", {"id": destination_id, "tenant_id": tenant_id})
+    return None if row is None else _destination(row)
+
+
+def destinations_of_tenant(tenant_id: str) -> Operation[list[Destination]]:
+    rows = yield FetchAll("destinations_of_tenant", {"tenant_id": tenant_id})
+    return [_destination(r) for r in rows]
+
+
+def update_destination(destination: Destination, now: float) -> Operation[bool]:
+    params = _destination_params(destination, now)
+    params["enabled"] = destination.enabled
+    params["disabled_reason"] = destination.disabled_reason
+    changed = yield Execute("update_destination", params)
+    return bool(changed)
+
+
+def delete_destination(tenant_id: str, destination_id: str, now: float) -> Operation[bool]:
+    changed = yield Execute(
+        "delete_destination", {"id": destination_id, "tenant_id": tenant_id, "now": now}
+    )
+    if changed:
+        yield Execute(
+            "fail_deliveries_of_destination",
+            {"destination_id": destination_id, "reason": "destination_deleted", "now": now},
+        )
+    return bool(changed)
+
+
+# --- ingest: one Meta POST, one transaction ----------------------------------------------
+
+
+def ingest(
+    numbers: Mapping[str, Number], batch: IngestBatch, now: float
+) -> Operation[IngestOutcome]:
+    """Store messages (deduplicated on wamid), their conversations, events and one
+    delivery per destination; store statuses and apply them; keep unknown changes raw."""
+    stored = duplicates = deliveries = 0
+    targets: dict[str, list[str]] = {}
+    for msg in batch.messages:
+        number = numbers[msg.phone_number_id]
+        contact_name = (msg.contact or {}).get("profile", {}).get("name")
+        conversation_id = yield FetchOne(
+            "upsert_conversation",
+            {
+                "id": new_id("conv"),
+                "tenant_id": number.tenant_id,
+                "number_id": number.id,
+                "wa_id": msg.from_wa_id,
+                "contact_name": contact_name,
+                "last_inbound_at": float(msg.timestamp),
+                "now": now,
+            },
+        )
+        conversation_id = conversation_id["id"]
+        message = yield FetchOne(
+            "insert_message",
+            {
+                "number_id": number.id,
+                "conversation_id": conversation_id,
+                "wamid": msg.wamid,
+                "direction": "in",
+                "type": msg.type,
+                "timestamp": msg.timestamp,
+                "item": _json(msg.item),
+                "contact": _json(msg.contact),
+                "status": None,
+                "status_rank": 0,
+                "now": now,
+            },
+        )
+        if message is None:
+            duplicates += 1
+            continue
+        stored += 1
+        event = yield FetchOne(
+            "insert_event",
+            {
+                "id": new_id("evt"),
+                "tenant_id": number.tenant_id,
+                "type": msg.event_type.value,
+                "conversation_id": conversation_id,
+                "message_seq": message["seq"],
+                "now": now,
+            },
+        )
+        if number.id not in targets:
+            rows = yield FetchAll(
+                "destinations_for_number", {"tenant_id": number.tenant_id, "number_id": number.id}
+            )
+            targets[number.id] = [r["id"] for r in rows]
+        if targets[number.id]:
+            yield ExecuteMany(
+                "insert_delivery",
+                [
+                    {
+                        "id": new_id("dlv"),
+                        "tenant_id": number.tenant_id,
+                        "destination_id": destination_id,
+                        "event_seq": event["seq"],
+                        "conversation_id": conversation_id,
+                        "hold": None,
+                        "now": now,
+                    }
+                    for destination_id in targets[number.id]
+                ],
+            )
+            deliveries += len(targets[number.id])
+    for status in batch.statuses:
+        number = numbers[status.phone_number_id]
+        params = {
+            "number_id": number.id,
+            "wamid": status.wamid,
+            "status": status.status,
+            "timestamp": status.timestamp,
+        }
+        yield Execute(
+            "insert_status",
+            {**params, "recipient_id": status.recipient_id, "item": _json(status.item), "now": now},
+        )
+        rank = STATUS_RANK.get(status.status)
+        if rank is not None:
+            yield Execute("apply_status", {**params, "status_rank": rank})
+    for update in batch.unhandled:
+        number_id = (
+            numbers[update.phone_number_id].id if update.phone_number_id in numbers else None
+        )
+        yield Execute(
+            "insert_unhandled",
+            {
+                "number_id": number_id,
+                "field": update.field,
+                "value": _json(update.value),
+                "now": now,
+            },
+        )
+    return IngestOutcome(
+        stored=stored, duplicates=duplicates, statuses=len(batch.statuses), deliveries=deliveries
+    )
+
+
+# --- the outbox ------------------------------------------------------------------------
+
+
+def release_leases(now: float) -> Operation[int]:
+    released = yield Execute("release_leases", {"now": now})
+    return int(released)
+
+
+def claim_due(now: float, lease_until: float, limit: int) -> Operation[list[ClaimedDelivery]]:
+    claimed = yield FetchAll("claim_due", {"now": now, "lease_until": lease_until, "limit": limit})
+    if not claimed:
+        return []
+    rows = yield FetchAll("claimed_details", {"seqs": [r["seq"] for r in claimed]})
+    return [_claimed(r) for r in rows]
+
+
+def _claimed(row: Row) -> ClaimedDelivery:
+    return ClaimedDelivery(
+        id=DeliveryId(row["id"]),
+        attempts=row["attempts"],
+        destination=_destination(row, "dst_"),
+        event=MessageEvent(
+            event_type=row["event_type"],
+            number_id=row["number_id"] or "",
+            display_phone_number=row["display_phone_number"] or "",
+            phone_number_id=row["phone_number_id"] or "",
+            waba_id=row["waba_id"] or "",
+            conversation_id=row["conversation_id"] or "",
+            label=row["dst_label"],
+            item=orjson.loads(row["item"]) if row["item"] else {},
+            contact=orjson.loads(row["contact"]) if row["contact"] else None,
+        ),
+    )
+
+
+def record_attempts(
+    decisions: Sequence[tuple[AttemptDecision, str]], now: float
+) -> Operation[None]:
+    """Record each attempt and move its delivery on; ``str`` is the destination id."""
+    for decision, destination_id in decisions:
+        result = decision.result
+        yield Execute(
+            "insert_attempt",
+            {
+                "delivery_id": result.delivery_id,
+                "started_at": result.started_at,
+                "status_code": result.status_code,
+                "latency_ms": result.latency_ms,
+                "response_excerpt": result.response_excerpt,
+                "error": result.error,
+                "error_detail": result.error_detail,
+            },
+        )
+        if result.succeeded:
+            state, due = DeliveryState.SUCCEEDED, now
+        elif decision.next_attempt_at is None:
+            state, due = DeliveryState.FAILED, now
+        else:
+            state, due = DeliveryState.PENDING, decision.next_attempt_at
+        yield Execute(
+            "finish_attempt",
+            {
+                "delivery_id": result.delivery_id,
+                "state": state.value,
+                "next_attempt_at": due,
+                "status_code": result.status_code,
+                "error": result.error,
+                "now": now,
+            },
+        )
+        if decision.disable_destination:
+            reason = f"receiver answered {result.status_code}"
+            yield Execute(
+                "disable_destination", {"id": destination_id, "reason": reason, "now": now}
+            )
+
+
+def next_due_at() -> Operation[float | None]:
+    row = yield FetchOne("next_due_at")
+    return None if row is None or row["due"] is None else float(row["due"])
+
+
+def count_active_deliveries() -> Operation[int]:
+    row = yield FetchOne("count_active_deliveries")
+    return int(row["n"])
+
+
+# --- deliveries through the API ----------------------------------------------------------
+
+
+def _delivery(row: Row) -> DeliveryRecord:
+    return DeliveryRecord(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        destination_id=row["destination_id"],
+        event_id=row["event_id"],
+        event_type=row["event_type"],
+        conversation_id=row["conversation_id"],
+        message_wamid=row["wamid"],
+        state=row["state"],
+        attempts=row["total_attempts"],
+        next_attempt_at=row["next_attempt_at"] if row["state"] == "pending" else None,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        last_status_code=row["last_status_code"],
+        last_error=row["last_error"],
+    )
+
+
+def list_deliveries(
+    tenant_id: str,
+    *,
+    state: str | None,
+    destination_id: str | None,
+    conversation_id: str | None,
+    before_seq: int | None,
+    limit: int,
+) -> Operation[list[tuple[int, DeliveryRecord]]]:
+    rows = yield FetchAll(
+        "list_deliveries",
+        {
+            "tenant_id": tenant_id,
+            "state": state,
+            "destination_id": destination_id,
+            "conversation_id": conversation_id,
+            "before_seq": before_seq,
+            "limit": limit,
+        },
+    )
+    return [(r["seq"], _delivery(r)) for r in rows]
+
+
+def delivery_with_attempts(
+    tenant_id: str, delivery_id: str
+) -> Operation[tuple[DeliveryRecord, list[AttemptRecord]] | None]:
+    row = yield FetchOne("delivery_by_id", {"id": delivery_id, "tenant_id": tenant_id})
+    if row is None:
+        return None
+    rows = yield FetchAll("attempts_of_delivery", {"delivery_seq": row["seq"]})
+    attempts = [
+        AttemptRecord(
+            attempt=r["attempt"],
+            started_at=r["started_at"],
+            status_code=r["status_code"],
+            latency_ms=r["latency_ms"],
+            response_excerpt=r["response_excerpt"],
+            error=r["error"],
+            error_detail=r["error_detail"],
+        )
+        for r in rows
+    ]
+    return _delivery(row), attempts
+
+
+def resend_delivery(tenant_id: str, delivery_id: str, now: float) -> Operation[bool]:
+    changed = yield Execute(
+        "resend_delivery", {"id": delivery_id, "tenant_id": tenant_id, "now": now}
+    )
+    return bool(changed)

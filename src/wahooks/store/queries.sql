@@ -1,0 +1,168 @@
+-- Portable SQL run by both connectors. Parameters are :name.
+
+-- name: insert_tenant
+INSERT INTO tenants (id, name, created_at) VALUES (:id, :name, :now);
+
+-- name: get_tenant
+SELECT id, name, created_at FROM tenants WHERE id = :id;
+
+-- name: insert_api_key
+INSERT INTO api_keys (id, tenant_id, prefix, key_hash, created_at)
+VALUES (:id, :tenant_id, :prefix, :key_hash, :now);
+
+-- name: find_api_key
+-- The key's prefix is unique; the caller compares the hash in constant time.
+SELECT k.tenant_id, k.key_hash, t.name AS tenant_name, t.created_at AS tenant_created_at
+FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+WHERE k.prefix = :prefix AND k.revoked_at IS NULL;
+
+-- name: insert_number
+INSERT INTO numbers (id, tenant_id, kind, phone_number_id, waba_id, display_phone_number,
+                     access_token, app_secret, verify_token, graph_base_url, created_at)
+VALUES (:id, :tenant_id, :kind, :phone_number_id, :waba_id, :display_phone_number,
+        :access_token, :app_secret, :verify_token, :graph_base_url, :now);
+
+-- name: number_by_phone_number_id
+SELECT * FROM numbers WHERE phone_number_id = :phone_number_id;
+
+-- name: number_by_id
+SELECT * FROM numbers WHERE id = :id AND tenant_id = :tenant_id;
+
+-- name: numbers_of_tenant
+SELECT * FROM numbers WHERE tenant_id = :tenant_id ORDER BY created_at, id;
+
+-- name: numbers_by_verify_token
+SELECT * FROM numbers WHERE verify_token = :verify_token;
+
+-- name: insert_destination
+INSERT INTO destinations (id, tenant_id, number_id, url, secret, label, format, timeout_s,
+                          retry_schedule, enabled, created_at, updated_at)
+VALUES (:id, :tenant_id, :number_id, :url, :secret, :label, :format, :timeout_s,
+        :retry_schedule, TRUE, :now, :now);
+
+-- name: destination_by_id
+SELECT * FROM destinations WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
+
+-- name: destinations_of_tenant
+SELECT * FROM destinations WHERE tenant_id = :tenant_id AND deleted_at IS NULL
+ORDER BY created_at, id;
+
+-- name: destinations_for_number
+-- Disabled destinations still get deliveries: they wait, and resume when re-enabled.
+SELECT id FROM destinations
+WHERE tenant_id = :tenant_id AND deleted_at IS NULL
+  AND (number_id IS NULL OR number_id = :number_id)
+ORDER BY created_at, id;
+
+-- name: update_destination
+UPDATE destinations SET url = :url, secret = :secret, label = :label, format = :format,
+  timeout_s = :timeout_s, retry_schedule = :retry_schedule, enabled = :enabled,
+  disabled_reason = :disabled_reason, number_id = :number_id, updated_at = :now
+WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
+
+-- name: delete_destination
+UPDATE destinations SET deleted_at = :now, enabled = FALSE, updated_at = :now
+WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
+
+-- name: fail_deliveries_of_destination
+UPDATE deliveries SET state = 'failed', last_error = :reason, updated_at = :now
+WHERE destination_id = :destination_id AND state IN ('pending', 'leased');
+
+-- name: disable_destination
+UPDATE destinations SET enabled = FALSE, disabled_reason = :reason, updated_at = :now
+WHERE id = :id AND enabled;
+
+-- name: upsert_conversation
+INSERT INTO conversations (id, tenant_id, number_id, wa_id, contact_name, last_inbound_at,
+                           created_at)
+VALUES (:id, :tenant_id, :number_id, :wa_id, :contact_name, :last_inbound_at, :now)
+ON CONFLICT (number_id, wa_id) DO UPDATE SET
+  last_inbound_at = CASE
+    WHEN conversations.last_inbound_at IS NULL
+      OR excluded.last_inbound_at > conversations.last_inbound_at
+    THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END,
+  contact_name = COALESCE(excluded.contact_name, conversations.contact_name)
+RETURNING id;
+
+-- name: insert_message
+-- RETURNING nothing means Meta sent this wamid before: a redelivery, stored once.
+INSERT INTO messages (number_id, conversation_id, wamid, direction, type, timestamp, item,
+                      contact, status, status_rank, created_at)
+VALUES (:number_id, :conversation_id, :wamid, :direction, :type, :timestamp, :item, :contact,
+        :status, :status_rank, :now)
+ON CONFLICT (number_id, wamid) DO NOTHING
+RETURNING seq;
+
+-- name: insert_event
+INSERT INTO events (id, tenant_id, type, conversation_id, message_seq, created_at)
+VALUES (:id, :tenant_id, :type, :conversation_id, :message_seq, :now)
+RETURNING seq;
+
+-- name: insert_delivery
+INSERT INTO deliveries (id, tenant_id, destination_id, event_seq, conversation_id, state,
+                        next_attempt_at, attempts, total_attempts, hold, created_at, updated_at)
+VALUES (:id, :tenant_id, :destination_id, :event_seq, :conversation_id, 'pending', :now, 0, 0,
+        :hold, :now, :now);
+
+-- name: insert_status
+INSERT INTO message_statuses (number_id, wamid, status, timestamp, recipient_id, item,
+                              created_at)
+VALUES (:number_id, :wamid, :status, :timestamp, :recipient_id, :item, :now)
+ON CONFLICT (number_id, wamid, status) DO NOTHING;
+
+-- name: apply_status
+-- Statuses arrive out of order: only ever move an outbound message forward.
+UPDATE messages SET status = :status, status_rank = :status_rank, status_at = :timestamp
+WHERE number_id = :number_id AND wamid = :wamid AND direction = 'out'
+  AND status_rank < :status_rank;
+
+-- name: insert_unhandled
+INSERT INTO unhandled_updates (number_id, field, value, created_at)
+VALUES (:number_id, :field, :value, :now);
+
+-- name: insert_attempt
+INSERT INTO attempts (delivery_seq, attempt, started_at, status_code, latency_ms,
+                      response_excerpt, error, error_detail)
+SELECT seq, total_attempts + 1, :started_at, :status_code, :latency_ms, :response_excerpt,
+       :error, :error_detail
+FROM deliveries WHERE id = :delivery_id;
+
+-- name: finish_attempt
+UPDATE deliveries SET state = :state, next_attempt_at = :next_attempt_at,
+  attempts = attempts + 1, total_attempts = total_attempts + 1,
+  last_status_code = :status_code, last_error = :error, updated_at = :now
+WHERE id = :delivery_id;
+
+-- name: delivery_by_id
+SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid
+FROM deliveries d JOIN events e ON e.seq = d.event_seq
+LEFT JOIN messages m ON m.seq = e.message_seq
+WHERE d.id = :id AND d.tenant_id = :tenant_id;
+
+-- name: attempts_of_delivery
+SELECT a.* FROM attempts a WHERE a.delivery_seq = :delivery_seq ORDER BY a.attempt;
+
+-- name: resend_delivery
+UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = :now,
+  last_error = NULL, updated_at = :now
+WHERE id = :id AND tenant_id = :tenant_id AND state IN ('failed', 'succeeded');
+
+-- name: count_active_deliveries
+SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'leased');
+
+-- name: next_due_at
+SELECT MIN(next_attempt_at) AS due FROM deliveries
+WHERE state IN ('pending', 'leased') AND hold IS NULL;
+
+-- name: list_deliveries
+-- Newest first; each filter is skipped when its parameter is NULL. :before_seq pages.
+SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid
+FROM deliveries d JOIN events e ON e.seq = d.event_seq
+LEFT JOIN messages m ON m.seq = e.message_seq
+WHERE d.tenant_id = :tenant_id
+  AND (CAST(:state AS TEXT) IS NULL OR d.state = :state)
+  AND (CAST(:destination_id AS TEXT) IS NULL OR d.destination_id = :destination_id)
+  AND (CAST(:conversation_id AS TEXT) IS NULL OR d.conversation_id = :conversation_id)
+  AND (CAST(:before_seq AS BIGINT) IS NULL OR d.seq < :before_seq)
+ORDER BY d.seq DESC
+LIMIT :limit;

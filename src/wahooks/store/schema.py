@@ -1,0 +1,193 @@
+"""The tables, defined once for both databases (SQLAlchemy Core).
+
+Alembic's history in ``migrations/`` must produce exactly this; tests/store/test_migrations.py
+compares them on SQLite and PostgreSQL. Times are Unix seconds (double precision), JSON is
+stored as text (the same bytes on both databases), ids are prefixed random strings, and
+``seq`` integers give insertion order where order matters (per-conversation delivery).
+"""
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+ACTIVE_DELIVERY = "state IN ('pending', 'leased')"
+
+tenants = sa.Table(
+    "tenants",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
+    # First characters of the key, unique, so a key is found without scanning hashes.
+    sa.Column("prefix", sa.Text, nullable=False, unique=True),
+    sa.Column("key_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("revoked_at", sa.Double),
+)
+
+numbers = sa.Table(
+    "numbers",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("phone_number_id", sa.Text, nullable=False, unique=True),
+    sa.Column("waba_id", sa.Text, nullable=False),
+    sa.Column("display_phone_number", sa.Text, nullable=False),
+    sa.Column("access_token", sa.Text, nullable=False),
+    sa.Column("app_secret", sa.Text, nullable=False),
+    sa.Column("verify_token", sa.Text, nullable=False),
+    sa.Column("graph_base_url", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
+destinations = sa.Table(
+    "destinations",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("number_id", sa.Text, sa.ForeignKey("numbers.id")),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("secret", sa.Text, nullable=False),
+    sa.Column("label", sa.Text),
+    sa.Column("format", sa.Text, nullable=False),
+    sa.Column("timeout_s", sa.Double, nullable=False),
+    sa.Column("retry_schedule", sa.Text, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("disabled_reason", sa.Text),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("deleted_at", sa.Double),
+    sa.Index("ix_destinations_tenant", "tenant_id"),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("number_id", sa.Text, sa.ForeignKey("numbers.id"), nullable=False),
+    sa.Column("wa_id", sa.Text, nullable=False),
+    sa.Column("contact_name", sa.Text),
+    sa.Column("last_inbound_at", sa.Double),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.UniqueConstraint("number_id", "wa_id", name="uq_conversations_number_contact"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("number_id", sa.Text, sa.ForeignKey("numbers.id"), nullable=False),
+    sa.Column("conversation_id", sa.Text, sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("wamid", sa.Text, nullable=False),
+    sa.Column("direction", sa.Text, nullable=False),  # "in" or "out"
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("item", sa.Text, nullable=False),  # Meta's message object, verbatim
+    sa.Column("contact", sa.Text),  # Meta's contact object, verbatim
+    sa.Column("status", sa.Text),  # outbound only: accepted/sent/delivered/read/played/failed
+    sa.Column("status_rank", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("status_at", sa.Double),
+    sa.Column("created_at", sa.Double, nullable=False),
+    # Meta delivers at least once: the same wamid on the same number is one message.
+    sa.UniqueConstraint("number_id", "wamid", name="uq_messages_number_wamid"),
+    sa.Index("ix_messages_conversation", "conversation_id", "seq"),
+)
+
+message_statuses = sa.Table(
+    "message_statuses",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("number_id", sa.Text, sa.ForeignKey("numbers.id"), nullable=False),
+    sa.Column("wamid", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("recipient_id", sa.Text, nullable=False),
+    sa.Column("item", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.UniqueConstraint("number_id", "wamid", "status", name="uq_message_statuses"),
+)
+
+unhandled_updates = sa.Table(
+    "unhandled_updates",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("number_id", sa.Text),
+    sa.Column("field", sa.Text, nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("id", sa.Text, nullable=False, unique=True),
+    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("conversation_id", sa.Text),
+    sa.Column("message_seq", sa.BigInteger, sa.ForeignKey("messages.seq")),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("id", sa.Text, nullable=False, unique=True),  # sent as webhook-id
+    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("destination_id", sa.Text, sa.ForeignKey("destinations.id"), nullable=False),
+    sa.Column("event_seq", sa.BigInteger, sa.ForeignKey("events.seq"), nullable=False),
+    # Ordering key: a delivery waits while an earlier one of the same conversation to the
+    # same destination is still pending or leased.
+    sa.Column("conversation_id", sa.Text),
+    sa.Column("state", sa.Text, nullable=False),
+    # Due time; while leased, the lease's end, so an abandoned lease simply becomes due.
+    sa.Column("next_attempt_at", sa.Double, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),  # in the current round (schedule index)
+    sa.Column("total_attempts", sa.Integer, nullable=False),
+    # Non-null while a prior step (e.g. the media download) must finish first.
+    sa.Column("hold", sa.Text),
+    sa.Column("last_status_code", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Index(
+        "ix_deliveries_due",
+        "next_attempt_at",
+        sqlite_where=sa.text(ACTIVE_DELIVERY),
+        postgresql_where=sa.text(ACTIVE_DELIVERY),
+    ),
+    sa.Index(
+        "ix_deliveries_order",
+        "destination_id",
+        "conversation_id",
+        "seq",
+        sqlite_where=sa.text(ACTIVE_DELIVERY),
+        postgresql_where=sa.text(ACTIVE_DELIVERY),
+    ),
+    sa.Index("ix_deliveries_tenant_created", "tenant_id", "created_at"),
+)
+
+attempts = sa.Table(
+    "attempts",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("delivery_seq", sa.BigInteger, sa.ForeignKey("deliveries.seq"), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.Double, nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("latency_ms", sa.Double, nullable=False),
+    sa.Column("response_excerpt", sa.Text, nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("error_detail", sa.Text),
+    sa.Index("ix_attempts_delivery", "delivery_seq", "attempt"),
+)

@@ -1,0 +1,42 @@
+-- SQLite-only SQL: one writer (this process) claims under BEGIN IMMEDIATE, so no row locks.
+
+-- name: claim_due
+-- Due, not held, destination enabled, and no earlier delivery of the same conversation to
+-- the same destination still active (per-conversation order). The lease end becomes the
+-- due time, so a lease abandoned by a crash simply falls due again.
+UPDATE deliveries SET state = 'leased', next_attempt_at = :lease_until, updated_at = :now
+WHERE seq IN (
+  SELECT d.seq FROM deliveries d JOIN destinations t ON t.id = d.destination_id
+  WHERE d.state IN ('pending', 'leased') AND d.next_attempt_at <= :now
+    AND d.hold IS NULL AND t.enabled
+    AND NOT EXISTS (
+      SELECT 1 FROM deliveries e
+      WHERE e.destination_id = d.destination_id AND e.conversation_id = d.conversation_id
+        AND e.seq < d.seq AND e.state IN ('pending', 'leased'))
+  ORDER BY d.next_attempt_at, d.seq
+  LIMIT :limit)
+RETURNING seq;
+
+-- name: claimed_details
+-- Everything needed to render and send the deliveries just claimed (:seqs is a JSON array).
+SELECT d.id, d.seq, d.attempts,
+       t.id AS dst_id, t.tenant_id AS dst_tenant_id, t.number_id AS dst_number_id,
+       t.url AS dst_url, t.secret AS dst_secret, t.label AS dst_label, t.format AS dst_format,
+       t.timeout_s AS dst_timeout_s, t.retry_schedule AS dst_retry_schedule,
+       t.enabled AS dst_enabled, t.disabled_reason AS dst_disabled_reason,
+       t.created_at AS dst_created_at,
+       e.type AS event_type, e.conversation_id,
+       m.item, m.contact,
+       n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id
+FROM deliveries d
+JOIN destinations t ON t.id = d.destination_id
+JOIN events e ON e.seq = d.event_seq
+LEFT JOIN messages m ON m.seq = e.message_seq
+LEFT JOIN numbers n ON n.id = m.number_id
+WHERE d.seq IN (SELECT value FROM json_each(:seqs))
+ORDER BY d.seq;
+
+-- name: release_leases
+-- Only this process opens the SQLite file, so at start no lease can belong to anyone alive.
+UPDATE deliveries SET state = 'pending', next_attempt_at = :now, updated_at = :now
+WHERE state = 'leased';

@@ -1,0 +1,160 @@
+"""Store: the typed operations the rest of the gateway uses, over one connector."""
+
+import time
+from collections.abc import Callable, Sequence
+
+from wahooks.config import Settings
+from wahooks.models import (
+    AttemptDecision,
+    AttemptRecord,
+    ClaimedDelivery,
+    Clock,
+    DeliveryRecord,
+    Destination,
+    IngestBatch,
+    IngestOutcome,
+    Number,
+    Tenant,
+)
+from wahooks.store import operations as ops
+from wahooks.store.base import Connector
+from wahooks.store.migrate import upgrade
+
+
+class Store:
+    def __init__(self, connector: Connector, *, clock: Clock = time.time) -> None:
+        self.connector = connector
+        self.clock = clock
+        # Set by the dispatcher of this process so new deliveries start at once.
+        self.on_new_deliveries: Callable[[], None] = lambda: None
+
+    async def close(self) -> None:
+        await self.connector.close()
+
+    # tenants and keys
+    async def create_tenant(self, tenant_id: str, name: str) -> Tenant:
+        return await self.connector.transaction(ops.create_tenant(tenant_id, name, self.clock()))
+
+    async def create_api_key(self, tenant_id: str, prefix: str, key_hash: str) -> None:
+        await self.connector.transaction(
+            ops.create_api_key(tenant_id, prefix, key_hash, self.clock())
+        )
+
+    async def find_api_key(self, prefix: str) -> tuple[Tenant, str] | None:
+        return await self.connector.read(ops.find_api_key(prefix))
+
+    # numbers
+    async def create_number(self, number: Number) -> Number:
+        return await self.connector.transaction(ops.create_number(number))
+
+    async def numbers_by_phone_number_ids(self, ids: Sequence[str]) -> dict[str, Number]:
+        return await self.connector.read(ops.numbers_by_phone_number_ids(ids))
+
+    async def number(self, tenant_id: str, number_id: str) -> Number | None:
+        return await self.connector.read(ops.number_by_id(tenant_id, number_id))
+
+    async def numbers(self, tenant_id: str) -> list[Number]:
+        return await self.connector.read(ops.numbers_of_tenant(tenant_id))
+
+    async def numbers_by_verify_token(self, token: str) -> list[Number]:
+        return await self.connector.read(ops.numbers_by_verify_token(token))
+
+    # destinations
+    async def create_destination(self, destination: Destination) -> Destination:
+        return await self.connector.transaction(ops.create_destination(destination))
+
+    async def destination(self, tenant_id: str, destination_id: str) -> Destination | None:
+        return await self.connector.read(ops.destination_by_id(tenant_id, destination_id))
+
+    async def destinations(self, tenant_id: str) -> list[Destination]:
+        return await self.connector.read(ops.destinations_of_tenant(tenant_id))
+
+    async def update_destination(self, destination: Destination) -> bool:
+        changed = await self.connector.transaction(
+            ops.update_destination(destination, self.clock())
+        )
+        self.on_new_deliveries()  # re-enabling may have made deliveries claimable
+        return changed
+
+    async def delete_destination(self, tenant_id: str, destination_id: str) -> bool:
+        return await self.connector.transaction(
+            ops.delete_destination(tenant_id, destination_id, self.clock())
+        )
+
+    # ingest
+    async def ingest(self, numbers: dict[str, Number], batch: IngestBatch) -> IngestOutcome:
+        outcome = await self.connector.transaction(ops.ingest(numbers, batch, self.clock()))
+        if outcome.deliveries:
+            self.on_new_deliveries()
+            await self.connector.notify_new_deliveries()
+        return outcome
+
+    # the outbox
+    async def release_leases(self) -> int:
+        return await self.connector.transaction(ops.release_leases(self.clock()))
+
+    async def claim_due(self, *, limit: int, lease_s: float) -> list[ClaimedDelivery]:
+        now = self.clock()
+        return await self.connector.transaction(ops.claim_due(now, now + lease_s, limit))
+
+    async def record_attempts(self, decisions: Sequence[tuple[AttemptDecision, str]]) -> None:
+        await self.connector.transaction(ops.record_attempts(decisions, self.clock()))
+
+    async def next_due_at(self) -> float | None:
+        return await self.connector.read(ops.next_due_at())
+
+    async def count_active_deliveries(self) -> int:
+        return await self.connector.read(ops.count_active_deliveries())
+
+    # deliveries through the API
+    async def list_deliveries(
+        self,
+        tenant_id: str,
+        *,
+        state: str | None = None,
+        destination_id: str | None = None,
+        conversation_id: str | None = None,
+        before_seq: int | None = None,
+        limit: int = 50,
+    ) -> list[tuple[int, DeliveryRecord]]:
+        return await self.connector.read(
+            ops.list_deliveries(
+                tenant_id,
+                state=state,
+                destination_id=destination_id,
+                conversation_id=conversation_id,
+                before_seq=before_seq,
+                limit=limit,
+            )
+        )
+
+    async def delivery(
+        self, tenant_id: str, delivery_id: str
+    ) -> tuple[DeliveryRecord, list[AttemptRecord]] | None:
+        return await self.connector.read(ops.delivery_with_attempts(tenant_id, delivery_id))
+
+    async def resend_delivery(self, tenant_id: str, delivery_id: str) -> bool:
+        changed = await self.connector.transaction(
+            ops.resend_delivery(tenant_id, delivery_id, self.clock())
+        )
+        if changed:
+            self.on_new_deliveries()
+        return changed
+
+
+async def open_store(settings: Settings, *, clock: Clock = time.time) -> Store:
+    """Migrate the database to the newest schema, then open a connector for it."""
+    await upgrade(settings.database_url)
+    connector: Connector
+    if settings.is_sqlite:
+        from wahooks.store.sqlite.connector import SqliteConnector
+
+        connector = SqliteConnector(settings.database_url, synchronous=settings.sqlite_synchronous)
+    else:
+        from wahooks.store.postgres.connector import PostgresConnector
+
+        connector = PostgresConnector(
+            settings.database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max
+        )
+    await connector.open()
+    return Store(connector, clock=clock)
