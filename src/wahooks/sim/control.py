@@ -1,0 +1,135 @@
+"""Control API under `/_sim/`: lets another process (benchmark, demo, curl) drive the sim."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from wahooks.sim.errors import GatewayUnreachable
+from wahooks.sim.messages import InvalidMessage
+from wahooks.sim.notifications import Layout
+
+if TYPE_CHECKING:
+    from wahooks.sim.server import Simulator
+
+MAX_COUNT = 10_000
+
+
+class SendRequest(BaseModel):
+    """`POST /_sim/messages`: any other key is a field of the message type."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    from_: str = Field(alias="from", min_length=1, pattern=r"^[0-9]+$")
+    name: str = "Sim User"
+    type: str = "text"
+    count: int = Field(default=1, ge=1, le=MAX_COUNT)
+    batch: bool = False
+    layout: Layout = "one_value"
+    duplicate: bool = False
+    wrong_signature: bool = False
+
+
+class FailRequest(BaseModel):
+    """`POST /_sim/fail-sends`."""
+
+    count: int = Field(default=1, ge=1, le=MAX_COUNT)
+    code: int = 131000
+    http_status: int | None = Field(default=None, ge=400, le=599)
+    asynchronous: bool = False
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return _json({"error": {"code": code, "message": message}}, status=status)
+
+
+class ControlApi:
+    def __init__(self, sim: Simulator) -> None:
+        self._sim = sim
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/_sim/messages", self._messages),
+            web.get("/_sim/sent", self._sent),
+            web.get("/_sim/info", self._info),
+            web.post("/_sim/fail-sends", self._fail_sends),
+        ]
+
+    async def _body(self, request: web.Request) -> Any:
+        try:
+            return orjson.loads(await request.read())
+        except orjson.JSONDecodeError as exc:
+            raise InvalidMessage(f"body is not valid JSON: {exc}") from exc
+
+    async def _messages(self, request: web.Request) -> web.Response:
+        try:
+            req = SendRequest.model_validate(await self._body(request))
+            fields = dict(req.model_extra or {})
+            user = self._sim.user(req.from_, req.name)
+            # Build everything first, so a bad field is a 400 before anything is sent.
+            if req.batch:
+                items = [(user, req.type, fields)] * req.count
+                result = await self._sim.send_batch(
+                    items,
+                    layout=req.layout,
+                    duplicate=req.duplicate,
+                    wrong_signature=req.wrong_signature,
+                )
+                return _json({"wamids": result.wamids, "gatewayStatus": _worst(result.statuses)})
+            self._sim.build_message(user, req.type, **fields)
+            wamids: list[str] = []
+            statuses: list[int] = []
+            for _ in range(req.count):
+                one = await self._sim.send(
+                    user,
+                    req.type,
+                    duplicate=req.duplicate,
+                    wrong_signature=req.wrong_signature,
+                    **fields,
+                )
+                wamids.append(one.wamid)
+                statuses.extend(one.statuses)
+        except ValidationError as exc:
+            return _error(400, "invalid_request", _describe(exc))
+        except (InvalidMessage, ValueError) as exc:
+            return _error(400, "invalid_request", str(exc))
+        except GatewayUnreachable as exc:
+            return _error(502, "gateway_unreachable", str(exc))
+        return _json({"wamids": wamids, "gatewayStatus": _worst(statuses)})
+
+    async def _sent(self, request: web.Request) -> web.Response:
+        return _json([sent.to_json() for sent in self._sim.sent])
+
+    async def _info(self, request: web.Request) -> web.Response:
+        return _json(self._sim.info())
+
+    async def _fail_sends(self, request: web.Request) -> web.Response:
+        try:
+            req = FailRequest.model_validate(await self._body(request))
+        except ValidationError as exc:
+            return _error(400, "invalid_request", _describe(exc))
+        except InvalidMessage as exc:
+            return _error(400, "invalid_request", str(exc))
+        if req.asynchronous:
+            self._sim.fail_next_deliveries(req.count, req.code)
+        else:
+            self._sim.fail_next_sends(req.count, req.code, req.http_status)
+        return _json({"pending": req.count})
+
+
+def _worst(statuses: list[int] | tuple[int, ...]) -> int:
+    """200 if the gateway took every POST, else the first other answer."""
+    return next((s for s in statuses if s != 200), 200)
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}" for err in exc.errors()
+    )

@@ -1,0 +1,391 @@
+"""The Graph API routes the gateway calls: media metadata and download, sends, uploads."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from aiohttp import BodyPartReader, web
+
+from wahooks.sim.media import MediaObject, MediaStore
+from wahooks.sim.messages import Json, new_wamid
+from wahooks.sim.notifications import ERROR_TEXTS
+from wahooks.sim.settings import SimSettings
+
+# Meta refuses media over 100 MB.
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+_VERSION = r"{version:v[0-9]+\.[0-9]+}"
+# Graph error codes Meta answers with HTTP 500 rather than 400.
+_SERVER_ERROR_CODES = frozenset({1, 2, 131000})
+_SEND_TYPES = frozenset(
+    {
+        "text",
+        "image",
+        "audio",
+        "video",
+        "document",
+        "sticker",
+        "location",
+        "contacts",
+        "interactive",
+        "template",
+        "reaction",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message the gateway sent through `POST /{phone_number_id}/messages`."""
+
+    wamid: str
+    phone_number_id: str
+    to: str
+    type: str
+    payload: Json
+    at: float
+
+    def to_json(self) -> Json:
+        return {
+            "wamid": self.wamid,
+            "phoneNumberId": self.phone_number_id,
+            "to": self.to,
+            "type": self.type,
+            "payload": self.payload,
+            "at": self.at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SendFailure:
+    """An injected failure for one send.
+
+    Synchronous ones answer the POST with a Graph error. Asynchronous ones accept the send
+    (200 with a wamid) and then POST a `failed` status, which is how Meta reports e.g. 131047
+    (outside the 24-hour window) and 131026 (undeliverable).
+    """
+
+    code: int
+    http_status: int
+    asynchronous: bool = False
+
+
+# Called for every accepted send, with the asynchronous failure code if one was injected.
+OnSent = Callable[[SentMessage, int | None], None]
+
+
+def fbtrace_id() -> str:
+    return "A" + secrets.token_urlsafe(16)
+
+
+def graph_error(
+    http_status: int,
+    message: str,
+    *,
+    code: int,
+    type_: str = "OAuthException",
+    subcode: int | None = None,
+    details: str | None = None,
+) -> web.Response:
+    """A Graph-style error response."""
+    error: Json = {"message": message, "type": type_, "code": code}
+    if details is not None:
+        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    error["fbtrace_id"] = fbtrace_id()
+    return _json({"error": error}, status=http_status)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+
+
+def _invalid(details: str) -> web.Response:
+    return graph_error(400, "(#100) Invalid parameter", code=100, details=details)
+
+
+def _no_such_object(method: str, node: str, http_status: int = 400) -> web.Response:
+    return graph_error(
+        http_status,
+        f"Unsupported {method} request. Object with ID '{node}' does not exist, cannot be loaded "
+        "due to missing permissions, or does not support this operation.",
+        code=100,
+        type_="GraphMethodException",
+        subcode=33,
+    )
+
+
+def _send_error(payload: Json) -> str | None:
+    """Why a send body is invalid, or None."""
+    if payload.get("messaging_product") != "whatsapp":
+        return "The parameter messaging_product is required and must be 'whatsapp'."
+    to = payload.get("to")
+    if not isinstance(to, str) or not any(ch.isdigit() for ch in to):
+        return "The parameter to is required and must be a phone number or wa_id."
+    # Meta defaults a missing type to text.
+    type_ = payload.get("type", "text")
+    if type_ not in _SEND_TYPES:
+        return f"Unsupported message type {type_!r}."
+    obj = payload.get(type_)
+    if type_ == "contacts":
+        return None if isinstance(obj, list) and obj else "contacts must be a non-empty list."
+    if not isinstance(obj, dict):
+        return f"The parameter {type_} is required."
+    if type_ == "text" and not isinstance(obj.get("body"), str):
+        return "The parameter text['body'] is required."
+    if type_ in ("image", "audio", "video", "document", "sticker") and not (
+        isinstance(obj.get("id"), str) or isinstance(obj.get("link"), str)
+    ):
+        return f"{type_} requires an id or a link."
+    if type_ == "location" and not ("latitude" in obj and "longitude" in obj):
+        return "location requires latitude and longitude."
+    if type_ == "interactive" and not isinstance(obj.get("type"), str):
+        return "interactive['type'] is required."
+    if type_ == "template" and not (
+        isinstance(obj.get("name"), str) and isinstance(obj.get("language"), dict)
+    ):
+        return "template requires name and language."
+    if type_ == "reaction" and not isinstance(obj.get("message_id"), str):
+        return "reaction['message_id'] is required."
+    return None
+
+
+class GraphApi:
+    """The Graph API of one simulated account."""
+
+    def __init__(
+        self,
+        *,
+        settings: SimSettings,
+        media: MediaStore,
+        clock: Callable[[], float],
+        base_url: Callable[[], str],
+        on_sent: OnSent,
+    ) -> None:
+        self._settings = settings
+        self._media = media
+        self._clock = clock
+        self._base_url = base_url
+        self._on_sent = on_sent
+        self._failures: deque[SendFailure] = deque()
+        # Signs download URLs; a fresh key per run, like Meta's URLs die with their signature.
+        self._url_key = secrets.token_bytes(32)
+        self.sent: list[SentMessage] = []
+        self.marked_read: list[str] = []
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/media-download/{media_id}", self._download),
+            web.get(f"/{_VERSION}/{{node}}", self._get_node),
+            web.delete(f"/{_VERSION}/{{node}}", self._delete_node),
+            web.post(f"/{_VERSION}/{{node}}/messages", self._send),
+            web.post(f"/{_VERSION}/{{node}}/media", self._upload),
+        ]
+
+    def fail_next_sends(self, n: int, code: int, http_status: int | None = None) -> None:
+        """The next `n` sends answer a Graph error with `code`.
+
+        An HTTP status given as `code` (5xx) answers that status with Meta's generic 131000;
+        Graph codes answer HTTP 400, or 500 for Meta's server-side codes.
+        """
+        if 500 <= code <= 599:
+            failure = SendFailure(131000, http_status or code)
+        else:
+            status = http_status or (500 if code in _SERVER_ERROR_CODES else 400)
+            failure = SendFailure(code, status)
+        self._failures.extend([failure] * n)
+
+    def fail_next_deliveries(self, n: int, code: int = 131047) -> None:
+        """The next `n` sends are accepted, then reported `failed` with `code` in a status."""
+        self._failures.extend([SendFailure(code, 200, asynchronous=True)] * n)
+
+    def media_url(self, media_id: str) -> str:
+        expires = f"{self._clock() + self._settings.media_url_ttl_s:.3f}"
+        return (
+            f"{self._base_url()}/media-download/{media_id}"
+            f"?expires={expires}&sig={self._url_sig(media_id, expires)}"
+        )
+
+    def _url_sig(self, media_id: str, expires: str) -> str:
+        msg = f"{media_id}:{expires}".encode()
+        return hmac.new(self._url_key, msg, hashlib.sha256).hexdigest()[:32]
+
+    def _authorized(self, request: web.Request) -> bool:
+        expected = self._settings.access_token
+        header = request.headers.get("Authorization", "")
+        token = header[7:] if header[:7].lower() == "bearer " else request.query.get("access_token")
+        return token is not None and hmac.compare_digest(token.encode(), expected.encode())
+
+    @staticmethod
+    def _unauthorized() -> web.Response:
+        return graph_error(401, "Invalid OAuth access token - Cannot parse access token", code=190)
+
+    def _available_media(self, media_id: str) -> MediaObject | None:
+        media = self._media.get(media_id)
+        return media if media is not None and media.available else None
+
+    async def _get_node(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        node = request.match_info["node"]
+        if node == self._settings.phone_number_id:
+            return _json(self._phone_number())
+        media = self._available_media(node)
+        if media is None:
+            return _no_such_object("get", node, http_status=404)
+        return _json(
+            {
+                "messaging_product": "whatsapp",
+                "url": self.media_url(media.id),
+                "mime_type": media.mime_type,
+                "sha256": media.sha256,
+                "file_size": media.file_size,
+                "id": media.id,
+            }
+        )
+
+    def _phone_number(self) -> Json:
+        return {
+            "verified_name": "Wahooks Simulator",
+            "code_verification_status": "VERIFIED",
+            "display_phone_number": "+" + self._settings.display_phone_number,
+            "quality_rating": "GREEN",
+            "platform_type": "CLOUD_API",
+            "throughput": {"level": "STANDARD"},
+            "id": self._settings.phone_number_id,
+        }
+
+    async def _delete_node(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        node = request.match_info["node"]
+        if self._available_media(node) is None:
+            return _no_such_object("delete", node, http_status=404)
+        self._media.make_unavailable(node)
+        return _json({"success": True})
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        if not self._authorized(request):
+            return self._unauthorized()
+        media_id = request.match_info["media_id"]
+        expires = request.query.get("expires", "")
+        sig = request.query.get("sig", "")
+        try:
+            expired = self._clock() > float(expires)
+        except ValueError:
+            expired = True
+        valid = hmac.compare_digest(sig.encode(), self._url_sig(media_id, expires).encode())
+        media = self._available_media(media_id)
+        if expired or not valid or media is None:
+            return graph_error(404, "URL expired or media not found", code=100)
+        response = web.StreamResponse(
+            headers={"Content-Type": media.mime_type, "Content-Length": str(media.file_size)}
+        )
+        await response.prepare(request)
+        for chunk in media.chunks():
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    async def _read_json(self, request: web.Request) -> Json | web.Response:
+        try:
+            payload = orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            return _invalid("The request body is not valid JSON.")
+        if not isinstance(payload, dict):
+            return _invalid("The request body must be a JSON object.")
+        return payload
+
+    async def _send(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        node = request.match_info["node"]
+        if node != self._settings.phone_number_id:
+            return _no_such_object("post", node)
+        payload = await self._read_json(request)
+        if isinstance(payload, web.Response):
+            return payload
+        if payload.get("status") == "read":
+            # Mark-as-read (and typing indicator) share the endpoint; no wamid, no statuses.
+            message_id = payload.get("message_id")
+            if payload.get("messaging_product") != "whatsapp" or not isinstance(message_id, str):
+                return _invalid("status=read requires messaging_product and message_id.")
+            self.marked_read.append(message_id)
+            return _json({"success": True})
+        problem = _send_error(payload)
+        if problem is not None:
+            return _invalid(problem)
+        failure = self._failures.popleft() if self._failures else None
+        if failure is not None and not failure.asynchronous:
+            title, details = ERROR_TEXTS.get(failure.code, ("Error", f"Error {failure.code}"))
+            return graph_error(
+                failure.http_status,
+                f"(#{failure.code}) {title}",
+                code=failure.code,
+                details=details,
+            )
+        to: str = payload["to"]
+        wa_id = "".join(ch for ch in to if ch.isdigit())
+        sent = SentMessage(
+            wamid=new_wamid(),
+            phone_number_id=node,
+            to=wa_id,
+            type=payload.get("type", "text"),
+            payload=payload,
+            at=self._clock(),
+        )
+        self.sent.append(sent)
+        self._on_sent(sent, failure.code if failure is not None else None)
+        return _json(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": to, "wa_id": wa_id}],
+                "messages": [{"id": sent.wamid}],
+            }
+        )
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        node = request.match_info["node"]
+        if node != self._settings.phone_number_id:
+            return _no_such_object("post", node)
+        try:
+            reader = await request.multipart()
+        except (AssertionError, ValueError, KeyError):
+            return _invalid("The upload must be multipart/form-data.")
+        form: dict[str, str] = {}
+        data: bytes | None = None
+        part_type: str | None = None
+        filename: str | None = None
+        async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "file":
+                buf = bytearray()
+                while chunk := await part.read_chunk():
+                    buf += chunk
+                    if len(buf) > MAX_UPLOAD_BYTES:
+                        return _invalid("The file is larger than 100 MB.")
+                data = bytes(buf)
+                part_type = part.headers.get("Content-Type")
+                filename = part.filename
+            elif part.name:
+                # curl's documented `-F 'type="image/jpeg"'` can leave the quotes in.
+                form[part.name] = (await part.text()).strip().strip('"')
+        if form.get("messaging_product") != "whatsapp":
+            return _invalid("The parameter messaging_product is required.")
+        if data is None:
+            return _invalid("The parameter file is required.")
+        mime_type = form.get("type") or part_type
+        if not mime_type:
+            return _invalid("The parameter type is required.")
+        media = self._media.add_bytes(data, mime_type, filename=filename)
+        return _json({"id": media.id})
