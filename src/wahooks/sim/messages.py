@@ -54,6 +54,8 @@ _DEFAULT_REFERRAL: Json = {
     "body": "Tap to chat with us",
     "media_type": "image",
     "image_url": "https://example.com/sim-ad.jpg",
+    "video_url": "",
+    "thumbnail_url": "https://example.com/sim-ad-thumb.jpg",
     "ctwa_clid": "sim-ctwa-clid",
 }
 _DEFAULT_CONTACTS: list[Json] = [
