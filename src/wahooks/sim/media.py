@@ -87,28 +87,30 @@ class GeneratedContent:
     def size(self) -> int:
         return len(self.head) + self.fill_len + len(self.tail)
 
-    def _block(self) -> bytes:
+    def _block(self, size: int) -> bytes:
         rng = random.Random(self.seed)
         if self.text:
             words = [b"wahooks", b"simulated", b"document", b"line", b"text", b"lorem", b"ipsum"]
             out = bytearray()
-            while len(out) < _BLOCK_SIZE:
+            while len(out) < size:
                 out += rng.choice(words) + (b"\n" if rng.random() < 0.1 else b" ")
-            return bytes(out[:_BLOCK_SIZE])
-        return rng.randbytes(_BLOCK_SIZE)
+            return bytes(out[:size])
+        return rng.randbytes(size)
 
     def chunks(self, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
         if self.head:
             yield self.head
         if self.fill_len:
-            block = self._block()
-            reps = max(1, chunk_size // _BLOCK_SIZE)
-            big = block * reps
-            left = self.fill_len
-            while left > 0:
-                piece = big[:left]
-                left -= len(piece)
-                yield piece
+            block = self._block(min(self.fill_len, _BLOCK_SIZE))
+            if self.fill_len == len(block):
+                yield block
+            else:
+                big = block * max(1, chunk_size // len(block))
+                left = self.fill_len
+                while left > 0:
+                    piece = big[:left] if left < len(big) else big
+                    left -= len(piece)
+                    yield piece
         if self.tail:
             yield self.tail
 

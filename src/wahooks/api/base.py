@@ -1,0 +1,29 @@
+"""What every resource module shares: camelCase JSON models and time formatting."""
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class ApiModel(BaseModel):
+    """JSON in camelCase like Pipes.bot's API; unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z"
+    )
+
+
+def check_http_url(value: str) -> str:
+    """An absolute http(s) URL with a host; anything else is refused."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute http:// or https:// URL")
+    return value

@@ -1,0 +1,132 @@
+"""/v1/deliveries: every event sent to a destination, its attempts, and re-sending."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from wahooks.api.auth import current_tenant
+from wahooks.api.base import ApiModel, iso
+from wahooks.errors import Conflict, InvalidRequest, NotFound
+from wahooks.gateway import gateway_of
+from wahooks.models import AttemptRecord, DeliveryRecord, Tenant
+
+router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
+TenantDep = Annotated[Tenant, Depends(current_tenant)]
+
+
+class AttemptOut(ApiModel):
+    attempt: int
+    started_at: str | None
+    status_code: int | None
+    latency_ms: float
+    response_excerpt: str
+    error: str | None
+    error_detail: str | None
+
+
+class DeliveryOut(ApiModel):
+    id: str
+    destination_id: str
+    event_id: str
+    event_type: str
+    conversation_id: str | None
+    wamid: str | None
+    status: str
+    attempts: int
+    next_attempt_at: str | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class DeliveryDetail(DeliveryOut):
+    attempt_log: list[AttemptOut]
+
+
+class DeliveryPage(ApiModel):
+    data: list[DeliveryOut]
+    next_cursor: str | None
+
+
+def _out(d: DeliveryRecord) -> dict[str, object]:
+    return {
+        "id": d.id,
+        "destination_id": d.destination_id,
+        "event_id": d.event_id,
+        "event_type": d.event_type,
+        "conversation_id": d.conversation_id,
+        "wamid": d.message_wamid,
+        "status": d.state,
+        "attempts": d.attempts,
+        "next_attempt_at": iso(d.next_attempt_at),
+        "last_status_code": d.last_status_code,
+        "last_error": d.last_error,
+        "created_at": iso(d.created_at),
+        "updated_at": iso(d.updated_at),
+    }
+
+
+def _attempt(a: AttemptRecord) -> AttemptOut:
+    return AttemptOut(
+        attempt=a.attempt,
+        started_at=iso(a.started_at),
+        status_code=a.status_code,
+        latency_ms=a.latency_ms,
+        response_excerpt=a.response_excerpt,
+        error=a.error,
+        error_detail=a.error_detail,
+    )
+
+
+@router.get("", response_model=DeliveryPage, response_model_by_alias=True)
+async def list_deliveries(
+    request: Request,
+    tenant: TenantDep,
+    status: Literal["pending", "leased", "succeeded", "failed"] | None = None,
+    destination_id: Annotated[str | None, Query(alias="destinationId")] = None,
+    conversation_id: Annotated[str | None, Query(alias="conversationId")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> DeliveryPage:
+    """Newest first. Pass ``nextCursor`` back as ``cursor`` for the next page."""
+    before: int | None = None
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise InvalidRequest("cursor: not a cursor returned by this API")
+        before = int(cursor)
+    rows = await gateway_of(request).store.list_deliveries(
+        tenant.id,
+        state=status,
+        destination_id=destination_id,
+        conversation_id=conversation_id,
+        before_seq=before,
+        limit=limit,
+    )
+    next_cursor = str(rows[-1][0]) if len(rows) == limit else None
+    return DeliveryPage(data=[DeliveryOut(**_out(d)) for _, d in rows], next_cursor=next_cursor)
+
+
+@router.get("/{delivery_id}", response_model=DeliveryDetail, response_model_by_alias=True)
+async def get_delivery(delivery_id: str, request: Request, tenant: TenantDep) -> DeliveryDetail:
+    found = await gateway_of(request).store.delivery(tenant.id, delivery_id)
+    if found is None:
+        raise NotFound(f"no delivery {delivery_id}")
+    delivery, attempts = found
+    return DeliveryDetail(**_out(delivery), attempt_log=[_attempt(a) for a in attempts])
+
+
+@router.post("/{delivery_id}/resend", status_code=202, response_model=DeliveryOut,
+             response_model_by_alias=True)  # fmt: skip
+async def resend_delivery(delivery_id: str, request: Request, tenant: TenantDep) -> DeliveryOut:
+    """Queue a finished (failed or succeeded) delivery again, with a fresh retry schedule
+    and the same webhook-id."""
+    store = gateway_of(request).store
+    found = await store.delivery(tenant.id, delivery_id)
+    if found is None:
+        raise NotFound(f"no delivery {delivery_id}")
+    if not await store.resend_delivery(tenant.id, delivery_id):
+        raise Conflict(f"delivery {delivery_id} is still {found[0].state}; nothing to re-send")
+    again = await store.delivery(tenant.id, delivery_id)
+    assert again is not None
+    return DeliveryOut(**_out(again[0]))

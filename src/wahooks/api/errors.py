@@ -1,0 +1,47 @@
+"""Every API error as ``{"error": {"code", "message"}}``: WahooksError, validation, 404/405."""
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from wahooks.errors import WahooksError
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    body = orjson.dumps({"error": {"code": code, "message": message}})
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+    if error.get("type") == "json_invalid":
+        return "request body is not valid JSON"
+    return f"{loc}: {error.get('msg')}" if loc else str(error.get("msg"))
+
+
+async def _wahooks_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WahooksError)
+    return error_response(exc.http_status, exc.code, exc.message)
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(_describe(e) for e in exc.errors()) or "invalid request"
+    return error_response(400, "invalid_request", problems)
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+    code = codes.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(WahooksError, _wahooks_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

@@ -1,0 +1,48 @@
+"""A plain ASGI wrapper refusing request bodies over a size limit with a JSON 413."""
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from wahooks.api.errors import error_response
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, path_prefix: str = "/v1") -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.path_prefix = path_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.path_prefix):
+            await self.app(scope, receive, send)
+            return
+        message = f"request body exceeds {self.max_bytes} bytes"
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await error_response(413, "payload_too_large", message)(scope, receive, send)
+                return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            msg = await receive()
+            if msg["type"] == "http.request":
+                received += len(msg.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return msg
+
+        async def tracking_send(msg: Message) -> None:
+            nonlocal started
+            started = started or msg["type"] == "http.response.start"
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await error_response(413, "payload_too_large", message)(scope, receive, send)

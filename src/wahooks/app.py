@@ -1,0 +1,95 @@
+"""create_app(settings): builds the store, HTTP client, ingress, API and dispatcher.
+
+Nothing registers itself globally: each call makes an independent gateway, which is what
+lets the demo and the tests run several in one process.
+"""
+
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import aiohttp
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from wahooks import __version__
+from wahooks.api import deliveries, destinations, health, numbers
+from wahooks.api.errors import install_error_handlers
+from wahooks.api.limits import BodySizeLimit
+from wahooks.config import Settings
+from wahooks.delivery.dispatcher import Dispatcher
+from wahooks.delivery.webhook import WebhookSender
+from wahooks.gateway import Gateway, gateway_of
+from wahooks.ingress.meta import MetaIngress
+from wahooks.ingress.numbers import NumberDirectory
+from wahooks.models import Clock
+from wahooks.store import open_store
+
+# Connections kept to receivers; deliveries to one host reuse them.
+HTTP_POOL_SIZE = 512
+
+
+async def _meta_handshake(request: Request) -> Response:
+    return await gateway_of(request).ingress.handshake(request)
+
+
+async def _meta_receive(request: Request) -> Response:
+    return await gateway_of(request).ingress.receive(request)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = time.time,
+    rand: Callable[[], float] = random.random,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await open_store(settings, clock=clock)
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=HTTP_POOL_SIZE, limit_per_host=0),
+            skip_auto_headers=("User-Agent",),
+        )
+        sender = WebhookSender(session, excerpt_bytes=settings.response_excerpt_bytes, clock=clock)
+        directory = NumberDirectory(store)
+        dispatcher = (
+            Dispatcher(store, sender, settings, clock=clock, rand=rand)
+            if settings.worker_enabled
+            else None
+        )
+        app.state.gateway = Gateway(
+            settings=settings,
+            store=store,
+            sender=sender,
+            numbers=directory,
+            ingress=MetaIngress(store, directory, max_body_bytes=settings.ingress_max_body_bytes),
+            dispatcher=dispatcher,
+            clock=clock,
+        )
+        if dispatcher is not None:
+            await dispatcher.start()
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                await dispatcher.stop()
+            await session.close()
+            await store.close()
+
+    app = FastAPI(
+        title="wahooks",
+        version=__version__,
+        description="Self-hosted WhatsApp gateway: Meta Cloud API in, signed webhooks out.",
+        lifespan=lifespan,
+    )
+    # The ingress is a plain Starlette route: FastAPI's request layer stays off the hot path.
+    app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
+    app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
+    for module in (numbers, destinations, deliveries, health):
+        app.include_router(module.router)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    return app

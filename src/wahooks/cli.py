@@ -1,0 +1,121 @@
+"""The `wahooks` command: parse arguments, load configuration, start. No logic here."""
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from wahooks.config import Settings, describe_options, load_settings
+from wahooks.errors import ConfigError
+
+
+def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
+    return load_settings(os.environ, args.config, **overrides)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from wahooks.app import create_app
+    from wahooks.logs import setup_logging
+
+    settings = _settings(args, host=args.host, port=args.port)
+    setup_logging(settings.log_level, json=settings.log_json)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        log_config=None,
+    )
+    return 0
+
+
+def _tenant_create(args: argparse.Namespace) -> int:
+    from wahooks.tenants import create_tenant_with_key
+
+    settings = _settings(args)
+    tenant_id, key = asyncio.run(create_tenant_with_key(settings, args.name))
+    print(f"tenant:  {tenant_id}")
+    print(f"api key: {key}")
+    print("The key is shown once; store it now. Use it as: Authorization: Bearer <key>")
+    return 0
+
+
+def _sim(args: argparse.Namespace) -> int:
+    from wahooks.sim import command
+
+    return command.run(args)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from wahooks.demo.run import run_demo
+
+    return run_demo(keep_data=args.keep_data)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wahooks", description=__doc__)
+    parser.add_argument(
+        "--config", type=Path, default=None, help="TOML config file (else $WAHOOKS_CONFIG)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the gateway (REST API, Meta ingress, delivery workers)",
+        description="Run the gateway: REST API, Meta ingress at /ingress/meta and the "
+        "delivery dispatcher. The database is migrated on start.",
+        epilog="Configuration (environment variables; a TOML file with the same keys in "
+        "lower case may be given with --config):\n" + describe_options(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", default=None, help="listen address [default: 127.0.0.1]")
+    serve.add_argument("--port", type=int, default=None, help="listen port [default: 8080]")
+    serve.set_defaults(func=_serve)
+
+    tenant = commands.add_parser("tenant", help="manage tenants")
+    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
+    create = tenant_commands.add_parser(
+        "create", help="create a tenant and print its first API key (shown once)"
+    )
+    create.add_argument("name", help="the tenant's display name")
+    create.set_defaults(func=_tenant_create)
+
+    sim = commands.add_parser(
+        "sim",
+        help="run the WhatsApp Cloud API simulator",
+        description="A fake of Meta's Cloud API: sends signed notifications to a gateway "
+        "and serves the Graph API endpoints the gateway calls.",
+    )
+    from wahooks.sim import command as sim_command
+
+    sim_command.add_arguments(sim)
+    sim.set_defaults(func=_sim)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run gateway + simulator + sample receiver and send every message type",
+        description="Starts the gateway on a temporary SQLite database, the Cloud API "
+        "simulator and a sample receiving app, sends one message of every inbound type "
+        "through the whole path and prints what the receiver got.",
+    )
+    demo.add_argument(
+        "--keep-data", action="store_true", help="keep the temporary database afterwards"
+    )
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigError as exc:
+        print(f"wahooks: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code

@@ -1,0 +1,169 @@
+"""The dispatcher: claim due deliveries, send each, record every attempt.
+
+One loop claims batches from the store (the only queue) while up to
+``dispatch_concurrency`` attempts run; finished attempts are recorded in batches by a
+second loop. Nothing is kept only in memory: a delivery is leased while it is sent, and if
+this process dies the lease runs out and the delivery is claimed again (same webhook-id).
+Per-conversation order is the claim query's job: it only hands out a conversation's oldest
+active delivery.
+"""
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+
+from wahooks.config import Settings
+from wahooks.delivery.retry import GONE, next_delay
+from wahooks.delivery.webhook import WebhookSender, prepare
+from wahooks.models import AttemptDecision, AttemptResult, ClaimedDelivery, Clock
+from wahooks.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_TIMEOUT_S = 30.0  # destinations' timeouts are capped here, so one lease fits them all
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        sender: WebhookSender,
+        settings: Settings,
+        *,
+        clock: Clock = time.time,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._store = store
+        self._sender = sender
+        self._settings = settings
+        self._clock = clock
+        self._rand = rand
+        self._wake = asyncio.Event()
+        self._results: list[tuple[AttemptDecision, str]] = []
+        self._results_ready = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        released = await self._store.release_leases()
+        if released:
+            log.info("released %d deliveries leased before a restart", released)
+        self._store.on_new_deliveries = self.wake
+        self._tasks = [
+            asyncio.create_task(self._claim_loop(), name="dispatcher-claim"),
+            asyncio.create_task(self._record_loop(), name="dispatcher-record"),
+            asyncio.create_task(self._listen_loop(), name="dispatcher-listen"),
+        ]
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Stop claiming, let running attempts finish (up to ``grace_s``), record them."""
+        self._stopping = True
+        self._wake.set()
+        claim, record, listen = self._tasks
+        listen.cancel()
+        await asyncio.gather(claim, listen, return_exceptions=True)
+        if self._inflight:
+            _, pending = await asyncio.wait(self._inflight, timeout=grace_s)
+            for task in pending:  # their leases will expire; they are sent again later
+                task.cancel()
+        self._results_ready.set()
+        await record
+
+    # --- claim ------------------------------------------------------------------------
+
+    async def _claim_loop(self) -> None:
+        settings = self._settings
+        lease_s = MAX_TIMEOUT_S + settings.lease_margin_s
+        while not self._stopping:
+            self._wake.clear()
+            free = settings.dispatch_concurrency - len(self._inflight)
+            claimed: list[ClaimedDelivery] = []
+            if free > 0:
+                limit = min(free, settings.dispatch_batch)
+                try:
+                    claimed = await self._store.claim_due(limit=limit, lease_s=lease_s)
+                except Exception:
+                    log.exception("claiming deliveries failed; retrying shortly")
+                for delivery in claimed:
+                    task = asyncio.create_task(self._attempt(delivery))
+                    self._inflight.add(task)
+                    task.add_done_callback(self._inflight.discard)
+                if len(claimed) == limit:
+                    continue  # more may be due right now
+            try:
+                await asyncio.wait_for(self._wake.wait(), settings.dispatch_poll_interval_s)
+            except TimeoutError:
+                pass
+
+    async def _listen_loop(self) -> None:
+        """Deliveries ingested by other processes (PostgreSQL) wake us too."""
+        while True:
+            await self._store.connector.wait_for_notification(
+                self._settings.dispatch_poll_interval_s
+            )
+            self._wake.set()
+
+    # --- send ---------------------------------------------------------------------------
+
+    async def _attempt(self, delivery: ClaimedDelivery) -> None:
+        try:
+            request = prepare(delivery.destination, delivery.event, delivery.id, self._clock())
+            result = await self._sender.send(delivery.id, request)
+        except Exception as exc:  # a bug must not lose the delivery: record it as an attempt
+            log.exception("delivery %s could not be attempted", delivery.id)
+            result = AttemptResult(
+                delivery_id=delivery.id,
+                started_at=self._clock(),
+                status_code=None,
+                latency_ms=0.0,
+                response_excerpt="",
+                error="internal",
+                error_detail=f"{type(exc).__name__}: {exc}",
+            )
+        self._results.append((self._decide(delivery, result), delivery.destination.id))
+        self._results_ready.set()
+
+    def _decide(self, delivery: ClaimedDelivery, result: AttemptResult) -> AttemptDecision:
+        if result.succeeded:
+            return AttemptDecision(result=result, next_attempt_at=None)
+        delay = next_delay(
+            delivery.destination.retry_schedule,
+            delivery.attempts + 1,
+            status_code=result.status_code,
+            retry_after_s=result.retry_after_s,
+            jitter=self._settings.retry_jitter,
+            retry_after_max_s=self._settings.retry_after_max_s,
+            rand=self._rand,
+        )
+        gone = result.status_code == GONE
+        if gone:
+            log.warning("destination %s answered 410 Gone: disabled", delivery.destination.id)
+            # Kept pending, not failed: re-enabling the destination delivers it.
+            delay = 0.0 if delay is None else delay
+        next_at = None if delay is None else self._clock() + delay
+        return AttemptDecision(result=result, next_attempt_at=next_at, disable_destination=gone)
+
+    # --- record -------------------------------------------------------------------------
+
+    async def _record_loop(self) -> None:
+        while True:
+            await self._results_ready.wait()
+            self._results_ready.clear()
+            if self._results:
+                batch, self._results = self._results, []
+                try:
+                    await self._store.record_attempts(batch)
+                except Exception:
+                    # Leases stay; the deliveries are attempted again when they expire.
+                    log.exception("recording %d attempts failed", len(batch))
+                self._wake.set()  # a conversation's next delivery may now be claimable
+            elif self._stopping and not self._inflight:
+                return
+            if self._stopping and not self._inflight and not self._results:
+                return

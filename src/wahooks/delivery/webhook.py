@@ -1,0 +1,86 @@
+"""One webhook attempt: prepare (render + sign), send (POST), classify the outcome.
+
+The aiohttp session comes from create_app (one pool, connections reused across
+deliveries). Redirects are not followed: a 3xx is a failure, as Standard Webhooks says.
+"""
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import aiohttp
+
+from wahooks.delivery.retry import parse_retry_after
+from wahooks.delivery.signing import signature_headers
+from wahooks.formats import FORMATS
+from wahooks.models import AttemptResult, Clock, DeliveryId, Destination, MessageEvent
+
+USER_AGENT = "wahooks-webhooks/0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRequest:
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    timeout_s: float
+
+
+def prepare(
+    destination: Destination, event: MessageEvent, webhook_id: str, now: float
+) -> PreparedRequest:
+    body = FORMATS[destination.format](event)
+    headers = signature_headers(destination.secret, webhook_id, int(now), body)
+    headers["Content-Type"] = "application/json"
+    headers["User-Agent"] = USER_AGENT
+    return PreparedRequest(destination.url, body, headers, destination.timeout_s)
+
+
+class WebhookSender:
+    def __init__(
+        self, session: aiohttp.ClientSession, *, excerpt_bytes: int, clock: Clock = time.time
+    ) -> None:
+        self._session = session
+        self._excerpt_bytes = excerpt_bytes
+        self._clock = clock
+
+    async def send(self, delivery_id: DeliveryId, request: PreparedRequest) -> AttemptResult:
+        started = self._clock()
+        t0 = time.perf_counter()
+        status: int | None = None
+        excerpt = b""
+        retry_after: str | None = None
+        error: str | None = None
+        detail: str | None = None
+        try:
+            async with self._session.post(
+                request.url,
+                data=request.body,
+                headers=request.headers,
+                timeout=aiohttp.ClientTimeout(total=request.timeout_s),
+                allow_redirects=False,
+            ) as response:
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+                excerpt = await response.content.read(self._excerpt_bytes)
+        except TimeoutError:
+            error, detail = "timeout", f"no answer within {request.timeout_s:g} s"
+        except aiohttp.ClientSSLError as exc:
+            error, detail = "tls", str(exc)
+        except aiohttp.ClientConnectorError as exc:
+            error, detail = "connect", str(exc)
+        except (aiohttp.ClientError, asyncio.IncompleteReadError, OSError) as exc:
+            error, detail = "network", f"{type(exc).__name__}: {exc}"
+        latency_ms = (time.perf_counter() - t0) * 1000
+        if status is not None and not 200 <= status <= 299:
+            error, detail = f"status_{status // 100}xx", f"receiver answered {status}"
+        return AttemptResult(
+            delivery_id=delivery_id,
+            started_at=started,
+            status_code=status,
+            latency_ms=round(latency_ms, 3),
+            response_excerpt=excerpt.decode("utf-8", errors="replace"),
+            error=error,
+            error_detail=detail,
+            retry_after_s=parse_retry_after(retry_after, started),
+        )

@@ -1,0 +1,1 @@
+"""`wahooks demo`: the gateway, the simulator and a sample receiving app, end to end."""

@@ -1,0 +1,88 @@
+"""The ``pipes`` format: Pipes.bot's webhook envelope (seeds/001), byte for byte in shape.
+
+A Meta-style ``entry/changes/value`` with exactly one message and one contact, the
+message's ``timestamp`` as ISO 8601 (Meta sends Unix seconds), ``entry[].id`` and
+``metadata.phone_number_id`` set to our number id, and the top-level ``pipes`` object.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from wahooks.models import JsonObject, MediaInfo, MessageEvent
+
+
+def iso8601(unix_seconds: Any) -> str:
+    """``"1697043223"`` → ``"2023-10-11T16:53:43.000Z"``."""
+    try:
+        moment = datetime.fromtimestamp(int(unix_seconds), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return str(unix_seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _contact(event: MessageEvent) -> JsonObject:
+    """Only the seed's fields; a system message without contacts gets its sender's wa_id."""
+    source = event.contact or {}
+    contact: JsonObject = {}
+    name = source.get("profile", {}).get("name") if isinstance(source.get("profile"), dict) else None
+    if name is not None:
+        contact["profile"] = {"name": name}
+    contact["wa_id"] = source.get("wa_id") or event.item.get("from", "")
+    return contact
+
+
+def _media(media: MediaInfo) -> JsonObject:
+    if media.unavailable or media.media_id is None:
+        return {"mimeType": media.mime_type, "byteSize": 0, "unavailable": True}
+    out: JsonObject = {
+        "mediaId": media.media_id,
+        "downloadUrl": f"/v1/media/download/{media.media_id}",
+        "mimeType": media.mime_type,
+        "byteSize": media.byte_size,
+    }
+    if media.file_name:
+        out["fileName"] = media.file_name
+    return out
+
+
+def display_number(raw: str) -> str:
+    return raw if raw.startswith("+") or not raw else "+" + raw
+
+
+def render(event: MessageEvent) -> bytes:
+    message = dict(event.item)
+    if "timestamp" in message:
+        message["timestamp"] = iso8601(message["timestamp"])
+    pipes: JsonObject = {"conversationId": event.conversation_id, "poolNumberId": event.number_id}
+    if event.label:
+        pipes["label"] = event.label
+    if event.test:
+        pipes["test"] = True
+    if event.media is not None:
+        pipes["media"] = _media(event.media)
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": event.number_id,
+                "changes": [
+                    {
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": display_number(event.display_phone_number),
+                                "phone_number_id": event.number_id,
+                            },
+                            "messages": [message],
+                            "contacts": [_contact(event)],
+                        },
+                        "field": "messages",
+                    }
+                ],
+            }
+        ],
+        "pipes": pipes,
+    }
+    return orjson.dumps(payload)

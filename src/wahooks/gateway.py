@@ -1,0 +1,29 @@
+"""The parts of one running gateway, built by create_app and shared by its routes."""
+
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+
+from wahooks.config import Settings
+from wahooks.delivery.dispatcher import Dispatcher
+from wahooks.delivery.webhook import WebhookSender
+from wahooks.ingress.meta import MetaIngress
+from wahooks.ingress.numbers import NumberDirectory
+from wahooks.models import Clock
+from wahooks.store import Store
+
+
+@dataclass(slots=True)
+class Gateway:
+    settings: Settings
+    store: Store
+    sender: WebhookSender
+    numbers: NumberDirectory
+    ingress: MetaIngress
+    dispatcher: Dispatcher | None
+    clock: Clock
+
+
+def gateway_of(connection: HTTPConnection) -> Gateway:
+    gateway: Gateway = connection.app.state.gateway
+    return gateway

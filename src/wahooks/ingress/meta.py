@@ -1,0 +1,91 @@
+"""``/ingress/meta``: Meta's subscription handshake (GET) and notifications (POST).
+
+The POST answers 200 only after everything it carried is committed; 401 on a bad
+signature (nothing stored); 400 when it is not a notification (nothing stored); 200 for
+numbers we do not serve (logged; Meta must not retry those forever); 5xx only when storing
+failed, so Meta retries. Plain Starlette endpoints: this is the hot path.
+"""
+
+import logging
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from wahooks.ingress.numbers import NumberDirectory
+from wahooks.ingress.parse import InvalidNotification, parse_notification
+from wahooks.ingress.signature import is_valid
+from wahooks.store import Store
+
+log = logging.getLogger(__name__)
+
+_OK = b'{"ok":true}'
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    body = orjson.dumps({"error": {"code": code, "message": message}})
+    return Response(body, status_code=status, media_type="application/json")
+
+
+class MetaIngress:
+    def __init__(self, store: Store, numbers: NumberDirectory, *, max_body_bytes: int) -> None:
+        self._store = store
+        self._numbers = numbers
+        self._max_body = max_body_bytes
+
+    async def handshake(self, request: Request) -> Response:
+        params = request.query_params
+        token = params.get("hub.verify_token", "")
+        challenge = params.get("hub.challenge", "")
+        if params.get("hub.mode") != "subscribe" or not token or not challenge:
+            return _error(400, "invalid_request", "expected hub.mode=subscribe, hub.verify_token "
+                          "and hub.challenge")  # fmt: skip
+        if not await self._store.numbers_by_verify_token(token):
+            return _error(403, "forbidden", "hub.verify_token matches no number")
+        return PlainTextResponse(challenge)
+
+    async def receive(self, request: Request) -> Response:
+        body = await self._read_body(request)
+        if body is None:
+            return _error(413, "payload_too_large", f"body exceeds {self._max_body} bytes")
+        try:
+            parsed = parse_notification(orjson.loads(body))
+        except orjson.JSONDecodeError as exc:
+            return _error(400, "invalid_json", f"body is not JSON: {exc}")
+        except InvalidNotification as exc:
+            return _error(400, "invalid_notification", str(exc))
+
+        numbers = await self._numbers.lookup(parsed.phone_number_ids)
+        unknown = parsed.phone_number_ids - numbers.keys()
+        if unknown:
+            log.warning("notification for unknown phone_number_id(s) %s ignored", sorted(unknown))
+        if not numbers:
+            return Response(_OK, media_type="application/json")
+        header = request.headers.get("x-hub-signature-256")
+        secrets = {n.app_secret for n in numbers.values()}
+        if not all(is_valid(body, header, secret) for secret in secrets):
+            log.warning("bad X-Hub-Signature-256 for %s", sorted(numbers))
+            return _error(401, "invalid_signature", "X-Hub-Signature-256 does not match")
+
+        batch = parsed.for_numbers(numbers)
+        try:
+            outcome = await self._store.ingest(numbers, batch)
+        except Exception:
+            log.exception("storing a notification failed; Meta will retry")
+            return _error(503, "store_unavailable", "could not store the notification; retry")
+        if outcome.duplicates:
+            log.info("ignored %d redelivered message(s)", outcome.duplicates)
+        return Response(_OK, media_type="application/json")
+
+    async def _read_body(self, request: Request) -> bytes | None:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self._max_body:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self._max_body:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)

@@ -1,0 +1,150 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when configured), a running gateway
+on 127.0.0.1, the Cloud API simulator, and the sample receiver."""
+
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pytest
+
+from wahooks.api.auth import issue_tenant_key
+from wahooks.app import create_app
+from wahooks.config import Settings
+from wahooks.demo.receiver import Receiver
+from wahooks.gateway import Gateway
+from wahooks.ids import new_id
+from wahooks.server import serve_in_background
+from wahooks.sim import SimSettings, Simulator
+
+PG_URL = os.environ.get("WAHOOKS_TEST_POSTGRES_URL")
+FIXTURES = Path(__file__).parent / "fixtures"
+META_FIXTURES = Path(__file__).parents[2] / "shared" / "fixtures" / "meta-cloud-api"
+
+
+@contextlib.asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set WAHOOKS_TEST_POSTGRES_URL")
+        pytest.skip("set WAHOOKS_TEST_POSTGRES_URL to run against PostgreSQL")
+    name = "wahooks_test_" + uuid.uuid4().hex[:12]
+    admin = await asyncpg.connect(PG_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin = await asyncpg.connect(PG_URL)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/wahooks.db"
+        return
+    async with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/wahooks.db"
+
+
+@dataclass
+class RunningGateway:
+    url: str
+    gateway: Gateway
+    tenant_id: str
+    api_key: str
+    http: aiohttp.ClientSession
+
+    @property
+    def ingress_url(self) -> str:
+        return self.url + "/ingress/meta"
+
+    async def api(self, method: str, path: str, json: Any = None, **kw: Any) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.api_key}", **kw.pop("headers", {})}
+        async with self.http.request(
+            method, self.url + path, json=json, headers=headers, **kw
+        ) as response:
+            body = await response.read()
+            try:
+                return response.status, (await response.json()) if body else None
+            except aiohttp.ContentTypeError:
+                return response.status, body.decode()
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[RunningGateway]:
+    values = {"dispatch_poll_interval_s": 0.05, "retry_jitter": 0.0, **settings}
+    app = create_app(Settings(database_url=database_url, **values))
+    async with serve_in_background(app) as url, aiohttp.ClientSession() as http:
+        gateway: Gateway = app.state.gateway
+        tenant = await gateway.store.create_tenant(new_id("ten"), "test tenant")
+        key = await issue_tenant_key(gateway.store, tenant.id)
+        yield RunningGateway(url, gateway, tenant.id, key, http)
+
+
+@pytest.fixture
+async def gateway(database_url: str) -> AsyncIterator[RunningGateway]:
+    async with running_gateway(database_url) as running:
+        yield running
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    r = Receiver()
+    await r.start()
+    yield r
+    await r.stop()
+
+
+@pytest.fixture
+async def sim(gateway: RunningGateway) -> AsyncIterator[Simulator]:
+    """A simulator whose number is registered on the gateway."""
+    settings = SimSettings(
+        gateway_url=gateway.ingress_url,
+        phone_number_id=str(10**14 + uuid.uuid4().int % 10**13),
+        status_delays_s=(0.01, 0.02, 0.03),
+    )
+    async with Simulator(settings) as simulator:
+        status, body = await gateway.api("POST", "/v1/numbers", register_body(simulator))
+        assert status == 201, body
+        simulator.number_id = body["id"]  # type: ignore[attr-defined]
+        yield simulator
+
+
+def register_body(sim: Simulator) -> dict[str, Any]:
+    s = sim.settings
+    return {
+        "phoneNumberId": s.phone_number_id,
+        "wabaId": s.waba_id,
+        "displayPhoneNumber": s.display_phone_number,
+        "accessToken": s.access_token,
+        "appSecret": s.app_secret,
+        "verifyToken": s.verify_token,
+        "graphApiBaseUrl": sim.graph_base_url,
+    }
+
+
+async def add_destination(gateway: RunningGateway, receiver: Receiver, **fields: Any) -> Any:
+    status, body = await gateway.api(
+        "POST", "/v1/destinations", {"url": receiver.url, "label": "support", **fields}
+    )
+    assert status == 201, body
+    receiver.secret = body["secret"]
+    return body
