@@ -21,8 +21,10 @@ from wahooks.models import (
     Destination,
     IngestBatch,
     IngestOutcome,
+    JsonObject,
     MessageEvent,
     Number,
+    OutboundStatus,
     Tenant,
 )
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
@@ -296,6 +298,46 @@ def ingest(
     return IngestOutcome(
         stored=stored, duplicates=duplicates, statuses=len(batch.statuses), deliveries=deliveries
     )
+
+
+def record_outbound(
+    number: Number, to_wa_id: str, wamid: str, message_type: str, item: JsonObject, now: float
+) -> Operation[str]:
+    """A message we sent through the Graph API; its statuses will move it forward."""
+    conversation = yield FetchOne(
+        "upsert_conversation",
+        {
+            "id": new_id("conv"),
+            "tenant_id": number.tenant_id,
+            "number_id": number.id,
+            "wa_id": to_wa_id,
+            "contact_name": None,
+            "last_inbound_at": None,
+            "now": now,
+        },
+    )
+    yield FetchOne(
+        "insert_message",
+        {
+            "number_id": number.id,
+            "conversation_id": conversation["id"],
+            "wamid": wamid,
+            "direction": "out",
+            "type": message_type,
+            "timestamp": int(now),
+            "item": _json(item),
+            "contact": None,
+            "status": OutboundStatus.ACCEPTED.value,
+            "status_rank": STATUS_RANK[OutboundStatus.ACCEPTED.value],
+            "now": now,
+        },
+    )
+    return str(conversation["id"])
+
+
+def outbound_status(number_id: str, wamid: str) -> Operation[str | None]:
+    row = yield FetchOne("outbound_status", {"number_id": number_id, "wamid": wamid})
+    return None if row is None else str(row["status"])
 
 
 # --- the outbox ------------------------------------------------------------------------

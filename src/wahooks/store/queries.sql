@@ -166,3 +166,7 @@ WHERE d.tenant_id = :tenant_id
   AND (CAST(:before_seq AS BIGINT) IS NULL OR d.seq < :before_seq)
 ORDER BY d.seq DESC
 LIMIT :limit;
+
+-- name: outbound_status
+SELECT status, status_at FROM messages
+WHERE number_id = :number_id AND wamid = :wamid AND direction = 'out';

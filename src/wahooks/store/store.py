@@ -13,6 +13,7 @@ from wahooks.models import (
     Destination,
     IngestBatch,
     IngestOutcome,
+    JsonObject,
     Number,
     Tenant,
 )
@@ -88,6 +89,17 @@ class Store:
             self.on_new_deliveries()
             await self.connector.notify_new_deliveries()
         return outcome
+
+    async def record_outbound(
+        self, number: Number, to_wa_id: str, wamid: str, message_type: str, item: JsonObject
+    ) -> str:
+        """Store a message we sent; returns its conversation id."""
+        return await self.connector.transaction(
+            ops.record_outbound(number, to_wa_id, wamid, message_type, item, self.clock())
+        )
+
+    async def outbound_status(self, number_id: str, wamid: str) -> str | None:
+        return await self.connector.read(ops.outbound_status(number_id, wamid))
 
     # the outbox
     async def release_leases(self) -> int:
