@@ -181,7 +181,7 @@ async def test_send_validation(sim: Simulator, http: aiohttp.ClientSession) -> N
 
 
 async def test_other_send_types_and_mark_read(sim: Simulator, http: aiohttp.ClientSession) -> None:
-    ok = [
+    ok: list[dict[str, Any]] = [
         {"type": "image", "image": {"link": "https://example.com/a.jpg"}},
         {"type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}},
         {"type": "reaction", "reaction": {"message_id": "wamid.x", "emoji": "👍"}},
@@ -268,3 +268,23 @@ async def test_stop_cancels_pending_statuses(
     assert (await graph_send(http, sim, TEXT))[0] == 200
     await sim.stop()
     assert receiver.posts == []
+
+
+async def test_generated_files_per_mime_type(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    user = sim.user("15551230001", "Jane")
+    magic = {
+        "image/png": b"\x89PNG",
+        "image/webp": b"RIFF",
+        "text/plain": b"",
+        "application/pdf": b"%PDF",
+        "audio/mpeg": b"ID3",
+    }
+    for mime, head in magic.items():
+        for size in (3, 100, 200_000):
+            obj = sim.build_message(user, "document", mime_type=mime, size=size)["document"]
+            _, meta = await media_meta(http, sim, obj["id"])
+            _, data, _ = await download(http, meta["url"])
+            assert len(data) == size and b64sha(data) == obj["sha256"]
+            assert data.startswith(head[:size])
+            if mime == "text/plain":
+                assert data.isascii()

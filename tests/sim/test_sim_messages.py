@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from wahooks.sim import MESSAGE_TYPES, InvalidMessage, Simulator
+from wahooks.sim import MESSAGE_TYPES, InvalidMessage, Simulator, notifications
 from wahooks.sim.messages import SimUser
 
 from .helpers import APP_SECRET, Receiver, load_fixture
@@ -270,3 +270,14 @@ def test_notification_is_plain_json(sim: Simulator) -> None:
     note = sim.notification([(user, sim.build_message(user, "text"))])
     assert json.loads(json.dumps(note)) == note
     assert note["object"] == "whatsapp_business_account"
+
+
+async def test_value_level_errors_notification(sim: Simulator, receiver: Receiver) -> None:
+    note = notifications.errors_notification(sim.settings, [notifications.graph_error_item(131000)])
+    assert await sim.deliver(note) == 200
+    (post,) = await receiver.wait_for(1)
+    value = post.json()["entry"][0]["changes"][0]["value"]
+    fixture = load_fixture("message.json")["interactive_message_with_err"]
+    fixture_error = fixture["entry"][0]["changes"][0]["value"]["errors"][0]
+    assert value["errors"][0].keys() >= fixture_error.keys()
+    assert value["errors"][0]["code"] == 131000 and "messages" not in value

@@ -114,6 +114,13 @@ def statuses_notification(
     return _envelope(settings, [value], "one_value")
 
 
+def errors_notification(settings: SimSettings, errors: Sequence[Json]) -> Json:
+    """A value-level `errors[]` notification (Meta reports e.g. an unprocessable update so)."""
+    value = _value(settings)
+    value["errors"] = list(errors)
+    return _envelope(settings, [value], "one_value")
+
+
 # Meta's wording for the error codes the simulator produces (status errors, send failures).
 ERROR_TEXTS: dict[int, tuple[str, str]] = {
     130429: ("Rate limit hit", "Cloud API message throughput has been reached."),
