@@ -1,0 +1,42 @@
+"""The Alembic history produces exactly the tables of schema.py, on both databases."""
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from wahooks.store.migrate import sqlalchemy_url, upgrade
+from wahooks.store.schema import metadata
+
+
+def _diff(connection: sa.Connection) -> list[object]:
+    return list(compare_metadata(MigrationContext.configure(connection), metadata))
+
+
+def _columns(connection: sa.Connection) -> dict[str, list[str]]:
+    inspector = sa.inspect(connection)
+    return {
+        table: sorted(c["name"] for c in inspector.get_columns(table))
+        for table in inspector.get_table_names()
+        if table != "alembic_version"
+    }
+
+
+async def test_migrations_match_schema(database_url: str) -> None:
+    await upgrade(database_url)
+    await upgrade(database_url)  # a second start finds nothing to do
+    url = sqlalchemy_url(database_url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            diff, columns = _diff(conn), _columns(conn)
+        engine.dispose()
+    else:
+        async_engine = create_async_engine(url)
+        async with async_engine.connect() as conn:
+            diff = await conn.run_sync(_diff)
+            columns = await conn.run_sync(_columns)
+        await async_engine.dispose()
+    assert diff == []
+    expected = {t.name: sorted(c.name for c in t.columns) for t in metadata.sorted_tables}
+    assert columns == expected

@@ -1,0 +1,201 @@
+"""The store's contract, run the same on SQLite and PostgreSQL."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from wahooks.config import Settings
+from wahooks.ids import new_id
+from wahooks.models import (
+    AttemptDecision,
+    AttemptResult,
+    ClaimedDelivery,
+    Destination,
+    IngestBatch,
+    InboundMessage,
+    Number,
+    StatusUpdate,
+    Wamid,
+)
+from wahooks.store import Duplicate, Store, open_store
+
+
+@dataclass
+class FakeClock:
+    now: float = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class World:
+    store: Store
+    clock: FakeClock
+    number: Number
+    destination: Destination
+
+    def message(self, n: int, sender: str = "15550001", kind: str = "text") -> InboundMessage:
+        wamid = f"wamid.{sender}.{n}"
+        return InboundMessage(
+            wamid=Wamid(wamid),
+            phone_number_id=self.number.phone_number_id,
+            from_wa_id=sender,
+            timestamp=1_700_000_000 + n,
+            type=kind,
+            item={"from": sender, "id": wamid, "timestamp": str(1_700_000_000 + n), "type": kind},
+            contact={"profile": {"name": "Ann"}, "wa_id": sender},
+            display_phone_number="15550000",
+        )
+
+    async def ingest(self, *messages: InboundMessage) -> None:
+        numbers = {self.number.phone_number_id: self.number}
+        await self.store.ingest(numbers, IngestBatch(messages=list(messages)))
+
+    async def finish(
+        self, claimed: list[ClaimedDelivery], *, ok: bool, retry_in: float | None = 5
+    ) -> None:
+        decisions = []
+        for c in claimed:
+            result = AttemptResult(
+                delivery_id=c.id,
+                started_at=self.clock.now,
+                status_code=200 if ok else 500,
+                latency_ms=1.0,
+                response_excerpt="",
+                error=None if ok else "status_5xx",
+            )
+            next_at = None if ok or retry_in is None else self.clock.now + retry_in
+            decisions.append(
+                (AttemptDecision(result=result, next_attempt_at=next_at), c.destination.id)
+            )
+        await self.store.record_attempts(decisions)
+
+
+@pytest.fixture
+async def world(database_url: str) -> AsyncIterator[World]:
+    clock = FakeClock()
+    store = await open_store(Settings(database_url=database_url), clock=clock)
+    tenant = await store.create_tenant(new_id("ten"), "t")
+    number = await store.create_number(
+        Number(
+            id=new_id("num"), tenant_id=tenant.id, kind="dedicated", phone_number_id="1001",
+            waba_id="2002", display_phone_number="15550000", access_token="tok",
+            app_secret="secret", verify_token="verify", graph_base_url="http://127.0.0.1:1",
+            created_at=clock.now,
+        )
+    )  # fmt: skip
+    destination = await store.create_destination(
+        Destination(
+            id=new_id("dst"), tenant_id=tenant.id, number_id=None, url="http://127.0.0.1:1/",
+            secret="s" * 20, label=None, format="pipes", timeout_s=5, retry_schedule=(0, 5),
+            enabled=True, disabled_reason=None, created_at=clock.now,
+        )
+    )  # fmt: skip
+    yield World(store, clock, number, destination)
+    await store.close()
+
+
+async def test_ingest_deduplicates_on_wamid(world: World) -> None:
+    await world.ingest(world.message(1), world.message(1))
+    await world.ingest(world.message(1))
+    claimed = await world.store.claim_due(limit=10, lease_s=60)
+    assert [c.event.item["id"] for c in claimed] == ["wamid.15550001.1"]
+
+
+async def test_claim_hands_out_one_delivery_per_conversation_in_order(world: World) -> None:
+    await world.ingest(*[world.message(n) for n in range(3)], world.message(0, sender="15550002"))
+    first = await world.store.claim_due(limit=10, lease_s=60)
+    assert sorted(c.event.item["id"] for c in first) == ["wamid.15550001.0", "wamid.15550002.0"]
+    assert await world.store.claim_due(limit=10, lease_s=60) == []  # the rest wait their turn
+    await world.finish(first, ok=True)
+    second = await world.store.claim_due(limit=10, lease_s=60)
+    assert [c.event.item["id"] for c in second] == ["wamid.15550001.1"]
+
+
+async def test_a_failed_attempt_holds_the_conversation_until_it_is_due_again(world: World) -> None:
+    await world.ingest(world.message(1), world.message(2))
+    first = await world.store.claim_due(limit=10, lease_s=60)
+    await world.finish(first, ok=False, retry_in=5)
+    assert await world.store.claim_due(limit=10, lease_s=60) == []
+    world.clock.now += 5
+    again = await world.store.claim_due(limit=10, lease_s=60)
+    assert [c.event.item["id"] for c in again] == ["wamid.15550001.1"]
+    assert again[0].id == first[0].id and again[0].attempts == 1
+
+
+async def test_an_abandoned_lease_falls_due_again(world: World) -> None:
+    await world.ingest(world.message(1))
+    claimed = await world.store.claim_due(limit=10, lease_s=60)
+    assert claimed
+    world.clock.now += 59
+    assert await world.store.claim_due(limit=10, lease_s=60) == []
+    world.clock.now += 2
+    assert [c.id for c in await world.store.claim_due(limit=10, lease_s=60)] == [claimed[0].id]
+
+
+async def test_exhausted_delivery_fails_and_can_be_resent(world: World) -> None:
+    await world.ingest(world.message(1))
+    claimed = await world.store.claim_due(limit=10, lease_s=60)
+    await world.finish(claimed, ok=False, retry_in=None)
+    record, attempts = await world.store.delivery(world.destination.tenant_id, claimed[0].id)  # type: ignore[misc]
+    assert record.state == "failed" and len(attempts) == 1 and attempts[0].status_code == 500
+    assert await world.store.resend_delivery(world.destination.tenant_id, claimed[0].id)
+    again = await world.store.claim_due(limit=10, lease_s=60)
+    assert [c.id for c in again] == [claimed[0].id] and again[0].attempts == 0
+
+
+async def test_disabled_destination_keeps_its_deliveries_until_enabled(world: World) -> None:
+    from dataclasses import replace
+
+    await world.store.update_destination(replace(world.destination, enabled=False))
+    await world.ingest(world.message(1))
+    assert await world.store.claim_due(limit=10, lease_s=60) == []
+    await world.store.update_destination(replace(world.destination, enabled=True))
+    assert len(await world.store.claim_due(limit=10, lease_s=60)) == 1
+
+
+async def test_statuses_only_move_forward(world: World) -> None:
+    store, number = world.store, world.number
+    await store.record_outbound(number, "15550001", "wamid.out", "text", {"type": "text"})
+
+    async def status(name: str) -> None:
+        update = StatusUpdate(
+            wamid=Wamid("wamid.out"), phone_number_id=number.phone_number_id, status=name,
+            timestamp=1, recipient_id="15550001", item={"status": name},
+        )  # fmt: skip
+        await store.ingest({number.phone_number_id: number}, IngestBatch(statuses=[update]))
+
+    await status("read")
+    await status("delivered")
+    await status("sent")
+    assert await store.outbound_status(number.id, "wamid.out") == "read"
+    await status("failed")
+    await status("read")
+    assert await store.outbound_status(number.id, "wamid.out") == "failed"
+
+
+async def test_duplicate_number_is_refused_alone(world: World) -> None:
+    """In a group commit, one operation's unique violation rolls back only itself."""
+    from dataclasses import replace
+
+    dup = replace(world.number, id=new_id("num"))
+    other = replace(world.number, id=new_id("num"), phone_number_id="1002")
+    results = await asyncio.gather(
+        world.store.create_number(dup), world.store.create_number(other), return_exceptions=True
+    )
+    assert isinstance(results[0], Duplicate)
+    assert results[1] == other
+    assert {n.phone_number_id for n in await world.store.numbers(world.number.tenant_id)} == {
+        "1001",
+        "1002",
+    }
+
+
+async def test_concurrent_claims_never_hand_out_a_delivery_twice(world: World) -> None:
+    await world.ingest(*[world.message(0, sender=f"1555{i:04d}") for i in range(60)])
+    batches = await asyncio.gather(*[world.store.claim_due(limit=7, lease_s=60) for _ in range(12)])
+    ids = [c.id for batch in batches for c in batch]
+    assert len(ids) == len(set(ids)) == 60
