@@ -2,6 +2,7 @@
 
 import email.utils
 from collections.abc import Callable, Sequence
+from datetime import UTC
 
 THROTTLE_STATUSES = frozenset({429, 503})
 GONE = 410
@@ -42,4 +43,6 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # asctime form names no zone; HTTP dates are always GMT
+        when = when.replace(tzinfo=UTC)
     return max(when.timestamp() - now, 0.0)
