@@ -1,6 +1,6 @@
 """/v1/deliveries: every event sent to a destination, its attempts, and re-sending."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -49,7 +49,7 @@ class DeliveryPage(ApiModel):
     next_cursor: str | None
 
 
-def _out(d: DeliveryRecord) -> dict[str, object]:
+def _out(d: DeliveryRecord) -> dict[str, Any]:
     return {
         "id": d.id,
         "destination_id": d.destination_id,

@@ -121,7 +121,9 @@ TenantDep = Annotated[Tenant, Depends(current_tenant)]
 
 
 @router.post("", status_code=201, response_model=DestinationOut, response_model_by_alias=True)
-async def create_destination(body: DestinationIn, request: Request, tenant: TenantDep) -> DestinationOut:
+async def create_destination(
+    body: DestinationIn, request: Request, tenant: TenantDep
+) -> DestinationOut:
     gateway = gateway_of(request)
     await _check_number(gateway, tenant, body.number_id)
     settings = gateway.settings
@@ -150,7 +152,9 @@ async def list_destinations(request: Request, tenant: TenantDep) -> list[Destina
 
 
 @router.get("/{destination_id}", response_model=DestinationOut, response_model_by_alias=True)
-async def get_destination(destination_id: str, request: Request, tenant: TenantDep) -> DestinationOut:
+async def get_destination(
+    destination_id: str, request: Request, tenant: TenantDep
+) -> DestinationOut:
     return _out(await _get(gateway_of(request), tenant, destination_id))
 
 
@@ -178,7 +182,9 @@ async def update_destination(
         timeout_s=changes.get("timeout_seconds", current.timeout_s),
         retry_schedule=tuple(changes.get("retry_schedule", current.retry_schedule)),
         enabled=enabled,
-        disabled_reason=None if enabled else (current.disabled_reason or "disabled through the API"),
+        disabled_reason=None
+        if enabled
+        else (current.disabled_reason or "disabled through the API"),
         created_at=current.created_at,
     )
     if not await gateway.store.update_destination(updated):
@@ -198,9 +204,13 @@ async def test_destination(destination_id: str, request: Request, tenant: Tenant
     gateway = gateway_of(request)
     destination = await _get(gateway, tenant, destination_id)
     numbers = await gateway.store.numbers(tenant.id)
-    number = next((n for n in numbers if n.id == destination.number_id), numbers[0] if numbers else None)
+    number = next(
+        (n for n in numbers if n.id == destination.number_id), numbers[0] if numbers else None
+    )
     webhook_id = new_id("test")
-    prepared = prepare(destination, sample_event(destination, number, gateway.clock()), webhook_id, gateway.clock())
+    prepared = prepare(
+        destination, sample_event(destination, number, gateway.clock()), webhook_id, gateway.clock()
+    )
     result = await gateway.sender.send(DeliveryId(webhook_id), prepared)
     return TestResult(
         success=result.succeeded,

@@ -26,7 +26,9 @@ Secret = Annotated[str, Field(min_length=1, max_length=1024)]
 class NumberIn(ApiModel):
     phone_number_id: Text = Field(description="Meta's phone-number id (metadata.phone_number_id).")
     waba_id: Text = Field(description="WhatsApp Business Account id.")
-    display_phone_number: Text = Field(description="The number as people dial it, e.g. 15551234567.")
+    display_phone_number: Text = Field(
+        description="The number as people dial it, e.g. 15551234567."
+    )
     access_token: Secret = Field(description="Cloud API access token (Bearer).")
     app_secret: Secret = Field(description="Meta app secret: verifies X-Hub-Signature-256.")
     verify_token: Secret = Field(description="Answer to Meta's GET subscription handshake.")

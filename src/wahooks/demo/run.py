@@ -55,7 +55,9 @@ def _summary(kind: str, message: dict[str, Any]) -> str:
 
 
 async def _api(http: aiohttp.ClientSession, method: str, url: str, key: str, body: Any) -> Any:
-    async with http.request(method, url, json=body, headers={"Authorization": f"Bearer {key}"}) as r:
+    async with http.request(
+        method, url, json=body, headers={"Authorization": f"Bearer {key}"}
+    ) as r:
         data = await r.json()
         if r.status >= 300:
             raise RuntimeError(f"{method} {url} answered {r.status}: {data}")
@@ -139,7 +141,9 @@ def _report(sent: dict[str, tuple[str, float, dict[str, Any]]], got: dict[str, A
         latency = f"{(arrival.received_at - started) * 1000:.1f} ms"
         delivered = arrival.json()["entry"][0]["changes"][0]["value"]["messages"][0]
         print(f"{kind:<10} {'yes':<8} {verified:<10} {latency:>9}  {_summary(kind, delivered)}")
-    print(f"\n{len(got)}/{len(sent)} messages arrived" + (", all signatures verified." if ok else "."))
+    print(
+        f"\n{len(got)}/{len(sent)} messages arrived" + (", all signatures verified." if ok else ".")
+    )
     return 0 if ok and len(got) == len(sent) else 1
 
 

@@ -26,7 +26,9 @@ def _contact(event: MessageEvent) -> JsonObject:
     """Only the seed's fields; a system message without contacts gets its sender's wa_id."""
     source = event.contact or {}
     contact: JsonObject = {}
-    name = source.get("profile", {}).get("name") if isinstance(source.get("profile"), dict) else None
+    name = (
+        source.get("profile", {}).get("name") if isinstance(source.get("profile"), dict) else None
+    )
     if name is not None:
         contact["profile"] = {"name": name}
     contact["wa_id"] = source.get("wa_id") or event.item.get("from", "")

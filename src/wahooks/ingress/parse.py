@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wahooks.models import (
-    IngestBatch,
     InboundMessage,
+    IngestBatch,
     JsonObject,
     Number,
     StatusUpdate,

@@ -69,6 +69,6 @@ class Connector(Protocol):
         """Tell dispatchers in other processes that deliveries are waiting."""
         ...
 
-    async def wait_for_notification(self, timeout: float) -> None:
-        """Return when another process notified, or after ``timeout`` seconds."""
+    async def wait_for_notification(self, wait_s: float) -> None:
+        """Return when another process notified, or after ``wait_s`` seconds."""
         ...

@@ -283,9 +283,8 @@ def ingest(
         if rank is not None:
             yield Execute("apply_status", {**params, "status_rank": rank})
     for update in batch.unhandled:
-        number_id = (
-            numbers[update.phone_number_id].id if update.phone_number_id in numbers else None
-        )
+        known = numbers.get(update.phone_number_id or "")
+        number_id = known.id if known is not None else None
         yield Execute(
             "insert_unhandled",
             {

@@ -85,12 +85,12 @@ class PostgresConnector:
     async def notify_new_deliveries(self) -> None:
         await self._get_pool().execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
 
-    async def wait_for_notification(self, timeout: float) -> None:
+    async def wait_for_notification(self, wait_s: float) -> None:
         if self._listener is None:
             self._listener = await asyncpg.connect(self._dsn)
             await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
         try:
-            await asyncio.wait_for(self._notified.wait(), timeout)
+            await asyncio.wait_for(self._notified.wait(), wait_s)
         except TimeoutError:
             pass
         self._notified.clear()

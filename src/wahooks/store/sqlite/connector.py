@@ -82,8 +82,8 @@ class SqliteConnector:
     async def notify_new_deliveries(self) -> None:
         """One process owns the file: its dispatcher is woken in-process."""
 
-    async def wait_for_notification(self, timeout: float) -> None:
-        await asyncio.sleep(timeout)
+    async def wait_for_notification(self, wait_s: float) -> None:
+        await asyncio.sleep(wait_s)
 
     # --- the writer thread ------------------------------------------------------------
 
