@@ -70,6 +70,11 @@ class Receiver:
     # When set, every request is answered with this status (e.g. 500 while "down").
     always: int | None = None
     delay_s: float = 0.0
+    # Decides one request's status from its (lower-cased) headers and body; None: as usual.
+    status_for: Callable[[dict[str, str], bytes], int | None] | None = None
+    # What every answer carries (tests: big or binary bodies, Retry-After, Location).
+    response_body: bytes = b'{"ok":true}'
+    response_headers: dict[str, str] = field(default_factory=dict)
     on_arrival: Callable[[Arrival], None] | None = None
     count: int = 0
     _runner: web.AppRunner | None = None
@@ -103,19 +108,29 @@ class Receiver:
         verified = self.secret is not None and verify(self.secret, headers, body, now)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
-        if self.fail_with:
+        decided = None if self.status_for is None else self.status_for(headers, body)
+        if decided is not None:
+            status = decided
+        elif self.fail_with:
             status = self.fail_with.pop(0)
         elif self.always is not None:
             status = self.always
         else:
             status = 200 if verified or self.secret is None else 401
-        arrival = Arrival(now, headers, body if self.record_bodies else b"", verified, status)
+        arrival = Arrival(now, headers, body, verified, status)
         self.count += 1
-        self.arrivals.append(arrival)
         if self.on_arrival is not None:
             self.on_arrival(arrival)
+        if not self.record_bodies:  # long runs (benchmarks) keep only the verdicts
+            arrival = Arrival(now, {}, b"", verified, status)
+        self.arrivals.append(arrival)
         self._changed.set()
-        return web.Response(status=status, body=b'{"ok":true}', content_type="application/json")
+        return web.Response(
+            status=status,
+            body=self.response_body,
+            headers=self.response_headers,
+            content_type="application/json",
+        )
 
     def accepted(self) -> list[Arrival]:
         return [a for a in self.arrivals if 200 <= a.answered <= 299]
