@@ -1,8 +1,5 @@
 """Through the whole path: simulator → ingress → store → dispatcher → receiver."""
 
-import time
-
-import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.conftest import RunningGateway, add_destination
