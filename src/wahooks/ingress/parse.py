@@ -45,11 +45,16 @@ class ParsedNotification:
         return ids
 
     def for_numbers(self, numbers: dict[str, Number]) -> IngestBatch:
-        """Only what belongs to a number we serve; unknown numbers' updates are not ours."""
+        """Only what belongs to a number we serve; unknown numbers' updates are not ours.
+        A change naming no number (account_update) came signed with our numbers' app secret."""
         return IngestBatch(
             messages=[m for m in self.messages if m.phone_number_id in numbers],
             statuses=[s for s in self.statuses if s.phone_number_id in numbers],
-            unhandled=[u for u in self.unhandled if u.phone_number_id in numbers],
+            unhandled=[
+                u
+                for u in self.unhandled
+                if u.phone_number_id is None or u.phone_number_id in numbers
+            ],
         )
 
 
@@ -74,10 +79,11 @@ def _str(obj: JsonObject, key: str, where: str) -> str:
 
 def _unix(obj: JsonObject, key: str, where: str) -> int:
     value = obj.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
+    # ASCII digits only ("²".isdigit() is true, int("²") fails), and within the 64-bit column.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
     raise InvalidNotification(f"{where}.{key} must be Unix seconds")
 
 
