@@ -377,11 +377,13 @@ def _claimed(row: Row) -> ClaimedDelivery:
 def record_attempts(
     decisions: Sequence[tuple[AttemptDecision, str]], now: float
 ) -> Operation[None]:
-    """Record each attempt and move its delivery on; ``str`` is the destination id."""
+    """Record each attempt and move its delivery on; ``str`` is the destination id.
+    Two statements for the whole batch (executemany), whatever its size."""
+    attempts = []
+    finishes = []
     for decision, destination_id in decisions:
         result = decision.result
-        yield Execute(
-            "insert_attempt",
+        attempts.append(
             {
                 "delivery_id": result.delivery_id,
                 "started_at": result.started_at,
@@ -390,7 +392,7 @@ def record_attempts(
                 "response_excerpt": result.response_excerpt,
                 "error": result.error,
                 "error_detail": result.error_detail,
-            },
+            }
         )
         if result.succeeded:
             state, due = DeliveryState.SUCCEEDED, now
@@ -398,8 +400,7 @@ def record_attempts(
             state, due = DeliveryState.FAILED, now
         else:
             state, due = DeliveryState.PENDING, decision.next_attempt_at
-        yield Execute(
-            "finish_attempt",
+        finishes.append(
             {
                 "delivery_id": result.delivery_id,
                 "state": state.value,
@@ -407,10 +408,15 @@ def record_attempts(
                 "status_code": result.status_code,
                 "error": result.error,
                 "now": now,
-            },
+            }
         )
+    if attempts:
+        # the attempt row first: it numbers itself from the delivery's total_attempts
+        yield ExecuteMany("insert_attempt", attempts)
+        yield ExecuteMany("finish_attempt", finishes)
+    for decision, destination_id in decisions:
         if decision.disable_destination:
-            reason = f"receiver answered {result.status_code}"
+            reason = f"receiver answered {decision.result.status_code}"
             yield Execute(
                 "disable_destination", {"id": destination_id, "reason": reason, "now": now}
             )

@@ -55,6 +55,8 @@ class PostgresConnector:
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
         self._notified = asyncio.Event()
+        self._notifying = False
+        self._notify_again = False
 
     async def open(self) -> None:
         self._pool = await asyncpg.create_pool(
@@ -83,7 +85,20 @@ class PostgresConnector:
             return await _drive(conn, op)
 
     async def notify_new_deliveries(self) -> None:
-        await self._get_pool().execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+        """Coalesced: while one NOTIFY is on its way, later callers only ask for one more
+        after it, so a burst of ingests costs a couple of round trips, not one each."""
+        if self._notifying:
+            self._notify_again = True
+            return
+        self._notifying = True
+        try:
+            while True:
+                self._notify_again = False
+                await self._get_pool().execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+                if not self._notify_again:
+                    return
+        finally:
+            self._notifying = False
 
     async def wait_for_notification(self, wait_s: float) -> None:
         if self._listener is None:
