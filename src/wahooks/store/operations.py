@@ -381,7 +381,7 @@ def record_attempts(
     Two statements for the whole batch (executemany), whatever its size."""
     attempts = []
     finishes = []
-    for decision, destination_id in decisions:
+    for decision, _ in decisions:
         result = decision.result
         attempts.append(
             {
