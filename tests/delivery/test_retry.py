@@ -16,6 +16,12 @@ LOW: Callable[[], float] = lambda: 0.0  # noqa: E731 - the most negative jitter
 HIGH: Callable[[], float] = lambda: 1.0  # noqa: E731 - the most positive jitter
 
 MINUTE, HOUR = 60.0, 3600.0
+
+
+def constant(value: float) -> Callable[[], float]:
+    return lambda: value
+
+
 ISSUE_SCHEDULE = (0, 2, 8, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 14 * HOUR,
                   20 * HOUR, 24 * HOUR)  # fmt: skip
 
@@ -65,7 +71,7 @@ def test_jitter_stays_within_twenty_percent(attempts_made: int) -> None:
     assert low == pytest.approx(base * 0.8)
     assert high == pytest.approx(base * 1.2)
     for r in (0.1, 0.25, 0.5, 0.75, 0.99):
-        d = delay(attempts_made, rand=lambda r=r: r)
+        d = delay(attempts_made, rand=constant(r))
         assert d is not None
         assert base * 0.8 - 1e-9 <= d <= base * 1.2 + 1e-9
 

@@ -36,6 +36,13 @@ def prepare(
     return PreparedRequest(destination.url, body, headers, destination.timeout_s)
 
 
+def excerpt_text(raw: bytes, limit: int) -> str:
+    """A response body as text any database stores: bytes that are not UTF-8, and NUL
+    (PostgreSQL's text refuses it), become U+FFFD; then cut back to ``limit`` UTF-8 bytes."""
+    text = raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    return text.encode()[:limit].decode("utf-8", errors="ignore")
+
+
 class WebhookSender:
     def __init__(
         self, session: aiohttp.ClientSession, *, excerpt_bytes: int, clock: Clock = time.time
@@ -62,7 +69,12 @@ class WebhookSender:
             ) as response:
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
-                excerpt = await response.content.read(self._excerpt_bytes)
+                # read(n) returns what has arrived so far: gather up to n bytes.
+                while len(excerpt) < self._excerpt_bytes:
+                    chunk = await response.content.read(self._excerpt_bytes - len(excerpt))
+                    if not chunk:
+                        break
+                    excerpt += chunk
         except TimeoutError:
             error, detail = "timeout", f"no answer within {request.timeout_s:g} s"
         except aiohttp.ClientSSLError as exc:
@@ -79,7 +91,7 @@ class WebhookSender:
             started_at=started,
             status_code=status,
             latency_ms=round(latency_ms, 3),
-            response_excerpt=excerpt.decode("utf-8", errors="replace"),
+            response_excerpt=excerpt_text(excerpt, self._excerpt_bytes),
             error=error,
             error_detail=detail,
             retry_after_s=parse_retry_after(retry_after, started),
