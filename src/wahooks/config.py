@@ -120,7 +120,7 @@ def validate_retry_schedule(value: tuple[float, ...] | list[float]) -> tuple[flo
         raise ValueError("retry schedule needs at least one attempt")
     if len(value) > MAX_RETRY_ATTEMPTS:
         raise ValueError(f"retry schedule allows at most {MAX_RETRY_ATTEMPTS} attempts")
-    if any(d < 0 or d > MAX_RETRY_DELAY_S for d in value):
+    if any(not 0 <= d <= MAX_RETRY_DELAY_S for d in value):  # NaN compares false: refused
         raise ValueError(f"each retry delay must be between 0 and {MAX_RETRY_DELAY_S} seconds")
     return tuple(float(d) for d in value)
 

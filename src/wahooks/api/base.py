@@ -1,9 +1,10 @@
 """What every resource module shares: camelCase JSON models and time formatting."""
 
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -11,6 +12,14 @@ class ApiModel(BaseModel):
     """JSON in camelCase like Pipes.bot's API; unknown fields are refused, not ignored."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """Valid JSON, but PostgreSQL text cannot hold it (SQLite can: refused on both)."""
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL (\\u0000) characters")
+        return value
 
 
 def iso(ts: float | None) -> str | None:

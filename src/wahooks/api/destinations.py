@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import AfterValidator, Field, field_validator
+from pydantic.alias_generators import to_camel
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel, check_http_url, iso
@@ -169,7 +170,7 @@ async def update_destination(
         await _check_number(gateway, tenant, body.number_id)
     for required in ("url", "format", "timeout_seconds", "retry_schedule", "enabled", "secret"):
         if required in changes and changes[required] is None:
-            raise InvalidRequest(f"{required}: may not be null")
+            raise InvalidRequest(f"{to_camel(required)}: may not be null")
     enabled = changes.get("enabled", current.enabled)
     updated = Destination(
         id=current.id,

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from wahooks.errors import WahooksError
+from wahooks.errors import Unauthorized, WahooksError
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -25,7 +25,10 @@ def _describe(error: dict[str, Any]) -> str:
 
 async def _wahooks_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, WahooksError)
-    return error_response(exc.http_status, exc.code, exc.message)
+    response = error_response(exc.http_status, exc.code, exc.message)
+    if isinstance(exc, Unauthorized):  # a 401 must name the scheme it wants (RFC 9110)
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 async def _validation_error(_: Request, exc: Exception) -> Response:
@@ -36,7 +39,12 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
 
 async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+    codes = {
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "unauthorized",
+        413: "payload_too_large",
+    }
     code = codes.get(exc.status_code, "http_error")
     return error_response(exc.status_code, code, str(exc.detail))
 

@@ -1,12 +1,14 @@
 """A plain ASGI wrapper refusing request bodies over a size limit with a JSON 413."""
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wahooks.api.errors import error_response
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """An HTTPException: FastAPI re-raises those from a body read (any other error there
+    becomes its 400) and the error handlers answer 413."""
 
 
 class BodySizeLimit:
@@ -33,7 +35,7 @@ class BodySizeLimit:
             if msg["type"] == "http.request":
                 received += len(msg.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(413, message)
             return msg
 
         async def tracking_send(msg: Message) -> None:
