@@ -54,6 +54,9 @@ class Settings(BaseModel):
     dispatch_poll_interval_s: float = Field(
         0.5, gt=0, le=60, description="Longest wait between two looks for due deliveries."
     )
+    max_timeout_s: float = Field(
+        30, ge=1, le=30, description="Longest webhook request timeout; caps every destination's."
+    )
     lease_margin_s: float = Field(
         30, ge=1, le=3600, description="A claim outlives the request timeout by this much."
     )

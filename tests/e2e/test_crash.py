@@ -39,11 +39,12 @@ SIM_RETRIES = 20  # the simulator's backoff tops out at 5 s: over a minute of re
 RETRY_SCHEDULE = [0, 0.2, 0.5] + [1] * 47
 RECEIVER_DELAY_S = 0.3  # below the destination's 1 s timeout: requests are in flight, then 500
 # On SQLite a restart releases the dead process's leases at once; on PostgreSQL they run out
-# after the 30 s timeout cap plus WAHOOKS_LEASE_MARGIN_S (1 s, the least allowed).
+# after WAHOOKS_MAX_TIMEOUT_S (the request timeout cap) plus WAHOOKS_LEASE_MARGIN_S: 2 s here.
 GATEWAY_ENV = {
     "WAHOOKS_DISPATCH_POLL_INTERVAL_S": "0.05",
     "WAHOOKS_RETRY_JITTER": "0",
     "WAHOOKS_LEASE_MARGIN_S": "1",
+    "WAHOOKS_MAX_TIMEOUT_S": "1",
     "WAHOOKS_LOG_LEVEL": "INFO",
 }
 STARTUP_TIMEOUT_S = 30

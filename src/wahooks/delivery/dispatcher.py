@@ -22,8 +22,6 @@ from wahooks.store import Store
 
 log = logging.getLogger(__name__)
 
-MAX_TIMEOUT_S = 30.0  # destinations' timeouts are capped here, so one lease fits them all
-
 
 class Dispatcher:
     def __init__(
@@ -79,7 +77,9 @@ class Dispatcher:
 
     async def _claim_loop(self) -> None:
         settings = self._settings
-        lease_s = MAX_TIMEOUT_S + settings.lease_margin_s
+        # Every request is capped at max_timeout_s, so one lease length fits them all: a
+        # lease outlives its request, and a dead process's leases expire soon after.
+        lease_s = settings.max_timeout_s + settings.lease_margin_s
         while not self._stopping:
             self._wake.clear()
             free = settings.dispatch_concurrency - len(self._inflight)
@@ -114,6 +114,7 @@ class Dispatcher:
     async def _attempt(self, delivery: ClaimedDelivery) -> None:
         try:
             request = prepare(delivery.destination, delivery.event, delivery.id, self._clock())
+            request = request.capped(self._settings.max_timeout_s)
             result = await self._sender.send(delivery.id, request)
         except Exception as exc:  # a bug must not lose the delivery: record it as an attempt
             log.exception("delivery %s could not be attempted", delivery.id)

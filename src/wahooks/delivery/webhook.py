@@ -25,6 +25,11 @@ class PreparedRequest:
     headers: dict[str, str]
     timeout_s: float
 
+    def capped(self, max_timeout_s: float) -> "PreparedRequest":
+        if self.timeout_s <= max_timeout_s:
+            return self
+        return PreparedRequest(self.url, self.body, self.headers, max_timeout_s)
+
 
 def prepare(
     destination: Destination, event: MessageEvent, webhook_id: str, now: float
