@@ -70,6 +70,7 @@ class Dispatcher:
             _, pending = await asyncio.wait(self._inflight, timeout=grace_s)
             for task in pending:  # their leases will expire; they are sent again later
                 task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         self._results_ready.set()
         await record
 
