@@ -34,6 +34,7 @@ import asyncpg
 import orjson
 
 from wahooks.delivery.signing import new_secret, signature_headers
+from wahooks.demo.registration import number_registration
 from wahooks.sim import SimSettings, Simulator
 
 PHASE_TIMEOUT_S = 120
@@ -202,13 +203,7 @@ async def through_gateway(
         auth = {"Authorization": f"Bearer {key}"}
         settings = SimSettings(gateway_url=url + "/ingress/meta", send_statuses=False)
         async with Simulator(settings) as sim:
-            s = sim.settings
-            number = {
-                "phoneNumberId": s.phone_number_id, "wabaId": s.waba_id,
-                "displayPhoneNumber": s.display_phone_number, "accessToken": s.access_token,
-                "appSecret": s.app_secret, "verifyToken": s.verify_token,
-                "graphApiBaseUrl": sim.graph_base_url,
-            }  # fmt: skip
+            number = number_registration(sim)
             async with http.post(url + "/v1/numbers", json=number, headers=auth) as r:
                 assert r.status == 201, await r.text()
             destination = {

@@ -17,6 +17,7 @@ from wahooks.api.auth import issue_tenant_key
 from wahooks.app import create_app
 from wahooks.config import Settings
 from wahooks.demo.receiver import Receiver
+from wahooks.demo.registration import number_registration
 from wahooks.gateway import Gateway
 from wahooks.ids import new_id
 from wahooks.server import serve_in_background
@@ -128,17 +129,7 @@ async def sim(gateway: RunningGateway) -> AsyncIterator[Simulator]:
         yield simulator
 
 
-def register_body(sim: Simulator) -> dict[str, Any]:
-    s = sim.settings
-    return {
-        "phoneNumberId": s.phone_number_id,
-        "wabaId": s.waba_id,
-        "displayPhoneNumber": s.display_phone_number,
-        "accessToken": s.access_token,
-        "appSecret": s.app_secret,
-        "verifyToken": s.verify_token,
-        "graphApiBaseUrl": sim.graph_base_url,
-    }
+register_body = number_registration
 
 
 async def add_destination(gateway: RunningGateway, receiver: Receiver, **fields: Any) -> Any:

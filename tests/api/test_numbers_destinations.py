@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from tests.api.helpers import RECEIVER_URL, Json, assert_error, number_body, other_tenant
 from tests.conftest import RunningGateway, add_destination
 from wahooks.demo.receiver import Receiver
+from wahooks.demo.registration import number_registration
 from wahooks.sim import SimSettings, Simulator
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -74,7 +75,7 @@ async def test_a_registered_number_receives_at_once(
         user = sim.user("15551230001", "Ann")
         before = await sim.send(user, "text")
         assert before.ok  # unknown number: acknowledged, ignored
-        status, _ = await gateway.api("POST", "/v1/numbers", _register(sim))
+        status, _ = await gateway.api("POST", "/v1/numbers", number_registration(sim))
         assert status == 201
         assert await sim.subscribe()
         after = await sim.send(user, "text", body="now you know me")
@@ -82,19 +83,6 @@ async def test_a_registered_number_receives_at_once(
         await receiver.wait_for(lambda r: len(r.accepted()) == 1)
         payload = receiver.accepted()[0].json()
         assert payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"] == after.wamid
-
-
-def _register(sim: Simulator) -> Json:
-    s = sim.settings
-    return {
-        "phoneNumberId": s.phone_number_id,
-        "wabaId": s.waba_id,
-        "displayPhoneNumber": s.display_phone_number,
-        "accessToken": s.access_token,
-        "appSecret": s.app_secret,
-        "verifyToken": s.verify_token,
-        "graphApiBaseUrl": sim.graph_base_url,
-    }
 
 
 # --- destinations -----------------------------------------------------------------------
@@ -226,9 +214,9 @@ async def test_a_destination_for_one_number_gets_only_that_numbers_messages(
     a = SimSettings(gateway_url=gateway.ingress_url, phone_number_id="100000000000101")
     b = SimSettings(gateway_url=gateway.ingress_url, phone_number_id="100000000000202")
     async with Simulator(a) as sim_a, Simulator(b) as sim_b:
-        status, number_a = await gateway.api("POST", "/v1/numbers", _register(sim_a))
+        status, number_a = await gateway.api("POST", "/v1/numbers", number_registration(sim_a))
         assert status == 201
-        status, _ = await gateway.api("POST", "/v1/numbers", _register(sim_b))
+        status, _ = await gateway.api("POST", "/v1/numbers", number_registration(sim_b))
         assert status == 201
         await add_destination(gateway, receiver, numberId=number_a["id"])
         user = sim_a.user("15551230001", "Ann")
@@ -249,7 +237,7 @@ async def test_another_tenant_cannot_see_or_resend_our_deliveries(
     destination = await add_destination(gateway, receiver)
     settings = SimSettings(gateway_url=gateway.ingress_url, phone_number_id="100000000000303")
     async with Simulator(settings) as sim:
-        status, _ = await gateway.api("POST", "/v1/numbers", _register(sim))
+        status, _ = await gateway.api("POST", "/v1/numbers", number_registration(sim))
         assert status == 201
         sent = await sim.send(sim.user("15551230001", "Ann"), "text")
         assert sent.ok

@@ -25,6 +25,7 @@ from tests.ingress.helpers import (
     wait_until_finished,
 )
 from wahooks.demo.receiver import Arrival, Receiver
+from wahooks.demo.registration import number_registration
 from wahooks.sim import LAYOUTS, Layout, SimSettings, Simulator
 from wahooks.sim import notifications as sim_notifications
 
@@ -447,7 +448,7 @@ async def test_a_body_over_the_limit_is_a_413(database_url: str) -> None:
     async with running_gateway(database_url, ingress_max_body_bytes=limit) as gateway:
         settings = SimSettings(gateway_url=gateway.ingress_url, phone_number_id="100000000000777")
         async with Simulator(settings) as sim:
-            status, _ = await gateway.api("POST", "/v1/numbers", _number_body(sim))
+            status, _ = await gateway.api("POST", "/v1/numbers", number_registration(sim))
             assert status == 201
             secret = sim.settings.app_secret
             over = _padded(sim, limit + 1)
@@ -478,19 +479,6 @@ async def test_the_default_limit_is_one_megabyte(gateway: RunningGateway, sim: S
     assert_error(answer, code="payload_too_large")
     status, answer = await post_ingress(gateway, _padded(sim, 1_000_000), secret)
     assert status == 200, answer
-
-
-def _number_body(sim: Simulator) -> Json:
-    s = sim.settings
-    return {
-        "phoneNumberId": s.phone_number_id,
-        "wabaId": s.waba_id,
-        "displayPhoneNumber": s.display_phone_number,
-        "accessToken": s.access_token,
-        "appSecret": s.app_secret,
-        "verifyToken": s.verify_token,
-        "graphApiBaseUrl": sim.graph_base_url,
-    }
 
 
 # --- the subscription handshake ---------------------------------------------------------

@@ -20,6 +20,7 @@ from wahooks.api.auth import issue_tenant_key
 from wahooks.app import create_app
 from wahooks.config import Settings
 from wahooks.demo.receiver import Arrival, Receiver
+from wahooks.demo.registration import number_registration
 from wahooks.gateway import Gateway
 from wahooks.ids import new_id
 from wahooks.server import serve_in_background
@@ -85,13 +86,9 @@ async def _run(app: Any, receiver: Receiver, data_dir: Path) -> int:
             print(f"gateway   {gateway_url}   (SQLite in {data_dir})")
             print(f"simulator {sim.base_url}   (Graph API {sim.graph_base_url})")
             print(f"receiver  {receiver.url}")
-            s = sim.settings
-            number = await _api(http, "POST", f"{gateway_url}/v1/numbers", key, {
-                "phoneNumberId": s.phone_number_id, "wabaId": s.waba_id,
-                "displayPhoneNumber": s.display_phone_number, "accessToken": s.access_token,
-                "appSecret": s.app_secret, "verifyToken": s.verify_token,
-                "graphApiBaseUrl": sim.graph_base_url,
-            })  # fmt: skip
+            number = await _api(
+                http, "POST", f"{gateway_url}/v1/numbers", key, number_registration(sim)
+            )
             destination = await _api(http, "POST", f"{gateway_url}/v1/destinations", key,
                                      {"url": receiver.url, "label": "demo"})  # fmt: skip
             receiver.secret = destination["secret"]
