@@ -1,0 +1,51 @@
+"""Settings: defaults, then the TOML file, then WAHOOKS_* variables, then explicit values."""
+
+from pathlib import Path
+
+import pytest
+
+from wahooks.config import DEFAULT_RETRY_SCHEDULE, load_settings
+from wahooks.errors import ConfigError
+
+
+def test_defaults() -> None:
+    settings = load_settings({})
+    assert settings.database_url == "sqlite:///./data/wahooks.db"
+    assert settings.default_retry_schedule == DEFAULT_RETRY_SCHEDULE
+    assert settings.default_timeout_s == 10
+
+
+def test_environment_wins_over_file_and_overrides_win_over_both(tmp_path: Path) -> None:
+    config = tmp_path / "wahooks.toml"
+    config.write_text('port = 9000\nlog_level = "DEBUG"\ndefault_timeout_s = 5\n')
+    env = {"WAHOOKS_CONFIG": str(config), "WAHOOKS_PORT": "9100"}
+    settings = load_settings(env)
+    assert (settings.port, settings.log_level, settings.default_timeout_s) == (9100, "DEBUG", 5)
+    assert load_settings(env, port=9200).port == 9200
+
+
+def test_lists_from_the_environment() -> None:
+    as_json = load_settings({"WAHOOKS_DEFAULT_RETRY_SCHEDULE": "[0, 5, 60]"})
+    as_csv = load_settings({"WAHOOKS_DEFAULT_RETRY_SCHEDULE": "0,5,60"})
+    assert as_json.default_retry_schedule == as_csv.default_retry_schedule == (0, 5, 60)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"WAHOOKS_PORT": "eighty"}, "WAHOOKS_PORT"),
+        ({"WAHOOKS_DEFAULT_RETRY_SCHEDULE": "[]"}, "WAHOOKS_DEFAULT_RETRY_SCHEDULE"),
+        ({"WAHOOKS_DEFAULT_TIMEOUT_S": "90"}, "WAHOOKS_DEFAULT_TIMEOUT_S"),
+        ({"WAHOOKS_SQLITE_SYNCHRONOUS": "OFF"}, "WAHOOKS_SQLITE_SYNCHRONOUS"),
+    ],
+)
+def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load_settings(env)
+
+
+def test_unreadable_config_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("port = = 1")
+    with pytest.raises(ConfigError, match=r"broken\.toml"):
+        load_settings({}, broken)
