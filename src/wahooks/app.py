@@ -13,10 +13,10 @@ import aiohttp
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from wahooks import __version__
-from wahooks.api import deliveries, destinations, health, numbers
+from wahooks.api import deliveries, destinations, health, messages, numbers
 from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
 from wahooks.config import Settings
@@ -26,6 +26,10 @@ from wahooks.gateway import Gateway, gateway_of
 from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.models import Clock
+from wahooks.send.graph import GraphClient
+from wahooks.send.messenger import Messenger
+from wahooks.socket.endpoint import socket_endpoint
+from wahooks.socket.hub import Hub
 from wahooks.store import open_store
 
 # Connections kept to receivers; deliveries to one host reuse them.
@@ -60,6 +64,12 @@ def create_app(
             if settings.worker_enabled
             else None
         )
+        graph = GraphClient(
+            session,
+            timeout_s=settings.graph_timeout_s,
+            retry_delays_s=settings.graph_retry_delays_s,
+        )
+        hub = Hub(store, settings, clock=clock)
         app.state.gateway = Gateway(
             settings=settings,
             store=store,
@@ -67,13 +77,17 @@ def create_app(
             numbers=directory,
             ingress=MetaIngress(store, directory, max_body_bytes=settings.ingress_max_body_bytes),
             dispatcher=dispatcher,
+            messenger=Messenger(store, graph, clock=clock),
+            hub=hub,
             clock=clock,
         )
+        hub.start()
         if dispatcher is not None:
             await dispatcher.start()
         try:
             yield
         finally:
+            await hub.close()
             if dispatcher is not None:
                 await dispatcher.stop()
             await session.close()
@@ -88,7 +102,8 @@ def create_app(
     # The ingress is a plain Starlette route: FastAPI's request layer stays off the hot path.
     app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
     app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
-    for module in (numbers, destinations, deliveries, health):
+    app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
+    for module in (numbers, destinations, deliveries, messages, health):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)

@@ -29,6 +29,9 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         access_log=False,
         log_config=None,
+        # Protocol-level pings find dead peers, so their unacknowledged frames are released.
+        ws_ping_interval=settings.socket_ping_interval_s,
+        ws_ping_timeout=settings.socket_ping_timeout_s,
     )
     return 0
 

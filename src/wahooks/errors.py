@@ -6,9 +6,12 @@ class WahooksError(Exception):
     code = "internal_error"
     http_status = 500
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, details: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details  # extra fields of the error object, e.g. Meta's own code
         if code is not None:
             self.code = code
 
@@ -36,6 +39,13 @@ class NotFound(WahooksError):
 class Conflict(WahooksError):
     code = "conflict"
     http_status = 409
+
+
+class ServiceWindowExpired(WahooksError):
+    """WhatsApp only takes free-form messages within 24 h of the user's last message."""
+
+    code = "SERVICE_WINDOW_EXPIRED"
+    http_status = 422
 
 
 class PayloadTooLarge(WahooksError):

@@ -10,6 +10,8 @@ from wahooks.delivery.webhook import WebhookSender
 from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.models import Clock
+from wahooks.send.messenger import Messenger
+from wahooks.socket.hub import Hub
 from wahooks.store import Store
 
 
@@ -21,6 +23,8 @@ class Gateway:
     numbers: NumberDirectory
     ingress: MetaIngress
     dispatcher: Dispatcher | None
+    messenger: Messenger
+    hub: Hub
     clock: Clock
 
 

@@ -36,6 +36,28 @@ class DeliveryState(StrEnum):
     LEASED = "leased"  # claimed by a dispatcher; the lease expires if that process dies
     SUCCEEDED = "succeeded"
     FAILED = "failed"  # ran out of attempts; can be re-sent through the API
+    DROPPED = "dropped"  # removed from a socket queue by a retention limit (never silently)
+
+
+class DeliveryMethod(StrEnum):
+    WEBHOOK = "webhook"  # POSTed to the destination's URL
+    SOCKET = "socket"  # pushed to the tenant's WebSocket connections, queued while offline
+
+
+DEFAULT_EVENTS: tuple[str, ...] = (
+    EventType.MESSAGE_IN_NEW.value,
+    EventType.MESSAGE_UPDATE.value,
+    EventType.MESSAGE_REACTION.value,
+)
+"""What a destination receives unless it subscribes to more (or fewer) event types."""
+
+OUT_EVENT_FOR_STATUS: dict[str, EventType] = {
+    "sent": EventType.MESSAGE_OUT_ACK,
+    "delivered": EventType.MESSAGE_OUT_ACK,
+    "read": EventType.MESSAGE_OUT_ACK,
+    "played": EventType.MESSAGE_OUT_ACK,
+    "failed": EventType.MESSAGE_OUT_FAILED,
+}
 
 
 class OutboundStatus(StrEnum):
@@ -90,6 +112,11 @@ class Destination:
     enabled: bool
     disabled_reason: str | None
     created_at: float
+    method: str = DeliveryMethod.WEBHOOK.value
+    events: tuple[str, ...] = DEFAULT_EVENTS
+
+    def wants(self, event_type: str) -> bool:
+        return event_type in self.events
 
 
 # --- what ingress hands to the store -------------------------------------------------
@@ -164,6 +191,19 @@ class IngestOutcome:
     duplicates: int
     statuses: int
     deliveries: int
+    tenants: frozenset[str] = frozenset()  # whose new deliveries may be waiting for a socket
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Conversation:
+    """One (number, contact) pair, with what a reply needs."""
+
+    id: str
+    tenant_id: str
+    number: Number
+    wa_id: str
+    contact_name: str | None
+    last_inbound_at: float | None
 
 
 # --- what the dispatcher works with --------------------------------------------------
@@ -195,6 +235,14 @@ class MessageEvent:
     contact: JsonObject | None
     test: bool = False
     media: MediaInfo | None = None
+    # Outbound events: Meta's status object (message:out:ack/failed); ``item`` is then the
+    # message we sent.
+    status: JsonObject | None = None
+    wa_id: str = ""  # the conversation's contact
+
+    @property
+    def is_outbound(self) -> bool:
+        return self.event_type.startswith("message:out:")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,6 +253,7 @@ class ClaimedDelivery:
     attempts: int  # attempts already made in the current round
     destination: Destination
     event: MessageEvent
+    created_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -232,6 +281,8 @@ class AttemptDecision:
     result: AttemptResult
     next_attempt_at: float | None  # None: finished (succeeded or failed)
     disable_destination: bool = False
+    # The webhook's fast retries are spent: offer the message on the tenant's socket too.
+    offer_to_socket: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -250,6 +301,8 @@ class DeliveryRecord:
     updated_at: float
     last_status_code: int | None
     last_error: str | None
+    method: str = DeliveryMethod.WEBHOOK.value
+    offered_to_socket: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -261,3 +314,4 @@ class AttemptRecord:
     response_excerpt: str
     error: str | None
     error_detail: str | None
+    channel: str = DeliveryMethod.WEBHOOK.value

@@ -10,12 +10,17 @@ from starlette.types import ASGIApp
 
 @contextlib.asynccontextmanager
 async def serve_in_background(
-    app: ASGIApp, host: str = "127.0.0.1", port: int = 0
+    app: ASGIApp,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    ws_ping_interval: float = 20.0,
+    ws_ping_timeout: float = 20.0,
 ) -> AsyncIterator[str]:
     """Start ``app`` on ``host:port`` (0 = a free port), yield its base URL, stop on exit."""
     config = uvicorn.Config(
         app, host=host, port=port, lifespan="on", log_level="warning", access_log=False,
-        log_config=None,
+        log_config=None, ws_ping_interval=ws_ping_interval, ws_ping_timeout=ws_ping_timeout,
     )  # fmt: skip
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

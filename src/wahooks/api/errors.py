@@ -11,8 +11,10 @@ from starlette.responses import Response
 from wahooks.errors import Unauthorized, WahooksError
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    body = orjson.dumps({"error": {"code": code, "message": message}})
+def error_response(
+    status: int, code: str, message: str, details: dict[str, object] | None = None
+) -> Response:
+    body = orjson.dumps({"error": {"code": code, "message": message, **(details or {})}})
     return Response(body, status_code=status, media_type="application/json")
 
 
@@ -25,7 +27,7 @@ def _describe(error: dict[str, Any]) -> str:
 
 async def _wahooks_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, WahooksError)
-    response = error_response(exc.http_status, exc.code, exc.message)
+    response = error_response(exc.http_status, exc.code, exc.message, exc.details)
     if isinstance(exc, Unauthorized):  # a 401 must name the scheme it wants (RFC 9110)
         response.headers["WWW-Authenticate"] = "Bearer"
     return response

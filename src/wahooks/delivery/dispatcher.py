@@ -17,7 +17,7 @@ from collections.abc import Callable
 from wahooks.config import Settings
 from wahooks.delivery.retry import GONE, next_delay
 from wahooks.delivery.webhook import WebhookSender, prepare
-from wahooks.models import AttemptDecision, AttemptResult, ClaimedDelivery, Clock
+from wahooks.models import AttemptDecision, AttemptResult, ClaimedDelivery, Clock, Destination
 from wahooks.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class Dispatcher:
         self._clock = clock
         self._rand = rand
         self._wake = asyncio.Event()
-        self._results: list[tuple[AttemptDecision, str]] = []
+        self._results: list[tuple[AttemptDecision, Destination]] = []
         self._results_ready = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -52,7 +52,7 @@ class Dispatcher:
         released = await self._store.release_leases()
         if released:
             log.info("released %d deliveries leased before a restart", released)
-        self._store.on_new_deliveries = self.wake
+        self._store.add_listener(lambda _tenants: self.wake())
         self._tasks = [
             asyncio.create_task(self._claim_loop(), name="dispatcher-claim"),
             asyncio.create_task(self._record_loop(), name="dispatcher-record"),
@@ -103,12 +103,12 @@ class Dispatcher:
                 pass
 
     async def _listen_loop(self) -> None:
-        """Deliveries ingested by other processes (PostgreSQL) wake us too."""
+        """Deliveries ingested by other processes (PostgreSQL) wake us, and the socket hub."""
         while True:
             await self._store.connector.wait_for_notification(
                 self._settings.dispatch_poll_interval_s
             )
-            self._wake.set()
+            self._store.announce(None)
 
     # --- send ---------------------------------------------------------------------------
 
@@ -128,7 +128,7 @@ class Dispatcher:
                 error="internal",
                 error_detail=f"{type(exc).__name__}: {exc}",
             )
-        self._results.append((self._decide(delivery, result), delivery.destination.id))
+        self._results.append((self._decide(delivery, result), delivery.destination))
         self._results_ready.set()
 
     def _decide(self, delivery: ClaimedDelivery, result: AttemptResult) -> AttemptDecision:
@@ -149,7 +149,15 @@ class Dispatcher:
             # Kept pending, not failed: re-enabling the destination delivers it.
             delay = 0.0 if delay is None else delay
         next_at = None if delay is None else self._clock() + delay
-        return AttemptDecision(result=result, next_attempt_at=next_at, disable_destination=gone)
+        fallback_after = self._settings.socket_fallback_after_attempts
+        return AttemptDecision(
+            result=result,
+            next_attempt_at=next_at,
+            disable_destination=gone,
+            # The fast retries are spent: the tenant's socket may take it from here too.
+            offer_to_socket=fallback_after > 0
+            and (gone or delivery.attempts + 1 >= fallback_after),
+        )
 
     # --- record -------------------------------------------------------------------------
 
@@ -160,10 +168,13 @@ class Dispatcher:
             if self._results:
                 batch, self._results = self._results, []
                 try:
-                    await self._store.record_attempts(batch)
+                    await self._store.record_attempts([(d, dst.id) for d, dst in batch])
                 except Exception:
                     # Leases stay; the deliveries are attempted again when they expire.
                     log.exception("recording %d attempts failed", len(batch))
+                offered = {dst.tenant_id for d, dst in batch if d.offer_to_socket}
+                if offered:
+                    self._store.announce(offered)
                 self._wake.set()  # a conversation's next delivery may now be claimable
             elif self._stopping and not self._inflight:
                 return

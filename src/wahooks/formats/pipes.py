@@ -35,7 +35,7 @@ def _contact(event: MessageEvent) -> JsonObject:
     return contact
 
 
-def _media(media: MediaInfo) -> JsonObject:
+def media_object(media: MediaInfo) -> JsonObject:
     if media.unavailable or media.media_id is None:
         return {"mimeType": media.mime_type, "byteSize": 0, "unavailable": True}
     out: JsonObject = {
@@ -53,6 +53,18 @@ def display_number(raw: str) -> str:
     return raw if raw.startswith("+") or not raw else "+" + raw
 
 
+def _outbound_value(event: MessageEvent) -> JsonObject:
+    """Our own sends in Meta's shapes: ``statuses`` for news about them, and for the send
+    itself ``message_echoes`` (what Meta uses for messages the business sent)."""
+    if event.status is not None:
+        status = dict(event.status)
+        status["timestamp"] = iso8601(status.get("timestamp"))
+        return {"statuses": [status]}
+    echo = {"from": event.display_phone_number, "to": event.wa_id, **event.item}
+    echo["timestamp"] = iso8601(echo.get("timestamp"))
+    return {"message_echoes": [echo]}
+
+
 def render(event: MessageEvent) -> bytes:
     message = dict(event.item)
     if "timestamp" in message:
@@ -63,7 +75,9 @@ def render(event: MessageEvent) -> bytes:
     if event.test:
         pipes["test"] = True
     if event.media is not None:
-        pipes["media"] = _media(event.media)
+        pipes["media"] = media_object(event.media)
+    if event.is_outbound:
+        pipes["event"] = event.event_type
     payload = {
         "object": "whatsapp_business_account",
         "entry": [
@@ -77,8 +91,11 @@ def render(event: MessageEvent) -> bytes:
                                 "display_phone_number": display_number(event.display_phone_number),
                                 "phone_number_id": event.number_id,
                             },
-                            "messages": [message],
-                            "contacts": [_contact(event)],
+                            **(
+                                _outbound_value(event)
+                                if event.is_outbound
+                                else {"messages": [message], "contacts": [_contact(event)]}
+                            ),
                         },
                         "field": "messages",
                     }

@@ -11,14 +11,18 @@ import orjson
 
 from wahooks.ids import new_id
 from wahooks.models import (
+    OUT_EVENT_FOR_STATUS,
     STATUS_RANK,
     AttemptDecision,
     AttemptRecord,
     ClaimedDelivery,
+    Conversation,
     DeliveryId,
+    DeliveryMethod,
     DeliveryRecord,
     DeliveryState,
     Destination,
+    EventType,
     IngestBatch,
     IngestOutcome,
     JsonObject,
@@ -135,6 +139,8 @@ def _destination(row: Row, prefix: str = "") -> Destination:
         enabled=bool(row[prefix + "enabled"]),
         disabled_reason=row[prefix + "disabled_reason"],
         created_at=row[prefix + "created_at"],
+        method=row[prefix + "method"],
+        events=tuple(orjson.loads(row[prefix + "events"])),
     )
 
 
@@ -147,6 +153,8 @@ def _destination_params(d: Destination, now: float) -> dict[str, Any]:
         "secret": d.secret,
         "label": d.label,
         "format": d.format,
+        "method": d.method,
+        "events": _json(list(d.events)),
         "timeout_s": d.timeout_s,
         "retry_schedule": _json(list(d.retry_schedule)),
         "now": now,
@@ -197,7 +205,8 @@ def ingest(
     """Store messages (deduplicated on wamid), their conversations, events and one
     delivery per destination; store statuses and apply them; keep unknown changes raw."""
     stored = duplicates = deliveries = 0
-    targets: dict[str, list[str]] = {}
+    targets: Targets = {}
+    tenants: set[str] = set()
     for msg in batch.messages:
         number = numbers[msg.phone_number_id]
         contact_name = (msg.contact or {}).get("profile", {}).get("name")
@@ -234,39 +243,19 @@ def ingest(
             duplicates += 1
             continue
         stored += 1
-        event = yield FetchOne(
-            "insert_event",
-            {
-                "id": new_id("evt"),
-                "tenant_id": number.tenant_id,
-                "type": msg.event_type.value,
-                "conversation_id": conversation_id,
-                "message_seq": message["seq"],
-                "now": now,
-            },
+        made = yield from _publish(
+            targets,
+            number,
+            number.tenant_id,
+            msg.event_type.value,
+            conversation_id,
+            message["seq"],
+            None,
+            now,
         )
-        if number.id not in targets:
-            rows = yield FetchAll(
-                "destinations_for_number", {"tenant_id": number.tenant_id, "number_id": number.id}
-            )
-            targets[number.id] = [r["id"] for r in rows]
-        if targets[number.id]:
-            yield ExecuteMany(
-                "insert_delivery",
-                [
-                    {
-                        "id": new_id("dlv"),
-                        "tenant_id": number.tenant_id,
-                        "destination_id": destination_id,
-                        "event_seq": event["seq"],
-                        "conversation_id": conversation_id,
-                        "hold": None,
-                        "now": now,
-                    }
-                    for destination_id in targets[number.id]
-                ],
-            )
-            deliveries += len(targets[number.id])
+        deliveries += made
+        if made:
+            tenants.add(number.tenant_id)
     for status in batch.statuses:
         number = numbers[status.phone_number_id]
         params = {
@@ -280,8 +269,26 @@ def ingest(
             {**params, "recipient_id": status.recipient_id, "item": _json(status.item), "now": now},
         )
         rank = STATUS_RANK.get(status.status)
-        if rank is not None:
-            yield Execute("apply_status", {**params, "status_rank": rank})
+        if rank is None:
+            continue
+        moved = yield FetchOne("apply_status", {**params, "status_rank": rank})
+        event_type = OUT_EVENT_FOR_STATUS.get(status.status)
+        if moved is None or event_type is None:
+            continue
+        owner = yield FetchOne("conversation_tenant", {"id": moved["conversation_id"]})
+        made = yield from _publish(
+            targets,
+            number,
+            owner["tenant_id"],
+            event_type.value,
+            moved["conversation_id"],
+            moved["seq"],
+            status.item,
+            now,
+        )
+        deliveries += made
+        if made:
+            tenants.add(owner["tenant_id"])
     for update in batch.unhandled:
         known = numbers.get(update.phone_number_id or "")
         number_id = known.id if known is not None else None
@@ -295,14 +302,72 @@ def ingest(
             },
         )
     return IngestOutcome(
-        stored=stored, duplicates=duplicates, statuses=len(batch.statuses), deliveries=deliveries
+        stored=stored,
+        duplicates=duplicates,
+        statuses=len(batch.statuses),
+        deliveries=deliveries,
+        tenants=frozenset(tenants),
     )
+
+
+Targets = dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]]
+"""Destinations per (tenant, number), looked up once per transaction: (id, event types)."""
+
+
+def _publish(
+    targets: Targets,
+    number: Number,
+    tenant_id: str,
+    event_type: str,
+    conversation_id: str,
+    message_seq: int,
+    data: JsonObject | None,
+    now: float,
+) -> Operation[int]:
+    """One event, and one delivery to each destination subscribed to its type."""
+    event = yield FetchOne(
+        "insert_event",
+        {
+            "id": new_id("evt"),
+            "tenant_id": tenant_id,
+            "type": event_type,
+            "conversation_id": conversation_id,
+            "message_seq": message_seq,
+            "data": _json(data),
+            "now": now,
+        },
+    )
+    key = (tenant_id, number.id)
+    if key not in targets:
+        rows = yield FetchAll(
+            "destinations_for_number", {"tenant_id": tenant_id, "number_id": number.id}
+        )
+        targets[key] = [(r["id"], tuple(orjson.loads(r["events"]))) for r in rows]
+    subscribed = [d for d, events in targets[key] if event_type in events]
+    if subscribed:
+        yield ExecuteMany(
+            "insert_delivery",
+            [
+                {
+                    "id": new_id("dlv"),
+                    "tenant_id": tenant_id,
+                    "destination_id": destination_id,
+                    "event_seq": event["seq"],
+                    "conversation_id": conversation_id,
+                    "hold": None,
+                    "now": now,
+                }
+                for destination_id in subscribed
+            ],
+        )
+    return len(subscribed)
 
 
 def record_outbound(
     number: Number, to_wa_id: str, wamid: str, message_type: str, item: JsonObject, now: float
-) -> Operation[str]:
-    """A message we sent through the Graph API; its statuses will move it forward."""
+) -> Operation[tuple[str, int]]:
+    """A message we sent through the Graph API: stored, with its message:out:new event.
+    Its statuses will move it forward. Returns the conversation id and deliveries made."""
     conversation = yield FetchOne(
         "upsert_conversation",
         {
@@ -315,7 +380,7 @@ def record_outbound(
             "now": now,
         },
     )
-    yield FetchOne(
+    message = yield FetchOne(
         "insert_message",
         {
             "number_id": number.id,
@@ -331,7 +396,19 @@ def record_outbound(
             "now": now,
         },
     )
-    return str(conversation["id"])
+    made = 0
+    if message is not None:
+        made = yield from _publish(
+            {},
+            number,
+            number.tenant_id,
+            EventType.MESSAGE_OUT_NEW.value,
+            conversation["id"],
+            message["seq"],
+            None,
+            now,
+        )
+    return str(conversation["id"]), made
 
 
 def outbound_status(number_id: str, wamid: str) -> Operation[str | None]:
@@ -359,6 +436,7 @@ def _claimed(row: Row) -> ClaimedDelivery:
     return ClaimedDelivery(
         id=DeliveryId(row["id"]),
         attempts=row["attempts"],
+        created_at=row["created_at"],
         destination=_destination(row, "dst_"),
         event=MessageEvent(
             event_type=row["event_type"],
@@ -370,6 +448,8 @@ def _claimed(row: Row) -> ClaimedDelivery:
             label=row["dst_label"],
             item=orjson.loads(row["item"]) if row["item"] else {},
             contact=orjson.loads(row["contact"]) if row["contact"] else None,
+            status=orjson.loads(row["event_data"]) if row["event_data"] else None,
+            wa_id=row["wa_id"] or "",
         ),
     )
 
@@ -392,6 +472,7 @@ def record_attempts(
                 "response_excerpt": result.response_excerpt,
                 "error": result.error,
                 "error_detail": result.error_detail,
+                "channel": DeliveryMethod.WEBHOOK.value,
             }
         )
         if result.succeeded:
@@ -407,6 +488,7 @@ def record_attempts(
                 "next_attempt_at": due,
                 "status_code": result.status_code,
                 "error": result.error,
+                "offer_at": now if decision.offer_to_socket else None,
                 "now": now,
             }
         )
@@ -420,6 +502,114 @@ def record_attempts(
             yield Execute(
                 "disable_destination", {"id": destination_id, "reason": reason, "now": now}
             )
+
+
+# --- the socket queue --------------------------------------------------------------------
+
+
+def claim_for_socket(
+    tenant_id: str,
+    owner: str,
+    *,
+    conversation_ids: Sequence[str] | None,
+    since: float,
+    now: float,
+    lease_until: float,
+    limit: int,
+) -> Operation[list[ClaimedDelivery]]:
+    claimed = yield FetchAll(
+        "claim_for_socket",
+        {
+            "tenant_id": tenant_id,
+            "owner": owner,
+            "conversation_ids": None if conversation_ids is None else list(conversation_ids),
+            "since": since,
+            "now": now,
+            "lease_until": lease_until,
+            "limit": limit,
+        },
+    )
+    if not claimed:
+        return []
+    rows = yield FetchAll("claimed_details", {"seqs": [r["seq"] for r in claimed]})
+    return [_claimed(r) for r in rows]
+
+
+def _socket_attempt(
+    delivery_id: str, started_at: float, latency_ms: float, note: str, error: str | None
+) -> dict[str, Any]:
+    return {
+        "delivery_id": delivery_id,
+        "started_at": started_at,
+        "status_code": None,
+        "latency_ms": latency_ms,
+        "response_excerpt": note,
+        "error": error,
+        "error_detail": None,
+        "channel": DeliveryMethod.SOCKET.value,
+    }
+
+
+def finish_socket(done: Sequence[tuple[str, float, float, str]], now: float) -> Operation[None]:
+    """Deliveries a socket wrote (or, with ack=1, acknowledged): (id, started, ms, note)."""
+    if done:
+        yield ExecuteMany("insert_attempt", [_socket_attempt(*d, None) for d in done])
+        yield ExecuteMany("finish_socket", [{"delivery_id": d[0], "now": now} for d in done])
+
+
+def release_socket(
+    released: Sequence[tuple[str, float, float, str]], owner: str, now: float
+) -> Operation[None]:
+    """Sent but never acknowledged before the connection closed: due again now."""
+    if released:
+        yield ExecuteMany(
+            "insert_attempt", [_socket_attempt(*r, "unacknowledged") for r in released]
+        )
+        yield ExecuteMany(
+            "release_socket",
+            [{"delivery_id": r[0], "owner": owner, "now": now} for r in released],
+        )
+
+
+def renew_socket_leases(
+    delivery_ids: Sequence[str], owner: str, lease_until: float, now: float
+) -> Operation[None]:
+    if delivery_ids:
+        yield ExecuteMany(
+            "renew_socket_lease",
+            [
+                {"delivery_id": d, "owner": owner, "lease_until": lease_until, "now": now}
+                for d in delivery_ids
+            ],
+        )
+
+
+def drop_from_socket_queue(oldest: float, per_sender_cap: int, now: float) -> Operation[int]:
+    """Retention (and the optional per-sender cap): dropped deliveries stay listed."""
+    dropped = yield Execute("drop_expired_socket_queue", {"oldest": oldest, "now": now})
+    if per_sender_cap > 0:
+        dropped += yield Execute("drop_over_sender_cap", {"cap": per_sender_cap, "now": now})
+    return int(dropped)
+
+
+# --- conversations ---------------------------------------------------------------------
+
+
+def conversation_by_id(tenant_id: str, conversation_id: str) -> Operation[Conversation | None]:
+    row = yield FetchOne("conversation_by_id", {"id": conversation_id, "tenant_id": tenant_id})
+    if row is None:
+        return None
+    number = yield FetchOne(
+        "number_by_id", {"id": row["number_id"], "tenant_id": row["number_tenant_id"]}
+    )
+    return Conversation(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        number=_number(number),
+        wa_id=row["wa_id"],
+        contact_name=row["contact_name"],
+        last_inbound_at=row["last_inbound_at"],
+    )
 
 
 def next_due_at() -> Operation[float | None]:
@@ -451,6 +641,8 @@ def _delivery(row: Row) -> DeliveryRecord:
         updated_at=row["updated_at"],
         last_status_code=row["last_status_code"],
         last_error=row["last_error"],
+        method=row["method"],
+        offered_to_socket=row["offered_to_socket_at"] is not None,
     )
 
 
@@ -493,6 +685,7 @@ def delivery_with_attempts(
             response_excerpt=r["response_excerpt"],
             error=r["error"],
             error_detail=r["error_detail"],
+            channel=r["channel"],
         )
         for r in rows
     ]

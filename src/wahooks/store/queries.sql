@@ -35,10 +35,10 @@ SELECT * FROM numbers WHERE tenant_id = :tenant_id ORDER BY created_at, id;
 SELECT * FROM numbers WHERE verify_token = :verify_token;
 
 -- name: insert_destination
-INSERT INTO destinations (id, tenant_id, number_id, url, secret, label, format, timeout_s,
-                          retry_schedule, enabled, created_at, updated_at)
-VALUES (:id, :tenant_id, :number_id, :url, :secret, :label, :format, :timeout_s,
-        :retry_schedule, TRUE, :now, :now);
+INSERT INTO destinations (id, tenant_id, number_id, url, secret, label, format, method, events,
+                          timeout_s, retry_schedule, enabled, created_at, updated_at)
+VALUES (:id, :tenant_id, :number_id, :url, :secret, :label, :format, :method, :events,
+        :timeout_s, :retry_schedule, TRUE, :now, :now);
 
 -- name: destination_by_id
 SELECT * FROM destinations WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
@@ -49,14 +49,14 @@ ORDER BY created_at, id;
 
 -- name: destinations_for_number
 -- Disabled destinations still get deliveries: they wait, and resume when re-enabled.
-SELECT id FROM destinations
+SELECT id, events FROM destinations
 WHERE tenant_id = :tenant_id AND deleted_at IS NULL
   AND (number_id IS NULL OR number_id = :number_id)
 ORDER BY created_at, id;
 
 -- name: update_destination
 UPDATE destinations SET url = :url, secret = :secret, label = :label, format = :format,
-  timeout_s = :timeout_s, retry_schedule = :retry_schedule, enabled = :enabled,
+  method = :method, events = :events, timeout_s = :timeout_s, retry_schedule = :retry_schedule, enabled = :enabled,
   disabled_reason = :disabled_reason, number_id = :number_id, updated_at = :now
 WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
 
@@ -94,8 +94,8 @@ ON CONFLICT (number_id, wamid) DO NOTHING
 RETURNING seq;
 
 -- name: insert_event
-INSERT INTO events (id, tenant_id, type, conversation_id, message_seq, created_at)
-VALUES (:id, :tenant_id, :type, :conversation_id, :message_seq, :now)
+INSERT INTO events (id, tenant_id, type, conversation_id, message_seq, data, created_at)
+VALUES (:id, :tenant_id, :type, :conversation_id, :message_seq, :data, :now)
 RETURNING seq;
 
 -- name: insert_delivery
@@ -111,10 +111,20 @@ VALUES (:number_id, :wamid, :status, :timestamp, :recipient_id, :item, :now)
 ON CONFLICT (number_id, wamid, status) DO NOTHING;
 
 -- name: apply_status
--- Statuses arrive out of order: only ever move an outbound message forward.
+-- Statuses arrive out of order: only ever move an outbound message forward. A row back
+-- means it moved, and its event is due.
 UPDATE messages SET status = :status, status_rank = :status_rank, status_at = :timestamp
 WHERE number_id = :number_id AND wamid = :wamid AND direction = 'out'
-  AND status_rank < :status_rank;
+  AND status_rank < :status_rank
+RETURNING seq, conversation_id;
+
+-- name: conversation_by_id
+SELECT c.*, n.tenant_id AS number_tenant_id FROM conversations c
+JOIN numbers n ON n.id = c.number_id
+WHERE c.id = :id AND c.tenant_id = :tenant_id;
+
+-- name: conversation_tenant
+SELECT tenant_id FROM conversations WHERE id = :id;
 
 -- name: insert_unhandled
 INSERT INTO unhandled_updates (number_id, field, value, created_at)
@@ -122,20 +132,57 @@ VALUES (:number_id, :field, :value, :now);
 
 -- name: insert_attempt
 INSERT INTO attempts (delivery_seq, attempt, started_at, status_code, latency_ms,
-                      response_excerpt, error, error_detail)
+                      response_excerpt, error, error_detail, channel)
 SELECT seq, total_attempts + 1, :started_at, :status_code, :latency_ms, :response_excerpt,
-       :error, :error_detail
+       :error, :error_detail, :channel
 FROM deliveries WHERE id = :delivery_id;
 
 -- name: finish_attempt
+-- Only while still leased: if the socket was acknowledged meanwhile, the delivery is done.
 UPDATE deliveries SET state = :state, next_attempt_at = :next_attempt_at,
   attempts = attempts + 1, total_attempts = total_attempts + 1,
-  last_status_code = :status_code, last_error = :error, updated_at = :now
-WHERE id = :delivery_id;
+  last_status_code = :status_code, last_error = :error, updated_at = :now,
+  offered_to_socket_at = COALESCE(offered_to_socket_at, :offer_at)
+WHERE id = :delivery_id AND state = 'leased';
+
+-- name: finish_socket
+-- A socket wrote or acknowledged it: done, whichever channel held it.
+UPDATE deliveries SET state = 'succeeded', lease_owner = NULL, total_attempts = total_attempts + 1,
+  last_status_code = NULL, last_error = NULL, updated_at = :now
+WHERE id = :delivery_id AND state IN ('pending', 'leased', 'failed');
+
+-- name: release_socket
+-- The connection closed before acknowledging: due again at once, on whichever channel.
+UPDATE deliveries SET state = 'pending', next_attempt_at = :now, lease_owner = NULL,
+  total_attempts = total_attempts + 1, last_error = 'unacknowledged', updated_at = :now
+WHERE id = :delivery_id AND state = 'leased' AND lease_owner = :owner;
+
+-- name: renew_socket_lease
+UPDATE deliveries SET next_attempt_at = :lease_until, updated_at = :now
+WHERE id = :delivery_id AND state = 'leased' AND lease_owner = :owner;
+
+-- name: drop_expired_socket_queue
+-- Retention: a socket delivery nobody collected in time is dropped, visibly.
+UPDATE deliveries SET state = 'dropped', last_error = 'queue_retention_expired',
+  lease_owner = NULL, updated_at = :now
+WHERE state = 'pending' AND created_at < :oldest
+  AND destination_id IN (SELECT id FROM destinations WHERE method = 'socket');
+
+-- name: drop_over_sender_cap
+-- Per-sender cap (when set): the oldest beyond the newest :cap of a conversation go.
+UPDATE deliveries SET state = 'dropped', last_error = 'queue_sender_cap', updated_at = :now
+WHERE seq IN (
+  SELECT seq FROM (
+    SELECT d.seq, ROW_NUMBER() OVER (
+      PARTITION BY d.destination_id, d.conversation_id ORDER BY d.seq DESC) AS n
+    FROM deliveries d JOIN destinations t ON t.id = d.destination_id
+    WHERE d.state = 'pending' AND t.method = 'socket') ranked
+  WHERE n > :cap);
 
 -- name: delivery_by_id
-SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid
+SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method
 FROM deliveries d JOIN events e ON e.seq = d.event_seq
+JOIN destinations t ON t.id = d.destination_id
 LEFT JOIN messages m ON m.seq = e.message_seq
 WHERE d.id = :id AND d.tenant_id = :tenant_id;
 
@@ -144,8 +191,8 @@ SELECT a.* FROM attempts a WHERE a.delivery_seq = :delivery_seq ORDER BY a.attem
 
 -- name: resend_delivery
 UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = :now,
-  last_error = NULL, updated_at = :now
-WHERE id = :id AND tenant_id = :tenant_id AND state IN ('failed', 'succeeded');
+  last_error = NULL, offered_to_socket_at = NULL, updated_at = :now
+WHERE id = :id AND tenant_id = :tenant_id AND state IN ('failed', 'succeeded', 'dropped');
 
 -- name: count_active_deliveries
 SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'leased');
@@ -156,8 +203,9 @@ WHERE state IN ('pending', 'leased') AND hold IS NULL;
 
 -- name: list_deliveries
 -- Newest first; each filter is skipped when its parameter is NULL. :before_seq pages.
-SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid
+SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method
 FROM deliveries d JOIN events e ON e.seq = d.event_seq
+JOIN destinations t ON t.id = d.destination_id
 LEFT JOIN messages m ON m.seq = e.message_seq
 WHERE d.tenant_id = :tenant_id
   AND (CAST(:state AS TEXT) IS NULL OR d.state = :state)

@@ -11,6 +11,9 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 ACTIVE_DELIVERY = "state IN ('pending', 'leased')"
+# Open for a socket: active, or failed on its webhook but still offered on the socket queue.
+OPEN_DELIVERY = "state IN ('pending', 'leased', 'failed')"
+DEFAULT_EVENTS_JSON = '["message:in:new", "message:update", "message:reaction"]'
 
 tenants = sa.Table(
     "tenants",
@@ -54,10 +57,13 @@ destinations = sa.Table(
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
     sa.Column("number_id", sa.Text, sa.ForeignKey("numbers.id")),
-    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),  # '' for a socket destination
     sa.Column("secret", sa.Text, nullable=False),
     sa.Column("label", sa.Text),
     sa.Column("format", sa.Text, nullable=False),
+    sa.Column("method", sa.Text, nullable=False, server_default="webhook"),  # or "socket"
+    # JSON list of the event types this destination receives.
+    sa.Column("events", sa.Text, nullable=False, server_default=DEFAULT_EVENTS_JSON),
     sa.Column("timeout_s", sa.Double, nullable=False),
     sa.Column("retry_schedule", sa.Text, nullable=False),
     sa.Column("enabled", sa.Boolean, nullable=False),
@@ -135,6 +141,7 @@ events = sa.Table(
     sa.Column("type", sa.Text, nullable=False),
     sa.Column("conversation_id", sa.Text),
     sa.Column("message_seq", sa.BigInteger, sa.ForeignKey("messages.seq")),
+    sa.Column("data", sa.Text),  # outbound status events: Meta's status object, verbatim
     sa.Column("created_at", sa.Double, nullable=False),
 )
 
@@ -156,6 +163,11 @@ deliveries = sa.Table(
     sa.Column("total_attempts", sa.Integer, nullable=False),
     # Non-null while a prior step (e.g. the media download) must finish first.
     sa.Column("hold", sa.Text),
+    # Set once a webhook delivery's fast retries failed: the socket may deliver it too, and
+    # whichever channel is acknowledged first finishes it.
+    sa.Column("offered_to_socket_at", sa.Double),
+    # Which socket hub holds the lease (socket deliveries wait leased for their ack).
+    sa.Column("lease_owner", sa.Text),
     sa.Column("last_status_code", sa.Integer),
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", sa.Double, nullable=False),
@@ -175,6 +187,13 @@ deliveries = sa.Table(
         postgresql_where=sa.text(ACTIVE_DELIVERY),
     ),
     sa.Index("ix_deliveries_tenant_created", "tenant_id", "created_at"),
+    sa.Index(
+        "ix_deliveries_tenant_open",
+        "tenant_id",
+        "seq",
+        sqlite_where=sa.text(OPEN_DELIVERY),
+        postgresql_where=sa.text(OPEN_DELIVERY),
+    ),
 )
 
 attempts = sa.Table(
@@ -189,5 +208,6 @@ attempts = sa.Table(
     sa.Column("response_excerpt", sa.Text, nullable=False),
     sa.Column("error", sa.Text),
     sa.Column("error_detail", sa.Text),
+    sa.Column("channel", sa.Text, nullable=False, server_default="webhook"),  # or "socket"
     sa.Index("ix_attempts_delivery", "delivery_seq", "attempt"),
 )

@@ -1,7 +1,7 @@
 """Store: the typed operations the rest of the gateway uses, over one connector."""
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from wahooks.config import Settings
 from wahooks.models import (
@@ -9,6 +9,7 @@ from wahooks.models import (
     AttemptRecord,
     ClaimedDelivery,
     Clock,
+    Conversation,
     DeliveryRecord,
     Destination,
     IngestBatch,
@@ -21,13 +22,23 @@ from wahooks.store import operations as ops
 from wahooks.store.base import Connector
 from wahooks.store.migrate import upgrade
 
+DeliveriesListener = Callable[[Collection[str] | None], None]
+"""Told which tenants may have new claimable deliveries (None: possibly any)."""
+
 
 class Store:
     def __init__(self, connector: Connector, *, clock: Clock = time.time) -> None:
         self.connector = connector
         self.clock = clock
-        # Set by the dispatcher of this process so new deliveries start at once.
-        self.on_new_deliveries: Callable[[], None] = lambda: None
+        # The dispatcher and the socket hub of this process, so new deliveries start at once.
+        self._listeners: list[DeliveriesListener] = []
+
+    def add_listener(self, listener: DeliveriesListener) -> None:
+        self._listeners.append(listener)
+
+    def announce(self, tenant_ids: Collection[str] | None = None) -> None:
+        for listener in self._listeners:
+            listener(tenant_ids)
 
     async def close(self) -> None:
         await self.connector.close()
@@ -74,7 +85,7 @@ class Store:
         changed = await self.connector.transaction(
             ops.update_destination(destination, self.clock())
         )
-        self.on_new_deliveries()  # re-enabling may have made deliveries claimable
+        self.announce([destination.tenant_id])  # re-enabling or a new method: claimable now
         return changed
 
     async def delete_destination(self, tenant_id: str, destination_id: str) -> bool:
@@ -86,17 +97,24 @@ class Store:
     async def ingest(self, numbers: dict[str, Number], batch: IngestBatch) -> IngestOutcome:
         outcome = await self.connector.transaction(ops.ingest(numbers, batch, self.clock()))
         if outcome.deliveries:
-            self.on_new_deliveries()
+            self.announce(outcome.tenants)
             await self.connector.notify_new_deliveries()
         return outcome
 
     async def record_outbound(
         self, number: Number, to_wa_id: str, wamid: str, message_type: str, item: JsonObject
     ) -> str:
-        """Store a message we sent; returns its conversation id."""
-        return await self.connector.transaction(
+        """Store a message we sent (and its message:out:new event); returns its conversation."""
+        conversation_id, deliveries = await self.connector.transaction(
             ops.record_outbound(number, to_wa_id, wamid, message_type, item, self.clock())
         )
+        if deliveries:
+            self.announce([number.tenant_id])
+            await self.connector.notify_new_deliveries()
+        return conversation_id
+
+    async def conversation(self, tenant_id: str, conversation_id: str) -> Conversation | None:
+        return await self.connector.read(ops.conversation_by_id(tenant_id, conversation_id))
 
     async def outbound_status(self, number_id: str, wamid: str) -> str | None:
         return await self.connector.read(ops.outbound_status(number_id, wamid))
@@ -111,6 +129,55 @@ class Store:
 
     async def record_attempts(self, decisions: Sequence[tuple[AttemptDecision, str]]) -> None:
         await self.connector.transaction(ops.record_attempts(decisions, self.clock()))
+
+    # the socket queue
+    async def claim_for_socket(
+        self,
+        tenant_id: str,
+        owner: str,
+        *,
+        conversation_ids: Sequence[str] | None,
+        since: float,
+        retention_s: float,
+        lease_s: float,
+        limit: int,
+    ) -> list[ClaimedDelivery]:
+        now = self.clock()
+        return await self.connector.transaction(
+            ops.claim_for_socket(
+                tenant_id,
+                owner,
+                conversation_ids=conversation_ids,
+                since=max(since, now - retention_s),
+                now=now,
+                lease_until=now + lease_s,
+                limit=limit,
+            )
+        )
+
+    async def finish_socket(self, done: Sequence[tuple[str, float, float, str]]) -> None:
+        await self.connector.transaction(ops.finish_socket(done, self.clock()))
+        self.announce(None)  # a conversation's next webhook delivery may now be claimable
+
+    async def release_socket(
+        self, released: Sequence[tuple[str, float, float, str]], owner: str
+    ) -> None:
+        await self.connector.transaction(ops.release_socket(released, owner, self.clock()))
+        self.announce(None)
+
+    async def renew_socket_leases(
+        self, delivery_ids: Sequence[str], owner: str, lease_s: float
+    ) -> None:
+        now = self.clock()
+        await self.connector.transaction(
+            ops.renew_socket_leases(delivery_ids, owner, now + lease_s, now)
+        )
+
+    async def drop_from_socket_queue(self, retention_s: float, per_sender_cap: int) -> int:
+        now = self.clock()
+        return await self.connector.transaction(
+            ops.drop_from_socket_queue(now - retention_s, per_sender_cap, now)
+        )
 
     async def next_due_at(self) -> float | None:
         return await self.connector.read(ops.next_due_at())
@@ -150,7 +217,7 @@ class Store:
             ops.resend_delivery(tenant_id, delivery_id, self.clock())
         )
         if changed:
-            self.on_new_deliveries()
+            self.announce([tenant_id])
         return changed
 
 

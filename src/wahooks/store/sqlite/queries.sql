@@ -8,7 +8,7 @@ UPDATE deliveries SET state = 'leased', next_attempt_at = :lease_until, updated_
 WHERE seq IN (
   SELECT d.seq FROM deliveries d JOIN destinations t ON t.id = d.destination_id
   WHERE d.state IN ('pending', 'leased') AND d.next_attempt_at <= :now
-    AND d.hold IS NULL AND t.enabled
+    AND d.hold IS NULL AND t.enabled AND t.method = 'webhook'
     AND NOT EXISTS (
       SELECT 1 FROM deliveries e
       WHERE e.destination_id = d.destination_id AND e.conversation_id = d.conversation_id
@@ -24,13 +24,14 @@ SELECT d.id, d.seq, d.attempts,
        t.url AS dst_url, t.secret AS dst_secret, t.label AS dst_label, t.format AS dst_format,
        t.timeout_s AS dst_timeout_s, t.retry_schedule AS dst_retry_schedule,
        t.enabled AS dst_enabled, t.disabled_reason AS dst_disabled_reason,
-       t.created_at AS dst_created_at,
-       e.type AS event_type, e.conversation_id,
+       t.created_at AS dst_created_at, t.method AS dst_method, t.events AS dst_events,
+       d.created_at, e.type AS event_type, e.conversation_id, e.data AS event_data, c.wa_id,
        m.item, m.contact,
        n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id
 FROM deliveries d
 JOIN destinations t ON t.id = d.destination_id
 JOIN events e ON e.seq = d.event_seq
+LEFT JOIN conversations c ON c.id = e.conversation_id
 LEFT JOIN messages m ON m.seq = e.message_seq
 LEFT JOIN numbers n ON n.id = m.number_id
 WHERE d.seq IN (SELECT value FROM json_each(:seqs))
@@ -40,3 +41,31 @@ ORDER BY d.seq;
 -- Only this process opens the SQLite file, so at start no lease can belong to anyone alive.
 UPDATE deliveries SET state = 'pending', next_attempt_at = :now, updated_at = :now
 WHERE state = 'leased';
+
+-- name: claim_for_socket
+-- The tenant's socket deliveries (and webhook deliveries offered to the socket), oldest
+-- first, for connections of this hub (:owner). Scope: :conversation_ids (a JSON array) or
+-- NULL for all; :since hides older ones (conversation-scoped connections do not drain).
+-- A conversation waits only behind an earlier delivery held elsewhere: what this hub
+-- leased is already on the wire, in order, on the same connections.
+UPDATE deliveries SET state = 'leased', next_attempt_at = :lease_until, lease_owner = :owner,
+  updated_at = :now
+WHERE seq IN (
+  SELECT d.seq FROM deliveries d JOIN destinations t ON t.id = d.destination_id
+  WHERE d.tenant_id = :tenant_id AND d.state IN ('pending', 'leased', 'failed')
+    AND d.hold IS NULL AND d.created_at >= :since
+    AND (:conversation_ids IS NULL
+         OR d.conversation_id IN (SELECT value FROM json_each(:conversation_ids)))
+    AND ((t.method = 'socket' AND t.deleted_at IS NULL AND d.state <> 'failed'
+          AND d.next_attempt_at <= :now)
+      OR (d.offered_to_socket_at IS NOT NULL
+          AND (d.state <> 'leased' OR d.next_attempt_at <= :now)))
+    AND NOT EXISTS (
+      SELECT 1 FROM deliveries e
+      WHERE e.destination_id = d.destination_id AND e.conversation_id = d.conversation_id
+        AND e.seq < d.seq AND e.state IN ('pending', 'leased')
+        AND (e.hold IS NOT NULL OR (e.state = 'leased' AND e.next_attempt_at > :now
+                                    AND e.lease_owner IS NOT :owner)))
+  ORDER BY d.seq
+  LIMIT :limit)
+RETURNING seq;

@@ -1,0 +1,127 @@
+"""The Graph API's send endpoint: ``POST {graph base}/{phone-number-id}/messages``.
+
+The base URL (which carries the API version) is the number's, so production code does not
+know whether it talks to Meta or to the simulator. Transient failures (network, 5xx, Meta's
+throttling codes) are retried with backoff; anything else is final and reported with Meta's
+own code and message.
+"""
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+import orjson
+
+from wahooks.models import JsonObject, Number
+
+# Throttling: app (4), WABA (80007), account (130429) and per-recipient pair (131056) limits.
+THROTTLING_CODES = frozenset({4, 80007, 130429, 131056})
+
+
+class GraphError(Exception):
+    """A send Meta refused, or that could not reach it."""
+
+    def __init__(
+        self,
+        message: str,
+        code: int | None,  # Meta's error code; None for a network failure
+        http_status: int | None,
+        details: str | None = None,
+        fbtrace_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.http_status = http_status
+        self.details = details
+        self.fbtrace_id = fbtrace_id
+
+    @property
+    def transient(self) -> bool:
+        if self.code is None or self.http_status is None:
+            return True  # never reached Meta, or no answer
+        return self.http_status >= 500 or self.code in THROTTLING_CODES
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _graph_error(status: int, body: bytes) -> GraphError:
+    try:
+        error = orjson.loads(body).get("error") or {}
+    except (orjson.JSONDecodeError, AttributeError):
+        error = {}
+    if not isinstance(error, dict):
+        error = {}
+    data = error.get("error_data")
+    details = data.get("details") if isinstance(data, dict) else None
+    code = error.get("code")
+    return GraphError(
+        message=str(error.get("message") or f"Graph API answered HTTP {status}"),
+        code=code if isinstance(code, int) else 0,
+        http_status=status,
+        details=details if isinstance(details, str) else None,
+        fbtrace_id=error.get("fbtrace_id"),
+    )
+
+
+class GraphClient:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        timeout_s: float,
+        retry_delays_s: Sequence[float],
+    ) -> None:
+        self._session = session
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._retry_delays_s = tuple(retry_delays_s)
+
+    async def send_message(self, number: Number, message: JsonObject) -> str:
+        """Send one message object (``to``, ``type``, …); returns Meta's wamid."""
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual", **message}
+        answer = await self._post(number, f"{number.phone_number_id}/messages", body)
+        messages = answer.get("messages")
+        if not isinstance(messages, list) or not messages or "id" not in messages[0]:
+            raise GraphError("Graph API answered without a message id", 0, 200)
+        return str(messages[0]["id"])
+
+    async def _post(self, number: Number, path: str, body: JsonObject) -> dict[str, Any]:
+        last: GraphError | None = None
+        for delay in (0.0, *self._retry_delays_s):
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                return await self._post_once(number, path, body)
+            except GraphError as exc:
+                if not exc.transient:
+                    raise
+                last = exc
+        assert last is not None
+        raise last
+
+    async def _post_once(self, number: Number, path: str, body: JsonObject) -> dict[str, Any]:
+        url = f"{number.graph_base_url}/{path}"
+        headers = {
+            "Authorization": f"Bearer {number.access_token}",
+            "Content-Type": "application/json",
+        }
+        try:
+            async with self._session.post(
+                url, data=orjson.dumps(body), headers=headers, timeout=self._timeout
+            ) as response:
+                raw = await response.read()
+                if response.status >= 300:
+                    raise _graph_error(response.status, raw)
+        except TimeoutError as exc:
+            raise GraphError("Graph API did not answer in time", None, None) from exc
+        except aiohttp.ClientError as exc:
+            raise GraphError(f"Graph API unreachable: {exc}", None, None) from exc
+        try:
+            answer = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise GraphError("Graph API answered with invalid JSON", 0, response.status) from exc
+        if not isinstance(answer, dict):
+            raise GraphError("Graph API answered with a non-object", 0, response.status)
+        return answer

@@ -1,0 +1,86 @@
+"""Replies from the customer to a conversation: checked, sent through the Graph API, stored.
+
+The REST send endpoint and the socket's reply frames both come through here, so the same
+rules hold for both: the conversation must be the tenant's, WhatsApp's 24-hour service
+window must be open, and what was sent is stored (with its message:out:new event) so Meta's
+statuses can move it forward.
+"""
+
+from dataclasses import dataclass
+
+from wahooks.errors import InvalidRequest, NotFound, ServiceWindowExpired, UpstreamError
+from wahooks.models import Clock, Conversation, JsonObject
+from wahooks.send.graph import GraphClient, GraphError
+from wahooks.store import Store
+
+MAX_TEXT_CHARS = 4096
+SERVICE_WINDOW_S = 24 * 3600
+WINDOW_EXPIRED = "Service window expired — last inbound message is older than 24 hours."
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    message_id: str  # Meta's wamid
+    conversation_id: str
+
+
+def check_text(text: str) -> str:
+    if not text:
+        raise InvalidRequest("text: must not be empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InvalidRequest(
+            f"text: {len(text)} characters; WhatsApp takes at most {MAX_TEXT_CHARS}"
+        )
+    return text
+
+
+class Messenger:
+    def __init__(self, store: Store, graph: GraphClient, *, clock: Clock) -> None:
+        self._store = store
+        self._graph = graph
+        self._clock = clock
+
+    async def send_text(self, tenant_id: str, conversation_id: str, text: str) -> Sent:
+        check_text(text)
+        message = {"type": "text", "text": {"body": text, "preview_url": False}}
+        return await self._send(tenant_id, conversation_id, message)
+
+    async def send_reaction(
+        self, tenant_id: str, conversation_id: str, message_id: str, emoji: str
+    ) -> Sent:
+        """React to a message of the conversation; an empty emoji removes the reaction."""
+        if not message_id:
+            raise InvalidRequest("messageId: required")
+        message = {"type": "reaction", "reaction": {"message_id": message_id, "emoji": emoji}}
+        return await self._send(tenant_id, conversation_id, message)
+
+    async def conversation(self, tenant_id: str, conversation_id: str) -> Conversation:
+        conversation = await self._store.conversation(tenant_id, conversation_id)
+        if conversation is None:
+            raise NotFound(f"no conversation {conversation_id}")
+        return conversation
+
+    async def _send(self, tenant_id: str, conversation_id: str, message: JsonObject) -> Sent:
+        conversation = await self.conversation(tenant_id, conversation_id)
+        last_in = conversation.last_inbound_at
+        if last_in is None or self._clock() - last_in > SERVICE_WINDOW_S:
+            raise ServiceWindowExpired(WINDOW_EXPIRED)
+        message = {"to": conversation.wa_id, **message}
+        try:
+            wamid = await self._graph.send_message(conversation.number, message)
+        except GraphError as exc:
+            raise UpstreamError(
+                f"Graph API refused the message: {exc.message}",
+                code="graph_error",
+                details={
+                    "graphCode": exc.code,
+                    "graphMessage": exc.message,
+                    "graphDetails": exc.details,
+                    "fbtraceId": exc.fbtrace_id,
+                },
+            ) from exc
+        item = {**message, "id": wamid, "timestamp": str(int(self._clock()))}
+        await self._store.record_outbound(
+            conversation.number, conversation.wa_id, wamid, message["type"], item
+        )
+        return Sent(message_id=wamid, conversation_id=conversation.id)

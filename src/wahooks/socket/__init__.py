@@ -1,0 +1,1 @@
+"""Delivery over WebSockets: Pipes.bot-compatible frames, a durable queue, acknowledgements."""

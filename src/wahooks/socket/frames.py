@@ -1,0 +1,116 @@
+"""The frames on a socket, shaped like Pipes.bot's (reference/pipes-bot.md §5.4).
+
+``whatsapp_message`` carries one inbound message; we add ``deliveryId`` (what an ``ack=1``
+client acknowledges). Outbound events, which Pipes.bot has no frame for, are
+``message_sent`` and ``message_status``; clients that do not know them ignore them.
+"""
+
+from typing import Any
+
+import orjson
+
+from wahooks.formats.pipes import display_number, iso8601, media_object
+from wahooks.models import ClaimedDelivery, EventType, JsonObject, MessageEvent
+
+CAPTIONED = ("image", "video", "document")
+
+
+def _text(item: JsonObject) -> str | None:
+    kind = item.get("type")
+    body = item.get(kind) if isinstance(kind, str) else None
+    if kind == "text" and isinstance(body, dict):
+        return body.get("body")
+    if kind in CAPTIONED and isinstance(body, dict):
+        return body.get("caption")
+    return None
+
+
+def _type_fields(event: MessageEvent) -> JsonObject:
+    item, kind = event.item, event.item.get("type")
+    body = item.get(kind) if isinstance(kind, str) else None
+    if event.media is not None:
+        return {"media": media_object(event.media)}
+    if kind == "location" and isinstance(body, dict):
+        keys = ("latitude", "longitude", "name", "address")
+        return {"location": {k: body[k] for k in keys if k in body}}
+    if kind == "contacts" and isinstance(body, list):
+        return {"contacts": body}
+    if kind == "reaction" and isinstance(body, dict):
+        reaction: JsonObject = {"messageId": body.get("message_id")}
+        if body.get("emoji"):
+            reaction["emoji"] = body["emoji"]  # absent: the reaction was removed
+        return {"reaction": reaction}
+    return {}
+
+
+def _whatsapp_message(delivery: ClaimedDelivery) -> JsonObject:
+    event = delivery.event
+    profile = (event.contact or {}).get("profile")
+    data: JsonObject = {
+        "messageId": event.item.get("id"),
+        "deliveryId": delivery.id,
+        "conversationId": event.conversation_id,
+        "poolNumberId": event.number_id,
+        "poolNumberPhoneNumber": display_number(event.display_phone_number),
+        "fromNumber": display_number(str(event.item.get("from") or event.wa_id)),
+        "fromName": profile.get("name") if isinstance(profile, dict) else None,
+        "timestamp": iso8601(event.item.get("timestamp")),
+        "label": event.label,
+        "type": event.item.get("type"),
+    }
+    text = _text(event.item)
+    if text is not None:
+        data["text"] = data["body"] = text
+    data.update(_type_fields(event))
+    return {"type": "whatsapp_message", "data": data}
+
+
+def _message_sent(delivery: ClaimedDelivery) -> JsonObject:
+    event = delivery.event
+    data: JsonObject = {
+        "messageId": event.item.get("id"),
+        "deliveryId": delivery.id,
+        "conversationId": event.conversation_id,
+        "poolNumberId": event.number_id,
+        "toNumber": display_number(event.wa_id),
+        "type": event.item.get("type"),
+    }
+    text = _text(event.item)
+    if text is not None:
+        data["text"] = text
+    return {"type": "message_sent", "data": data}
+
+
+def _message_status(delivery: ClaimedDelivery) -> JsonObject:
+    event, status = delivery.event, delivery.event.status or {}
+    data: JsonObject = {
+        "messageId": status.get("id"),
+        "deliveryId": delivery.id,
+        "conversationId": event.conversation_id,
+        "poolNumberId": event.number_id,
+        "status": status.get("status"),
+        "timestamp": iso8601(status.get("timestamp")),
+    }
+    if status.get("errors"):
+        data["errors"] = status["errors"]
+    return {"type": "message_status", "data": data}
+
+
+def delivery_frame(delivery: ClaimedDelivery) -> str:
+    kind = delivery.event.event_type
+    if kind == EventType.MESSAGE_OUT_NEW:
+        frame = _message_sent(delivery)
+    elif kind in (EventType.MESSAGE_OUT_ACK, EventType.MESSAGE_OUT_FAILED):
+        frame = _message_status(delivery)
+    else:
+        frame = _whatsapp_message(delivery)
+    return orjson.dumps(frame).decode()
+
+
+def frame(kind: str, data: dict[str, Any]) -> str:
+    return orjson.dumps({"type": kind, "data": data}).decode()
+
+
+def flat_frame(kind: str, **fields: Any) -> str:
+    """``connected`` has its fields at the top level, not under ``data``."""
+    return orjson.dumps({"type": kind, **fields}).decode()

@@ -1,0 +1,87 @@
+"""The socket hub of one process: its tenants' pumps, and the queue's retention job.
+
+Connections live in this process; everything they are owed lives in the database. A pump
+runs while its tenant has a connection here, and is woken when the store announces new
+deliveries for that tenant (or, from other processes, for anyone).
+"""
+
+import asyncio
+import logging
+from collections.abc import Collection
+
+from wahooks.config import Settings
+from wahooks.models import Clock
+from wahooks.socket.connection import Connection
+from wahooks.socket.pump import TenantPump
+from wahooks.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Hub:
+    def __init__(self, store: Store, settings: Settings, *, clock: Clock) -> None:
+        self._store = store
+        self._settings = settings
+        self._clock = clock
+        self._pumps: dict[str, TenantPump] = {}
+        self._maintenance: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._store.add_listener(self._on_new_deliveries)
+        self._maintenance = asyncio.create_task(self._maintain(), name="socket-retention")
+
+    async def close(self) -> None:
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+        for tenant_id in list(self._pumps):
+            pump = self._pumps.pop(tenant_id)
+            for connection in list(pump.connections):
+                connection.closed = True
+                try:
+                    await connection.websocket.close(1001)  # going away
+                except Exception:  # already gone
+                    log.debug("socket %s was already closed", connection.id)
+            await pump.stop()
+
+    def connect(self, connection: Connection) -> TenantPump:
+        pump = self._pumps.get(connection.tenant_id)
+        if pump is None:
+            pump = TenantPump(connection.tenant_id, self._store, self._settings, self._clock)
+            self._pumps[connection.tenant_id] = pump
+            pump.start()
+        pump.add(connection)
+        return pump
+
+    async def disconnect(self, connection: Connection) -> None:
+        pump = self._pumps.get(connection.tenant_id)
+        if pump is None:
+            return
+        pump.remove(connection)
+        if not pump.connections:
+            del self._pumps[connection.tenant_id]
+            await pump.stop()
+
+    def connection_count(self, tenant_id: str) -> int:
+        pump = self._pumps.get(tenant_id)
+        return 0 if pump is None else len(pump.connections)
+
+    def _on_new_deliveries(self, tenant_ids: Collection[str] | None) -> None:
+        if tenant_ids is None:
+            pumps = list(self._pumps.values())
+        else:
+            pumps = [p for t in tenant_ids if (p := self._pumps.get(t)) is not None]
+        for pump in pumps:
+            pump.wake()
+
+    async def _maintain(self) -> None:
+        settings = self._settings
+        while True:
+            try:
+                dropped = await self._store.drop_from_socket_queue(
+                    settings.socket_queue_retention_s, settings.socket_queue_max_per_sender
+                )
+                if dropped:
+                    log.warning("dropped %d socket deliveries past the queue's limits", dropped)
+            except Exception:
+                log.exception("applying the socket queue's limits failed")
+            await asyncio.sleep(settings.maintenance_interval_s)
