@@ -1,10 +1,12 @@
 """Shared fixtures: databases (SQLite always, PostgreSQL when configured), a running gateway
 on 127.0.0.1, the Cloud API simulator, and the sample receiver."""
 
+import asyncio
 import contextlib
 import os
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,8 +94,14 @@ class RunningGateway:
 @contextlib.asynccontextmanager
 async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[RunningGateway]:
     values = {"dispatch_poll_interval_s": 0.05, "retry_jitter": 0.0, **settings}
-    app = create_app(Settings(database_url=database_url, **values))
-    async with serve_in_background(app) as url, aiohttp.ClientSession() as http:
+    config = Settings(database_url=database_url, **values)
+    app = create_app(config)
+    server = serve_in_background(
+        app,
+        ws_ping_interval=config.socket_ping_interval_s,
+        ws_ping_timeout=config.socket_ping_timeout_s,
+    )
+    async with server as url, aiohttp.ClientSession() as http:
         gateway: Gateway = app.state.gateway
         tenant = await gateway.store.create_tenant(new_id("ten"), "test tenant")
         key = await issue_tenant_key(gateway.store, tenant.id)
@@ -139,3 +147,14 @@ async def add_destination(gateway: RunningGateway, receiver: Receiver, **fields:
     assert status == 201, body
     receiver.secret = body["secret"]
     return body
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.02)

@@ -8,14 +8,13 @@ import asyncio
 import math
 import socket
 import time
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 import orjson
 from standardwebhooks.webhooks import Webhook
 
-from tests.conftest import RunningGateway, add_destination
+from tests.conftest import RunningGateway, add_destination, eventually
 from wahooks.demo.receiver import Arrival, Receiver
 from wahooks.sim import Simulator
 
@@ -23,17 +22,6 @@ SHORT = [0, 0.1, 0.2]
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
 
 
 async def get_delivery(gateway: RunningGateway, delivery_id: str) -> Any:

@@ -22,6 +22,7 @@ class AttemptOut(ApiModel):
     response_excerpt: str
     error: str | None
     error_detail: str | None
+    channel: str
 
 
 class DeliveryOut(ApiModel):
@@ -32,6 +33,8 @@ class DeliveryOut(ApiModel):
     conversation_id: str | None
     wamid: str | None
     status: str
+    method: str
+    offered_to_socket: bool
     attempts: int
     next_attempt_at: str | None
     last_status_code: int | None
@@ -58,6 +61,8 @@ def _out(d: DeliveryRecord) -> dict[str, Any]:
         "conversation_id": d.conversation_id,
         "wamid": d.message_wamid,
         "status": d.state,
+        "method": d.method,
+        "offered_to_socket": d.offered_to_socket,
         "attempts": d.attempts,
         "next_attempt_at": iso(d.next_attempt_at),
         "last_status_code": d.last_status_code,
@@ -76,6 +81,7 @@ def _attempt(a: AttemptRecord) -> AttemptOut:
         response_excerpt=a.response_excerpt,
         error=a.error,
         error_detail=a.error_detail,
+        channel=a.channel,
     )
 
 
@@ -83,7 +89,7 @@ def _attempt(a: AttemptRecord) -> AttemptOut:
 async def list_deliveries(
     request: Request,
     tenant: TenantDep,
-    status: Literal["pending", "leased", "succeeded", "failed"] | None = None,
+    status: Literal["pending", "leased", "succeeded", "failed", "dropped"] | None = None,
     destination_id: Annotated[str | None, Query(alias="destinationId")] = None,
     conversation_id: Annotated[str | None, Query(alias="conversationId")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -1,9 +1,9 @@
 """/v1/destinations: where a tenant's events go, and a test send to check one."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from wahooks.api.auth import current_tenant
@@ -16,7 +16,14 @@ from wahooks.formats import DEFAULT_FORMAT, FORMATS
 from wahooks.formats.samples import sample_event
 from wahooks.gateway import Gateway, gateway_of
 from wahooks.ids import new_id
-from wahooks.models import DeliveryId, Destination, Tenant
+from wahooks.models import (
+    DEFAULT_EVENTS,
+    DeliveryId,
+    DeliveryMethod,
+    Destination,
+    EventType,
+    Tenant,
+)
 
 router = APIRouter(prefix="/v1/destinations", tags=["destinations"])
 
@@ -36,8 +43,33 @@ def _check_schedule(value: list[float] | None) -> list[float] | None:
     return None if value is None else list(validate_retry_schedule(value))
 
 
+SUBSCRIBABLE = tuple(e.value for e in EventType if e is not EventType.TEST)
+
+
+def _check_events(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    unknown = [e for e in value if e not in SUBSCRIBABLE]
+    if unknown:
+        raise ValueError(f"unknown event types {unknown}; known: {', '.join(SUBSCRIBABLE)}")
+    if not value:
+        raise ValueError("must name at least one event type")
+    return list(dict.fromkeys(value))
+
+
+Method = Literal["webhook", "socket"]
+
+
 class DestinationIn(ApiModel):
-    url: Url = Field(description="http(s) URL that receives the POSTs.")
+    method: Method = Field(
+        "webhook",
+        description="webhook: POST to url. socket: the tenant's WebSocket connections, "
+        "queued while none is open.",
+    )
+    url: Url | None = Field(None, description="http(s) URL that receives the POSTs (webhook).")
+    events: list[str] | None = Field(
+        None, description=f"Event types to receive; default {', '.join(DEFAULT_EVENTS)}."
+    )
     secret: SecretField | None = Field(
         None, description="Signing secret, 16-256 characters; generated when absent."
     )
@@ -51,9 +83,18 @@ class DestinationIn(ApiModel):
 
     _format = field_validator("format")(_check_format)
     _schedule = field_validator("retry_schedule")(_check_schedule)
+    _events = field_validator("events")(_check_events)
+
+    @model_validator(mode="after")
+    def _webhook_has_url(self) -> "DestinationIn":
+        if self.method == "webhook" and self.url is None:
+            raise ValueError("url: required for a webhook destination")
+        return self
 
 
 class DestinationPatch(ApiModel):
+    method: Method | None = None
+    events: list[str] | None = None
     url: Url | None = None
     secret: SecretField | None = None
     label: Label | None = None
@@ -65,11 +106,14 @@ class DestinationPatch(ApiModel):
 
     _format = field_validator("format")(_check_format)
     _schedule = field_validator("retry_schedule")(_check_schedule)
+    _events = field_validator("events")(_check_events)
 
 
 class DestinationOut(ApiModel):
     id: str
-    url: str
+    method: str
+    events: list[str]
+    url: str | None
     label: str | None
     number_id: str | None
     format: str
@@ -93,7 +137,9 @@ class TestResult(ApiModel):
 def _out(d: Destination, *, with_secret: bool = False) -> DestinationOut:
     return DestinationOut(
         id=d.id,
-        url=d.url,
+        method=d.method,
+        events=list(d.events),
+        url=d.url or None,
         label=d.label,
         number_id=d.number_id,
         format=d.format,
@@ -132,7 +178,7 @@ async def create_destination(
         id=new_id("dst"),
         tenant_id=tenant.id,
         number_id=body.number_id,
-        url=body.url,
+        url=body.url or "",
         secret=body.secret or new_secret(),
         label=body.label,
         format=body.format,
@@ -141,6 +187,8 @@ async def create_destination(
         enabled=True,
         disabled_reason=None,
         created_at=gateway.clock(),
+        method=body.method,
+        events=tuple(body.events or DEFAULT_EVENTS),
     )
     await gateway.store.create_destination(destination)
     return _out(destination, with_secret=True)
@@ -168,15 +216,22 @@ async def update_destination(
     changes = body.model_dump(exclude_unset=True)
     if "number_id" in changes:
         await _check_number(gateway, tenant, body.number_id)
-    for required in ("url", "format", "timeout_seconds", "retry_schedule", "enabled", "secret"):
+    for required in (
+        "url", "format", "timeout_seconds", "retry_schedule", "enabled", "secret", "method",
+        "events",
+    ):  # fmt: skip
         if required in changes and changes[required] is None:
             raise InvalidRequest(f"{to_camel(required)}: may not be null")
+    method = changes.get("method", current.method)
+    url = changes.get("url", current.url)
+    if method == DeliveryMethod.WEBHOOK and not url:
+        raise InvalidRequest("url: required to switch to method webhook")
     enabled = changes.get("enabled", current.enabled)
     updated = Destination(
         id=current.id,
         tenant_id=current.tenant_id,
         number_id=changes.get("number_id", current.number_id),
-        url=changes.get("url", current.url),
+        url=url,
         secret=changes.get("secret", current.secret),
         label=changes.get("label", current.label),
         format=changes.get("format", current.format),
@@ -187,6 +242,8 @@ async def update_destination(
         if enabled
         else (current.disabled_reason or "disabled through the API"),
         created_at=current.created_at,
+        method=method,
+        events=tuple(changes.get("events", current.events)),
     )
     if not await gateway.store.update_destination(updated):
         raise NotFound(f"no destination {destination_id}")
@@ -204,6 +261,8 @@ async def test_destination(destination_id: str, request: Request, tenant: Tenant
     """Send a sample payload marked ``test: true`` now, and report how the receiver answered."""
     gateway = gateway_of(request)
     destination = await _get(gateway, tenant, destination_id)
+    if destination.method != DeliveryMethod.WEBHOOK:
+        raise InvalidRequest("only a webhook destination can be tested; connect to /ws instead")
     numbers = await gateway.store.numbers(tenant.id)
     number = next(
         (n for n in numbers if n.id == destination.number_id), numbers[0] if numbers else None
