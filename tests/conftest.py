@@ -158,3 +158,9 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0)
             return result
         assert time.monotonic() < deadline, "condition not reached in time"
         await asyncio.sleep(0.02)
+
+
+async def when(value: Awaitable[Any], predicate: Callable[[Any], Any]) -> Any:
+    """``value`` once awaited if ``predicate`` holds for it, else None (for ``eventually``)."""
+    got = await value
+    return got if predicate(got) else None

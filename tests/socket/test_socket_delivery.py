@@ -7,7 +7,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.conftest import RunningGateway, eventually
+from tests.conftest import RunningGateway, eventually, when
 from tests.socket.conftest import WsClient, gateway_with_sim, socket_destination, ws_url
 from wahooks.api.auth import issue_tenant_key
 from wahooks.sim import Simulator
@@ -204,17 +204,12 @@ async def test_unacknowledged_frames_come_again_on_the_next_connection(
     assert [f["text"] for f in redelivered] == ["a2", "a3", "a4", "a5"]
     await again.ack(*(f["deliveryId"] for f in redelivered))
     done = await eventually(
-        lambda: _when(deliveries(gateway, status="succeeded"), lambda rows: len(rows) == 6)
+        lambda: when(deliveries(gateway, status="succeeded"), lambda rows: len(rows) == 6)
     )
     assert len(done) == 6
     status, detail = await gateway.api("GET", f"/v1/deliveries/{frames[3]['deliveryId']}")
     assert status == 200, detail
     assert [a["error"] for a in detail["attemptLog"]] == ["unacknowledged", None]
-
-
-async def _when(rows: Any, predicate: Any) -> Any:
-    got = await rows
-    return got if predicate(got) else None
 
 
 async def test_without_ack_a_written_frame_is_not_sent_again(
@@ -292,7 +287,7 @@ async def test_per_sender_cap_drops_the_oldest_visibly(database_url: str) -> Non
         for n in range(5):
             await sim.send(user, "text", body=f"c{n}")
         dropped = await eventually(
-            lambda: _when(deliveries(gateway, status="dropped"), lambda r: len(r) == 3)
+            lambda: when(deliveries(gateway, status="dropped"), lambda r: len(r) == 3)
         )
         assert {d["lastError"] for d in dropped} == {"queue_sender_cap"}
         client = await WsClient.open(gateway)
