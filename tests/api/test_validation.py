@@ -110,7 +110,14 @@ def _destination_cases(valid: Json) -> list[Case]:
     return [
         ("bad JSON", b'{"url": "http://x', 400, "JSON"),
         ("a list", [valid], 400, None),
-        ("unknown field", {**valid, "events": ["*"]}, 400, "events"),
+        ("unknown field", {**valid, "filters": ["*"]}, 400, "filters"),
+        ("method unknown", {**valid, "method": "email"}, 400, "method"),
+        ("method a number", {**valid, "method": 1}, 400, "method"),
+        ("events empty", {**valid, "events": []}, 400, "events"),
+        ("events wildcard", {**valid, "events": ["*"]}, 400, "events"),
+        ("events unknown", {**valid, "events": ["message:in:new", "nope"]}, 400, "nope"),
+        ("events a string", {**valid, "events": "message:in:new"}, 400, "events"),
+        ("events test", {**valid, "events": ["test"]}, 400, "events"),
         ("url ftp", {**valid, "url": "ftp://example.com/hook"}, 400, "url"),
         ("url javascript", {**valid, "url": "javascript:alert(1)"}, 400, "url"),
         ("url without host", {**valid, "url": "http:///hook"}, 400, "url"),
@@ -169,7 +176,10 @@ async def test_destination_patches_are_validated(gateway: RunningGateway) -> Non
     path = f"/v1/destinations/{created['id']}"
     cases = _destination_cases({})
     # In a PATCH, null means "no value": refused where a value is required.
-    for field in ("url", "secret", "format", "timeoutSeconds", "retrySchedule", "enabled"):
+    for field in (
+        "url", "secret", "format", "timeoutSeconds", "retrySchedule", "enabled", "method",
+        "events",
+    ):  # fmt: skip
         cases.append((f"{field} null", {field: None}, 400, field))
     cases.append(("enabled a word", {"enabled": "perhaps"}, 400, "enabled"))
     problems = await _run(gateway, "PATCH", path, cases)
@@ -180,6 +190,24 @@ async def test_destination_patches_are_validated(gateway: RunningGateway) -> Non
     assert {k: v for k, v in after.items() if k != "secret"} == {
         k: v for k, v in created.items() if k != "secret"
     }
+
+
+async def test_socket_destinations_need_no_url_and_webhooks_keep_one(
+    gateway: RunningGateway,
+) -> None:
+    status, socket = await gateway.api("POST", "/v1/destinations", {"method": "socket"})
+    assert status == 201, socket
+    assert socket["url"] is None and socket["method"] == "socket"
+    assert socket["events"] == ["message:in:new", "message:update", "message:reaction"]
+    path = f"/v1/destinations/{socket['id']}"
+    status, answer = await gateway.api("PATCH", path, {"method": "webhook"})
+    assert_error(status, answer, 400, "url")
+    status, answer = await gateway.api("POST", path + "/test")
+    assert_error(status, answer, 400, "webhook")
+    status, switched = await gateway.api("PATCH", path, {"method": "webhook", "url": RECEIVER_URL})
+    assert status == 200 and switched["url"] == RECEIVER_URL, switched
+    status, answer = await gateway.api("POST", "/v1/destinations", {"method": "webhook"})
+    assert_error(status, answer, 400, "url")
 
 
 async def test_secrets_of_16_and_256_characters_are_accepted(gateway: RunningGateway) -> None:
