@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from wahooks.config import Settings, describe_options, load_settings
-from wahooks.errors import ConfigError
+from wahooks.errors import ConfigError, Unauthorized
 
 
 def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
@@ -51,6 +51,24 @@ def _sim(args: argparse.Namespace) -> int:
     from wahooks.sim import command
 
     return command.run(args)
+
+
+def _listen(args: argparse.Namespace) -> int:
+    from wahooks.listen import Forwarder, ListenOptions
+    from wahooks.logs import setup_logging
+
+    api_key = args.api_key or os.environ.get("WAHOOKS_API_KEY")
+    if not api_key:
+        raise ConfigError("give --api-key or set WAHOOKS_API_KEY (a pk_live_… key)")
+    setup_logging("INFO", json=False)
+    options = ListenOptions(
+        gateway_url=args.gateway or _settings(args).public_url,
+        api_key=api_key,
+        forward_to=args.forward_to,
+        conversation_id=args.conversation_id,
+    )
+    asyncio.run(Forwarder(options).run())
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -98,6 +116,23 @@ def build_parser() -> argparse.ArgumentParser:
     sim_command.add_arguments(sim)
     sim.set_defaults(func=_sim)
 
+    listen = commands.add_parser(
+        "listen",
+        help="receive deliveries over the socket and forward them to a local URL",
+        description="Connects to the gateway's socket (with acknowledgements) and POSTs "
+        "each frame to --forward-to; a frame is acknowledged only once that URL answered "
+        "2xx, so nothing is lost while the local server is down.",
+    )
+    listen.add_argument("--forward-to", required=True, help="local URL that receives the POSTs")
+    listen.add_argument(
+        "--gateway", default=None, help="gateway base URL [default: WAHOOKS_PUBLIC_URL]"
+    )
+    listen.add_argument("--api-key", default=None, help="tenant key [default: $WAHOOKS_API_KEY]")
+    listen.add_argument(
+        "--conversation-id", default=None, help="only this conversation (no queue drain)"
+    )
+    listen.set_defaults(func=_listen)
+
     demo = commands.add_parser(
         "demo",
         help="run gateway + simulator + sample receiver and send every message type",
@@ -116,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except ConfigError as exc:
+    except (ConfigError, Unauthorized) as exc:
         print(f"wahooks: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
