@@ -276,6 +276,11 @@ async def test_retention_drops_old_queued_messages_visibly(database_url: str) ->
         assert dropped["lastError"] == "queue_retention_expired"
         client = await WsClient.open(gateway)
         await client.nothing_for(0.3)
+        # Dropped is not lost: re-sent through the API, it is delivered.
+        status, body = await gateway.api("POST", f"/v1/deliveries/{dropped['id']}/resend")
+        assert status == 202, body
+        (data,) = await client.messages(1)
+        assert data["messageId"] == sent.wamid
         await client.close()
 
 

@@ -137,7 +137,6 @@ class TenantPump:
             self.owner,
             conversation_ids=conversation_ids,
             since=since,
-            retention_s=self._settings.socket_queue_retention_s,
             lease_s=self._settings.socket_lease_s,
             limit=limit,
         )

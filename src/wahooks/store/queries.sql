@@ -162,10 +162,11 @@ UPDATE deliveries SET next_attempt_at = :lease_until, updated_at = :now
 WHERE id = :delivery_id AND state = 'leased' AND lease_owner = :owner;
 
 -- name: drop_expired_socket_queue
--- Retention: a socket delivery nobody collected in time is dropped, visibly.
+-- Retention: a socket delivery nobody collected in time is dropped, visibly. Counted from
+-- its last change, so a delivery re-sent through the API gets a fresh period.
 UPDATE deliveries SET state = 'dropped', last_error = 'queue_retention_expired',
   lease_owner = NULL, updated_at = :now
-WHERE state = 'pending' AND created_at < :oldest
+WHERE state = 'pending' AND updated_at < :oldest
   AND destination_id IN (SELECT id FROM destinations WHERE method = 'socket');
 
 -- name: drop_over_sender_cap

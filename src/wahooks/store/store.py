@@ -138,7 +138,6 @@ class Store:
         *,
         conversation_ids: Sequence[str] | None,
         since: float,
-        retention_s: float,
         lease_s: float,
         limit: int,
     ) -> list[ClaimedDelivery]:
@@ -148,7 +147,7 @@ class Store:
                 tenant_id,
                 owner,
                 conversation_ids=conversation_ids,
-                since=max(since, now - retention_s),
+                since=since,
                 now=now,
                 lease_until=now + lease_s,
                 limit=limit,
