@@ -285,11 +285,15 @@ def test_bucket_and_prefix() -> None:
         bucket_and_prefix("s3:///x")
 
 
-async def test_open_blob_store_by_scheme(tmp_path: Path, s3_endpoint: str) -> None:
+async def test_open_blob_store_by_scheme(
+    tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     local = await open_blob_store(f"file://{tmp_path}/m", Settings())
     assert isinstance(local, LocalBlobStore) and local.root == tmp_path / "m"
+    monkeypatch.chdir(tmp_path)  # the default is relative to the working directory
     relative = await open_blob_store("file://./data/media", Settings())
     assert isinstance(relative, LocalBlobStore) and relative.root == Path("data/media")
+    assert (tmp_path / "data" / "media").is_dir()
     settings = Settings(
         media_s3_endpoint_url=s3_endpoint,
         media_s3_access_key_id="k",
