@@ -32,6 +32,7 @@ from wahooks.media.blobs import (
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
+    from types_aiobotocore_s3.type_defs import CompletedPartTypeDef
 
 MIN_PART_BYTES = 5 * 1024 * 1024
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
@@ -138,7 +139,7 @@ class S3BlobStore:
         pending: list[bytes] = []
         pending_bytes = 0
         upload_id: str | None = None
-        parts: list[dict[str, Any]] = []
+        parts: list[CompletedPartTypeDef] = []
         try:
             async for chunk in chunks:
                 size += len(chunk)
@@ -169,7 +170,7 @@ class S3BlobStore:
                     Bucket=self.bucket,
                     Key=name,
                     UploadId=upload_id,
-                    MultipartUpload={"Parts": parts},  # type: ignore[typeddict-item]
+                    MultipartUpload={"Parts": parts},
                 )
         except BaseException:
             if upload_id is not None:
@@ -182,7 +183,7 @@ class S3BlobStore:
 
     async def _upload_part(
         self, name: str, upload_id: str, number: int, body: bytes
-    ) -> dict[str, Any]:
+    ) -> CompletedPartTypeDef:
         answer = await self._client.upload_part(
             Bucket=self.bucket, Key=name, UploadId=upload_id, PartNumber=number, Body=body
         )
