@@ -5,6 +5,7 @@ Precedence: WAHOOKS_* environment variables win over the TOML config file
 reader of the environment; everything else receives a Settings instance.
 """
 
+import ipaddress
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,6 +34,36 @@ class Settings(BaseModel):
         description="Database: sqlite:///path/to/file.db or postgresql://user@host/db.",
     )
     media_url: str = Field("file://./data/media", description="Where media blobs are stored.")
+    # --- media
+    media_s3_endpoint_url: str = Field(
+        "", description="S3-compatible endpoint for s3:// media URLs; empty: AWS's own."
+    )
+    media_s3_region: str = Field("us-east-1", description="Region of the s3:// media bucket.")
+    media_s3_access_key_id: str = Field(
+        "", description="Access key id for s3:// media; empty: botocore's credential chain."
+    )
+    media_s3_secret_access_key: str = Field(
+        "", description="Secret access key for s3:// media; empty: botocore's credential chain."
+    )
+    media_s3_part_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=5 * 1024 * 1024,
+        le=5 * 1024 * 1024 * 1024,
+        description="Part size of S3 multipart uploads (S3's minimum is 5 MiB).",
+    )
+    media_fetch_attempts: int = Field(
+        4, ge=1, le=20, description="Tries to fetch one inbound file from the Graph API."
+    )
+    media_fetch_timeout_s: float = Field(
+        300, gt=0, le=3600, description="Longest time one inbound file download may take (s)."
+    )
+    media_fetch_backoff_s: float = Field(
+        1.0, ge=0, le=60, description="First retry delay of a media fetch; doubles each try (s)."
+    )
+    outbound_allow_networks: tuple[str, ...] = Field(
+        (),
+        description="CIDRs outbound requests may reach though private (development/tests only).",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8080", description="Base URL customers use to reach this gateway."
     )
@@ -131,6 +162,27 @@ class Settings(BaseModel):
         if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise ValueError("must start with sqlite:///, postgresql:// or postgres://")
         return value
+
+    @field_validator("media_url")
+    @classmethod
+    def _known_media_store(cls, value: str) -> str:
+        if not value.startswith(("file://", "s3://")):
+            raise ValueError("must start with file:// or s3://")
+        return value
+
+    @field_validator("outbound_allow_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        # One CIDR from the environment arrives as a plain string, not a list; "" is none.
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            return value
+        try:
+            return tuple(
+                str(ipaddress.ip_network(str(i).strip(), strict=False)) for i in items if str(i)
+            )
+        except ValueError as exc:
+            raise ValueError(f"each entry must be an IP network in CIDR form: {exc}") from exc
 
     @field_validator("default_retry_schedule")
     @classmethod

@@ -9,6 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wahooks.sim.errors import GatewayUnreachable
+from wahooks.sim.graph import MediaStage
 from wahooks.sim.messages import InvalidMessage
 from wahooks.sim.notifications import Layout
 
@@ -42,6 +43,16 @@ class FailRequest(BaseModel):
     asynchronous: bool = False
 
 
+class FailMediaRequest(BaseModel):
+    """`POST /_sim/fail-media`."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    count: int = Field(default=1, ge=1, le=MAX_COUNT)
+    http_status: int = Field(default=503, ge=400, le=599, alias="httpStatus")
+    on: MediaStage = "metadata"
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
 
@@ -60,6 +71,7 @@ class ControlApi:
             web.get("/_sim/sent", self._sent),
             web.get("/_sim/info", self._info),
             web.post("/_sim/fail-sends", self._fail_sends),
+            web.post("/_sim/fail-media", self._fail_media),
         ]
 
     async def _body(self, request: web.Request) -> Any:
@@ -121,6 +133,16 @@ class ControlApi:
             self._sim.fail_next_deliveries(req.count, req.code)
         else:
             self._sim.fail_next_sends(req.count, req.code, req.http_status)
+        return _json({"pending": req.count})
+
+    async def _fail_media(self, request: web.Request) -> web.Response:
+        try:
+            req = FailMediaRequest.model_validate(await self._body(request))
+        except ValidationError as exc:
+            return _error(400, "invalid_request", _describe(exc))
+        except InvalidMessage as exc:
+            return _error(400, "invalid_request", str(exc))
+        self._sim.fail_next_media(req.count, req.http_status, on=req.on)
         return _json({"pending": req.count})
 
 

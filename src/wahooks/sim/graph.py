@@ -8,7 +8,7 @@ import secrets
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from aiohttp import BodyPartReader, web
@@ -75,6 +75,9 @@ class SendFailure:
     http_status: int
     asynchronous: bool = False
 
+
+# Which media request `fail_next_media` breaks.
+MediaStage = Literal["metadata", "download", "cut"]
 
 # Called for every accepted send, with the asynchronous failure code if one was injected.
 OnSent = Callable[[SentMessage, int | None], None]
@@ -175,6 +178,10 @@ class GraphApi:
         self._base_url = base_url
         self._on_sent = on_sent
         self._failures: deque[SendFailure] = deque()
+        # Injected media failures (fail_next_media): HTTP statuses to answer instead; for
+        # downloads, None means "send half the bytes, then drop the connection".
+        self._metadata_failures: deque[int] = deque()
+        self._download_failures: deque[int | None] = deque()
         # Signs download URLs; a fresh key per run, like Meta's URLs die with their signature.
         self._url_key = secrets.token_bytes(32)
         self.sent: list[SentMessage] = []
@@ -205,6 +212,49 @@ class GraphApi:
     def fail_next_deliveries(self, n: int, code: int = 131047) -> None:
         """The next `n` sends are accepted, then reported `failed` with `code` in a status."""
         self._failures.extend([SendFailure(code, 200, asynchronous=True)] * n)
+
+    def fail_next_media(
+        self, n: int = 1, http_status: int = 503, *, on: MediaStage = "metadata"
+    ) -> None:
+        """The next `n` media requests of one stage fail, as Meta's transient errors do.
+
+        `on="metadata"`: `GET /{media-id}` answers `http_status` with a Graph error.
+        `on="download"`: the download URL answers `http_status`.
+        `on="cut"`: the download sends half the file, then the connection drops.
+        """
+        if on == "metadata":
+            self._metadata_failures.extend([http_status] * n)
+        elif on == "download":
+            self._download_failures.extend([http_status] * n)
+        else:
+            self._download_failures.extend([None] * n)
+
+    @staticmethod
+    def _media_failure(http_status: int) -> web.Response:
+        # Graph's code 2 is its "service temporarily unavailable"; 4 is its rate limit.
+        if http_status == 429:
+            return graph_error(429, "(#4) Application request limit reached", code=4)
+        return graph_error(
+            http_status,
+            "An unexpected error has occurred. Please retry your request later.",
+            code=2,
+        )
+
+    async def _cut_download(self, request: web.Request, media: MediaObject) -> web.StreamResponse:
+        """Half of the bytes under the full Content-Length, then the connection is dropped."""
+        response = web.StreamResponse(
+            headers={"Content-Type": media.mime_type, "Content-Length": str(media.file_size)}
+        )
+        await response.prepare(request)
+        left = media.file_size // 2
+        for chunk in media.chunks():
+            if left <= 0:
+                break
+            await response.write(chunk[:left])
+            left -= len(chunk)
+        if request.transport is not None:
+            request.transport.close()
+        return response
 
     def media_url(self, media_id: str) -> str:
         expires = f"{self._clock() + self._settings.media_url_ttl_s:.3f}"
@@ -237,6 +287,8 @@ class GraphApi:
         node = request.match_info["node"]
         if node == self._settings.phone_number_id:
             return _json(self._phone_number())
+        if self._metadata_failures:
+            return self._media_failure(self._metadata_failures.popleft())
         media = self._available_media(node)
         if media is None:
             return _no_such_object("get", node, http_status=404)
@@ -285,6 +337,11 @@ class GraphApi:
         media = self._available_media(media_id)
         if expired or not valid or media is None:
             return graph_error(404, "URL expired or media not found", code=100)
+        if self._download_failures:
+            failure = self._download_failures.popleft()
+            if failure is None:
+                return await self._cut_download(request, media)
+            return self._media_failure(failure)
         response = web.StreamResponse(
             headers={"Content-Type": media.mime_type, "Content-Length": str(media.file_size)}
         )

@@ -17,7 +17,7 @@ from aiohttp import web
 from wahooks.sim import notifications
 from wahooks.sim.control import ControlApi
 from wahooks.sim.errors import GatewayUnreachable
-from wahooks.sim.graph import GraphApi, SentMessage
+from wahooks.sim.graph import GraphApi, MediaStage, SentMessage
 from wahooks.sim.media import MediaStore
 from wahooks.sim.messages import Json, MessageBuilder, SimUser
 from wahooks.sim.notifications import Layout
@@ -214,6 +214,13 @@ class Simulator:
     def fail_next_deliveries(self, n: int = 1, code: int = 131047) -> None:
         """The next `n` Graph sends are accepted and then reported `failed` with `code`."""
         self.graph.fail_next_deliveries(n, code)
+
+    def fail_next_media(
+        self, n: int = 1, http_status: int = 503, *, on: MediaStage = "metadata"
+    ) -> None:
+        """The next `n` media metadata requests, downloads, or (on="cut") downloads cut off
+        halfway fail; see GraphApi.fail_next_media."""
+        self.graph.fail_next_media(n, http_status, on=on)
 
     # --- talking to the gateway ------------------------------------------------------------
 

@@ -1,0 +1,62 @@
+"""Caps for one download: bytes read and total time, whatever the server declares or does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+
+from wahooks.errors import PayloadTooLarge
+
+CHUNK_BYTES = 256 * 1024
+# A host that accepts no connection within this long is not going to send a file.
+CONNECT_TIMEOUT_S = 10.0
+
+
+class DownloadTooLarge(PayloadTooLarge):
+    """The body is (or says it will be) larger than the cap; reading stopped there."""
+
+    code = "download_too_large"
+
+    def __init__(self, limit: int, declared: int | None = None) -> None:
+        said = f" (it declares {declared} bytes)" if declared is not None else ""
+        super().__init__(f"download is larger than the {limit}-byte limit{said}")
+        self.limit = limit
+        self.declared = declared
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadCaps:
+    """The most one download may take: `max_bytes` of body within `total_s` seconds.
+
+    Pass ``caps.timeout()`` as the request's ``timeout=``: aiohttp's total timeout covers
+    connecting, every redirect hop and reading the body, so a slow-drip server is cut off.
+    Read the body only through ``caps.chunks(response)``.
+    """
+
+    max_bytes: int
+    total_s: float
+
+    def timeout(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(
+            total=self.total_s, sock_connect=min(CONNECT_TIMEOUT_S, self.total_s)
+        )
+
+    async def chunks(
+        self, response: aiohttp.ClientResponse, chunk_bytes: int = CHUNK_BYTES
+    ) -> AsyncIterator[bytes]:
+        """The body, chunk by chunk; DownloadTooLarge as soon as it exceeds `max_bytes`.
+
+        A Content-Length over the cap is refused before any byte is read; a body longer than
+        declared, or undeclared (chunked), is counted as it arrives.
+        """
+        declared = response.content_length
+        if declared is not None and declared > self.max_bytes:
+            raise DownloadTooLarge(self.max_bytes, declared)
+        seen = 0
+        async for chunk in response.content.iter_chunked(chunk_bytes):
+            seen += len(chunk)
+            if seen > self.max_bytes:
+                raise DownloadTooLarge(self.max_bytes, declared)
+            yield chunk
