@@ -35,6 +35,7 @@ import orjson
 
 from wahooks.delivery.signing import new_secret, signature_headers
 from wahooks.demo.registration import number_registration
+from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.sim import SimSettings, Simulator
 
 PHASE_TIMEOUT_S = 120
@@ -174,7 +175,13 @@ async def raw_posts_per_s(port: int, secret: str, count: int, concurrency: int =
 
 @contextlib.asynccontextmanager
 async def gateway_process(database_url: str) -> AsyncIterator[tuple[str, str]]:
-    env = {**os.environ, "WAHOOKS_DATABASE_URL": database_url, "WAHOOKS_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "WAHOOKS_DATABASE_URL": database_url,
+        "WAHOOKS_LOG_LEVEL": "WARNING",
+        "WAHOOKS_MEDIA_URL": f"file://{tempfile.mkdtemp(prefix='wahooks-bench-media-')}",
+        "WAHOOKS_OUTBOUND_ALLOW_NETWORKS": ",".join(LOOPBACK_NETWORKS),
+    }
     made = subprocess.run(
         [sys.executable, "-m", "wahooks", "tenant", "create", "bench"],
         env=env, capture_output=True, text=True, check=True,

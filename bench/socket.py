@@ -63,6 +63,7 @@ from wahooks.api.auth import issue_tenant_key
 from wahooks.config import Settings
 from wahooks.demo.registration import number_registration
 from wahooks.ids import new_id
+from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.sim import SimSettings, Simulator, SimUser
 from wahooks.store import open_store
 
@@ -265,7 +266,13 @@ async def make_tenants(database_url: str, count: int) -> list[str]:
 
 @contextlib.asynccontextmanager
 async def gateway_process(database_url: str) -> AsyncIterator[tuple[str, int]]:
-    env = {**os.environ, "WAHOOKS_DATABASE_URL": database_url, "WAHOOKS_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "WAHOOKS_DATABASE_URL": database_url,
+        "WAHOOKS_LOG_LEVEL": "WARNING",
+        "WAHOOKS_MEDIA_URL": f"file://{tempfile.mkdtemp(prefix='wahooks-bench-media-')}",
+        "WAHOOKS_OUTBOUND_ALLOW_NETWORKS": ",".join(LOOPBACK_NETWORKS),
+    }
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "wahooks", "serve", "--port", str(port)], env=env

@@ -4,6 +4,7 @@ on 127.0.0.1, the Cloud API simulator, and the sample receiver."""
 import asyncio
 import contextlib
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,6 +23,7 @@ from wahooks.demo.receiver import Receiver
 from wahooks.demo.registration import number_registration
 from wahooks.gateway import Gateway
 from wahooks.ids import new_id
+from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.server import serve_in_background
 from wahooks.sim import SimSettings, Simulator
 
@@ -93,7 +95,13 @@ class RunningGateway:
 
 @contextlib.asynccontextmanager
 async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[RunningGateway]:
-    values = {"dispatch_poll_interval_s": 0.05, "retry_jitter": 0.0, **settings}
+    values = {
+        "dispatch_poll_interval_s": 0.05,
+        "retry_jitter": 0.0,
+        "media_url": f"file://{tempfile.mkdtemp(prefix='wahooks-test-media-')}",
+        "outbound_allow_networks": LOOPBACK_NETWORKS,
+        **settings,
+    }
     config = Settings(database_url=database_url, **values)
     app = create_app(config)
     server = serve_in_background(

@@ -9,14 +9,13 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-import aiohttp
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from wahooks import __version__
-from wahooks.api import deliveries, destinations, health, messages, numbers
+from wahooks.api import deliveries, destinations, health, media, messages, numbers
 from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
 from wahooks.config import Settings
@@ -25,6 +24,11 @@ from wahooks.delivery.webhook import WebhookSender
 from wahooks.gateway import Gateway, gateway_of
 from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
+from wahooks.media.addresses import AddressPolicy
+from wahooks.media.fetch import FetchPolicy, MediaFetcher
+from wahooks.media.guard import guarded_session
+from wahooks.media.jobs import MediaJobs
+from wahooks.media.stores import open_blob_store
 from wahooks.models import Clock
 from wahooks.send.graph import GraphClient
 from wahooks.send.messenger import Messenger
@@ -53,8 +57,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await open_store(settings, clock=clock)
-        session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=HTTP_POOL_SIZE, limit_per_host=0),
+        blobs = await open_blob_store(settings.media_url, settings)
+        # Every outbound connection (webhooks, Graph API, media) goes through the SSRF guard:
+        # their URLs come from tenants. WAHOOKS_OUTBOUND_ALLOW_NETWORKS opens it for development.
+        session = guarded_session(
+            AddressPolicy.allowing(settings.outbound_allow_networks),
+            connector_options={"limit": HTTP_POOL_SIZE, "limit_per_host": 0},
             skip_auto_headers=("User-Agent",),
         )
         sender = WebhookSender(session, excerpt_bytes=settings.response_excerpt_bytes, clock=clock)
@@ -70,6 +78,8 @@ def create_app(
             retry_delays_s=settings.graph_retry_delays_s,
         )
         hub = Hub(store, settings, clock=clock)
+        fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
+        media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
         app.state.gateway = Gateway(
             settings=settings,
             store=store,
@@ -79,18 +89,24 @@ def create_app(
             dispatcher=dispatcher,
             messenger=Messenger(store, graph, clock=clock),
             hub=hub,
+            blobs=blobs,
             clock=clock,
         )
         hub.start()
+        if media_jobs is not None:
+            await media_jobs.start()
         if dispatcher is not None:
             await dispatcher.start()
         try:
             yield
         finally:
             await hub.close()
+            if media_jobs is not None:
+                await media_jobs.stop()
             if dispatcher is not None:
                 await dispatcher.stop()
             await session.close()
+            await blobs.close()
             await store.close()
 
     app = FastAPI(
@@ -103,7 +119,7 @@ def create_app(
     app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
     app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
     app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
-    for module in (numbers, destinations, deliveries, messages, health):
+    for module in (numbers, destinations, deliveries, messages, media, health):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)

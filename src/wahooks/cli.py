@@ -32,6 +32,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Protocol-level pings find dead peers, so their unacknowledged frames are released.
         ws_ping_interval=settings.socket_ping_interval_s,
         ws_ping_timeout=settings.socket_ping_timeout_s,
+        ws_per_message_deflate=settings.socket_per_message_deflate,
     )
     return 0
 

@@ -60,6 +60,21 @@ class Settings(BaseModel):
     media_fetch_backoff_s: float = Field(
         1.0, ge=0, le=60, description="First retry delay of a media fetch; doubles each try (s)."
     )
+    media_ttl_s: float = Field(
+        48 * 3600, gt=0, description="How long a received file is kept after its message (s)."
+    )
+    media_grace_s: float = Field(
+        3600,
+        ge=0,
+        description="A file outlives the last delivery that references it by this "
+        "much, even past its TTL (s).",
+    )
+    media_max_retention_s: float = Field(
+        30 * 86400, gt=0, description="Files are removed after this long whatever is pending (s)."
+    )
+    media_concurrency: int = Field(
+        4, ge=1, le=100, description="Media downloads from the Graph API at once in this process."
+    )
     outbound_allow_networks: tuple[str, ...] = Field(
         (),
         description="CIDRs outbound requests may reach though private (development/tests only).",
@@ -136,6 +151,16 @@ class Settings(BaseModel):
     )
     socket_ping_timeout_s: float = Field(
         20, gt=0, le=600, description="A peer that does not answer a ping in time is closed."
+    )
+    socket_send_timeout_s: float = Field(
+        5,
+        gt=0,
+        le=300,
+        description="A socket peer that takes longer to take one frame is "
+        "closed as too slow, so it cannot hold up the tenant's other connections (s).",
+    )
+    socket_per_message_deflate: bool = Field(
+        False, description="Offer WebSocket compression (halves frame throughput on 2 cores)."
     )
     graph_timeout_s: float = Field(
         30, ge=1, le=120, description="Timeout of each Graph API request (s)."

@@ -9,6 +9,7 @@ from wahooks.delivery.dispatcher import Dispatcher
 from wahooks.delivery.webhook import WebhookSender
 from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
+from wahooks.media.blobs import BlobStore
 from wahooks.models import Clock
 from wahooks.send.messenger import Messenger
 from wahooks.socket.hub import Hub
@@ -25,6 +26,7 @@ class Gateway:
     dispatcher: Dispatcher | None
     messenger: Messenger
     hub: Hub
+    blobs: BlobStore
     clock: Clock
 
 

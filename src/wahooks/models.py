@@ -221,6 +221,37 @@ class MediaInfo:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MediaJob:
+    """An inbound file to fetch from the Graph API (a row of ``media`` in state pending)."""
+
+    id: str
+    tenant_id: str
+    kind: str
+    graph_media_id: str | None
+    mime_type: str
+    sha256: str | None
+    file_name: str | None
+    graph_base_url: str
+    access_token: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaRecord:
+    id: str
+    tenant_id: str
+    kind: str
+    state: str  # pending, ready, unavailable, purged
+    reason: str | None
+    blob_key: str | None
+    mime_type: str
+    file_name: str | None
+    byte_size: int
+    expires_at: float
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageEvent:
     """What a payload format needs to render one inbound message."""
 

@@ -1,6 +1,7 @@
 """Delivery over the socket: handshake errors, scopes, frames, the durable queue, acks."""
 
 import asyncio
+import socket
 from typing import Any
 
 import pytest
@@ -298,3 +299,33 @@ async def test_per_sender_cap_drops_the_oldest_visibly(database_url: str) -> Non
         client = await WsClient.open(gateway)
         assert [m["text"] for m in await client.messages(2)] == ["c3", "c4"]
         await client.close()
+
+
+async def test_a_peer_that_stops_reading_does_not_hold_up_the_others(database_url: str) -> None:
+    """A connection whose client never reads fills its buffers; it is closed as too slow
+    instead of stalling every other connection of the tenant."""
+    async with gateway_with_sim(database_url, socket_send_timeout_s=0.5) as (gateway, sim):
+        await socket_destination(gateway)
+        host, port = gateway.url.removeprefix("http://").split(":")
+        stuck = socket.socket()
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(stuck, (host, int(port)))
+        path = ws_url(gateway).split(port, 1)[1]
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+        await asyncio.get_running_loop().sock_sendall(stuck, request.encode())
+        reader = await WsClient.open(gateway)
+        user = sim.user("15551230081", "Bulk")
+        n, batch = 4000, 100  # 16 MB: more than the kernel buffers on both sides
+        for start in range(0, n, batch):
+            items = [(user, "text", {"body": f"{i:04d} " + "x" * 4000})
+                     for i in range(start, start + batch)]  # fmt: skip
+            assert (await sim.send_batch(items)).ok
+        frames = await reader.messages(n, timeout=60)
+        assert [f["text"][:4] for f in frames] == [f"{i:04d}" for i in range(n)]
+        await reader.close()
+        stuck.close()

@@ -23,6 +23,7 @@ from wahooks.demo.receiver import Arrival, Receiver
 from wahooks.demo.registration import number_registration
 from wahooks.gateway import Gateway
 from wahooks.ids import new_id
+from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.server import serve_in_background
 from wahooks.sim import SimSettings, Simulator
 
@@ -66,7 +67,13 @@ async def _api(http: aiohttp.ClientSession, method: str, url: str, key: str, bod
 
 
 async def demo(data_dir: Path) -> int:
-    settings = Settings(database_url=f"sqlite:///{data_dir}/wahooks.db", log_level="WARNING")
+    settings = Settings(
+        database_url=f"sqlite:///{data_dir}/wahooks.db",
+        media_url=f"file://{data_dir}/media",
+        log_level="WARNING",
+        # The simulator and the sample receiver run on this machine.
+        outbound_allow_networks=LOOPBACK_NETWORKS,
+    )
     app = create_app(settings)
     receiver = Receiver()
     await receiver.start()

@@ -109,3 +109,7 @@ class AddressPolicy:
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             candidates.append(address.ipv4_mapped)
         return any(a.version == net.version and a in net for a in candidates for net in self.allow)
+
+
+LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
+"""The allow-list the demo, tests and benchmarks use: everything they run is on this machine."""

@@ -36,6 +36,7 @@ async def socket_endpoint(websocket: WebSocket) -> None:
         conversation_id=conversation_id,
         ack=params.get("ack", "").lower() in ("1", "true"),
         opened_at=gateway.clock(),
+        send_timeout_s=gateway.settings.socket_send_timeout_s,
     )
     welcome: dict[str, str] = {
         "userId": tenant.id,

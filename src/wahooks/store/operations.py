@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from wahooks.ids import new_id
+from wahooks.media.ids import new_media_id
 from wahooks.models import (
     OUT_EVENT_FOR_STATUS,
     STATUS_RANK,
@@ -26,6 +27,9 @@ from wahooks.models import (
     IngestBatch,
     IngestOutcome,
     JsonObject,
+    MediaInfo,
+    MediaJob,
+    MediaRecord,
     MessageEvent,
     Number,
     OutboundStatus,
@@ -200,7 +204,7 @@ def delete_destination(tenant_id: str, destination_id: str, now: float) -> Opera
 
 
 def ingest(
-    numbers: Mapping[str, Number], batch: IngestBatch, now: float
+    numbers: Mapping[str, Number], batch: IngestBatch, now: float, media_ttl_s: float
 ) -> Operation[IngestOutcome]:
     """Store messages (deduplicated on wamid), their conversations, events and one
     delivery per destination; store statuses and apply them; keep unknown changes raw."""
@@ -243,6 +247,11 @@ def ingest(
             duplicates += 1
             continue
         stored += 1
+        hold = None
+        if msg.media_id is not None:
+            hold = yield from _media_job(
+                number, msg.type, msg.item, message["seq"], now, media_ttl_s
+            )
         made = yield from _publish(
             targets,
             number,
@@ -252,6 +261,7 @@ def ingest(
             message["seq"],
             None,
             now,
+            hold,
         )
         deliveries += made
         if made:
@@ -314,6 +324,38 @@ Targets = dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]]
 """Destinations per (tenant, number), looked up once per transaction: (id, event types)."""
 
 
+def _media_job(
+    number: Number, kind: str, item: JsonObject, message_seq: int, now: float, ttl_s: float
+) -> Operation[str]:
+    """Record the file to fetch; returns the hold its message's deliveries wait on."""
+    found = item.get(kind)
+    body: JsonObject = found if isinstance(found, dict) else {}
+    media_id = new_media_id()
+    yield Execute(
+        "insert_media",
+        {
+            "id": media_id,
+            "tenant_id": number.tenant_id,
+            "number_id": number.id,
+            "message_seq": message_seq,
+            "graph_media_id": str(body.get("id")),
+            "kind": kind,
+            "state": "pending",
+            "mime_type": str(body.get("mime_type") or "application/octet-stream"),
+            "file_name": body.get("filename"),
+            "byte_size": 0,
+            "sha256": body.get("sha256"),
+            "expires_at": now + ttl_s,
+            "now": now,
+        },
+    )
+    return hold_for_media(media_id)
+
+
+def hold_for_media(media_id: str) -> str:
+    return "media:" + media_id
+
+
 def _publish(
     targets: Targets,
     number: Number,
@@ -323,6 +365,7 @@ def _publish(
     message_seq: int,
     data: JsonObject | None,
     now: float,
+    hold: str | None = None,
 ) -> Operation[int]:
     """One event, and one delivery to each destination subscribed to its type."""
     event = yield FetchOne(
@@ -354,7 +397,7 @@ def _publish(
                     "destination_id": destination_id,
                     "event_seq": event["seq"],
                     "conversation_id": conversation_id,
-                    "hold": None,
+                    "hold": hold,
                     "now": now,
                 }
                 for destination_id in subscribed
@@ -432,6 +475,21 @@ def claim_due(now: float, lease_until: float, limit: int) -> Operation[list[Clai
     return [_claimed(r) for r in rows]
 
 
+def _media_info(row: Row) -> MediaInfo | None:
+    if row["media_id"] is None:
+        return None
+    if row["media_state"] != "ready":
+        return MediaInfo(
+            media_id=None, mime_type=row["media_mime_type"], byte_size=0, unavailable=True
+        )
+    return MediaInfo(
+        media_id=row["media_id"],
+        mime_type=row["media_mime_type"],
+        byte_size=row["media_byte_size"],
+        file_name=row["media_file_name"],
+    )
+
+
 def _claimed(row: Row) -> ClaimedDelivery:
     return ClaimedDelivery(
         id=DeliveryId(row["id"]),
@@ -450,6 +508,7 @@ def _claimed(row: Row) -> ClaimedDelivery:
             contact=orjson.loads(row["contact"]) if row["contact"] else None,
             status=orjson.loads(row["event_data"]) if row["event_data"] else None,
             wa_id=row["wa_id"] or "",
+            media=None if row["event_type"].startswith("message:out:") else _media_info(row),
         ),
     )
 
@@ -590,6 +649,106 @@ def drop_from_socket_queue(oldest: float, per_sender_cap: int, now: float) -> Op
     if per_sender_cap > 0:
         dropped += yield Execute("drop_over_sender_cap", {"cap": per_sender_cap, "now": now})
     return int(dropped)
+
+
+# --- media -----------------------------------------------------------------------------
+
+
+def claim_media(now: float, lease_until: float, limit: int) -> Operation[list[MediaJob]]:
+    claimed = yield FetchAll(
+        "claim_media", {"now": now, "lease_until": lease_until, "limit": limit}
+    )
+    jobs = []
+    for c in claimed:
+        row = yield FetchOne("media_job", {"seq": c["seq"]})
+        jobs.append(
+            MediaJob(
+                id=row["id"],
+                tenant_id=row["tenant_id"],
+                kind=row["kind"],
+                graph_media_id=row["graph_media_id"],
+                mime_type=row["mime_type"],
+                sha256=row["sha256"],
+                file_name=row["file_name"],
+                graph_base_url=row["graph_base_url"],
+                access_token=row["access_token"],
+                attempts=row["attempts"],
+            )
+        )
+    return jobs
+
+
+def finish_media(
+    media_id: str,
+    *,
+    ready: bool,
+    blob_key: str | None,
+    byte_size: int,
+    mime_type: str | None,
+    file_name: str | None,
+    reason: str | None,
+    now: float,
+) -> Operation[None]:
+    """The fetch is over (the file is stored, or unavailable): its deliveries may go."""
+    yield Execute(
+        "finish_media",
+        {
+            "id": media_id,
+            "state": "ready" if ready else "unavailable",
+            "reason": reason,
+            "blob_key": blob_key,
+            "byte_size": byte_size,
+            "mime_type": mime_type,
+            "file_name": file_name,
+            "now": now,
+        },
+    )
+    yield Execute("release_hold", {"hold": hold_for_media(media_id), "now": now})
+
+
+def retry_media(media_id: str, next_attempt_at: float, reason: str, now: float) -> Operation[None]:
+    yield Execute(
+        "retry_media",
+        {"id": media_id, "next_attempt_at": next_attempt_at, "reason": reason, "now": now},
+    )
+
+
+def media_by_id(tenant_id: str, media_id: str) -> Operation[MediaRecord | None]:
+    row = yield FetchOne("media_by_id", {"id": media_id, "tenant_id": tenant_id})
+    if row is None:
+        return None
+    return MediaRecord(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        kind=row["kind"],
+        state=row["state"],
+        reason=row["reason"],
+        blob_key=row["blob_key"],
+        mime_type=row["mime_type"],
+        file_name=row["file_name"],
+        byte_size=row["byte_size"],
+        expires_at=row["expires_at"],
+        created_at=row["created_at"],
+    )
+
+
+def expired_media(
+    now: float, grace_s: float, max_retention_s: float, limit: int
+) -> Operation[list[tuple[str, str | None]]]:
+    rows = yield FetchAll(
+        "expired_media",
+        {
+            "now": now,
+            "grace_limit": now - grace_s,
+            "hard_limit": now - max_retention_s,
+            "limit": limit,
+        },
+    )
+    return [(r["id"], r["blob_key"]) for r in rows]
+
+
+def mark_media_purged(media_id: str, now: float) -> Operation[None]:
+    yield Execute("mark_media_purged", {"id": media_id, "now": now})
 
 
 # --- conversations ---------------------------------------------------------------------

@@ -219,3 +219,50 @@ LIMIT :limit;
 -- name: outbound_status
 SELECT status, status_at FROM messages
 WHERE number_id = :number_id AND wamid = :wamid AND direction = 'out';
+
+-- name: insert_media
+INSERT INTO media (id, tenant_id, number_id, message_seq, graph_media_id, kind, state,
+                   mime_type, file_name, byte_size, sha256, attempts, next_attempt_at,
+                   expires_at, created_at, updated_at)
+VALUES (:id, :tenant_id, :number_id, :message_seq, :graph_media_id, :kind, :state,
+        :mime_type, :file_name, :byte_size, :sha256, 0, :now, :expires_at, :now, :now);
+
+-- name: media_job
+SELECT md.*, n.graph_base_url, n.access_token FROM media md
+JOIN numbers n ON n.id = md.number_id
+WHERE md.seq = :seq;
+
+-- name: finish_media
+UPDATE media SET state = :state, reason = :reason, blob_key = :blob_key,
+  byte_size = :byte_size, mime_type = COALESCE(:mime_type, mime_type),
+  file_name = COALESCE(:file_name, file_name), attempts = attempts + 1, updated_at = :now
+WHERE id = :id AND state = 'pending';
+
+-- name: retry_media
+UPDATE media SET attempts = attempts + 1, next_attempt_at = :next_attempt_at,
+  reason = :reason, updated_at = :now
+WHERE id = :id AND state = 'pending';
+
+-- name: release_hold
+-- The media step is done: the message's deliveries may go, at once.
+UPDATE deliveries SET hold = NULL, next_attempt_at = :now, updated_at = :now
+WHERE hold = :hold;
+
+-- name: media_by_id
+SELECT * FROM media WHERE id = :id AND tenant_id = :tenant_id;
+
+-- name: expired_media
+-- Past its TTL, and no delivery of its message still pending, leased, failed (it may be
+-- re-sent) or finished within the grace period; or past the longest retention at all.
+SELECT md.id, md.blob_key FROM media md
+WHERE md.state IN ('ready', 'unavailable')
+  AND (md.created_at < :hard_limit
+    OR (md.expires_at < :now AND NOT EXISTS (
+      SELECT 1 FROM events e JOIN deliveries d ON d.event_seq = e.seq
+      WHERE e.message_seq = md.message_seq
+        AND (d.state IN ('pending', 'leased', 'failed') OR d.updated_at > :grace_limit))))
+ORDER BY md.expires_at
+LIMIT :limit;
+
+-- name: mark_media_purged
+UPDATE media SET state = 'purged', blob_key = NULL, updated_at = :now WHERE id = :id;

@@ -132,6 +132,40 @@ unhandled_updates = sa.Table(
     sa.Column("created_at", sa.Double, nullable=False),
 )
 
+media = sa.Table(
+    "media",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("id", sa.Text, nullable=False, unique=True),  # 21 random characters, public
+    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("number_id", sa.Text, sa.ForeignKey("numbers.id")),
+    sa.Column("message_seq", sa.BigInteger, sa.ForeignKey("messages.seq")),  # inbound only
+    sa.Column("graph_media_id", sa.Text),  # Meta's id; never shown as ours
+    sa.Column("kind", sa.Text, nullable=False),  # image, audio, video, document, sticker
+    # pending (being fetched) → ready | unavailable; → purged when expired.
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),  # why unavailable
+    sa.Column("blob_key", sa.Text),
+    sa.Column("mime_type", sa.Text, nullable=False),
+    sa.Column("file_name", sa.Text),
+    sa.Column("byte_size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.Text),  # as the webhook gave it (base64)
+    sa.Column("attempts", sa.Integer, nullable=False),
+    # The fetch job's due time; while a process fetches it, that lease's end.
+    sa.Column("next_attempt_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Index(
+        "ix_media_pending",
+        "next_attempt_at",
+        sqlite_where=sa.text("state = 'pending'"),
+        postgresql_where=sa.text("state = 'pending'"),
+    ),
+    sa.Index("ix_media_message", "message_seq"),
+    sa.Index("ix_media_expires", "expires_at"),
+)
+
 events = sa.Table(
     "events",
     metadata,
@@ -187,6 +221,12 @@ deliveries = sa.Table(
         postgresql_where=sa.text(ACTIVE_DELIVERY),
     ),
     sa.Index("ix_deliveries_tenant_created", "tenant_id", "created_at"),
+    sa.Index(
+        "ix_deliveries_hold",
+        "hold",
+        sqlite_where=sa.text("hold IS NOT NULL"),
+        postgresql_where=sa.text("hold IS NOT NULL"),
+    ),
     sa.Index(
         "ix_deliveries_tenant_open",
         "tenant_id",

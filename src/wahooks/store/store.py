@@ -15,6 +15,8 @@ from wahooks.models import (
     IngestBatch,
     IngestOutcome,
     JsonObject,
+    MediaJob,
+    MediaRecord,
     Number,
     Tenant,
 )
@@ -27,9 +29,12 @@ DeliveriesListener = Callable[[Collection[str] | None], None]
 
 
 class Store:
-    def __init__(self, connector: Connector, *, clock: Clock = time.time) -> None:
+    def __init__(
+        self, connector: Connector, *, clock: Clock = time.time, media_ttl_s: float = 48 * 3600
+    ) -> None:
         self.connector = connector
         self.clock = clock
+        self.media_ttl_s = media_ttl_s
         # The dispatcher and the socket hub of this process, so new deliveries start at once.
         self._listeners: list[DeliveriesListener] = []
 
@@ -95,7 +100,9 @@ class Store:
 
     # ingest
     async def ingest(self, numbers: dict[str, Number], batch: IngestBatch) -> IngestOutcome:
-        outcome = await self.connector.transaction(ops.ingest(numbers, batch, self.clock()))
+        outcome = await self.connector.transaction(
+            ops.ingest(numbers, batch, self.clock(), self.media_ttl_s)
+        )
         if outcome.deliveries:
             self.announce(outcome.tenants)
             await self.connector.notify_new_deliveries()
@@ -129,6 +136,54 @@ class Store:
 
     async def record_attempts(self, decisions: Sequence[tuple[AttemptDecision, str]]) -> None:
         await self.connector.transaction(ops.record_attempts(decisions, self.clock()))
+
+    # media
+    async def claim_media(self, *, limit: int, lease_s: float) -> list[MediaJob]:
+        now = self.clock()
+        return await self.connector.transaction(ops.claim_media(now, now + lease_s, limit))
+
+    async def finish_media(
+        self,
+        job: MediaJob,
+        *,
+        ready: bool,
+        blob_key: str | None = None,
+        byte_size: int = 0,
+        mime_type: str | None = None,
+        file_name: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        await self.connector.transaction(
+            ops.finish_media(
+                job.id,
+                ready=ready,
+                blob_key=blob_key,
+                byte_size=byte_size,
+                mime_type=mime_type,
+                file_name=file_name,
+                reason=reason,
+                now=self.clock(),
+            )
+        )
+        self.announce([job.tenant_id])
+        await self.connector.notify_new_deliveries()
+
+    async def retry_media(self, job: MediaJob, delay_s: float, reason: str) -> None:
+        now = self.clock()
+        await self.connector.transaction(ops.retry_media(job.id, now + delay_s, reason, now))
+
+    async def media(self, tenant_id: str, media_id: str) -> MediaRecord | None:
+        return await self.connector.read(ops.media_by_id(tenant_id, media_id))
+
+    async def expired_media(
+        self, *, grace_s: float, max_retention_s: float, limit: int = 100
+    ) -> list[tuple[str, str | None]]:
+        return await self.connector.read(
+            ops.expired_media(self.clock(), grace_s, max_retention_s, limit)
+        )
+
+    async def mark_media_purged(self, media_id: str) -> None:
+        await self.connector.transaction(ops.mark_media_purged(media_id, self.clock()))
 
     # the socket queue
     async def claim_for_socket(
@@ -235,4 +290,4 @@ async def open_store(settings: Settings, *, clock: Clock = time.time) -> Store:
             settings.database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max
         )
     await connector.open()
-    return Store(connector, clock=clock)
+    return Store(connector, clock=clock, media_ttl_s=settings.media_ttl_s)

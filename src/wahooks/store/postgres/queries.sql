@@ -29,13 +29,16 @@ SELECT d.id, d.seq, d.attempts,
        t.created_at AS dst_created_at, t.method AS dst_method, t.events AS dst_events,
        d.created_at, e.type AS event_type, e.conversation_id, e.data AS event_data, c.wa_id,
        m.item, m.contact,
-       n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id
+       n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id,
+       md.id AS media_id, md.state AS media_state, md.mime_type AS media_mime_type,
+       md.byte_size AS media_byte_size, md.file_name AS media_file_name
 FROM deliveries d
 JOIN destinations t ON t.id = d.destination_id
 JOIN events e ON e.seq = d.event_seq
 LEFT JOIN conversations c ON c.id = e.conversation_id
 LEFT JOIN messages m ON m.seq = e.message_seq
 LEFT JOIN numbers n ON n.id = m.number_id
+LEFT JOIN media md ON md.message_seq = m.seq
 WHERE d.seq = ANY(:seqs)
 ORDER BY d.seq;
 
@@ -71,3 +74,12 @@ UPDATE deliveries SET state = 'leased', next_attempt_at = :lease_until, lease_ow
   updated_at = :now
 FROM due WHERE deliveries.seq = due.seq
 RETURNING deliveries.seq;
+
+-- name: claim_media
+-- Fetch jobs that are due; the lease end becomes the due time (as deliveries).
+WITH due AS (
+  SELECT seq FROM media WHERE state = 'pending' AND next_attempt_at <= :now
+  ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+UPDATE media SET next_attempt_at = :lease_until, updated_at = :now
+FROM due WHERE media.seq = due.seq
+RETURNING media.seq;

@@ -1,0 +1,103 @@
+"""/v1/media/download/{mediaId}: a stored file, for its owner only.
+
+The bytes with their type, size and name, with HTTP range requests; or, when the blob store
+can presign (S3), a 302 to a URL valid for 5 minutes. Another tenant's id is a 404, like an
+id that never existed; an expired file is a 410.
+"""
+
+import re
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from wahooks.api.auth import current_tenant
+from wahooks.errors import Conflict, NotFound, WahooksError
+from wahooks.gateway import gateway_of
+from wahooks.media.blobs import BlobRangeError
+from wahooks.media.ids import is_media_id
+from wahooks.models import MediaRecord, Tenant
+
+router = APIRouter(prefix="/v1/media", tags=["media"])
+PRESIGNED_URL_S = 300
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+class Gone(WahooksError):
+    code = "gone"
+    http_status = 410
+
+
+def _range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``Range: bytes=a-b`` (one range) as half-open [start, end); None: the whole file."""
+    if header is None:
+        return None
+    match = _RANGE.fullmatch(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None  # not a range we serve: the whole file (RFC 9110 allows ignoring it)
+    first, last = match.groups()
+    if first == "":  # the last N bytes
+        return max(0, size - int(last)), size
+    end = size if last == "" else min(size, int(last) + 1)
+    return int(first), end
+
+
+def _disposition(record: MediaRecord) -> str:
+    name = record.file_name or f"{record.id}"
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+@router.get(
+    "/download/{media_id}",
+    responses={
+        200: {"description": "The file.", "content": {"application/octet-stream": {}}},
+        206: {"description": "The requested byte range."},
+        302: {"description": "Redirect to a presigned URL valid for 5 minutes (S3 store)."},
+        404: {"description": "No such file for this tenant."},
+        409: {"description": "Still being fetched from WhatsApp; try again shortly."},
+        410: {"description": "Expired, or WhatsApp could not provide it."},
+        416: {"description": "The range is outside the file."},
+    },
+)
+async def download(
+    media_id: str, request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
+) -> Response:
+    gateway = gateway_of(request)
+    record = await gateway.store.media(tenant.id, media_id) if is_media_id(media_id) else None
+    if record is None:
+        raise NotFound(f"no media {media_id}")
+    if record.state == "pending":
+        raise Conflict(f"media {media_id} is still being fetched from WhatsApp")
+    if record.state == "unavailable":
+        raise Gone(f"media {media_id} could not be fetched from WhatsApp: {record.reason}")
+    if record.state == "purged" or record.blob_key is None:
+        raise Gone(f"media {media_id} has expired")
+    blobs = gateway.blobs
+    presigned = await blobs.presign(
+        record.blob_key,
+        PRESIGNED_URL_S,
+        content_type=record.mime_type,
+        file_name=record.file_name or record.id,
+    )
+    if presigned is not None:
+        return RedirectResponse(presigned, status_code=302)
+    wanted = _range(request.headers.get("range"), record.byte_size)
+    try:
+        stream = await blobs.open(record.blob_key, *(wanted or (0, None)))
+    except BlobRangeError:
+        return Response(status_code=416, headers={"Content-Range": f"bytes */{record.byte_size}"})
+    headers = {
+        "Content-Length": str(stream.length),
+        "Content-Disposition": _disposition(record),
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "private, no-store",
+    }
+    status = 200
+    if wanted is not None:
+        status = 206
+        headers["Content-Range"] = f"bytes {stream.start}-{stream.end - 1}/{stream.size}"
+    return StreamingResponse(
+        stream, status_code=status, media_type=record.mime_type, headers=headers
+    )

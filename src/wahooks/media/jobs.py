@@ -1,0 +1,127 @@
+"""Media jobs: fetch each inbound file into the blob store, then let its deliveries go; and
+remove files once they have expired.
+
+A media message's deliveries are held (``deliveries.hold``) until its file is stored or known
+to be unavailable; other conversations are not held up. The jobs live in the ``media`` table
+with leases, like deliveries, so a crash mid-download only means the file is fetched again.
+"""
+
+import asyncio
+import logging
+
+from wahooks.config import Settings
+from wahooks.media.blobs import BlobStore
+from wahooks.media.fetch import FetchedMedia, GraphMedia, MediaFetcher
+from wahooks.models import MediaJob
+from wahooks.store import Store
+
+log = logging.getLogger(__name__)
+
+STORE_RETRY_S = 30.0  # the blob store itself failed: try the job again later
+
+
+def blob_key(job: MediaJob) -> str:
+    return f"{job.tenant_id}/{job.id}"
+
+
+class MediaJobs:
+    def __init__(
+        self, store: Store, fetcher: MediaFetcher, blobs: BlobStore, settings: Settings
+    ) -> None:
+        self._store = store
+        self._fetcher = fetcher
+        self._blobs = blobs
+        self._settings = settings
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._store.add_listener(lambda _tenants: self._wake.set())
+        self._tasks = [
+            asyncio.create_task(self._claim_loop(), name="media-claim"),
+            asyncio.create_task(self._purge_loop(), name="media-purge"),
+        ]
+
+    async def stop(self) -> None:
+        for task in [*self._tasks, *self._inflight]:
+            task.cancel()  # an unfinished fetch is leased: it is fetched again later
+        await asyncio.gather(*self._tasks, *self._inflight, return_exceptions=True)
+
+    async def _claim_loop(self) -> None:
+        settings = self._settings
+        # A lease outlives every try of one fetch, so a live fetch is never claimed twice.
+        policy = self._fetcher.policy
+        lease_s = policy.attempts * (policy.timeout_s + policy.max_backoff_s) + 60
+        while True:
+            self._wake.clear()
+            free = settings.media_concurrency - len(self._inflight)
+            jobs: list[MediaJob] = []
+            if free > 0:
+                try:
+                    jobs = await self._store.claim_media(limit=free, lease_s=lease_s)
+                except Exception:
+                    log.exception("claiming media jobs failed; retrying shortly")
+                for job in jobs:
+                    task = asyncio.create_task(self._fetch(job))
+                    self._inflight.add(task)
+                    task.add_done_callback(self._done)
+            if jobs and len(jobs) == free:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), settings.dispatch_poll_interval_s)
+            except TimeoutError:
+                pass
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()  # room for another job
+
+    async def _fetch(self, job: MediaJob) -> None:
+        media = GraphMedia(job.graph_media_id or "", job.mime_type, job.sha256, job.file_name)
+        try:
+            result = await self._fetcher.fetch(
+                job.graph_base_url, job.access_token, media, blob_key(job)
+            )
+        except Exception as exc:
+            log.exception("media %s: the blob store failed; again in %gs", job.id, STORE_RETRY_S)
+            await self._store.retry_media(job, STORE_RETRY_S, f"blob store: {exc}")
+            return
+        if isinstance(result, FetchedMedia):
+            await self._store.finish_media(
+                job,
+                ready=True,
+                blob_key=result.key,
+                byte_size=result.byte_size,
+                mime_type=result.mime_type,
+                file_name=result.file_name,
+            )
+        else:
+            await self._store.finish_media(
+                job, ready=False, reason=f"{result.code}: {result.reason}"
+            )
+
+    async def _purge_loop(self) -> None:
+        settings = self._settings
+        while True:
+            try:
+                await self.purge()
+            except Exception:
+                log.exception("purging expired media failed")
+            await asyncio.sleep(settings.maintenance_interval_s)
+
+    async def purge(self) -> int:
+        """Remove every expired file (blob and bytes; the row stays, so downloads say 410)."""
+        purged = 0
+        while True:
+            expired = await self._store.expired_media(
+                grace_s=self._settings.media_grace_s,
+                max_retention_s=self._settings.media_max_retention_s,
+            )
+            for media_id, key in expired:
+                if key is not None:
+                    await self._blobs.delete(key)
+                await self._store.mark_media_purged(media_id)
+            purged += len(expired)
+            if len(expired) < 100:
+                return purged
