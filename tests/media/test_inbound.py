@@ -1,0 +1,159 @@
+"""Inbound media end to end: simulator → ingress → fetch into the blob store → delivery with
+``pipes.media`` → download through the API; unavailable files, ranges, owners, expiry."""
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import RunningGateway, add_destination, eventually
+from tests.socket.conftest import WsClient, gateway_with_sim, socket_destination
+from wahooks.api.auth import issue_tenant_key
+from wahooks.demo.receiver import Receiver
+from wahooks.sim import Simulator
+
+MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+
+
+def pipes_of(receiver: Receiver, n: int) -> dict[str, Any]:
+    payload: dict[str, Any] = receiver.accepted()[n].json()
+    return payload
+
+
+async def download(
+    gateway: RunningGateway, media_id: str, key: str | None = None, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    auth = {} if key == "" else {"Authorization": f"Bearer {key or gateway.api_key}"}
+    async with gateway.http.get(
+        f"{gateway.url}/v1/media/download/{media_id}", headers={**auth, **headers}
+    ) as response:
+        return response.status, dict(response.headers), await response.read()
+
+
+@pytest.mark.parametrize("kind", MEDIA_TYPES)
+async def test_every_media_type_is_fetched_delivered_and_downloadable(
+    gateway: RunningGateway, sim: Simulator, receiver: Receiver, kind: str
+) -> None:
+    await add_destination(gateway, receiver)
+    sent = await sim.send(sim.user("15551236001", "Pic"), kind, size=200_000)
+    await receiver.wait_for(lambda r: len(r.accepted()) == 1)
+    media = pipes_of(receiver, 0)["pipes"]["media"]
+    graph_id = sent.message[kind]["id"]
+    original = sim.media.get(graph_id)
+    assert original is not None
+    data = original.read()
+    assert len(media["mediaId"]) == 21 and media["mediaId"] != graph_id
+    assert media["downloadUrl"] == f"/v1/media/download/{media['mediaId']}"
+    assert media["byteSize"] == len(data)
+    assert media["mimeType"] == sent.message[kind]["mime_type"]
+    assert "unavailable" not in media
+    if kind == "document":
+        assert media["fileName"] == "document.pdf"
+    status, headers, body = await download(gateway, media["mediaId"])
+    assert status == 200 and body == data
+    assert headers["Content-Type"].startswith(media["mimeType"].split(";")[0])
+    assert headers["Content-Length"] == str(len(data))
+    assert headers["Content-Disposition"].startswith("attachment; filename=")
+
+
+async def test_unavailable_media_is_still_delivered_and_marked(
+    gateway: RunningGateway, sim: Simulator, receiver: Receiver
+) -> None:
+    await add_destination(gateway, receiver)
+    user = sim.user("15551236002", "Broken")
+    await sim.send(user, "image", unavailable=True)  # Graph answers 404
+    await sim.send(user, "document", wrong_sha256=True)
+    await receiver.wait_for(lambda r: len(r.accepted()) == 2)
+    for n in range(2):
+        media = pipes_of(receiver, n)["pipes"]["media"]
+        assert media["unavailable"] is True and media["byteSize"] == 0
+        assert "mediaId" not in media and "downloadUrl" not in media
+
+
+async def test_a_slow_file_holds_only_its_own_conversation(
+    database_url: str, receiver: Receiver
+) -> None:
+    async with gateway_with_sim(database_url, media_fetch_backoff_s=1.0) as (gateway, sim):
+        await add_destination(gateway, receiver)
+        sim.fail_next_media(1, 503)  # the first fetch fails; the retry waits ~1 s
+        slow = await sim.send(sim.user("15551236003", "Slow"), "video")
+        fast = await sim.send(sim.user("15551236004", "Fast"), "text", body="not held")
+        await receiver.wait_for(lambda r: len(r.accepted()) == 2, timeout=15)
+        order = [
+            a.json()["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+            for a in receiver.accepted()
+        ]
+        assert order == [fast.wamid, slow.wamid]
+        assert receiver.accepted()[1].json()["pipes"]["media"]["byteSize"] > 0
+
+
+async def test_ranges_owners_and_unknown_ids(
+    gateway: RunningGateway, sim: Simulator, receiver: Receiver
+) -> None:
+    await add_destination(gateway, receiver)
+    sent = await sim.send(sim.user("15551236005", "Ranges"), "document", size=10_000)
+    await receiver.wait_for(lambda r: len(r.accepted()) == 1)
+    media_id = pipes_of(receiver, 0)["pipes"]["media"]["mediaId"]
+    original = sim.media.get(sent.message["document"]["id"])
+    assert original is not None
+    data = original.read()
+    status, headers, body = await download(gateway, media_id, Range="bytes=0-9")
+    assert (status, body) == (206, data[:10])
+    assert headers["Content-Range"] == f"bytes 0-9/{len(data)}"
+    status, headers, body = await download(gateway, media_id, Range="bytes=-5")
+    assert (status, body) == (206, data[-5:])
+    status, headers, body = await download(gateway, media_id, Range="bytes=9990-")
+    assert (status, body) == (206, data[9990:])
+    status, headers, _ = await download(gateway, media_id, Range="bytes=20000-")
+    assert status == 416 and headers["Content-Range"] == f"bytes */{len(data)}"
+    store = gateway.gateway.store
+    other = await issue_tenant_key(store, (await store.create_tenant("ten_x", "X")).id)
+    assert (await download(gateway, media_id, other))[0] == 404  # no existence leak
+    assert (await download(gateway, media_id, ""))[0] == 401
+    assert (await download(gateway, "A" * 21))[0] == 404
+    assert (await download(gateway, "../../etc/passwd"))[0] == 404
+
+
+async def test_the_socket_frame_carries_the_media_object(
+    gateway: RunningGateway, sim: Simulator
+) -> None:
+    await socket_destination(gateway)
+    client = await WsClient.open(gateway)
+    await sim.send(sim.user("15551236006", "Sock"), "image", caption="look")
+    (data,) = await client.messages(1)
+    assert data["type"] == "image" and data["text"] == "look"
+    assert len(data["media"]["mediaId"]) == 21 and data["media"]["byteSize"] > 0
+    status, _, _ = await download(gateway, data["media"]["mediaId"])
+    assert status == 200
+    await client.close()
+
+
+async def test_expired_files_are_purged_only_after_their_deliveries(
+    database_url: str, tmp_path: Path, receiver: Receiver
+) -> None:
+    media_dir = tmp_path / "media"
+    settings = {
+        "media_url": f"file://{media_dir}",
+        "media_ttl_s": 0.2,
+        "media_grace_s": 0.3,
+        "maintenance_interval_s": 0.1,
+    }
+    async with gateway_with_sim(database_url, **settings) as (gateway, sim):
+        receiver.always = 503  # the consumer is backlogged
+        await add_destination(gateway, receiver, retrySchedule=[0, 1.5])
+        await sim.send(sim.user("15551236007", "Backlog"), "image")
+        await receiver.wait_for(lambda r: len(r.arrivals) == 1)
+        media_id = receiver.arrivals[0].json()["pipes"]["media"]["mediaId"]
+        # Past its TTL, but its delivery is still pending: the file stays.
+        await asyncio.sleep(0.8)
+        assert (await download(gateway, media_id))[0] == 200
+        receiver.always = None
+        await receiver.wait_for(lambda r: len(r.accepted()) == 1, timeout=5)
+        # Delivered; after the grace period the purge removes blob and bytes.
+        await eventually(lambda: _gone(gateway, media_id), timeout=5)
+        assert [p for p in media_dir.rglob("*") if p.is_file()] == []
+
+
+async def _gone(gateway: RunningGateway, media_id: str) -> bool:
+    return (await download(gateway, media_id))[0] == 410
