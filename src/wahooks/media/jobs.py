@@ -35,6 +35,7 @@ class MediaJobs:
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         self._store.add_listener(lambda _tenants: self._wake.set())
@@ -43,17 +44,24 @@ class MediaJobs:
             asyncio.create_task(self._purge_loop(), name="media-purge"),
         ]
 
-    async def stop(self) -> None:
-        for task in [*self._tasks, *self._inflight]:
-            task.cancel()  # an unfinished fetch is leased: it is fetched again later
-        await asyncio.gather(*self._tasks, *self._inflight, return_exceptions=True)
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Stop claiming; give running fetches ``grace_s`` to finish. The loops are not
+        cancelled mid-query (a cancelled query can leave a pooled connection unusable)."""
+        self._stopping.set()
+        self._wake.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._inflight:
+            _, unfinished = await asyncio.wait(self._inflight, timeout=grace_s)
+            for task in unfinished:  # leased: fetched again after a restart
+                task.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
 
     async def _claim_loop(self) -> None:
         settings = self._settings
         # A lease outlives every try of one fetch, so a live fetch is never claimed twice.
         policy = self._fetcher.policy
         lease_s = policy.attempts * (policy.timeout_s + policy.max_backoff_s) + 60
-        while True:
+        while not self._stopping.is_set():
             self._wake.clear()
             free = settings.media_concurrency - len(self._inflight)
             jobs: list[MediaJob] = []
@@ -102,13 +110,15 @@ class MediaJobs:
             )
 
     async def _purge_loop(self) -> None:
-        settings = self._settings
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.purge()
             except Exception:
                 log.exception("purging expired media failed")
-            await asyncio.sleep(settings.maintenance_interval_s)
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self._settings.maintenance_interval_s)
+            except TimeoutError:
+                pass
 
     async def purge(self) -> int:
         """Remove every expired file (blob and bytes; the row stays, so downloads say 410)."""

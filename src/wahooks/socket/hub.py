@@ -25,14 +25,16 @@ class Hub:
         self._clock = clock
         self._pumps: dict[str, TenantPump] = {}
         self._maintenance: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         self._store.add_listener(self._on_new_deliveries)
         self._maintenance = asyncio.create_task(self._maintain(), name="socket-retention")
 
     async def close(self) -> None:
+        self._stopping.set()  # not cancelled mid-query: that can spoil a pooled connection
         if self._maintenance is not None:
-            self._maintenance.cancel()
+            await self._maintenance
         for tenant_id in list(self._pumps):
             pump = self._pumps.pop(tenant_id)
             for connection in list(pump.connections):
@@ -75,7 +77,7 @@ class Hub:
 
     async def _maintain(self) -> None:
         settings = self._settings
-        while True:
+        while not self._stopping.is_set():
             try:
                 dropped = await self._store.drop_from_socket_queue(
                     settings.socket_queue_retention_s, settings.socket_queue_max_per_sender
@@ -84,4 +86,7 @@ class Hub:
                     log.warning("dropped %d socket deliveries past the queue's limits", dropped)
             except Exception:
                 log.exception("applying the socket queue's limits failed")
-            await asyncio.sleep(settings.maintenance_interval_s)
+            try:
+                await asyncio.wait_for(self._stopping.wait(), settings.maintenance_interval_s)
+            except TimeoutError:
+                pass
