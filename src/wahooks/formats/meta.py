@@ -66,10 +66,17 @@ def _with_string_timestamp(obj: JsonObject) -> JsonObject:
     return out
 
 
+SEND_ONLY = ("to", "messaging_product", "recipient_type")
+"""Fields of a Graph API send request that are not part of a message object."""
+
+
 def _echo(event: MessageEvent) -> JsonObject:
     """The message we sent, as Meta writes an echo: from, to, id, timestamp, type, content.
-    ``to`` and ``messaging_product`` of the Graph request are not part of a message object."""
-    sent = {k: v for k, v in event.item.items() if k not in ("to", "messaging_product")}
+    What only instructs the send (``to``, ``messaging_product``, ``recipient_type``,
+    ``text.preview_url``) is not part of the message and is left out."""
+    sent = {k: v for k, v in event.item.items() if k not in SEND_ONLY}
+    if isinstance(sent.get("text"), dict):
+        sent["text"] = {k: v for k, v in sent["text"].items() if k != "preview_url"}
     echo: JsonObject = {
         "from": meta_number(event.display_phone_number),
         "to": str(event.item.get("to") or event.wa_id),
