@@ -15,7 +15,7 @@ import aiohttp
 import orjson
 import pytest
 
-from tests.conftest import RunningGateway, add_destination
+from tests.conftest import RunningGateway, add_destination, eventually
 from tests.formats.seeds import FIXTURES, seed_json
 from wahooks.demo.receiver import Receiver
 from wahooks.formats import FORMATS, SPECS, SkipEvent, expresses, whatspie
@@ -529,3 +529,47 @@ async def test_every_whatspie_type_arrives_from_the_gateway(
             "contactMessage",
         ]
     )
+
+
+# --- what the dispatcher does not do yet (strict: these fail loudly once it does) --------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="the dispatcher does not read whatspie replies from response bodies yet"
+)
+async def test_a_reply_in_the_response_body_is_sent_to_the_user(
+    gateway: RunningGateway, sim: Simulator, receiver: Receiver
+) -> None:
+    await add_destination(gateway, receiver, format="whatspie")
+    receiver.response_body = orjson.dumps({"type": "chat", "body": "Thanks!", "simulation": True})
+    user = sim.user("15551230087", "Jane Doe")
+    assert (await sim.send(user, "text", body="hi")).ok
+
+    async def replied() -> bool:
+        return any(s.to == user.wa_id and s.type == "text" for s in sim.sent)
+
+    await eventually(replied, timeout=3)
+    (sent,) = sim.sent
+    assert sent.payload["text"]["body"] == "Thanks!"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="the dispatcher does not finish deliveries a format skips (SkipEvent)"
+)
+async def test_a_skipped_event_is_finished_without_a_request(
+    gateway: RunningGateway, sim: Simulator, receiver: Receiver
+) -> None:
+    destination = await add_destination(
+        gateway, receiver, format="whatspie", events=["message:reaction"]
+    )
+    assert (await sim.send(sim.user("15551230086", "Jane Doe"), "reaction")).ok
+
+    async def finished() -> bool:
+        status, page = await gateway.api(
+            "GET", "/v1/deliveries", params={"destinationId": destination["id"]}
+        )
+        assert status == 200, page
+        return bool(page["data"]) and page["data"][0]["status"] in ("succeeded", "skipped")
+
+    await eventually(finished, timeout=3)
+    assert receiver.count == 0
