@@ -22,7 +22,16 @@ from wahooks.formats.skip import SkipEvent
 from wahooks.formats.whatspie import Reply
 from wahooks.models import EventType, MessageEvent
 
-__all__ = ["DEFAULT_FORMAT", "FORMATS", "SPECS", "Batch", "FormatSpec", "SkipEvent", "expresses"]
+__all__ = [
+    "DEFAULT_FORMAT",
+    "FORMATS",
+    "SPECS",
+    "Batch",
+    "FormatSpec",
+    "SkipEvent",
+    "expresses",
+    "skipped_events",
+]
 
 Renderer = Callable[[MessageEvent], bytes]
 """Renders one event, or raises ``SkipEvent``."""
@@ -53,12 +62,11 @@ class FormatSpec:
     reply: Callable[[bytes, str], Reply] | None = None
 
 
-# pipes expresses every message event; destination:disabled has no pipes shape yet.
-_PIPES_EVENTS = frozenset(e.value for e in EventType) - {EventType.DESTINATION_DISABLED.value}
+_ALL_EVENTS = frozenset(e.value for e in EventType)
 
 SPECS: Mapping[str, FormatSpec] = MappingProxyType(
     {
-        "pipes": FormatSpec(render=pipes.render, events=_PIPES_EVENTS),
+        "pipes": FormatSpec(render=pipes.render, events=_ALL_EVENTS),
         "meta": FormatSpec(render=meta.render, events=meta.EVENTS),
         "whatspie": FormatSpec(
             render=whatspie.render, events=whatspie.EVENTS, reply=whatspie.parse_reply
@@ -83,3 +91,13 @@ DEFAULT_FORMAT = "pipes"
 def expresses(format_name: str, event_type: str) -> bool:
     """Whether a destination in this format can be sent events of this type at all."""
     return event_type in SPECS[format_name].events
+
+
+def skipped_events(format_name: str) -> tuple[str, ...]:
+    """The event types a destination may subscribe to that this format never sends, for the
+    destination's documentation (and for a warning when a destination subscribes to them)."""
+    return tuple(
+        e.value
+        for e in EventType
+        if e is not EventType.TEST and e.value not in SPECS[format_name].events
+    )
