@@ -567,3 +567,21 @@ async def test_pywa_builds_statuses_from_the_gateway(
     assert sorted(p.handler for p in parsed) == sorted(
         ["on_message", "on_outgoing_message"] + ["on_message_status"] * 3
     )
+
+
+async def test_the_test_delivery_reaches_a_pywa_bot(
+    gateway: RunningGateway, sim: Simulator
+) -> None:
+    """POST /v1/destinations/{id}/test in the meta format: pywa verifies it and parses it
+    as a text message (the sample's contact carries a user_id, as Meta's do)."""
+    settings = sim.settings
+    bot = PywaBot(app_secret=SECRET, phone_id=settings.phone_number_id, waba_id=settings.waba_id)
+    async with bot.running():
+        destination = await meta_destination(gateway, bot, ["message:in:new"])
+        status, result = await gateway.api("POST", f"/v1/destinations/{destination['id']}/test")
+        assert status == 200 and result["success"] is True, result
+        (parsed,) = await bot.wait_for(1)
+    assert parsed.handler == "on_message" and isinstance(parsed.update, Message)
+    assert parsed.update.text == "This is a test delivery from wahooks."
+    assert parsed.update.metadata.phone_number_id == settings.phone_number_id
+    assert parsed.update.raw["test"] is True
