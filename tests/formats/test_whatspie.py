@@ -304,6 +304,13 @@ def test_other_event_types_are_skipped(kind: str) -> None:
     )
 
 
+def test_an_interactive_message_without_text_is_skipped() -> None:
+    ev = sim_event("button_reply")
+    flow = {"type": "nfm_reply", "nfm_reply": {"name": "flow", "response_json": "{}"}}
+    with pytest.raises(SkipEvent, match="no shape for interactive messages without text"):
+        whatspie.render(replace(ev, item={**ev.item, "interactive": flow}))
+
+
 @pytest.mark.parametrize("type_", ["order", "system", "unsupported"])
 def test_messages_without_a_whatspie_shape_are_skipped(type_: str) -> None:
     with pytest.raises(SkipEvent, match=f"no shape for {type_} messages"):

@@ -28,7 +28,7 @@ delivery adds ``"test": true``.
 Skipped (``SkipEvent``): every event but ``message:in:new`` and the test delivery (Whatspie
 notifies incoming messages only: no reactions, edits, deletions or outbound events), and within
 ``message:in:new`` the message types Whatspie has no shape for: ``order``, ``system``,
-``unsupported``.
+``unsupported``, and interactive messages without text (a Flow's completion).
 
 Replies: ``parse_reply`` reads the handler's response body (one reply object or an array of
 them: ``chat`` text, ``chat`` with ``params.image`` or ``params.document``, ``reaction``) into
@@ -194,7 +194,10 @@ def payload(event: MessageEvent, *, media_base_url: str = "") -> JsonObject:
     }
     out: JsonObject
     if kind in TEXT_LIKE:
-        out = {"message": _text_of(item), **common}
+        text = _text_of(item)
+        if not text:  # e.g. a Flow's completion (nfm_reply): nothing the user typed or tapped
+            raise _skip(event, f"Whatspie has no shape for {kind} messages without text")
+        out = {"message": text, **common}
     else:
         out = {"type": MEDIA_NAMES.get(kind) or OTHER_NAMES[kind]}
         if kind in MEDIA_NAMES:
