@@ -3,6 +3,9 @@
 from wahooks.models import Destination, EventType, MessageEvent, Number
 
 SAMPLE_WA_ID = "15550000000"
+# A business-scoped user id as Meta sends it: bots on current Meta clients (pywa) drop a
+# message whose contact has none, and the test delivery must reach their handlers.
+SAMPLE_USER_ID = "US.10000000000000000000"
 
 
 def sample_event(destination: Destination, number: Number | None, now: float) -> MessageEvent:
@@ -21,6 +24,10 @@ def sample_event(destination: Destination, number: Number | None, now: float) ->
             "type": "text",
             "text": {"body": "This is a test delivery from wahooks."},
         },
-        contact={"profile": {"name": "wahooks test"}, "wa_id": SAMPLE_WA_ID},
+        contact={
+            "profile": {"name": "wahooks test"},
+            "wa_id": SAMPLE_WA_ID,
+            "user_id": SAMPLE_USER_ID,
+        },
         test=True,
     )

@@ -1,0 +1,130 @@
+"""The ``meta`` format: Meta's own Cloud API notification, so a bot written for Meta (e.g. with
+``pywa``) works unchanged when pointed at us instead of at Meta.
+
+What is sent, per event type:
+
+- ``message:in:new``, ``message:update`` (edit, revoke), ``message:reaction`` and the test
+  delivery: ``field: "messages"`` with exactly one message (Meta's object verbatim: every field
+  Meta sent, its media object with Meta's media id, ``timestamp`` as Unix seconds in a string)
+  and, when Meta sent one, its contact verbatim (``user_id`` included: current ``pywa`` drops a
+  message whose contact lacks it). A message Meta sent without a contact (a number change) is
+  sent without ``contacts``, as Meta does.
+- ``message:out:ack`` and ``message:out:failed``: ``field: "messages"`` with Meta's status object
+  verbatim in ``statuses`` (``errors`` included for failures), plus ``contacts`` when the event
+  carries the conversation's contact.
+- ``message:out:new``: Meta has no notification for a message sent through the Cloud API; the
+  closest honest shape is the one Meta uses for messages the business sent from another device,
+  ``field: "smb_message_echoes"`` with the message in ``message_echoes`` (``from`` our display
+  number, ``to`` the user, then the message as we sent it to the Graph API). ``pywa`` reads it
+  as an ``OutgoingMessage``. ``contacts`` as for statuses.
+
+``entry[].id`` is the WABA id, ``metadata.phone_number_id`` Meta's phone number id and
+``metadata.display_phone_number`` the number as Meta writes it (digits, no ``+``). A test
+delivery adds ``"test": true`` at the top level, which Meta clients ignore.
+
+Skipped (``SkipEvent``): ``destination:disabled``, which is news about the gateway, not about
+WhatsApp, and has no Meta shape.
+"""
+
+import json
+from typing import Any
+
+from wahooks.formats.skip import SkipEvent
+from wahooks.models import EventType, JsonObject, MessageEvent
+
+OBJECT = "whatsapp_business_account"
+
+INBOUND = frozenset(
+    {
+        EventType.MESSAGE_IN_NEW.value,
+        EventType.MESSAGE_UPDATE.value,
+        EventType.MESSAGE_REACTION.value,
+        EventType.TEST.value,
+    }
+)
+STATUSES = frozenset({EventType.MESSAGE_OUT_ACK.value, EventType.MESSAGE_OUT_FAILED.value})
+EVENTS = INBOUND | STATUSES | {EventType.MESSAGE_OUT_NEW.value}
+"""The event types this format expresses; any other is skipped."""
+
+
+def meta_number(display_phone_number: str) -> str:
+    """``+15550001111`` → ``15550001111``: Meta writes display numbers without the ``+``."""
+    return display_phone_number.removeprefix("+")
+
+
+def unix_string(value: Any) -> Any:
+    """Meta's timestamps are Unix seconds in a string; an int we stored becomes one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _with_string_timestamp(obj: JsonObject) -> JsonObject:
+    out = dict(obj)
+    if "timestamp" in out:
+        out["timestamp"] = unix_string(out["timestamp"])
+    return out
+
+
+SEND_ONLY = ("to", "messaging_product", "recipient_type")
+"""Fields of a Graph API send request that are not part of a message object."""
+
+
+def _echo(event: MessageEvent) -> JsonObject:
+    """The message we sent, as Meta writes an echo: from, to, id, timestamp, type, content.
+    What only instructs the send (``to``, ``messaging_product``, ``recipient_type``,
+    ``text.preview_url``) is not part of the message and is left out."""
+    sent = {k: v for k, v in event.item.items() if k not in SEND_ONLY}
+    if isinstance(sent.get("text"), dict):
+        sent["text"] = {k: v for k, v in sent["text"].items() if k != "preview_url"}
+    echo: JsonObject = {
+        "from": meta_number(event.display_phone_number),
+        "to": str(event.item.get("to") or event.wa_id),
+    }
+    for key in ("id", "timestamp", "type"):
+        if key in sent:
+            echo[key] = sent.pop(key)
+    echo.update(sent)
+    return _with_string_timestamp(echo)
+
+
+def value_and_field(event: MessageEvent) -> tuple[JsonObject, str]:
+    """The ``value`` of the one change, and its ``field``."""
+    kind = event.event_type
+    if kind not in EVENTS:
+        raise SkipEvent("meta", kind, "Meta has no notification for it")
+    value: JsonObject = {
+        "messaging_product": "whatsapp",
+        "metadata": {
+            "display_phone_number": meta_number(event.display_phone_number),
+            "phone_number_id": event.phone_number_id,
+        },
+    }
+    if event.contact is not None:
+        value["contacts"] = [event.contact]
+    if kind in STATUSES:
+        if event.status is None:
+            raise SkipEvent("meta", kind, "the event carries no status object")
+        value["statuses"] = [_with_string_timestamp(event.status)]
+        return value, "messages"
+    if kind == EventType.MESSAGE_OUT_NEW:
+        value["message_echoes"] = [_echo(event)]
+        return value, "smb_message_echoes"
+    value["messages"] = [_with_string_timestamp(event.item)]
+    return value, "messages"
+
+
+def notification(event: MessageEvent) -> JsonObject:
+    value, field = value_and_field(event)
+    payload: JsonObject = {
+        "object": OBJECT,
+        "entry": [{"id": event.waba_id, "changes": [{"value": value, "field": field}]}],
+    }
+    if event.test:
+        payload["test"] = True
+    return payload
+
+
+def render(event: MessageEvent) -> bytes:
+    """Serialised as Meta does: compact, non-ASCII escaped as ``\\uXXXX``."""
+    return json.dumps(notification(event), ensure_ascii=True, separators=(",", ":")).encode()
