@@ -560,9 +560,6 @@ async def test_a_reply_in_the_response_body_is_sent_to_the_user(
     assert sent.payload["text"]["body"] == "Thanks!"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the dispatcher does not finish deliveries a format skips (SkipEvent)"
-)
 async def test_a_skipped_event_is_finished_without_a_request(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from wahooks.config import Settings
 from wahooks.delivery.retry import GONE, next_delay
 from wahooks.delivery.webhook import WebhookSender, prepare
+from wahooks.formats.skip import SkipEvent
 from wahooks.models import AttemptDecision, AttemptResult, ClaimedDelivery, Clock, Destination
 from wahooks.store import Store
 
@@ -117,6 +118,15 @@ class Dispatcher:
             request = prepare(delivery.destination, delivery.event, delivery.id, self._clock())
             request = request.capped(self._settings.max_timeout_s)
             result = await self._sender.send(delivery.id, request)
+        except SkipEvent as skip:  # the format has no shape for it: finished, nothing sent
+            result = AttemptResult(
+                delivery_id=delivery.id,
+                started_at=self._clock(),
+                status_code=None,
+                latency_ms=0.0,
+                response_excerpt=f"skipped: {skip.reason}",
+                error=None,
+            )
         except Exception as exc:  # a bug must not lose the delivery: record it as an attempt
             log.exception("delivery %s could not be attempted", delivery.id)
             result = AttemptResult(
