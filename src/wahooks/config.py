@@ -247,6 +247,12 @@ class Settings(BaseModel):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
 
+    @property
+    def inline_body_bytes(self) -> int:
+        """Largest send body or socket frame: the largest inline file as base64 (4 characters
+        per 3 bytes) plus room for the rest of the JSON."""
+        return -(-self.media_inline_max_bytes // 3) * 4 + 64 * 1024
+
 
 MAX_RETRY_ATTEMPTS = 50
 MAX_RETRY_DELAY_S = 7 * 86400

@@ -113,6 +113,12 @@ class MediaIntake:
             raise
         return record
 
+    async def discard(self, record: MediaRecord) -> None:
+        """Remove a file just saved that is not wanted after all (its row says purged)."""
+        if record.blob_key is not None:
+            await self._blobs.delete(record.blob_key)
+        await self._store.mark_media_purged(record.id)
+
     async def stored(self, tenant_id: str, media_id: str) -> MediaRecord:
         """The tenant's ready file `media_id`: 404 if not theirs (or no such id), 409 while
         it is still being fetched from WhatsApp, 410 once expired or unavailable."""
