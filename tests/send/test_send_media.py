@@ -263,3 +263,20 @@ async def test_bad_media_sends_are_clear_4xx_and_nothing_reaches_meta(
     status, answer = await send(gateway, {**c, "media": files.url("/files/page.html")})
     assert status == 200, answer
     assert uploaded(sim)[0] == "document"
+
+
+async def test_a_sticker_may_be_bigger_only_when_its_bytes_say_it_is_animated(
+    gateway: RunningGateway, sim: Simulator, receiver: Receiver
+) -> None:
+    await add_destination(gateway, receiver)
+    conversation = await conversation_of(gateway, receiver, sim, "15551239008")
+    vp8x = b"RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00"
+    animated = vp8x + b"\x02" + os.urandom(200 * 1024)
+    static = vp8x + b"\x00" + os.urandom(200 * 1024)
+    c = {"conversationId": conversation, "mimeType": "image/webp"}
+    status, body = await send(gateway, {**c, "media": b64(static)})
+    assert status == 413, body
+    assert "static sticker files may be at most 100 KB" in body["error"]["message"]
+    status, body = await send(gateway, {**c, "media": b64(animated)})
+    assert status == 200, body
+    assert uploaded(sim)[::2] == ("sticker", animated)
