@@ -108,6 +108,7 @@ async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[R
         app,
         ws_ping_interval=config.socket_ping_interval_s,
         ws_ping_timeout=config.socket_ping_timeout_s,
+        ws_max_size=config.inline_body_bytes,
     )
     async with server as url, aiohttp.ClientSession() as http:
         gateway: Gateway = app.state.gateway

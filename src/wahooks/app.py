@@ -5,6 +5,7 @@ lets the demo and the tests run several in one process.
 """
 
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -15,22 +16,26 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from wahooks import __version__
-from wahooks.api import deliveries, destinations, health, media, messages, numbers
+from wahooks.api import deliveries, destinations, health, media, messages, numbers, upload
 from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
 from wahooks.delivery.webhook import WebhookSender
+from wahooks.errors import ConfigError
 from wahooks.gateway import Gateway, gateway_of
 from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.media.addresses import AddressPolicy
 from wahooks.media.fetch import FetchPolicy, MediaFetcher
 from wahooks.media.guard import guarded_session
+from wahooks.media.intake import MediaIntake
 from wahooks.media.jobs import MediaJobs
+from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.media.stores import open_blob_store
 from wahooks.models import Clock
 from wahooks.send.graph import GraphClient
+from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
 from wahooks.socket.endpoint import socket_endpoint
 from wahooks.socket.hub import Hub
@@ -38,6 +43,20 @@ from wahooks.store import open_store
 
 # Connections kept to receivers; deliveries to one host reuse them.
 HTTP_POOL_SIZE = 512
+# Room in an upload's body for the multipart framing and its small fields.
+UPLOAD_OVERHEAD_BYTES = 1024 * 1024
+
+
+def outbound_tls(ca_file: str) -> ssl.SSLContext | bool:
+    """The system's trusted CAs, plus those of `ca_file` if set; True: aiohttp's default."""
+    if not ca_file:
+        return True
+    context = ssl.create_default_context()
+    try:
+        context.load_verify_locations(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"outbound_ca_file {ca_file!r}: {exc}") from exc
+    return context
 
 
 async def _meta_handshake(request: Request) -> Response:
@@ -62,7 +81,11 @@ def create_app(
         # their URLs come from tenants. WAHOOKS_OUTBOUND_ALLOW_NETWORKS opens it for development.
         session = guarded_session(
             AddressPolicy.allowing(settings.outbound_allow_networks),
-            connector_options={"limit": HTTP_POOL_SIZE, "limit_per_host": 0},
+            connector_options={
+                "limit": HTTP_POOL_SIZE,
+                "limit_per_host": 0,
+                "ssl": outbound_tls(settings.outbound_ca_file),
+            },
             skip_auto_headers=("User-Agent",),
         )
         sender = WebhookSender(session, excerpt_bytes=settings.response_excerpt_bytes, clock=clock)
@@ -80,6 +103,10 @@ def create_app(
         hub = Hub(store, settings, clock=clock)
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
+        messenger = Messenger(store, graph, clock=clock)
+        intake = MediaIntake(
+            store, blobs, session, url_timeout_s=settings.media_url_timeout_s, clock=clock
+        )
         app.state.gateway = Gateway(
             settings=settings,
             store=store,
@@ -87,7 +114,15 @@ def create_app(
             numbers=directory,
             ingress=MetaIngress(store, directory, max_body_bytes=settings.ingress_max_body_bytes),
             dispatcher=dispatcher,
-            messenger=Messenger(store, graph, clock=clock),
+            messenger=messenger,
+            media_sender=MediaSender(
+                messenger,
+                intake,
+                blobs,
+                graph,
+                max_inline_bytes=settings.media_inline_max_bytes,
+            ),
+            intake=intake,
             hub=hub,
             blobs=blobs,
             clock=clock,
@@ -119,8 +154,16 @@ def create_app(
     app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
     app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
     app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
-    for module in (numbers, destinations, deliveries, messages, media, health):
+    for module in (numbers, destinations, deliveries, messages, media, upload, health):
         app.include_router(module.router)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.api_max_body_bytes,
+        # Files: inline base64 in a send; any file WhatsApp takes (plus form fields) in an upload.
+        overrides={
+            "/v1/messages/send": max(settings.api_max_body_bytes, settings.inline_body_bytes),
+            "/v1/media": MAX_MEDIA_BYTES + UPLOAD_OVERHEAD_BYTES,
+        },
+    )
     return app

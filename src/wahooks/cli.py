@@ -33,6 +33,8 @@ def _serve(args: argparse.Namespace) -> int:
         ws_ping_interval=settings.socket_ping_interval_s,
         ws_ping_timeout=settings.socket_ping_timeout_s,
         ws_per_message_deflate=settings.socket_per_message_deflate,
+        # A media reply carries its file as base64 in one frame.
+        ws_max_size=settings.inline_body_bytes,
     )
     return 0
 

@@ -75,6 +75,21 @@ class Settings(BaseModel):
     media_concurrency: int = Field(
         4, ge=1, le=100, description="Media downloads from the Graph API at once in this process."
     )
+    media_inline_max_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="Largest file sent inline as base64 (REST send, socket media reply); "
+        "bigger ones go through POST /v1/media or a URL (bytes).",
+    )
+    media_url_timeout_s: float = Field(
+        60, gt=0, le=3600, description="Longest time fetching a media URL for a send may take (s)."
+    )
+    outbound_ca_file: str = Field(
+        "",
+        description="Extra CA certificates (PEM file) outbound TLS trusts, besides the "
+        "system's (private CAs, tests).",
+    )
     outbound_allow_networks: tuple[str, ...] = Field(
         (),
         description="CIDRs outbound requests may reach though private (development/tests only).",
@@ -231,6 +246,12 @@ class Settings(BaseModel):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
+
+    @property
+    def inline_body_bytes(self) -> int:
+        """Largest send body or socket frame: the largest inline file as base64 (4 characters
+        per 3 bytes) plus room for the rest of the JSON."""
+        return -(-self.media_inline_max_bytes // 3) * 4 + 64 * 1024
 
 
 MAX_RETRY_ATTEMPTS = 50

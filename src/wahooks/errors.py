@@ -41,6 +41,13 @@ class Conflict(WahooksError):
     http_status = 409
 
 
+class Gone(WahooksError):
+    """It existed, and is no more (an expired file)."""
+
+    code = "gone"
+    http_status = 410
+
+
 class ServiceWindowExpired(WahooksError):
     """WhatsApp only takes free-form messages within 24 h of the user's last message."""
 

@@ -10,7 +10,9 @@ from wahooks.delivery.webhook import WebhookSender
 from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.media.blobs import BlobStore
+from wahooks.media.intake import MediaIntake
 from wahooks.models import Clock
+from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
 from wahooks.socket.hub import Hub
 from wahooks.store import Store
@@ -25,6 +27,8 @@ class Gateway:
     ingress: MetaIngress
     dispatcher: Dispatcher | None
     messenger: Messenger
+    media_sender: MediaSender
+    intake: MediaIntake
     hub: Hub
     blobs: BlobStore
     clock: Clock

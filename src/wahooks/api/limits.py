@@ -1,4 +1,10 @@
-"""A plain ASGI wrapper refusing request bodies over a size limit with a JSON 413."""
+"""A plain ASGI wrapper refusing request bodies over a size limit with a JSON 413.
+
+Some paths take more than the default (files): ``overrides`` maps an exact path to its own
+limit.
+"""
+
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -12,18 +18,27 @@ class _TooLarge(HTTPException):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, path_prefix: str = "/v1") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        path_prefix: str = "/v1",
+        overrides: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.path_prefix = path_prefix
+        self.overrides = dict(overrides or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(self.path_prefix):
             await self.app(scope, receive, send)
             return
-        message = f"request body exceeds {self.max_bytes} bytes"
+        max_bytes = self.overrides.get(scope["path"], self.max_bytes)
+        message = f"request body exceeds {max_bytes} bytes"
         for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+            if name == b"content-length" and value.isdigit() and int(value) > max_bytes:
                 await error_response(413, "payload_too_large", message)(scope, receive, send)
                 return
         received = 0
@@ -34,7 +49,7 @@ class BodySizeLimit:
             msg = await receive()
             if msg["type"] == "http.request":
                 received += len(msg.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise _TooLarge(413, message)
             return msg
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from wahooks.api.auth import current_tenant
-from wahooks.errors import Conflict, NotFound, WahooksError
+from wahooks.errors import Conflict, Gone, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.media.blobs import BlobRangeError
 from wahooks.media.ids import is_media_id
@@ -22,11 +22,6 @@ from wahooks.models import MediaRecord, Tenant
 router = APIRouter(prefix="/v1/media", tags=["media"])
 PRESIGNED_URL_S = 300
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
-
-
-class Gone(WahooksError):
-    code = "gone"
-    http_status = 410
 
 
 def _range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -1,14 +1,17 @@
-"""/v1/messages: the Pipes.bot-compatible send endpoint (text; media with the media step)."""
+"""/v1/messages: the Pipes.bot-compatible send endpoint, for text and media."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel
+from wahooks.errors import InvalidRequest
 from wahooks.gateway import gateway_of
+from wahooks.media.kinds import MAX_CAPTION_CHARS
 from wahooks.models import Tenant
+from wahooks.send.media import MediaRequest
 from wahooks.send.messenger import MAX_TEXT_CHARS
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
@@ -16,30 +19,85 @@ router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
 class SendIn(ApiModel):
     conversation_id: str = Field(min_length=1, max_length=100, description="conv_… to reply in.")
-    text: str = Field(
-        min_length=1, max_length=MAX_TEXT_CHARS, description="Message text, 1-4096 characters."
+    text: str | None = Field(
+        None,
+        max_length=MAX_TEXT_CHARS,
+        description="Message text, 1-4096 characters; with `media`, the caption when "
+        "`caption` is absent.",
     )
+    media: str | None = Field(
+        None,
+        min_length=1,
+        description="A 21-character media id (received or uploaded), an https:// URL, or "
+        "base64 (a data: URL too); detected from the value.",
+    )
+    mime_type: str | None = Field(
+        None, max_length=200, description="Required with base64 media; overrides the others'."
+    )
+    file_name: str | None = Field(None, max_length=240, description="Shown for documents.")
+    caption: str | None = Field(
+        None, max_length=MAX_CAPTION_CHARS, description="Media caption, at most 1024 characters."
+    )
+
+    @model_validator(mode="after")
+    def _text_or_media(self) -> "SendIn":
+        if self.media is None and not self.text:
+            raise ValueError("text: required (1-4096 characters) unless media is sent")
+        return self
 
 
 class SendOut(ApiModel):
     success: bool
     message_id: str = Field(description="Meta's message id (wamid).")
     conversation_id: str
+    media_id: str | None = Field(
+        None, description="The file sent, as our media id: it can be sent again."
+    )
 
 
 @router.post(
     "/send",
     response_model=SendOut,
     response_model_by_alias=True,
+    response_model_exclude_none=True,
     responses={
-        404: {"description": "No such conversation for this tenant."},
+        400: {
+            "description": "Bad input: no text or media, bad base64, missing mimeType, an "
+            "http:// URL (insecure_url), a URL to a private address (forbidden_address), "
+            "a caption on audio or a sticker, or a URL that failed (media_url_failed)."
+        },
+        404: {"description": "No such conversation, or no such media id, for this tenant."},
+        410: {"description": "The media id's file has expired."},
+        413: {"description": "Over WhatsApp's size limit for the type, or the inline limit."},
         422: {"description": "SERVICE_WINDOW_EXPIRED: the user's last message is over 24 h old."},
-        502: {"description": "graph_error: Meta refused the message (its code is included)."},
+        502: {"description": "graph_error: Meta refused (its code is included); or a media URL "
+              "could not be reached (media_url_failed)."},
     },
-)
+)  # fmt: skip
 async def send_message(
     body: SendIn, request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
 ) -> SendOut:
-    """Send a text to a conversation through its number, within WhatsApp's 24-hour window."""
-    sent = await gateway_of(request).messenger.send_text(tenant.id, body.conversation_id, body.text)
-    return SendOut(success=True, message_id=sent.message_id, conversation_id=sent.conversation_id)
+    """Send a text, or a file (image, video, audio, document or sticker, from its MIME type)
+    with an optional caption, to a conversation within WhatsApp's 24-hour window."""
+    gateway = gateway_of(request)
+    if body.media is None:
+        if body.caption is not None or body.mime_type is not None or body.file_name is not None:
+            raise InvalidRequest("caption, mimeType and fileName go with media")
+        assert body.text is not None
+        sent = await gateway.messenger.send_text(tenant.id, body.conversation_id, body.text)
+        return SendOut(
+            success=True, message_id=sent.message_id, conversation_id=sent.conversation_id
+        )
+    media = MediaRequest(
+        media=body.media,
+        mime_type=body.mime_type,
+        file_name=body.file_name,
+        caption=body.caption if body.caption is not None else body.text,
+    )
+    done = await gateway.media_sender.send(tenant.id, body.conversation_id, media)
+    return SendOut(
+        success=True,
+        message_id=done.sent.message_id,
+        conversation_id=done.sent.conversation_id,
+        media_id=done.media_id,
+    )

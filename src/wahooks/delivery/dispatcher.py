@@ -98,8 +98,11 @@ class Dispatcher:
                     task.add_done_callback(self._inflight.discard)
                 if len(claimed) == limit:
                     continue  # more may be due right now
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+            # arrives as the event is set, and the loop would never stop.
             try:
-                await asyncio.wait_for(self._wake.wait(), settings.dispatch_poll_interval_s)
+                async with asyncio.timeout(settings.dispatch_poll_interval_s):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 

@@ -6,4 +6,7 @@
 - ``capped``: size and time caps for one download
 - ``limits``: WhatsApp's size limits per media type
 - ``ids``: our 21-character media ids
+- ``intake``: files a tenant gives us to send (upload, base64, URL) into the store, or looked up
+- ``sources``: what a send's ``media`` value is (id, https URL, base64); ``kinds``: which
+  WhatsApp message a MIME type becomes, and its caption rules
 """

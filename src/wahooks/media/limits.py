@@ -30,15 +30,16 @@ ANIMATED_STICKER_BYTES = 500 * KB
 class MediaTooLarge(PayloadTooLarge):
     code = "media_too_large"
 
-    def __init__(self, media_type: str, size: int, limit: int, *, animated: bool) -> None:
+    def __init__(self, media_type: str, size: int | None, limit: int, *, animated: bool) -> None:
+        """`size` None: a stream cut off at the limit, so only "larger" is known."""
         kind = (
             f"{'animated' if animated else 'static'} sticker"
             if media_type == "sticker"
             else media_type
         )
+        this = "is larger" if size is None else f"is {human_size(size)} ({size} bytes)"
         super().__init__(
-            f"{kind} files may be at most {human_size(limit)} on WhatsApp; "
-            f"this one is {human_size(size)} ({size} bytes)"
+            f"{kind} files may be at most {human_size(limit)} on WhatsApp; this one {this}"
         )
         self.media_type = media_type
         self.size = size

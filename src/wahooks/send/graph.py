@@ -7,8 +7,8 @@ own code and message.
 """
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -17,6 +17,8 @@ from wahooks.models import JsonObject, Number
 
 # Throttling: app (4), WABA (80007), account (130429) and per-recipient pair (131056) limits.
 THROTTLING_CODES = frozenset({4, 80007, 130429, 131056})
+
+T = TypeVar("T")
 
 
 class GraphError(Exception):
@@ -75,6 +77,7 @@ class GraphClient:
         retry_delays_s: Sequence[float],
     ) -> None:
         self._session = session
+        self.timeout_s = timeout_s
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._retry_delays_s = tuple(retry_delays_s)
 
@@ -88,12 +91,18 @@ class GraphClient:
         return str(messages[0]["id"])
 
     async def _post(self, number: Number, path: str, body: JsonObject) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json"}
+        data = orjson.dumps(body)
+        return await self.retrying(lambda: self.post_once(number, path, data, headers))
+
+    async def retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """``attempt()`` again after each transient GraphError, with the configured delays."""
         last: GraphError | None = None
         for delay in (0.0, *self._retry_delays_s):
             if delay:
                 await asyncio.sleep(delay)
             try:
-                return await self._post_once(number, path, body)
+                return await attempt()
             except GraphError as exc:
                 if not exc.transient:
                     raise
@@ -101,15 +110,21 @@ class GraphClient:
         assert last is not None
         raise last
 
-    async def _post_once(self, number: Number, path: str, body: JsonObject) -> dict[str, Any]:
+    async def post_once(
+        self,
+        number: Number,
+        path: str,
+        data: Any,
+        headers: dict[str, str],
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> dict[str, Any]:
+        """One POST of `data` to ``{graph base}/{path}`` with the number's token; its JSON
+        answer, or GraphError."""
         url = f"{number.graph_base_url}/{path}"
-        headers = {
-            "Authorization": f"Bearer {number.access_token}",
-            "Content-Type": "application/json",
-        }
+        headers = {"Authorization": f"Bearer {number.access_token}", **headers}
         try:
             async with self._session.post(
-                url, data=orjson.dumps(body), headers=headers, timeout=self._timeout
+                url, data=data, headers=headers, timeout=timeout or self._timeout
             ) as response:
                 raw = await response.read()
                 if response.status >= 300:

@@ -60,27 +60,42 @@ class Messenger:
             raise NotFound(f"no conversation {conversation_id}")
         return conversation
 
-    async def _send(self, tenant_id: str, conversation_id: str, message: JsonObject) -> Sent:
+    async def open_conversation(self, tenant_id: str, conversation_id: str) -> Conversation:
+        """The tenant's conversation, if WhatsApp's 24-hour window lets us write in it."""
         conversation = await self.conversation(tenant_id, conversation_id)
         last_in = conversation.last_inbound_at
         if last_in is None or self._clock() - last_in > SERVICE_WINDOW_S:
             raise ServiceWindowExpired(WINDOW_EXPIRED)
+        return conversation
+
+    async def _send(self, tenant_id: str, conversation_id: str, message: JsonObject) -> Sent:
+        conversation = await self.open_conversation(tenant_id, conversation_id)
+        return await self.deliver(conversation, message)
+
+    async def deliver(self, conversation: Conversation, message: JsonObject) -> Sent:
+        """Send `message` (``type`` and its object) to the conversation's contact, and store
+        it with its message:out:new event."""
         message = {"to": conversation.wa_id, **message}
         try:
             wamid = await self._graph.send_message(conversation.number, message)
         except GraphError as exc:
-            raise UpstreamError(
-                f"Graph API refused the message: {exc.message}",
-                code="graph_error",
-                details={
-                    "graphCode": exc.code,
-                    "graphMessage": exc.message,
-                    "graphDetails": exc.details,
-                    "fbtraceId": exc.fbtrace_id,
-                },
-            ) from exc
+            raise graph_refused("the message", exc) from exc
         item = {**message, "id": wamid, "timestamp": str(int(self._clock()))}
         await self._store.record_outbound(
             conversation.number, conversation.wa_id, wamid, message["type"], item
         )
         return Sent(message_id=wamid, conversation_id=conversation.id)
+
+
+def graph_refused(what: str, exc: GraphError) -> UpstreamError:
+    """A 502 carrying Meta's own code and message."""
+    return UpstreamError(
+        f"Graph API refused {what}: {exc.message}",
+        code="graph_error",
+        details={
+            "graphCode": exc.code,
+            "graphMessage": exc.message,
+            "graphDetails": exc.details,
+            "fbtraceId": exc.fbtrace_id,
+        },
+    )

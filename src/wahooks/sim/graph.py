@@ -76,6 +76,18 @@ class SendFailure:
     asynchronous: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class UploadRecord:
+    """A file the gateway uploaded through `POST /{phone_number_id}/media`."""
+
+    media_id: str
+    mime_type: str
+    filename: str | None
+    size: int
+    # The request's Content-Length: None when the body came chunked (length unknown).
+    content_length: int | None
+
+
 # Which media request `fail_next_media` breaks.
 MediaStage = Literal["metadata", "download", "cut"]
 
@@ -184,7 +196,9 @@ class GraphApi:
         self._download_failures: deque[int | None] = deque()
         # Signs download URLs; a fresh key per run, like Meta's URLs die with their signature.
         self._url_key = secrets.token_bytes(32)
+        self._upload_failures: deque[int] = deque()
         self.sent: list[SentMessage] = []
+        self.uploads: list[UploadRecord] = []
         self.marked_read: list[str] = []
 
     def routes(self) -> list[web.RouteDef]:
@@ -228,6 +242,11 @@ class GraphApi:
             self._download_failures.extend([http_status] * n)
         else:
             self._download_failures.extend([None] * n)
+
+    def fail_next_uploads(self, n: int = 1, http_status: int = 503) -> None:
+        """The next `n` media uploads answer `http_status` with a Graph error (after reading
+        the body, as a server that failed while storing it would)."""
+        self._upload_failures.extend([http_status] * n)
 
     @staticmethod
     def _media_failure(http_status: int) -> web.Response:
@@ -414,6 +433,10 @@ class GraphApi:
         node = request.match_info["node"]
         if node != self._settings.phone_number_id:
             return _no_such_object("post", node)
+        if self._upload_failures:
+            async for _ in request.content.iter_any():
+                pass
+            return self._media_failure(self._upload_failures.popleft())
         try:
             reader = await request.multipart()
         except (AssertionError, ValueError, KeyError):
@@ -445,4 +468,7 @@ class GraphApi:
         if not mime_type:
             return _invalid("The parameter type is required.")
         media = self._media.add_bytes(data, mime_type, filename=filename)
+        self.uploads.append(
+            UploadRecord(media.id, mime_type, filename, len(data), request.content_length)
+        )
         return _json({"id": media.id})

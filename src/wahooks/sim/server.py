@@ -17,7 +17,7 @@ from aiohttp import web
 from wahooks.sim import notifications
 from wahooks.sim.control import ControlApi
 from wahooks.sim.errors import GatewayUnreachable
-from wahooks.sim.graph import GraphApi, MediaStage, SentMessage
+from wahooks.sim.graph import GraphApi, MediaStage, SentMessage, UploadRecord
 from wahooks.sim.media import MediaStore
 from wahooks.sim.messages import Json, MessageBuilder, SimUser
 from wahooks.sim.notifications import Layout
@@ -221,6 +221,15 @@ class Simulator:
         """The next `n` media metadata requests, downloads, or (on="cut") downloads cut off
         halfway fail; see GraphApi.fail_next_media."""
         self.graph.fail_next_media(n, http_status, on=on)
+
+    def fail_next_uploads(self, n: int = 1, http_status: int = 503) -> None:
+        """The next `n` media uploads answer `http_status` (see GraphApi.fail_next_uploads)."""
+        self.graph.fail_next_uploads(n, http_status)
+
+    @property
+    def uploads(self) -> list[UploadRecord]:
+        """Media uploads the gateway made (accepted ones), oldest first."""
+        return self.graph.uploads
 
     # --- talking to the gateway ------------------------------------------------------------
 

@@ -47,7 +47,7 @@ async def socket_endpoint(websocket: WebSocket) -> None:
         welcome["conversationId"] = conversation_id
     await connection.send(flat_frame("connected", **welcome))
     pump = gateway.hub.connect(connection)
-    frames = ClientFrames(connection, pump, gateway.messenger)
+    frames = ClientFrames(connection, pump, gateway.messenger, gateway.media_sender)
     try:
         while True:
             received = await websocket.receive()

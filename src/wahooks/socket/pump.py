@@ -117,8 +117,11 @@ class TenantPump:
                 claimed = []
             if claimed and len(claimed) == room:
                 continue  # more may be waiting
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+            # arrives as the event is set, and the loop would never stop.
             try:
-                await asyncio.wait_for(self._wake.wait(), settings.dispatch_poll_interval_s)
+                async with asyncio.timeout(settings.dispatch_poll_interval_s):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 

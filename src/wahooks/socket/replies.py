@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from wahooks.errors import Forbidden, InvalidRequest, WahooksError
+from wahooks.send.media import MediaRequest, MediaSender
 from wahooks.send.messenger import Messenger, Sent
 from wahooks.socket.connection import Connection
 from wahooks.socket.frames import frame
@@ -22,10 +23,17 @@ REPLY_TYPES = ("whatsapp_reply", "whatsapp_reaction", "whatsapp_media_reply")
 
 
 class ClientFrames:
-    def __init__(self, connection: Connection, pump: TenantPump, messenger: Messenger) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        pump: TenantPump,
+        messenger: Messenger,
+        media_sender: MediaSender,
+    ) -> None:
         self._connection = connection
         self._pump = pump
         self._messenger = messenger
+        self._media_sender = media_sender
         self._replies: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
         self._worker = asyncio.create_task(self._reply_loop(), name="socket-replies")
 
@@ -103,7 +111,34 @@ class ClientFrames:
             return await self._messenger.send_reaction(
                 tenant_id, conversation_id, message_id, emoji
             )
-        raise InvalidRequest(
-            "media replies are not supported by this gateway yet; send text",
-            code="media_not_supported",
-        )
+        done = await self._media_sender.send(tenant_id, conversation_id, media_request(data))
+        return done.sent
+
+
+def _text_or_none(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequest(f"{key}: must be a string")
+    return value
+
+
+def media_request(data: dict[str, Any]) -> MediaRequest:
+    """``whatsapp_media_reply`` data: ``media`` is ``{data: base64, mimeType, fileName}`` as
+    the reference plugin sends it (``url`` or ``mediaId`` instead of ``data`` work too), or
+    a string as REST's ``media``; ``caption``, else ``text``, is the caption."""
+    media = data.get("media")
+    if isinstance(media, dict):
+        value = media.get("data") or media.get("url") or media.get("mediaId")
+        mime_type, file_name = _text_or_none(media, "mimeType"), _text_or_none(media, "fileName")
+    else:
+        value = media
+        mime_type, file_name = _text_or_none(data, "mimeType"), _text_or_none(data, "fileName")
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest("media: required, {data: base64, mimeType, fileName}")
+    caption = _text_or_none(data, "caption")
+    return MediaRequest(
+        media=value,
+        mime_type=mime_type,
+        file_name=file_name,
+        caption=caption if caption is not None else _text_or_none(data, "text"),
+    )

@@ -713,6 +713,26 @@ def retry_media(media_id: str, next_attempt_at: float, reason: str, now: float) 
     )
 
 
+def add_media(record: MediaRecord, number_id: str | None, sha256: str) -> Operation[None]:
+    """A file that is already in the blob store (state ready), owned by its tenant."""
+    yield Execute(
+        "insert_ready_media",
+        {
+            "id": record.id,
+            "tenant_id": record.tenant_id,
+            "number_id": number_id,
+            "kind": record.kind,
+            "blob_key": record.blob_key,
+            "mime_type": record.mime_type,
+            "file_name": record.file_name,
+            "byte_size": record.byte_size,
+            "sha256": sha256,
+            "expires_at": record.expires_at,
+            "now": record.created_at,
+        },
+    )
+
+
 def media_by_id(tenant_id: str, media_id: str) -> Operation[MediaRecord | None]:
     row = yield FetchOne("media_by_id", {"id": media_id, "tenant_id": tenant_id})
     if row is None:

@@ -227,6 +227,14 @@ INSERT INTO media (id, tenant_id, number_id, message_seq, graph_media_id, kind, 
 VALUES (:id, :tenant_id, :number_id, :message_seq, :graph_media_id, :kind, :state,
         :mime_type, :file_name, :byte_size, :sha256, 0, :now, :expires_at, :now, :now);
 
+-- name: insert_ready_media
+-- A file a tenant gave us to send (uploaded, inline or fetched from a URL): already stored.
+INSERT INTO media (id, tenant_id, number_id, message_seq, graph_media_id, kind, state,
+                   blob_key, mime_type, file_name, byte_size, sha256, attempts,
+                   next_attempt_at, expires_at, created_at, updated_at)
+VALUES (:id, :tenant_id, :number_id, NULL, NULL, :kind, 'ready', :blob_key, :mime_type,
+        :file_name, :byte_size, :sha256, 0, :now, :expires_at, :now, :now);
+
 -- name: media_job
 SELECT md.*, n.graph_base_url, n.access_token FROM media md
 JOIN numbers n ON n.id = md.number_id

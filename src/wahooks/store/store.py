@@ -172,6 +172,11 @@ class Store:
         now = self.clock()
         await self.connector.transaction(ops.retry_media(job.id, now + delay_s, reason, now))
 
+    async def add_media(
+        self, record: MediaRecord, *, sha256: str, number_id: str | None = None
+    ) -> None:
+        await self.connector.transaction(ops.add_media(record, number_id, sha256))
+
     async def media(self, tenant_id: str, media_id: str) -> MediaRecord | None:
         return await self.connector.read(ops.media_by_id(tenant_id, media_id))
 
