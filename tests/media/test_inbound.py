@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunningGateway, add_destination, eventually
+from tests.media.conftest import new_s3_store, s3_settings
 from tests.socket.conftest import WsClient, gateway_with_sim, socket_destination
 from wahooks.api.auth import issue_tenant_key
 from wahooks.demo.receiver import Receiver
+from wahooks.media.s3 import S3BlobStore
 from wahooks.sim import Simulator
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
@@ -157,3 +159,38 @@ async def test_expired_files_are_purged_only_after_their_deliveries(
 
 async def _gone(gateway: RunningGateway, media_id: str) -> bool:
     return (await download(gateway, media_id))[0] == 410
+
+
+async def test_an_s3_store_redirects_downloads_to_a_presigned_url(
+    database_url: str, receiver: Receiver, s3_endpoint: str
+) -> None:
+    """The gateway's own S3 code against an S3 server on 127.0.0.1: fetched into the bucket,
+    downloaded through a 302 to a URL that works without our key."""
+    bucket_store = await new_s3_store(s3_endpoint)
+    assert isinstance(bucket_store, S3BlobStore)
+    bucket = bucket_store.bucket
+    await bucket_store.close()
+    s3 = s3_settings(s3_endpoint, bucket)
+    settings = {
+        name: getattr(s3, name)
+        for name in ("media_url", "media_s3_endpoint_url", "media_s3_access_key_id",
+                     "media_s3_secret_access_key", "media_s3_part_bytes")
+    }  # fmt: skip
+    async with gateway_with_sim(database_url, **settings) as (gateway, sim):
+        await add_destination(gateway, receiver)
+        sent = await sim.send(sim.user("15551236008", "Bucket"), "video", size=300_000)
+        await receiver.wait_for(lambda r: len(r.accepted()) == 1)
+        media_id = pipes_of(receiver, 0)["pipes"]["media"]["mediaId"]
+        original = sim.media.get(sent.message["video"]["id"])
+        assert original is not None
+        async with gateway.http.get(
+            f"{gateway.url}/v1/media/download/{media_id}",
+            headers={"Authorization": f"Bearer {gateway.api_key}"},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 302
+            location = response.headers["Location"]
+        assert location.startswith(s3_endpoint) and gateway.api_key not in location
+        async with gateway.http.get(location) as presigned:
+            assert presigned.status == 200
+            assert await presigned.read() == original.read()

@@ -76,8 +76,8 @@ class MediaJobs:
                     task.add_done_callback(self._done)
             if jobs and len(jobs) == free:
                 continue
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
-            # arrives as the event is set, and the loop would never stop.
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # (e.g. of the whole gateway at shutdown) that arrives as the event is set.
             try:
                 async with asyncio.timeout(settings.dispatch_poll_interval_s):
                     await self._wake.wait()
