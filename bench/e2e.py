@@ -20,34 +20,21 @@ import os
 import platform
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 import orjson
+from harness import create_tenant, database, free_port, gateway_env, gateway_process, wait_http
 
 from wahooks.delivery.signing import new_secret, signature_headers
 from wahooks.demo.registration import number_registration
-from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.sim import SimSettings, Simulator
 
 PHASE_TIMEOUT_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-# --- the receiver, in its own process -----------------------------------------------------
 
 
 def _receiver_main(port: int, secret: str) -> None:
@@ -115,16 +102,6 @@ def receiver_process(secret: str) -> Any:
         proc.join()
 
 
-async def wait_http(url: str, timeout: float = 20) -> None:
-    async with asyncio.timeout(timeout), aiohttp.ClientSession() as http:
-        while True:
-            with contextlib.suppress(aiohttp.ClientError):
-                async with http.get(url) as r:
-                    if r.status < 500:
-                        return
-            await asyncio.sleep(0.05)
-
-
 async def stats(http: aiohttp.ClientSession, port: int) -> dict[str, Any]:
     async with http.get(f"http://127.0.0.1:{port + 1}/stats") as r:
         return dict(await r.json())
@@ -174,39 +151,17 @@ async def raw_posts_per_s(port: int, secret: str, count: int, concurrency: int =
 
 
 @contextlib.asynccontextmanager
-async def gateway_process(database_url: str) -> AsyncIterator[tuple[str, str]]:
-    env = {
-        **os.environ,
-        "WAHOOKS_DATABASE_URL": database_url,
-        "WAHOOKS_LOG_LEVEL": "WARNING",
-        "WAHOOKS_MEDIA_URL": f"file://{tempfile.mkdtemp(prefix='wahooks-bench-media-')}",
-        "WAHOOKS_OUTBOUND_ALLOW_NETWORKS": ",".join(LOOPBACK_NETWORKS),
-    }
-    made = subprocess.run(
-        [sys.executable, "-m", "wahooks", "tenant", "create", "bench"],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    key = next(ln.split()[-1] for ln in made.stdout.splitlines() if ln.startswith("api key"))
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wahooks", "serve", "--port", str(port)], env=env
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        await wait_http(url + "/health")
+async def gateway_with_tenant(database_url: str) -> AsyncIterator[tuple[str, str]]:
+    env = gateway_env(database_url)
+    key = create_tenant(env)
+    async with gateway_process(env) as (url, _):
         yield url, key
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 async def through_gateway(
     database_url: str, receiver_port: int, secret: str, args: argparse.Namespace
 ) -> dict[str, Any]:
-    async with gateway_process(database_url) as (url, key), aiohttp.ClientSession() as http:
+    async with gateway_with_tenant(database_url) as (url, key), aiohttp.ClientSession() as http:
         auth = {"Authorization": f"Bearer {key}"}
         settings = SimSettings(gateway_url=url + "/ingress/meta", send_statuses=False)
         async with Simulator(settings) as sim:
@@ -281,23 +236,6 @@ async def _wait_arrivals(
             if all(w in got["arrivals"] for w in wamids):
                 return got
             await asyncio.sleep(0.05)
-
-
-@contextlib.asynccontextmanager
-async def database(kind: str, postgres_url: str, tmp: Path) -> AsyncIterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp}/bench-{uuid.uuid4().hex[:8]}.db"
-        return
-    name = "wahooks_bench_" + uuid.uuid4().hex[:8]
-    admin = await asyncpg.connect(postgres_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    try:
-        yield postgres_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        admin = await asyncpg.connect(postgres_url)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -22,7 +22,7 @@ Bounded: every wait has a time limit; all traffic stays on 127.0.0.1.
 import os
 import sys
 
-# Run as `python bench/media.py`, bench/ comes first on sys.path, and bench/socket.py would
+# Run as `python bench/media.py`, bench/ comes first on sys.path, and bench/socket_delivery.py would
 # shadow the standard library's `socket` for every import below: move that folder to the end.
 sys.path.sort(
     key=lambda p: os.path.realpath(p or ".") == os.path.dirname(os.path.realpath(__file__))
@@ -34,7 +34,6 @@ import base64
 import contextlib
 import hashlib
 import platform
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -47,20 +46,14 @@ from typing import Any
 import aiohttp
 import orjson
 from aiohttp import web
+from harness import create_tenant, free_port, gateway_env, gateway_process, wait_http
 
 from wahooks.demo.registration import number_registration
-from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.sim import SimSettings, Simulator
 
 MB = 1024 * 1024
 WAIT_S = 300
 RSS_LIMIT_MB = 150
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def proc_status(pid: int, field: str) -> float:
@@ -69,16 +62,6 @@ def proc_status(pid: int, field: str) -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     raise KeyError(field)
-
-
-async def wait_http(url: str, timeout: float = 30) -> None:
-    async with asyncio.timeout(timeout), aiohttp.ClientSession() as http:
-        while True:
-            with contextlib.suppress(aiohttp.ClientError):
-                async with http.get(url) as r:
-                    if r.status < 500:
-                        return
-            await asyncio.sleep(0.05)
 
 
 @contextlib.contextmanager
@@ -111,35 +94,13 @@ async def create_bucket(endpoint: str, bucket: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def gateway_process(
+async def gateway_for(
     media_env: dict[str, str], tmp: Path
 ) -> AsyncIterator[tuple[str, str, subprocess.Popen[bytes]]]:
-    env = {
-        **os.environ,
-        "WAHOOKS_DATABASE_URL": f"sqlite:///{tmp}/bench-{uuid.uuid4().hex[:8]}.db",
-        "WAHOOKS_LOG_LEVEL": "WARNING",
-        "WAHOOKS_OUTBOUND_ALLOW_NETWORKS": ",".join(LOOPBACK_NETWORKS),
-        **media_env,
-    }
-    made = subprocess.run(
-        [sys.executable, "-m", "wahooks", "tenant", "create", "bench"],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    key = next(ln.split()[-1] for ln in made.stdout.splitlines() if ln.startswith("api key"))
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wahooks", "serve", "--port", str(port)], env=env
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        await wait_http(url + "/health")
+    env = gateway_env(f"sqlite:///{tmp}/bench-{uuid.uuid4().hex[:8]}.db", **media_env)
+    key = create_tenant(env)
+    async with gateway_process(env) as (url, proc):
         yield url, key, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 class Webhooks:
@@ -215,7 +176,7 @@ async def run_store(store: str, media_env: dict[str, str], args: argparse.Namesp
     receiver_url = await webhooks.start()
     with tempfile.TemporaryDirectory() as tmp:
         async with (
-            gateway_process(media_env, Path(tmp)) as (url, key, proc),
+            gateway_for(media_env, Path(tmp)) as (url, key, proc),
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT_S)) as http,
         ):
             auth = {"Authorization": f"Bearer {key}"}

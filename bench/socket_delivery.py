@@ -23,58 +23,40 @@ The gateway runs as a `wahooks serve` subprocess, as in e2e.py, so its event loo
 nothing with the load; the clients (the independent `websockets` package, which negotiates
 permessage-deflate by default, as browsers do) run in their own process, the simulators here.
 
-Usage: .venv/bin/python bench/socket.py [--clients 1,10,100] [--shapes fanout,tenants]
+Usage: .venv/bin/python bench/socket_delivery.py [--clients 1,10,100] [--shapes fanout,tenants]
        [--messages 2000] [--max-frames 40000] [--rate 100] [--latency-messages 300]
        [--ack 1|0|both] [--compression deflate|none] [--databases sqlite,postgres]
        [--postgres-url postgresql://postgres@127.0.0.1/postgres]
 Bounded: every phase has a message count and a time limit; all traffic stays on 127.0.0.1.
 """
 
-import os
-import sys
-
-# Run as `python bench/socket.py`, bench/ comes first on sys.path and this file would shadow
-# the standard library's `socket` for every import below: move that folder to the end.
-sys.path.sort(
-    key=lambda p: os.path.realpath(p or ".") == os.path.dirname(os.path.realpath(__file__))
-)
-
 import argparse
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import platform
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 import orjson
+from harness import database, free_port, gateway_env, gateway_process, wait_http
 
 from wahooks.api.auth import issue_tenant_key
 from wahooks.config import Settings
 from wahooks.demo.registration import number_registration
 from wahooks.ids import new_id
-from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.sim import SimSettings, Simulator, SimUser
 from wahooks.store import open_store
 
 PHASE_TIMEOUT_S = 60
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- the clients, in their own process -----------------------------------------------------
@@ -204,16 +186,6 @@ class Clients:
                 await asyncio.sleep(0.02)
 
 
-async def wait_http(url: str, timeout: float = 20) -> None:
-    async with asyncio.timeout(timeout), aiohttp.ClientSession() as http:
-        while True:
-            with contextlib.suppress(aiohttp.ClientError):
-                async with http.get(url) as r:
-                    if r.status < 500:
-                        return
-            await asyncio.sleep(0.05)
-
-
 # --- CPU accounting -----------------------------------------------------------------------
 
 
@@ -265,28 +237,9 @@ async def make_tenants(database_url: str, count: int) -> list[str]:
 
 
 @contextlib.asynccontextmanager
-async def gateway_process(database_url: str) -> AsyncIterator[tuple[str, int]]:
-    env = {
-        **os.environ,
-        "WAHOOKS_DATABASE_URL": database_url,
-        "WAHOOKS_LOG_LEVEL": "WARNING",
-        "WAHOOKS_MEDIA_URL": f"file://{tempfile.mkdtemp(prefix='wahooks-bench-media-')}",
-        "WAHOOKS_OUTBOUND_ALLOW_NETWORKS": ",".join(LOOPBACK_NETWORKS),
-    }
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wahooks", "serve", "--port", str(port)], env=env
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        await wait_http(url + "/health")
+async def serve(database_url: str) -> AsyncIterator[tuple[str, int]]:
+    async with gateway_process(gateway_env(database_url)) as (url, proc):
         yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @dataclass
@@ -426,23 +379,6 @@ async def run_phase(
 # --- databases and the run ------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def database(kind: str, postgres_url: str, tmp: Path) -> AsyncIterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp}/bench-{uuid.uuid4().hex[:8]}.db"
-        return
-    name = "wahooks_bench_" + uuid.uuid4().hex[:8]
-    admin = await asyncpg.connect(postgres_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    try:
-        yield postgres_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        admin = await asyncpg.connect(postgres_url)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
 def plan(args: argparse.Namespace) -> list[tuple[str, int, int, int]]:
     """(shape, N, tenants, connections per tenant) for each phase."""
     shapes = args.shapes.split(",")
@@ -464,7 +400,7 @@ async def run_database(
     phases = plan(args)
     acks = {"1": [True], "0": [False], "both": [True, False]}[args.ack]
     keys = await make_tenants(database_url, sum(t for *_, t, _ in phases) * len(acks))
-    async with gateway_process(database_url) as gateway:
+    async with serve(database_url) as gateway:
         for ack in acks:
             for shape, n, tenants, per_tenant in phases:
                 mine, keys = keys[:tenants], keys[tenants:]
