@@ -131,18 +131,37 @@ async def receiver() -> AsyncIterator[Receiver]:
     await r.stop()
 
 
-@pytest.fixture
-async def sim(gateway: RunningGateway) -> AsyncIterator[Simulator]:
-    """A simulator whose number is registered on the gateway."""
+@contextlib.asynccontextmanager
+async def registered_sim(gateway: RunningGateway) -> AsyncIterator[Simulator]:
+    """A simulator with its own phone number id, registered on ``gateway``; its number's
+    id on the gateway is ``sim.number_id``."""
     settings = SimSettings(
         gateway_url=gateway.ingress_url,
         phone_number_id=str(10**14 + uuid.uuid4().int % 10**13),
         status_delays_s=(0.01, 0.02, 0.03),
     )
     async with Simulator(settings) as simulator:
-        status, body = await gateway.api("POST", "/v1/numbers", register_body(simulator))
+        status, body = await gateway.api("POST", "/v1/numbers", number_registration(simulator))
         assert status == 201, body
         simulator.number_id = body["id"]  # type: ignore[attr-defined]
+        yield simulator
+
+
+@contextlib.asynccontextmanager
+async def gateway_with_sim(
+    database_url: str, **settings: Any
+) -> AsyncIterator[tuple[RunningGateway, Simulator]]:
+    """A gateway with its own settings and a registered simulator: for tests that need
+    settings the shared fixtures do not have."""
+    async with running_gateway(database_url, **settings) as gateway:
+        async with registered_sim(gateway) as simulator:
+            yield gateway, simulator
+
+
+@pytest.fixture
+async def sim(gateway: RunningGateway) -> AsyncIterator[Simulator]:
+    """A simulator whose number is registered on the gateway."""
+    async with registered_sim(gateway) as simulator:
         yield simulator
 
 

@@ -4,18 +4,17 @@ directly or through a redirect, before any connection is made; and inline files 
 
 import base64
 import contextlib
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import trustme
 
-from tests.conftest import RunningGateway, add_destination, register_body, running_gateway
+from tests.conftest import RunningGateway, add_destination, gateway_with_sim
 from tests.send.files import FileServer
 from tests.send.test_send import conversation_of, send
 from wahooks.demo.receiver import Receiver
-from wahooks.sim import SimSettings, Simulator
+from wahooks.sim import Simulator
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(2000)
 
@@ -24,16 +23,11 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(2000)
 async def gateway_and_sim(
     database_url: str, ca_file: Path, **settings: Any
 ) -> AsyncIterator[tuple[RunningGateway, Simulator]]:
-    async with running_gateway(database_url, outbound_ca_file=str(ca_file), **settings) as gateway:
-        sim_settings = SimSettings(
-            gateway_url=gateway.ingress_url,
-            phone_number_id=str(10**14 + uuid.uuid4().int % 10**13),
-            status_delays_s=(0.01, 0.02, 0.03),
-        )
-        async with Simulator(sim_settings) as sim:
-            status, body = await gateway.api("POST", "/v1/numbers", register_body(sim))
-            assert status == 201, body
-            yield gateway, sim
+    async with gateway_with_sim(database_url, outbound_ca_file=str(ca_file), **settings) as (
+        gateway,
+        sim,
+    ):
+        yield gateway, sim
 
 
 @contextlib.asynccontextmanager

@@ -2,9 +2,7 @@
 Pipes.bot client would connect, plus fixtures for a tenant with a socket destination."""
 
 import asyncio
-import contextlib
 import urllib.parse
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,8 +10,7 @@ import orjson
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.conftest import RunningGateway, register_body, running_gateway
-from wahooks.sim import SimSettings, Simulator
+from tests.conftest import RunningGateway, gateway_with_sim
 
 
 def ws_url(gateway: RunningGateway, **params: str) -> str:
@@ -78,20 +75,4 @@ async def clients() -> AsyncIterator[list[WsClient]]:
         await client.close()
 
 
-@contextlib.asynccontextmanager
-async def gateway_with_sim(
-    database_url: str, **settings: Any
-) -> AsyncIterator[tuple[RunningGateway, Simulator]]:
-    """A gateway with its own settings, a registered simulator number, and a socket
-    destination: for tests that need settings the shared fixtures do not have."""
-    async with running_gateway(database_url, **settings) as gateway:
-        sim_settings = SimSettings(
-            gateway_url=gateway.ingress_url,
-            phone_number_id=str(10**14 + uuid.uuid4().int % 10**13),
-            status_delays_s=(0.01, 0.02, 0.03),
-        )
-        async with Simulator(sim_settings) as sim:
-            status, body = await gateway.api("POST", "/v1/numbers", register_body(sim))
-            assert status == 201, body
-            sim.number_id = body["id"]  # type: ignore[attr-defined]
-            yield gateway, sim
+__all__ = ["WsClient", "gateway_with_sim", "socket_destination", "ws_url"]
