@@ -163,10 +163,10 @@ class TenantPump:
     async def _flush(self) -> None:
         if self._finished:
             finished, self._finished = self._finished, []
-            await self._store.finish_socket(finished)
+            await self._store.finish_socket(self.tenant_id, finished)
         if self._released:
             released, self._released = self._released, []
-            await self._store.release_socket(released, self.owner)
+            await self._store.release_socket(self.tenant_id, released, self.owner)
         renew_every = self._settings.socket_lease_s / 3
         if self._unacked and time.monotonic() - self._renewed_at >= renew_every:
             self._renewed_at = time.monotonic()

@@ -214,15 +214,19 @@ class Store:
             )
         )
 
-    async def finish_socket(self, done: Sequence[tuple[str, float, float, str]]) -> None:
+    async def finish_socket(
+        self, tenant_id: str, done: Sequence[tuple[str, float, float, str]]
+    ) -> None:
         await self.connector.transaction(ops.finish_socket(done, self.clock()))
-        self.announce(None)  # a conversation's next webhook delivery may now be claimable
+        # A conversation's next delivery may now be claimable; only this tenant's (waking
+        # every pump here would cost each of them a claim query).
+        self.announce([tenant_id])
 
     async def release_socket(
-        self, released: Sequence[tuple[str, float, float, str]], owner: str
+        self, tenant_id: str, released: Sequence[tuple[str, float, float, str]], owner: str
     ) -> None:
         await self.connector.transaction(ops.release_socket(released, owner, self.clock()))
-        self.announce(None)
+        self.announce([tenant_id])
 
     async def renew_socket_leases(
         self, delivery_ids: Sequence[str], owner: str, lease_s: float
