@@ -330,3 +330,20 @@ async def test_a_peer_that_stops_reading_does_not_hold_up_the_others(database_ur
         assert [f["text"][:4] for f in frames] == [f"{i:04d}" for i in range(n)]
         await reader.close()
         stuck.close()
+
+
+async def test_a_frame_awaiting_its_ack_stays_leased_while_the_connection_lives(
+    database_url: str,
+) -> None:
+    """Leases of unacknowledged frames are renewed: a slow acknowledger is not sent the same
+    frame again when the first lease would have run out."""
+    async with gateway_with_sim(database_url, socket_lease_s=1) as (gateway, sim):
+        await socket_destination(gateway)
+        client = await WsClient.open(gateway, ack="1")
+        await sim.send(sim.user("15551230091", "Slow ack"), "text", body="take your time")
+        (data,) = await client.messages(1)
+        await client.nothing_for(2.5)  # past two lease lengths
+        await client.ack(data["deliveryId"])
+        (done,) = await eventually(lambda: deliveries(gateway, status="succeeded"))
+        assert done["id"] == data["deliveryId"]
+        await client.close()
