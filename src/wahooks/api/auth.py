@@ -7,8 +7,9 @@ slow hash buys nothing against guessing and would cost every request millisecond
 
 import hashlib
 import hmac
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wahooks.errors import Unauthorized
@@ -20,7 +21,10 @@ TENANT_KEY_PREFIX = "pk_live_"
 KEY_RANDOM_CHARS = 32
 LOOKUP_CHARS = 16
 
-bearer = HTTPBearer(auto_error=False, description="A tenant API key: pk_live_…")
+# auto_error off: a missing key is our own 401 with the error body, not FastAPI's 403.
+bearer = HTTPBearer(
+    auto_error=False, scheme_name="tenantKey", description="A tenant API key: pk_live_…"
+)
 
 
 def hash_key(key: str) -> str:
@@ -44,8 +48,13 @@ async def authenticate(store: Store, key: str | None) -> Tenant:
     return found[0]
 
 
-async def current_tenant(request: Request) -> Tenant:
-    """FastAPI dependency: the tenant whose Bearer key made this request."""
-    credentials: HTTPAuthorizationCredentials | None = await bearer(request)
+async def current_tenant(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> Tenant:
+    """FastAPI dependency: the tenant whose Bearer key made this request.
+
+    Taking ``bearer`` through ``Security`` puts the scheme on every operation that uses this
+    dependency in the OpenAPI document."""
     store: Store = request.app.state.gateway.store
     return await authenticate(store, credentials.credentials if credentials else None)

@@ -6,12 +6,14 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel, iso
+from wahooks.api.errors import error_responses
 from wahooks.errors import Conflict, InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.models import AttemptRecord, DeliveryRecord, Tenant
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 TenantDep = Annotated[Tenant, Depends(current_tenant)]
+NO_SUCH_DELIVERY = {404: "not_found: no such delivery for this tenant."}
 
 
 class AttemptOut(ApiModel):
@@ -85,7 +87,13 @@ def _attempt(a: AttemptRecord) -> AttemptOut:
     )
 
 
-@router.get("", response_model=DeliveryPage, response_model_by_alias=True)
+@router.get(
+    "",
+    response_model=DeliveryPage,
+    response_model_by_alias=True,
+    summary="List deliveries",
+    responses=error_responses({400: "invalid_request: a bad filter, limit or cursor."}),
+)
 async def list_deliveries(
     request: Request,
     tenant: TenantDep,
@@ -95,7 +103,8 @@ async def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> DeliveryPage:
-    """Newest first. Pass ``nextCursor`` back as ``cursor`` for the next page."""
+    """Deliveries of this tenant's events, newest first, optionally filtered. Pass
+    `nextCursor` back as `cursor` for the next page; it is null on the last one."""
     before: int | None = None
     if cursor is not None:
         if not cursor.isdigit():
@@ -113,8 +122,15 @@ async def list_deliveries(
     return DeliveryPage(data=[DeliveryOut(**_out(d)) for _, d in rows], next_cursor=next_cursor)
 
 
-@router.get("/{delivery_id}", response_model=DeliveryDetail, response_model_by_alias=True)
+@router.get(
+    "/{delivery_id}",
+    response_model=DeliveryDetail,
+    response_model_by_alias=True,
+    summary="Get a delivery",
+    responses=error_responses(NO_SUCH_DELIVERY),
+)
 async def get_delivery(delivery_id: str, request: Request, tenant: TenantDep) -> DeliveryDetail:
+    """One delivery with every attempt: time, status code, latency, response excerpt, error."""
     found = await gateway_of(request).store.delivery(tenant.id, delivery_id)
     if found is None:
         raise NotFound(f"no delivery {delivery_id}")
@@ -122,8 +138,17 @@ async def get_delivery(delivery_id: str, request: Request, tenant: TenantDep) ->
     return DeliveryDetail(**_out(delivery), attempt_log=[_attempt(a) for a in attempts])
 
 
-@router.post("/{delivery_id}/resend", status_code=202, response_model=DeliveryOut,
-             response_model_by_alias=True)  # fmt: skip
+@router.post(
+    "/{delivery_id}/resend",
+    status_code=202,
+    response_model=DeliveryOut,
+    response_model_by_alias=True,
+    summary="Re-send a delivery",
+    responses=error_responses({
+        **NO_SUCH_DELIVERY,
+        409: "conflict: the delivery is still pending or leased; nothing to re-send.",
+    }),
+)  # fmt: skip
 async def resend_delivery(delivery_id: str, request: Request, tenant: TenantDep) -> DeliveryOut:
     """Queue a finished (failed or succeeded) delivery again, with a fresh retry schedule
     and the same webhook-id."""

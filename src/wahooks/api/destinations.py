@@ -8,6 +8,7 @@ from pydantic.alias_generators import to_camel
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel, check_http_url, iso
+from wahooks.api.errors import error_responses
 from wahooks.config import validate_retry_schedule
 from wahooks.delivery.signing import new_secret
 from wahooks.delivery.webhook import prepare
@@ -165,12 +166,23 @@ async def _get(gateway: Gateway, tenant: Tenant, destination_id: str) -> Destina
 
 
 TenantDep = Annotated[Tenant, Depends(current_tenant)]
+NO_SUCH_DESTINATION = {404: "not_found: no such destination for this tenant."}
 
 
-@router.post("", status_code=201, response_model=DestinationOut, response_model_by_alias=True)
+@router.post(
+    "",
+    status_code=201,
+    response_model=DestinationOut,
+    response_model_by_alias=True,
+    summary="Create a destination",
+    responses=error_responses({400: "invalid_request: a field is not valid (named), or "
+                               "numberId names no number of this tenant."}),
+)  # fmt: skip
 async def create_destination(
     body: DestinationIn, request: Request, tenant: TenantDep
 ) -> DestinationOut:
+    """Send this tenant's events to a webhook URL (signed with `secret`, in `format`), or
+    queue them for its WebSocket connections. The answer is the only one showing the secret."""
     gateway = gateway_of(request)
     await _check_number(gateway, tenant, body.number_id)
     settings = gateway.settings
@@ -195,22 +207,42 @@ async def create_destination(
 
 
 @router.get("", response_model=list[DestinationOut], response_model_by_alias=True,
-            response_model_exclude_none=False)  # fmt: skip
+            response_model_exclude_none=False, summary="List destinations")  # fmt: skip
 async def list_destinations(request: Request, tenant: TenantDep) -> list[DestinationOut]:
+    """Every destination of this tenant, oldest first, without secrets."""
     return [_out(d) for d in await gateway_of(request).store.destinations(tenant.id)]
 
 
-@router.get("/{destination_id}", response_model=DestinationOut, response_model_by_alias=True)
+@router.get(
+    "/{destination_id}",
+    response_model=DestinationOut,
+    response_model_by_alias=True,
+    summary="Get a destination",
+    responses=error_responses(NO_SUCH_DESTINATION),
+)
 async def get_destination(
     destination_id: str, request: Request, tenant: TenantDep
 ) -> DestinationOut:
+    """One destination by its id (`dst_…`), without its secret."""
     return _out(await _get(gateway_of(request), tenant, destination_id))
 
 
-@router.patch("/{destination_id}", response_model=DestinationOut, response_model_by_alias=True)
+@router.patch(
+    "/{destination_id}",
+    response_model=DestinationOut,
+    response_model_by_alias=True,
+    summary="Change a destination",
+    responses=error_responses({
+        400: "invalid_request: a field is not valid or null where it may not be, numberId "
+             "names no number, or a switch to webhook without a url.",
+        **NO_SUCH_DESTINATION,
+    }),
+)  # fmt: skip
 async def update_destination(
     destination_id: str, body: DestinationPatch, request: Request, tenant: TenantDep
 ) -> DestinationOut:
+    """Change the fields given, keep the others. `enabled: true` re-enables a destination
+    that was disabled after failing; the answer shows the secret only if it was changed."""
     gateway = gateway_of(request)
     current = await _get(gateway, tenant, destination_id)
     changes = body.model_dump(exclude_unset=True)
@@ -250,15 +282,32 @@ async def update_destination(
     return _out(updated, with_secret="secret" in changes)
 
 
-@router.delete("/{destination_id}", status_code=204)
+@router.delete(
+    "/{destination_id}",
+    status_code=204,
+    summary="Delete a destination",
+    responses=error_responses(NO_SUCH_DESTINATION),
+)
 async def delete_destination(destination_id: str, request: Request, tenant: TenantDep) -> None:
+    """Remove a destination; its deliveries still pending end as failed
+    (`destination_deleted`), and stay listed under /v1/deliveries."""
     if not await gateway_of(request).store.delete_destination(tenant.id, destination_id):
         raise NotFound(f"no destination {destination_id}")
 
 
-@router.post("/{destination_id}/test", response_model=TestResult, response_model_by_alias=True)
+@router.post(
+    "/{destination_id}/test",
+    response_model=TestResult,
+    response_model_by_alias=True,
+    summary="Test a destination",
+    responses=error_responses({
+        400: "invalid_request: a socket destination cannot be tested this way.",
+        **NO_SUCH_DESTINATION,
+    }),
+)  # fmt: skip
 async def test_destination(destination_id: str, request: Request, tenant: TenantDep) -> TestResult:
-    """Send a sample payload marked ``test: true`` now, and report how the receiver answered."""
+    """Send a sample payload marked `test: true` now, and report how the receiver answered
+    (a failed send is a 200 with `success: false`, not an error of this call)."""
     gateway = gateway_of(request)
     destination = await _get(gateway, tenant, destination_id)
     if destination.method != DeliveryMethod.WEBHOOK:

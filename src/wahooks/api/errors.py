@@ -1,14 +1,35 @@
 """Every API error as ``{"error": {"code", "message"}}``: WahooksError, validation, 404/405."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from wahooks.errors import Unauthorized, WahooksError
+
+
+class ErrorDetail(BaseModel):
+    # Some errors carry more fields, e.g. Meta's own code in a graph_error.
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(description="Stable, machine-readable: invalid_request, not_found, ...")
+    message: str = Field(description="For people: names the field or thing at fault.")
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx answer of the API."""
+
+    error: ErrorDetail
+
+
+def error_responses(described: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses=``: each status with its meaning and the error body."""
+    return {status: {"model": ErrorBody, "description": text} for status, text in described.items()}
 
 
 def error_response(

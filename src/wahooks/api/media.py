@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from wahooks.api.auth import current_tenant
+from wahooks.api.errors import error_response, error_responses
 from wahooks.errors import Conflict, Gone, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.media.blobs import BlobRangeError
@@ -44,21 +45,32 @@ def _disposition(record: MediaRecord) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
+# The file's own type is the Content-Type: any type, bytes.
+_FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+
+
 @router.get(
     "/download/{media_id}",
+    summary="Download a file",
+    response_class=Response,
     responses={
-        200: {"description": "The file.", "content": {"application/octet-stream": {}}},
-        206: {"description": "The requested byte range."},
+        200: {"description": "The file, with its own Content-Type.", "content": _FILE},
+        206: {"description": "The requested byte range (Range: bytes=…).", "content": _FILE},
         302: {"description": "Redirect to a presigned URL valid for 5 minutes (S3 store)."},
-        404: {"description": "No such file for this tenant."},
-        409: {"description": "Still being fetched from WhatsApp; try again shortly."},
-        410: {"description": "Expired, or WhatsApp could not provide it."},
-        416: {"description": "The range is outside the file."},
+        **error_responses({
+            404: "not_found: no such file for this tenant.",
+            409: "conflict: still being fetched from WhatsApp; try again shortly.",
+            410: "gone: expired, or WhatsApp could not provide it.",
+            416: "range_not_satisfiable: the range is outside the file; Content-Range "
+                 "names its size.",
+        }),
     },
-)
+)  # fmt: skip
 async def download(
     media_id: str, request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
 ) -> Response:
+    """A received or uploaded file (`mediaId` from a webhook payload or an upload), for its
+    owner only: another tenant's id is a 404 like an unknown one."""
     gateway = gateway_of(request)
     record = await gateway.store.media(tenant.id, media_id) if is_media_id(media_id) else None
     if record is None:
@@ -82,7 +94,10 @@ async def download(
     try:
         stream = await blobs.open(record.blob_key, *(wanted or (0, None)))
     except BlobRangeError:
-        return Response(status_code=416, headers={"Content-Range": f"bytes */{record.byte_size}"})
+        outside = f"the range is outside the file ({record.byte_size} bytes)"
+        refused = error_response(416, "range_not_satisfiable", outside)
+        refused.headers["Content-Range"] = f"bytes */{record.byte_size}"
+        return refused
     headers = {
         "Content-Length": str(stream.length),
         "Content-Disposition": _disposition(record),

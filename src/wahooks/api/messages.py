@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel
+from wahooks.api.errors import error_responses
 from wahooks.errors import InvalidRequest
 from wahooks.gateway import gateway_of
 from wahooks.media.kinds import MAX_CAPTION_CHARS
@@ -60,19 +61,18 @@ class SendOut(ApiModel):
     response_model=SendOut,
     response_model_by_alias=True,
     response_model_exclude_none=True,
-    responses={
-        400: {
-            "description": "Bad input: no text or media, bad base64, missing mimeType, an "
-            "http:// URL (insecure_url), a URL to a private address (forbidden_address), "
-            "a caption on audio or a sticker, or a URL that failed (media_url_failed)."
-        },
-        404: {"description": "No such conversation, or no such media id, for this tenant."},
-        410: {"description": "The media id's file has expired."},
-        413: {"description": "Over WhatsApp's size limit for the type, or the inline limit."},
-        422: {"description": "SERVICE_WINDOW_EXPIRED: the user's last message is over 24 h old."},
-        502: {"description": "graph_error: Meta refused (its code is included); or a media URL "
-              "could not be reached (media_url_failed)."},
-    },
+    summary="Send a message",
+    responses=error_responses({
+        400: "Bad input: no text or media, bad base64, missing mimeType, an http:// URL "
+             "(insecure_url), a URL to a private address (forbidden_address), a caption on "
+             "audio or a sticker, or a URL that failed (media_url_failed).",
+        404: "No such conversation, or no such media id, for this tenant.",
+        410: "The media id's file has expired.",
+        413: "Over WhatsApp's size limit for the type, or the inline limit.",
+        422: "SERVICE_WINDOW_EXPIRED: the user's last message is over 24 h old.",
+        502: "graph_error: Meta refused (its code is included); or a media URL could not be "
+             "reached (media_url_failed).",
+    }),
 )  # fmt: skip
 async def send_message(
     body: SendIn, request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]

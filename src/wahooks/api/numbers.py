@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel, check_http_url, iso
+from wahooks.api.errors import error_responses
 from wahooks.errors import Conflict, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.ids import new_id
@@ -60,10 +61,19 @@ def _out(number: Number) -> NumberOut:
     )
 
 
-@router.post("", status_code=201, response_model=NumberOut, response_model_by_alias=True)
+@router.post(
+    "",
+    status_code=201,
+    response_model=NumberOut,
+    response_model_by_alias=True,
+    summary="Register a number",
+    responses=error_responses({409: "conflict: this phone-number id is already registered."}),
+)
 async def create_number(
     body: NumberIn, request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
 ) -> NumberOut:
+    """Register a WhatsApp number with its Cloud API connection. Its messages reach the
+    gateway once Meta's webhook points at `/ingress/meta`; the secrets are never shown again."""
     gateway = gateway_of(request)
     number = Number(
         id=new_id("num"),
@@ -86,17 +96,27 @@ async def create_number(
     return _out(number)
 
 
-@router.get("", response_model=list[NumberOut], response_model_by_alias=True)
+@router.get(
+    "", response_model=list[NumberOut], response_model_by_alias=True, summary="List numbers"
+)
 async def list_numbers(
     request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
 ) -> list[NumberOut]:
+    """Every number of this tenant, oldest first, without secrets."""
     return [_out(n) for n in await gateway_of(request).store.numbers(tenant.id)]
 
 
-@router.get("/{number_id}", response_model=NumberOut, response_model_by_alias=True)
+@router.get(
+    "/{number_id}",
+    response_model=NumberOut,
+    response_model_by_alias=True,
+    summary="Get a number",
+    responses=error_responses({404: "not_found: no such number for this tenant."}),
+)
 async def get_number(
     number_id: str, request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
 ) -> NumberOut:
+    """One number by its id (`num_…`), without secrets."""
     number = await gateway_of(request).store.number(tenant.id, number_id)
     if number is None:
         raise NotFound(f"no number {number_id}")

@@ -1,0 +1,125 @@
+"""The OpenAPI document at /openapi.json: FastAPI's, corrected where our error layer differs.
+
+FastAPI documents a 422 ``HTTPValidationError`` on every operation with parameters; our
+handlers answer such input with 400 and the ``ErrorBody`` shape (api/errors.py), so that
+response is replaced. The errors the shared layers give on any operation are added here,
+once, rather than in every route: 401 where the bearer key is required (api/auth.py), 413
+where a body is read (api/limits.py). Routes declare only their own errors (404, 409, ...).
+"""
+
+from collections.abc import Iterable
+from types import ModuleType
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from wahooks.api.errors import ErrorBody
+
+ERROR_SCHEMA_REF = "#/components/schemas/ErrorBody"
+_VALIDATION_REF = "#/components/schemas/HTTPValidationError"
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+DESCRIPTION = """\
+Self-hosted WhatsApp gateway: Meta Cloud API webhooks in, durable signed deliveries out.
+
+**Authentication.** Every `/v1` operation takes a tenant API key as a bearer token:
+`Authorization: Bearer pk_live_…` (*Authorize* above). A key is shown once, when issued.
+
+**Errors.** Every 4xx and 5xx answer is JSON `{"error": {"code": "…", "message": "…"}}`:
+`code` is stable (`invalid_request`, `unauthorized`, `not_found`, `conflict`, …), `message`
+names the field or thing at fault. Invalid input is a 400, never a 422 (except WhatsApp's
+`SERVICE_WINDOW_EXPIRED`); request bodies over the size limit are a 413.
+
+**Not described as operations here**, because OpenAPI cannot describe them:
+
+- `GET /ws?apiKey=pk_live_…[&conversationId=conv_…]` — the WebSocket: events arrive as
+  `connected`, `whatsapp_message` and `reply_status` frames, each acknowledged by the client;
+  a `whatsapp_reply` frame sends a message. Compatible with Pipes.bot's socket.
+- `GET /ingress/meta` and `POST /ingress/meta` — Meta's webhook (subscription handshake with
+  `hub.mode`, `hub.verify_token`, `hub.challenge`; notifications signed with
+  `X-Hub-Signature-256` by the number's app secret). Called by Meta, not by tenants.
+"""
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": ERROR_SCHEMA_REF}}},
+    }
+
+
+def _is_fastapi_validation(response: dict[str, Any]) -> bool:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    return bool(schema.get("$ref") == _VALIDATION_REF)
+
+
+def _validates_input(operation: dict[str, Any]) -> bool:
+    """Whether the validation layer can refuse this operation's input: it has a body, a
+    query or header parameter, or a path parameter that is more than any string."""
+    if "requestBody" in operation:
+        return True
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "path":
+            return True
+        schema = {k: v for k, v in parameter.get("schema", {}).items() if k != "title"}
+        if schema != {"type": "string"}:
+            return True
+    return False
+
+
+def _complete_operation(path: str, operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    if "422" in responses and _is_fastapi_validation(responses["422"]):
+        del responses["422"]
+    if _validates_input(operation):
+        responses.setdefault(
+            "400", _error("invalid_request: a parameter or the body is not valid; the "
+                          "message names which.")
+        )  # fmt: skip
+    if operation.get("security"):
+        responses.setdefault(
+            "401", _error("unauthorized: the API key is missing, malformed, unknown or revoked.")
+        )
+    if "requestBody" in operation and path.startswith("/v1"):
+        responses.setdefault("413", _error("payload_too_large: the body is over the size limit."))
+
+
+def complete_document(document: dict[str, Any]) -> dict[str, Any]:
+    """Apply the corrections above to FastAPI's document, in place; return it."""
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in _METHODS:
+                _complete_operation(path, operation)
+    schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in _FASTAPI_VALIDATION_SCHEMAS:
+        schemas.pop(name, None)
+    error_schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(error_schema.pop("$defs", {}))
+    schemas.setdefault("ErrorBody", error_schema)
+    return document
+
+
+def tag_descriptions(modules: Iterable[ModuleType]) -> list[dict[str, str]]:
+    """The document's tags, in order: each router module's tags, described by the first
+    paragraph of its docstring (joined when two modules share a tag)."""
+    described: dict[str, list[str]] = {}
+    for module in modules:
+        router: APIRouter = module.router
+        summary = (module.__doc__ or "").strip().split("\n\n")[0]
+        for tag in router.tags:
+            described.setdefault(str(tag), []).append(" ".join(summary.split()))
+    return [{"name": tag, "description": " ".join(texts)} for tag, texts in described.items()]
+
+
+class WahooksApi(FastAPI):
+    """FastAPI whose ``openapi()`` returns the corrected document (built once, then cached)."""
+
+    _completed = False
+
+    def openapi(self) -> dict[str, Any]:
+        document = super().openapi()
+        if not self._completed:
+            complete_document(document)
+            self._completed = True
+        return document
