@@ -82,6 +82,7 @@ def create_app(
 ) -> FastAPI:
     """``resolver`` replaces the system's name lookup for outbound requests (tests give one
     that never asks DNS); the SSRF guard vets its answers all the same."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await open_store(settings, clock=clock)

@@ -24,7 +24,8 @@ DESCRIPTION = """\
 Self-hosted WhatsApp gateway: Meta Cloud API webhooks in, durable signed deliveries out.
 
 **Authentication.** Every `/v1` operation takes a tenant API key as a bearer token:
-`Authorization: Bearer pk_live_…` (*Authorize* above). A key is shown once, when issued.
+`Authorization: Bearer pk_live_…` (in /docs: the *Authorize* button). A key is shown once,
+when issued.
 
 **Errors.** Every 4xx and 5xx answer is JSON `{"error": {"code": "…", "message": "…"}}`:
 `code` is stable (`invalid_request`, `unauthorized`, `not_found`, `conflict`, …), `message`

@@ -74,10 +74,12 @@ def _file_name(fields: dict[str, str], part: PartStart) -> str | None:
         }
     },
     summary="Upload a file",
-    responses=error_responses({
-        400: "invalid_request: not multipart, no file part, a bad MIME type or field.",
-        413: "payload_too_large: over WhatsApp's size limit for the file's type (named).",
-    }),
+    responses=error_responses(
+        {
+            400: "invalid_request: not multipart, no file part, a bad MIME type or field.",
+            413: "payload_too_large: over WhatsApp's size limit for the file's type (named).",
+        }
+    ),
 )
 async def upload(request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]) -> UploadOut:
     """Store a file (streamed) to send later by its `mediaId`; WhatsApp's per-type size
