@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
+from aiohttp.abc import AbstractResolver
 
 from wahooks.api.auth import issue_tenant_key
 from wahooks.app import create_app
@@ -94,7 +95,11 @@ class RunningGateway:
 
 
 @contextlib.asynccontextmanager
-async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[RunningGateway]:
+async def running_gateway(
+    database_url: str, *, resolver: AbstractResolver | None = None, **settings: Any
+) -> AsyncIterator[RunningGateway]:
+    """A gateway on 127.0.0.1 with its own tenant; ``resolver`` answers its outbound name
+    lookups instead of the system's (a test that must never ask DNS)."""
     values = {
         "dispatch_poll_interval_s": 0.05,
         "retry_jitter": 0.0,
@@ -103,7 +108,7 @@ async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[R
         **settings,
     }
     config = Settings(database_url=database_url, **values)
-    app = create_app(config)
+    app = create_app(config, resolver=resolver)
     server = serve_in_background(
         app,
         ws_ping_interval=config.socket_ping_interval_s,

@@ -21,6 +21,7 @@ from wahooks.api import deliveries, destinations, health, media, messages, numbe
 from wahooks.api.docs import install_docs
 from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
+from wahooks.api.nul import NulGuard
 from wahooks.api.openapi import DESCRIPTION, WahooksApi, tag_descriptions
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
@@ -166,6 +167,9 @@ def create_app(
         # The default pages load Swagger UI and ReDoc from CDNs; install_docs serves them here.
         docs_url=None,
         redoc_url=None,
+        # "/v1/media/download/" (an empty id) is a 404, not a redirect to another resource
+        # that a client would follow with its method and body.
+        redirect_slashes=False,
     )
     # The ingress is a plain Starlette route: FastAPI's request layer stays off the hot path.
     app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
@@ -175,6 +179,7 @@ def create_app(
         app.include_router(module.router)
     install_docs(app)
     install_error_handlers(app)
+    app.add_middleware(NulGuard)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.api_max_body_bytes,

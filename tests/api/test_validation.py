@@ -7,6 +7,9 @@ listed in the failure, not only the first."""
 import json
 from typing import Any
 
+import aiohttp
+import pytest
+
 from tests.api.helpers import (
     RECEIVER_URL,
     Json,
@@ -281,6 +284,11 @@ async def test_delivery_list_parameters_are_validated(gateway: RunningGateway) -
         ("limit=many", "limit"),
         ("cursor=abc", "cursor"),
         ("cursor=-1", "cursor"),
+        # Digits to str.isdigit, not to int(); past SQLite's and PostgreSQL's 64 bits;
+        # past Python's 4300-digit limit for int(): each was a 500 (found by schemathesis).
+        ("cursor=%C2%B2", "cursor"),
+        ("cursor=9223372036854775808", "cursor"),
+        ("cursor=" + "1" * 5000, "cursor"),
     ]:
         status, answer = await gateway.api("GET", f"/v1/deliveries?{query}")
         if found := problem(query, status, answer, 400, mentions):
@@ -288,6 +296,13 @@ async def test_delivery_list_parameters_are_validated(gateway: RunningGateway) -
     assert problems == []
     status, page = await gateway.api("GET", "/v1/deliveries?status=failed&limit=1")
     assert (status, page) == (200, {"data": [], "nextCursor": None})
+
+
+async def test_a_body_that_is_not_utf8_is_an_invalid_request(gateway: RunningGateway) -> None:
+    headers = {"Content-Type": "application/json"}
+    status, answer = await gateway.api("POST", "/v1/numbers", data=b"\xc5t\xe3", headers=headers)
+    assert_error(status, answer, 400)
+    assert answer["error"]["code"] == "invalid_request", answer
 
 
 # --- API keys ---------------------------------------------------------------------------
@@ -405,3 +420,47 @@ async def test_strings_the_database_cannot_hold_are_refused(gateway: RunningGate
     assert_error(status, body, 400, "label")
     status, body = await gateway.api("POST", "/v1/numbers", number_body(wabaId="1\u00002"))
     assert_error(status, body, 400, "wabaId")
+
+
+# --- NUL characters ---------------------------------------------------------------------
+
+
+async def test_nul_in_a_path_or_query_is_a_400_on_every_route(gateway: RunningGateway) -> None:
+    """PostgreSQL text cannot hold NUL: a lookup by such an id was a 500 there. Every
+    operation of the document, with each path parameter or string query parameter NUL."""
+    status, document = await gateway.api("GET", "/openapi.json")
+    assert status == 200
+    requests: list[tuple[str, str]] = [
+        ("GET", "/ingress/meta?hub.mode=subscribe&hub.verify_token=%00&hub.challenge=1"),
+    ]
+    for template, item in document["paths"].items():
+        for method, operation in item.items():
+            parameters = operation.get("parameters", [])
+            path = template
+            for parameter in parameters:
+                if parameter["in"] == "path":
+                    path = path.replace("{" + parameter["name"] + "}", "a%00b")
+            if path != template:
+                requests.append((method.upper(), path))
+            requests += [
+                (method.upper(), f"{template}?{p['name']}=%00".replace("{", "").replace("}", ""))
+                for p in parameters
+                if p["in"] == "query"
+            ]
+    problems = []
+    for method, path in requests:
+        status, answer = await gateway.api(method, path, headers={"Connection": "close"})
+        if found := problem(f"{method} {path}", status, answer, 400, "NUL"):
+            problems.append(found)
+    assert problems == [], "\n".join(problems)
+    assert len(requests) >= 14
+
+
+async def test_nul_in_the_socket_query_is_refused_before_the_upgrade(
+    gateway: RunningGateway,
+) -> None:
+    url = gateway.url.replace("http", "ws") + f"/ws?apiKey={gateway.api_key}&conversationId=%00"
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        async with gateway.http.ws_connect(url):
+            pass
+    assert refused.value.status == 400

@@ -7,13 +7,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel, iso
 from wahooks.api.errors import error_responses
-from wahooks.errors import Conflict, InvalidRequest, NotFound
+from wahooks.errors import Conflict, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.models import AttemptRecord, DeliveryRecord, Tenant
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 TenantDep = Annotated[Tenant, Depends(current_tenant)]
 NO_SUCH_DELIVERY = {404: "not_found: no such delivery for this tenant."}
+# A delivery's sequence number: ASCII digits (str.isdigit takes "²", int() does not) that
+# fit the 64-bit column.
+CURSOR_PATTERN = r"^[0-9]{1,18}$"
 
 
 class AttemptOut(ApiModel):
@@ -101,15 +104,13 @@ async def list_deliveries(
     destination_id: Annotated[str | None, Query(alias="destinationId")] = None,
     conversation_id: Annotated[str | None, Query(alias="conversationId")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    cursor: Annotated[
+        str | None, Query(pattern=CURSOR_PATTERN, description="`nextCursor` of the page before.")
+    ] = None,
 ) -> DeliveryPage:
     """Deliveries of this tenant's events, newest first, optionally filtered. Pass
     `nextCursor` back as `cursor` for the next page; it is null on the last one."""
-    before: int | None = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise InvalidRequest("cursor: not a cursor returned by this API")
-        before = int(cursor)
+    before = None if cursor is None else int(cursor)
     rows = await gateway_of(request).store.list_deliveries(
         tenant.id,
         state=status,

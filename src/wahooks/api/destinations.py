@@ -3,13 +3,13 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from wahooks.api.auth import current_tenant
-from wahooks.api.base import ApiModel, check_http_url, iso
+from wahooks.api.base import ApiModel, HttpUrl, iso
 from wahooks.api.errors import error_responses
-from wahooks.config import validate_retry_schedule
+from wahooks.config import MAX_RETRY_ATTEMPTS, MAX_RETRY_DELAY_S, validate_retry_schedule
 from wahooks.delivery.signing import new_secret
 from wahooks.delivery.webhook import prepare
 from wahooks.errors import InvalidRequest, NotFound
@@ -28,7 +28,7 @@ from wahooks.models import (
 
 router = APIRouter(prefix="/v1/destinations", tags=["destinations"])
 
-Url = Annotated[str, Field(max_length=2048), AfterValidator(check_http_url)]
+Url = Annotated[HttpUrl, Field(max_length=2048)]
 SecretField = Annotated[str, Field(min_length=16, max_length=256)]
 Label = Annotated[str, Field(max_length=100)]
 Timeout = Annotated[float, Field(ge=1, le=30)]
@@ -45,6 +45,14 @@ def _check_schedule(value: list[float] | None) -> list[float] | None:
 
 
 SUBSCRIBABLE = tuple(e.value for e in EventType if e is not EventType.TEST)
+# The validators above check these; the document lists them too (as enums), so the docs
+# show the choices and generated clients can check them.
+FormatName = Annotated[str, Field(json_schema_extra={"enum": sorted(FORMATS)})]
+EventName = Annotated[str, Field(json_schema_extra={"enum": list(SUBSCRIBABLE)})]
+Schedule = Annotated[
+    list[Annotated[float, Field(json_schema_extra={"minimum": 0, "maximum": MAX_RETRY_DELAY_S})]],
+    Field(json_schema_extra={"minItems": 1, "maxItems": MAX_RETRY_ATTEMPTS}),
+]
 
 
 def _check_events(value: list[str] | None) -> list[str] | None:
@@ -68,17 +76,19 @@ class DestinationIn(ApiModel):
         "queued while none is open.",
     )
     url: Url | None = Field(None, description="http(s) URL that receives the POSTs (webhook).")
-    events: list[str] | None = Field(
-        None, description=f"Event types to receive; default {', '.join(DEFAULT_EVENTS)}."
+    events: list[EventName] | None = Field(
+        None,
+        min_length=1,
+        description=f"Event types to receive; default {', '.join(DEFAULT_EVENTS)}.",
     )
     secret: SecretField | None = Field(
         None, description="Signing secret, 16-256 characters; generated when absent."
     )
     label: Label | None = Field(None, description="Sent as pipes.label.")
     number_id: str | None = Field(None, description="Only this number's messages; all if absent.")
-    format: str = Field(DEFAULT_FORMAT, description="Payload format.")
+    format: FormatName = Field(DEFAULT_FORMAT, description="Payload format.")
     timeout_seconds: Timeout | None = Field(None, description="Request timeout, 1-30 s.")
-    retry_schedule: list[float] | None = Field(
+    retry_schedule: Schedule | None = Field(
         None, description="Delays in seconds before attempt 1, 2, ...; first is usually 0."
     )
 
@@ -95,14 +105,14 @@ class DestinationIn(ApiModel):
 
 class DestinationPatch(ApiModel):
     method: Method | None = None
-    events: list[str] | None = None
+    events: list[EventName] | None = Field(None, min_length=1)
     url: Url | None = None
     secret: SecretField | None = None
     label: Label | None = None
     number_id: str | None = None
-    format: str | None = None
+    format: FormatName | None = None
     timeout_seconds: Timeout | None = None
-    retry_schedule: list[float] | None = None
+    retry_schedule: Schedule | None = None
     enabled: bool | None = None
 
     _format = field_validator("format")(_check_format)

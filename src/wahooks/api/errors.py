@@ -63,13 +63,17 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
 async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     codes = {
+        400: "invalid_request",  # e.g. FastAPI's "error parsing the body": not UTF-8
         404: "not_found",
         405: "method_not_allowed",
         401: "unauthorized",
         413: "payload_too_large",
     }
     code = codes.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail))
+    response = error_response(exc.status_code, code, str(exc.detail))
+    # Starlette's 405 names the allowed methods in Allow, which RFC 9110 requires.
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

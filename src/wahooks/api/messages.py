@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel
@@ -19,6 +19,18 @@ router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
 
 class SendIn(ApiModel):
+    # What _text_or_media and send_message check across fields, in the document too: text
+    # or media is needed; caption, mimeType and fileName only go with media.
+    model_config = ApiModel.model_config | ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}},
+                {"required": ["media"], "properties": {"media": {"type": "string"}}},
+            ],
+            "dependentRequired": {name: ["media"] for name in ("caption", "mimeType", "fileName")},
+        }
+    )
+
     conversation_id: str = Field(min_length=1, max_length=100, description="conv_… to reply in.")
     text: str | None = Field(
         None,

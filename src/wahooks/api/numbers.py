@@ -6,10 +6,10 @@ Secrets (access token, app secret, verify token) are accepted but never returned
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from wahooks.api.auth import current_tenant
-from wahooks.api.base import ApiModel, check_http_url, iso
+from wahooks.api.base import ApiModel, HttpUrl, iso
 from wahooks.api.errors import error_responses
 from wahooks.errors import Conflict, NotFound
 from wahooks.gateway import gateway_of
@@ -33,7 +33,7 @@ class NumberIn(ApiModel):
     access_token: Secret = Field(description="Cloud API access token (Bearer).")
     app_secret: Secret = Field(description="Meta app secret: verifies X-Hub-Signature-256.")
     verify_token: Secret = Field(description="Answer to Meta's GET subscription handshake.")
-    graph_api_base_url: Annotated[str, AfterValidator(check_http_url)] = Field(
+    graph_api_base_url: HttpUrl = Field(
         DEFAULT_GRAPH_BASE_URL, description="Graph API base URL, version included."
     )
     kind: Literal["pool", "dedicated"] = "dedicated"

@@ -3,8 +3,9 @@
 FastAPI documents a 422 ``HTTPValidationError`` on every operation with parameters; our
 handlers answer such input with 400 and the ``ErrorBody`` shape (api/errors.py), so that
 response is replaced. The errors the shared layers give on any operation are added here,
-once, rather than in every route: 401 where the bearer key is required (api/auth.py), 413
-where a body is read (api/limits.py). Routes declare only their own errors (404, 409, ...).
+once, rather than in every route: 400 for invalid input (api/errors.py, api/nul.py), 401
+where the bearer key is required (api/auth.py), 413 where a body is read (api/limits.py).
+Routes declare only their own errors (404, 409, ...).
 """
 
 from collections.abc import Iterable
@@ -55,29 +56,15 @@ def _is_fastapi_validation(response: dict[str, Any]) -> bool:
     return bool(schema.get("$ref") == _VALIDATION_REF)
 
 
-def _validates_input(operation: dict[str, Any]) -> bool:
-    """Whether the validation layer can refuse this operation's input: it has a body, a
-    query or header parameter, or a path parameter that is more than any string."""
-    if "requestBody" in operation:
-        return True
-    for parameter in operation.get("parameters", []):
-        if parameter.get("in") != "path":
-            return True
-        schema = {k: v for k, v in parameter.get("schema", {}).items() if k != "title"}
-        if schema != {"type": "string"}:
-            return True
-    return False
-
-
 def _complete_operation(path: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     if "422" in responses and _is_fastapi_validation(responses["422"]):
         del responses["422"]
-    if _validates_input(operation):
-        responses.setdefault(
-            "400", _error("invalid_request: a parameter or the body is not valid; the "
-                          "message names which.")
-        )  # fmt: skip
+    # Any operation: a NUL character in the path or query is refused (api/nul.py).
+    responses.setdefault(
+        "400", _error("invalid_request: a parameter or the body is not valid (the message "
+                      "names which), or the path or query holds a NUL character.")
+    )  # fmt: skip
     if operation.get("security"):
         responses.setdefault(
             "401", _error("unauthorized: the API key is missing, malformed, unknown or revoked.")

@@ -1,0 +1,106 @@
+"""Nothing a tenant sends makes the API answer 5xx, and every answer matches /openapi.json:
+schemathesis runs every operation of the live document (new routes included, with no list
+to keep) against a gateway holding real resources: a simulator's number with a
+conversation, destinations, a delivery, an uploaded file.
+
+The gateway is closed: it reaches no public address and looks up no host name, so URLs the
+fuzzer invents (webhooks, media links, Graph API bases) fail inside this process; only the
+simulator and the test receiver, on 127.0.0.1, are reachable."""
+
+import asyncio
+import base64
+import os
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.api.fuzz import Known, describe, fuzz
+from tests.conftest import RunningGateway, eventually, registered_sim, running_gateway
+from tests.media.helpers import FixedResolver
+from wahooks.demo.receiver import Receiver
+from wahooks.media.addresses import LOOPBACK_NETWORKS
+from wahooks.sim import Simulator
+
+# Per operation; both kinds of input (fitting and not) share them. About 30 s in all.
+MAX_EXAMPLES = int(os.environ.get("WAHOOKS_FUZZ_EXAMPLES", "40"))
+# A 1x1 PNG, for the upload that gives the fuzzer a real media id.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+async def _seed(gateway: RunningGateway, sim: Simulator, receiver: Receiver) -> Known:
+    """Real ids for the fuzzer to plant: a number, a conversation with a delivery, a socket
+    and a webhook destination, an uploaded file."""
+    status, socket = await gateway.api("POST", "/v1/destinations", {"method": "socket"})
+    assert status == 201, socket
+    status, hook = await gateway.api("POST", "/v1/destinations", {"url": receiver.url})
+    assert status == 201, hook
+    await sim.send(sim.user("15551239001", "Fuzz"), "text", body="hello")
+
+    async def delivered() -> Any:
+        status, page = await gateway.api("GET", "/v1/deliveries")
+        return page["data"] if status == 200 and page["data"] else None
+
+    delivery = (await eventually(delivered))[0]
+    upload = aiohttp.FormData()
+    upload.add_field("file", PNG, filename="dot.png", content_type="image/png")
+    async with gateway.http.post(
+        gateway.url + "/v1/media",
+        data=upload,
+        headers={"Authorization": f"Bearer {gateway.api_key}"},
+    ) as response:
+        assert response.status == 201, await response.text()
+        media_id = (await response.json())["mediaId"]
+    number_id: str = sim.number_id  # type: ignore[attr-defined]
+    return Known(
+        path_parameters={
+            "number_id": [number_id],
+            "destination_id": [socket["id"], hook["id"]],
+            "delivery_id": [delivery["id"]],
+            "media_id": [media_id],
+        },
+        body_fields={
+            "conversationId": [delivery["conversationId"]],
+            "numberId": [number_id],
+            "media": [media_id],
+        },
+    )
+
+
+@pytest.fixture
+async def closed_gateway(database_url: str) -> AsyncIterator[RunningGateway]:
+    # No name resolves (not even to DNS), no public address is reachable: loopback only.
+    async with running_gateway(
+        database_url,
+        resolver=FixedResolver({}),
+        outbound_allow_public=False,
+        outbound_allow_networks=LOOPBACK_NETWORKS,
+    ) as gateway:
+        yield gateway
+
+
+async def test_fuzzed_requests_get_no_5xx_and_answers_match_the_schema(
+    closed_gateway: RunningGateway,
+) -> None:
+    receiver = Receiver()
+    await receiver.start()
+    try:
+        async with registered_sim(closed_gateway) as sim:
+            known = await _seed(closed_gateway, sim, receiver)
+            started = time.monotonic()
+            report = await asyncio.to_thread(
+                fuzz,
+                closed_gateway.url,
+                closed_gateway.api_key,
+                known,
+                max_examples=MAX_EXAMPLES,
+            )
+            print(describe(report), f"\nwall time {time.monotonic() - started:.1f} s")
+    finally:
+        await receiver.stop()
+    assert len(report.statuses) >= 15, describe(report)
+    assert not report.failures, describe(report)
