@@ -72,11 +72,19 @@ async def _seed(gateway: RunningGateway, sim: Simulator, receiver: Receiver) -> 
 
 
 @pytest.fixture
-async def closed_gateway(database_url: str) -> AsyncIterator[RunningGateway]:
+def no_names() -> FixedResolver:
+    """The gateway's name lookups: none answers, and none reaches DNS."""
+    return FixedResolver({})
+
+
+@pytest.fixture
+async def closed_gateway(
+    database_url: str, no_names: FixedResolver
+) -> AsyncIterator[RunningGateway]:
     # No name resolves (not even to DNS), no public address is reachable: loopback only.
     async with running_gateway(
         database_url,
-        resolver=FixedResolver({}),
+        resolver=no_names,
         outbound_allow_public=False,
         outbound_allow_networks=LOOPBACK_NETWORKS,
     ) as gateway:
@@ -104,3 +112,30 @@ async def test_fuzzed_requests_get_no_5xx_and_answers_match_the_schema(
         await receiver.stop()
     assert len(report.statuses) >= 15, describe(report)
     assert not report.failures, describe(report)
+
+
+async def test_the_closed_gateway_reaches_no_public_address_and_asks_no_dns(
+    closed_gateway: RunningGateway, no_names: FixedResolver
+) -> None:
+    """What the fuzz test relies on: a webhook to a public address or to a host name is
+    refused inside the gateway, and loopback still works."""
+    receiver = Receiver()
+    await receiver.start()
+    try:
+        for url, expected in [
+            ("http://93.184.216.34/hook", "outbound_allow_public is off"),
+            ("http://example.com/hook", "Cannot connect to host example.com"),
+            (receiver.url, None),
+        ]:
+            status, destination = await closed_gateway.api("POST", "/v1/destinations", {"url": url})
+            assert status == 201, destination
+            path = f"/v1/destinations/{destination['id']}/test"
+            status, result = await closed_gateway.api("POST", path)
+            assert status == 200, result
+            if expected is None:
+                assert result["success"] is True, result
+            else:
+                assert result["success"] is False and expected in result["error"], result
+    finally:
+        await receiver.stop()
+    assert no_names.lookups == {"example.com": 1}  # asked here, so not of DNS

@@ -271,8 +271,14 @@ async def test_unknown_ids_and_routes_are_404(gateway: RunningGateway) -> None:
         if found := problem(f"{method} {path}", status, answer, 404, mentions):
             problems.append(found)
     assert problems == []
-    status, answer = await gateway.api("DELETE", "/v1/numbers")
-    assert_error(status, answer, 405)
+    async with gateway.http.delete(gateway.url + "/v1/numbers") as response:
+        assert_error(response.status, await response.json(), 405)
+        # RFC 9110: a 405 names the methods the resource has.
+        allowed = set(response.headers["Allow"].replace(" ", "").split(","))
+        assert allowed == {"GET", "POST"}, allowed
+    # An empty id is no resource: 404, not a redirect to the collection.
+    status, answer = await gateway.api("GET", "/v1/destinations/", allow_redirects=False)
+    assert_error(status, answer, 404)
 
 
 async def test_delivery_list_parameters_are_validated(gateway: RunningGateway) -> None:

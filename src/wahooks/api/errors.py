@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from wahooks.errors import Unauthorized, WahooksError
 
@@ -60,7 +61,7 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
     return error_response(400, "invalid_request", problems)
 
 
-async def _http_error(_: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     codes = {
         400: "invalid_request",  # e.g. FastAPI's "error parsing the body": not UTF-8
@@ -71,9 +72,26 @@ async def _http_error(_: Request, exc: Exception) -> Response:
     }
     code = codes.get(exc.status_code, "http_error")
     response = error_response(exc.status_code, code, str(exc.detail))
-    # Starlette's 405 names the allowed methods in Allow, which RFC 9110 requires.
     response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        # RFC 9110 wants every method of the resource in Allow; Starlette names only those
+        # of the first route with this path (POST /v1/numbers, not GET too).
+        response.headers["Allow"] = ", ".join(_methods_of(request))
     return response
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _methods_of(request: Request) -> list[str]:
+    """The methods some route takes on this request's path, asked of the routes themselves
+    (included routers nest theirs)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -42,6 +42,8 @@ def _range(header: str | None, size: int) -> tuple[int, int] | None:
 def _disposition(record: MediaRecord) -> str:
     name = record.file_name or f"{record.id}"
     ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
+    # A name may hold CR or LF (a WhatsApp user's document, an upload): a header cannot.
+    ascii_name = "".join(c if c.isprintable() else "_" for c in ascii_name)
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 

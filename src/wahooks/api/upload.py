@@ -47,6 +47,8 @@ def _file_name(fields: dict[str, str], part: PartStart) -> str | None:
     name = fields.get("fileName") or part.file_name or None
     if name is not None and len(name) > MAX_FILE_NAME_CHARS:
         raise InvalidRequest(f"fileName: at most {MAX_FILE_NAME_CHARS} characters")
+    if name is not None and "\x00" in name:  # PostgreSQL text cannot hold it
+        raise InvalidRequest("fileName: must not contain NUL (\\u0000) characters")
     return name
 
 
