@@ -24,8 +24,8 @@ from wahooks.demo.receiver import Receiver
 from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.sim import Simulator
 
-# Per operation; both kinds of input (fitting and not) share them. About 30 s in all.
-MAX_EXAMPLES = int(os.environ.get("WAHOOKS_FUZZ_EXAMPLES", "40"))
+# Per operation, fitting and unfitting inputs together: about 10 s per database.
+MAX_EXAMPLES = int(os.environ.get("WAHOOKS_FUZZ_EXAMPLES", "50"))
 # A 1x1 PNG, for the upload that gives the fuzzer a real media id.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="

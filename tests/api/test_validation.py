@@ -140,6 +140,8 @@ def _destination_cases(valid: Json) -> list[Case]:
         ("timeout 31", {**valid, "timeoutSeconds": 31}, 400, "timeoutSeconds"),
         ("timeout negative", {**valid, "timeoutSeconds": -5}, 400, "timeoutSeconds"),
         ("timeout a word", {**valid, "timeoutSeconds": "ten"}, 400, "timeoutSeconds"),
+        ("timeout a boolean", {**valid, "timeoutSeconds": True}, 400, "timeoutSeconds"),
+        ("timeout a numeric string", {**valid, "timeoutSeconds": "5"}, 400, "timeoutSeconds"),
         ("timeout NaN", _raw(valid, timeoutSeconds="NaN"), 400, "timeoutSeconds"),
         ("timeout Infinity", _raw(valid, timeoutSeconds="Infinity"), 400, "timeoutSeconds"),
         ("schedule empty", {**valid, "retrySchedule": []}, 400, "retrySchedule"),
@@ -149,6 +151,8 @@ def _destination_cases(valid: Json) -> list[Case]:
          "retrySchedule"),
         ("schedule not a list", {**valid, "retrySchedule": "0,5,60"}, 400, "retrySchedule"),
         ("schedule of words", {**valid, "retrySchedule": ["soon"]}, 400, "retrySchedule"),
+        # Numbers in the document, so not booleans (false was taken as 0: schemathesis).
+        ("schedule of booleans", {**valid, "retrySchedule": [False]}, 400, "retrySchedule"),
         ("schedule NaN", _raw(valid, retrySchedule="[0, NaN]"), 400, "retrySchedule"),
         ("schedule Infinity", _raw(valid, retrySchedule="[0, Infinity]"), 400,
          "retrySchedule"),

@@ -3,7 +3,7 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, Strict, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from wahooks.api.auth import current_tenant
@@ -31,7 +31,8 @@ router = APIRouter(prefix="/v1/destinations", tags=["destinations"])
 Url = Annotated[HttpUrl, Field(max_length=2048)]
 SecretField = Annotated[str, Field(min_length=16, max_length=256)]
 Label = Annotated[str, Field(max_length=100)]
-Timeout = Annotated[float, Field(ge=1, le=30)]
+# Strict: a JSON number, as the document says; lax pydantic took false as 0 and "5" as 5.
+Timeout = Annotated[float, Strict(), Field(ge=1, le=30)]
 
 
 def _check_format(value: str | None) -> str | None:
@@ -50,7 +51,11 @@ SUBSCRIBABLE = tuple(e.value for e in EventType if e is not EventType.TEST)
 FormatName = Annotated[str, Field(json_schema_extra={"enum": sorted(FORMATS)})]
 EventName = Annotated[str, Field(json_schema_extra={"enum": list(SUBSCRIBABLE)})]
 Schedule = Annotated[
-    list[Annotated[float, Field(json_schema_extra={"minimum": 0, "maximum": MAX_RETRY_DELAY_S})]],
+    list[
+        Annotated[
+            float, Strict(), Field(json_schema_extra={"minimum": 0, "maximum": MAX_RETRY_DELAY_S})
+        ]
+    ],
     Field(json_schema_extra={"minItems": 1, "maxItems": MAX_RETRY_ATTEMPTS}),
 ]
 
