@@ -11,7 +11,6 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from selenium import webdriver
@@ -26,10 +25,9 @@ LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "devtools"}
 
 
 def _find(names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` on PATH or in /usr/bin (Debian's place for both)."""
     for name in names:
-        found = shutil.which(name) or next(
-            (str(p) for p in (Path("/usr/bin") / name,) if p.is_file()), None
-        )
+        found = shutil.which(name) or shutil.which(name, path="/usr/bin")
         if found:
             return found
     return None
