@@ -82,7 +82,12 @@ class Messenger:
             raise graph_refused("the message", exc) from exc
         item = {**message, "id": wamid, "timestamp": str(int(self._clock()))}
         await self._store.record_outbound(
-            conversation.number, conversation.wa_id, wamid, message["type"], item
+            conversation.number,
+            conversation.wa_id,
+            wamid,
+            message["type"],
+            item,
+            tenant_id=conversation.tenant_id,
         )
         return Sent(message_id=wamid, conversation_id=conversation.id)
 

@@ -24,6 +24,7 @@ from wahooks.models import (
     DeliveryState,
     Destination,
     EventType,
+    InboundMessage,
     IngestBatch,
     IngestOutcome,
     JsonObject,
@@ -65,6 +66,48 @@ def find_api_key(prefix: str) -> Operation[tuple[Tenant, str] | None]:
     return tenant, row["key_hash"]
 
 
+def tenant_by_id(tenant_id: str) -> Operation[Tenant | None]:
+    row = yield FetchOne("get_tenant", {"id": tenant_id})
+    return (
+        None
+        if row is None
+        else Tenant(id=row["id"], name=row["name"], created_at=row["created_at"])
+    )
+
+
+def app_tenant(app_id: str) -> Operation[str | None]:
+    row = yield FetchOne("app_tenant", {"id": app_id})
+    return None if row is None else str(row["tenant_id"])
+
+
+def create_operator_key(
+    prefix: str, key_hash: str, label: str | None, now: float
+) -> Operation[str]:
+    key_id = new_id("opk")
+    yield Execute(
+        "insert_operator_key",
+        {"id": key_id, "prefix": prefix, "key_hash": key_hash, "label": label, "now": now},
+    )
+    return key_id
+
+
+def find_operator_key(prefix: str) -> Operation[str | None]:
+    """The hash of the live operator key with this prefix."""
+    row = yield FetchOne("find_operator_key", {"prefix": prefix})
+    return None if row is None else str(row["key_hash"])
+
+
+def find_app_key(prefix: str) -> Operation[tuple[Tenant, str, str] | None]:
+    """(the App's tenant, the App's id, the key's hash) of a live App with this key."""
+    row = yield FetchOne("find_app_key", {"prefix": prefix})
+    if row is None:
+        return None
+    tenant = Tenant(
+        id=row["tenant_id"], name=row["tenant_name"], created_at=row["tenant_created_at"]
+    )
+    return tenant, row["app_id"], row["key_hash"]
+
+
 # --- numbers ---------------------------------------------------------------------------
 
 
@@ -81,6 +124,11 @@ def _number(row: Row) -> Number:
         verify_token=row["verify_token"],
         graph_base_url=row["graph_base_url"],
         created_at=row["created_at"],
+        app_id=row["app_id"],
+        display_name=row["display_name"],
+        health=row["health"],
+        health_detail=row["health_detail"],
+        health_checked_at=row["health_checked_at"],
     )
 
 
@@ -96,6 +144,8 @@ def create_number(number: Number) -> Operation[Number]:
         "app_secret": number.app_secret,
         "verify_token": number.verify_token,
         "graph_base_url": number.graph_base_url,
+        "app_id": number.app_id,
+        "display_name": number.display_name,
         "now": number.created_at,
     }
     yield Execute("insert_number", params)
@@ -213,16 +263,22 @@ def ingest(
     tenants: set[str] = set()
     for msg in batch.messages:
         number = numbers[msg.phone_number_id]
+        route = yield from _route(number, msg.from_wa_id)
+        if route is None:
+            yield from _keep_unrouted(number, msg, now)
+            continue
+        tenant_id, activation_id = route
         contact_name = (msg.contact or {}).get("profile", {}).get("name")
         conversation_id = yield FetchOne(
             "upsert_conversation",
             {
                 "id": new_id("conv"),
-                "tenant_id": number.tenant_id,
+                "tenant_id": tenant_id,
                 "number_id": number.id,
                 "wa_id": msg.from_wa_id,
                 "contact_name": contact_name,
                 "last_inbound_at": float(msg.timestamp),
+                "activation_id": activation_id,
                 "now": now,
             },
         )
@@ -255,7 +311,7 @@ def ingest(
         made = yield from _publish(
             targets,
             number,
-            number.tenant_id,
+            tenant_id,
             msg.event_type.value,
             conversation_id,
             message["seq"],
@@ -265,7 +321,7 @@ def ingest(
         )
         deliveries += made
         if made:
-            tenants.add(number.tenant_id)
+            tenants.add(tenant_id)
     for status in batch.statuses:
         number = numbers[status.phone_number_id]
         params = {
@@ -317,6 +373,30 @@ def ingest(
         statuses=len(batch.statuses),
         deliveries=deliveries,
         tenants=frozenset(tenants),
+    )
+
+
+def _route(number: Number, wa_id: str) -> Operation[tuple[str, str | None] | None]:
+    """(tenant, activation) an inbound message from ``wa_id`` belongs to; None: nobody's.
+    A dedicated number's messages are its owner's; a pool number's go to the tenant that
+    activated the sender on it."""
+    if number.tenant_id is not None:
+        return number.tenant_id, None
+    row = yield FetchOne("active_activation", {"number_id": number.id, "wa_id": wa_id})
+    return None if row is None else (row["tenant_id"], row["id"])
+
+
+def _keep_unrouted(number: Number, msg: InboundMessage, now: float) -> Operation[None]:
+    """A pool number's message from a sender no tenant activated: delivered to nobody, kept
+    for the operator to see."""
+    yield Execute(
+        "insert_unhandled",
+        {
+            "number_id": number.id,
+            "field": "unrouted_message",
+            "value": _json({"contacts": [msg.contact] if msg.contact else [], "message": msg.item}),
+            "now": now,
+        },
     )
 
 
@@ -407,7 +487,13 @@ def _publish(
 
 
 def record_outbound(
-    number: Number, to_wa_id: str, wamid: str, message_type: str, item: JsonObject, now: float
+    number: Number,
+    tenant_id: str,
+    to_wa_id: str,
+    wamid: str,
+    message_type: str,
+    item: JsonObject,
+    now: float,
 ) -> Operation[tuple[str, int]]:
     """A message we sent through the Graph API: stored, with its message:out:new event.
     Its statuses will move it forward. Returns the conversation id and deliveries made."""
@@ -415,11 +501,12 @@ def record_outbound(
         "upsert_conversation",
         {
             "id": new_id("conv"),
-            "tenant_id": number.tenant_id,
+            "tenant_id": tenant_id,
             "number_id": number.id,
             "wa_id": to_wa_id,
             "contact_name": None,
             "last_inbound_at": None,
+            "activation_id": None,
             "now": now,
         },
     )
@@ -444,7 +531,7 @@ def record_outbound(
         made = yield from _publish(
             {},
             number,
-            number.tenant_id,
+            tenant_id,
             EventType.MESSAGE_OUT_NEW.value,
             conversation["id"],
             message["seq"],

@@ -60,6 +60,24 @@ class Store:
     async def find_api_key(self, prefix: str) -> tuple[Tenant, str] | None:
         return await self.connector.read(ops.find_api_key(prefix))
 
+    async def tenant(self, tenant_id: str) -> Tenant | None:
+        return await self.connector.read(ops.tenant_by_id(tenant_id))
+
+    async def app_tenant(self, app_id: str) -> str | None:
+        """The tenant of a live App, or None."""
+        return await self.connector.read(ops.app_tenant(app_id))
+
+    async def create_operator_key(self, prefix: str, key_hash: str, label: str | None) -> str:
+        return await self.connector.transaction(
+            ops.create_operator_key(prefix, key_hash, label, self.clock())
+        )
+
+    async def find_operator_key(self, prefix: str) -> str | None:
+        return await self.connector.read(ops.find_operator_key(prefix))
+
+    async def find_app_key(self, prefix: str) -> tuple[Tenant, str, str] | None:
+        return await self.connector.read(ops.find_app_key(prefix))
+
     # numbers
     async def create_number(self, number: Number) -> Number:
         return await self.connector.transaction(ops.create_number(number))
@@ -109,14 +127,27 @@ class Store:
         return outcome
 
     async def record_outbound(
-        self, number: Number, to_wa_id: str, wamid: str, message_type: str, item: JsonObject
+        self,
+        number: Number,
+        to_wa_id: str,
+        wamid: str,
+        message_type: str,
+        item: JsonObject,
+        *,
+        tenant_id: str | None = None,
     ) -> str:
-        """Store a message we sent (and its message:out:new event); returns its conversation."""
+        """Store a message we sent (and its message:out:new event); returns its conversation.
+        ``tenant_id``: whose conversation it is (a pool number has no tenant of its own)."""
+        tenant_id = tenant_id or number.tenant_id
+        if tenant_id is None:
+            raise ValueError(f"a message sent from pool number {number.id} needs its tenant")
         conversation_id, deliveries = await self.connector.transaction(
-            ops.record_outbound(number, to_wa_id, wamid, message_type, item, self.clock())
+            ops.record_outbound(
+                number, tenant_id, to_wa_id, wamid, message_type, item, self.clock()
+            )
         )
         if deliveries:
-            self.announce([number.tenant_id])
+            self.announce([tenant_id])
             await self.connector.notify_new_deliveries()
         return conversation_id
 
