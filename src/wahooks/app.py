@@ -16,7 +16,16 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from wahooks import __version__
-from wahooks.api import deliveries, destinations, health, media, messages, numbers, upload
+from wahooks.api import (
+    activations,
+    deliveries,
+    destinations,
+    health,
+    media,
+    messages,
+    numbers,
+    upload,
+)
 from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
 from wahooks.config import Settings
@@ -34,6 +43,7 @@ from wahooks.media.jobs import MediaJobs
 from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.media.stores import open_blob_store
 from wahooks.models import Clock
+from wahooks.pool.worker import NoticeWorker
 from wahooks.send.graph import GraphClient
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
@@ -104,6 +114,7 @@ def create_app(
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
         messenger = Messenger(store, graph, clock=clock)
+        notices = NoticeWorker(store, graph, settings) if settings.worker_enabled else None
         intake = MediaIntake(
             store, blobs, session, url_timeout_s=settings.media_url_timeout_s, clock=clock
         )
@@ -132,10 +143,14 @@ def create_app(
             await media_jobs.start()
         if dispatcher is not None:
             await dispatcher.start()
+        if notices is not None:
+            await notices.start()
         try:
             yield
         finally:
             await hub.close()
+            if notices is not None:
+                await notices.stop()
             if media_jobs is not None:
                 await media_jobs.stop()
             if dispatcher is not None:
@@ -154,7 +169,9 @@ def create_app(
     app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
     app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
     app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
-    for module in (numbers, destinations, deliveries, messages, media, upload, health):
+    for module in (
+        numbers, destinations, deliveries, messages, media, upload, activations, health
+    ):  # fmt: skip
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(

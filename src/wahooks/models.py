@@ -135,6 +135,7 @@ class Destination:
     created_at: float
     method: str = DeliveryMethod.WEBHOOK.value
     events: tuple[str, ...] = DEFAULT_EVENTS
+    activation_id: str | None = None  # only this pool activation's conversations
 
     def wants(self, event_type: str) -> bool:
         return event_type in self.events
@@ -213,6 +214,7 @@ class IngestOutcome:
     statuses: int
     deliveries: int
     tenants: frozenset[str] = frozenset()  # whose new deliveries may be waiting for a socket
+    notices: int = 0  # replies queued for pool-number senders
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -225,6 +227,9 @@ class Conversation:
     wa_id: str
     contact_name: str | None
     last_inbound_at: float | None
+    # Pool numbers: the activation that routes this conversation, and its state.
+    activation_id: str | None = None
+    activation_state: str | None = None
 
 
 # --- what the dispatcher works with --------------------------------------------------

@@ -67,6 +67,8 @@ class SendOut(ApiModel):
             "a caption on audio or a sticker, or a URL that failed (media_url_failed)."
         },
         404: {"description": "No such conversation, or no such media id, for this tenant."},
+        409: {"description": "activation_inactive: a pool-number conversation whose "
+              "activation was deactivated."},
         410: {"description": "The media id's file has expired."},
         413: {"description": "Over WhatsApp's size limit for the type, or the inline limit."},
         422: {"description": "SERVICE_WINDOW_EXPIRED: the user's last message is over 24 h old."},

@@ -24,7 +24,6 @@ from wahooks.models import (
     DeliveryState,
     Destination,
     EventType,
-    InboundMessage,
     IngestBatch,
     IngestOutcome,
     JsonObject,
@@ -36,6 +35,8 @@ from wahooks.models import (
     OutboundStatus,
     Tenant,
 )
+from wahooks.pool.notices import NoticeKind, NoticePolicy
+from wahooks.store.activation_ops import route_pool_message
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
 
 
@@ -195,6 +196,7 @@ def _destination(row: Row, prefix: str = "") -> Destination:
         created_at=row[prefix + "created_at"],
         method=row[prefix + "method"],
         events=tuple(orjson.loads(row[prefix + "events"])),
+        activation_id=row[prefix + "activation_id"],
     )
 
 
@@ -211,6 +213,7 @@ def _destination_params(d: Destination, now: float) -> dict[str, Any]:
         "events": _json(list(d.events)),
         "timeout_s": d.timeout_s,
         "retry_schedule": _json(list(d.retry_schedule)),
+        "activation_id": d.activation_id,
         "now": now,
     }
 
@@ -254,18 +257,29 @@ def delete_destination(tenant_id: str, destination_id: str, now: float) -> Opera
 
 
 def ingest(
-    numbers: Mapping[str, Number], batch: IngestBatch, now: float, media_ttl_s: float
+    numbers: Mapping[str, Number],
+    batch: IngestBatch,
+    now: float,
+    media_ttl_s: float,
+    notices: NoticePolicy | None = None,
 ) -> Operation[IngestOutcome]:
     """Store messages (deduplicated on wamid), their conversations, events and one
-    delivery per destination; store statuses and apply them; keep unknown changes raw."""
+    delivery per destination; store statuses and apply them; keep unknown changes raw.
+    A pool number's messages route by activation; codes and strangers get notices."""
     stored = duplicates = deliveries = 0
     targets: Targets = {}
     tenants: set[str] = set()
+    queued: list[NoticeKind] = []
     for msg in batch.messages:
         number = numbers[msg.phone_number_id]
-        route = yield from _route(number, msg.from_wa_id)
+        route: tuple[str, str | None] | None
+        if number.tenant_id is None:  # a pool number
+            route = yield from route_pool_message(
+                number, msg, now, notices or NoticePolicy(), queued
+            )
+        else:
+            route = yield from _route(number, msg.from_wa_id)
         if route is None:
-            yield from _keep_unrouted(number, msg, now)
             continue
         tenant_id, activation_id = route
         contact_name = (msg.contact or {}).get("profile", {}).get("name")
@@ -306,7 +320,7 @@ def ingest(
         hold = None
         if msg.media_id is not None:
             hold = yield from _media_job(
-                number, msg.type, msg.item, message["seq"], now, media_ttl_s
+                number, tenant_id, msg.type, msg.item, message["seq"], now, media_ttl_s
             )
         made = yield from _publish(
             targets,
@@ -318,6 +332,7 @@ def ingest(
             None,
             now,
             hold,
+            activation_id,
         )
         deliveries += made
         if made:
@@ -351,6 +366,7 @@ def ingest(
             moved["seq"],
             status.item,
             now,
+            activation_id=owner["activation_id"],
         )
         deliveries += made
         if made:
@@ -373,39 +389,33 @@ def ingest(
         statuses=len(batch.statuses),
         deliveries=deliveries,
         tenants=frozenset(tenants),
+        notices=len(queued),
     )
 
 
 def _route(number: Number, wa_id: str) -> Operation[tuple[str, str | None] | None]:
     """(tenant, activation) an inbound message from ``wa_id`` belongs to; None: nobody's.
     A dedicated number's messages are its owner's; a pool number's go to the tenant that
-    activated the sender on it."""
+    activated the sender on it (``activation_ops.route_pool_message`` handles codes too)."""
     if number.tenant_id is not None:
         return number.tenant_id, None
     row = yield FetchOne("active_activation", {"number_id": number.id, "wa_id": wa_id})
     return None if row is None else (row["tenant_id"], row["id"])
 
 
-def _keep_unrouted(number: Number, msg: InboundMessage, now: float) -> Operation[None]:
-    """A pool number's message from a sender no tenant activated: delivered to nobody, kept
-    for the operator to see."""
-    yield Execute(
-        "insert_unhandled",
-        {
-            "number_id": number.id,
-            "field": "unrouted_message",
-            "value": _json({"contacts": [msg.contact] if msg.contact else [], "message": msg.item}),
-            "now": now,
-        },
-    )
-
-
-Targets = dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]]
-"""Destinations per (tenant, number), looked up once per transaction: (id, event types)."""
+Targets = dict[tuple[str, str, str | None], list[tuple[str, tuple[str, ...]]]]
+"""Destinations per (tenant, number, activation), looked up once per transaction: (id,
+event types)."""
 
 
 def _media_job(
-    number: Number, kind: str, item: JsonObject, message_seq: int, now: float, ttl_s: float
+    number: Number,
+    tenant_id: str,
+    kind: str,
+    item: JsonObject,
+    message_seq: int,
+    now: float,
+    ttl_s: float,
 ) -> Operation[str]:
     """Record the file to fetch; returns the hold its message's deliveries wait on."""
     found = item.get(kind)
@@ -415,7 +425,7 @@ def _media_job(
         "insert_media",
         {
             "id": media_id,
-            "tenant_id": number.tenant_id,
+            "tenant_id": tenant_id,  # the message's (a pool number has none of its own)
             "number_id": number.id,
             "message_seq": message_seq,
             "graph_media_id": str(body.get("id")),
@@ -446,8 +456,10 @@ def _publish(
     data: JsonObject | None,
     now: float,
     hold: str | None = None,
+    activation_id: str | None = None,
 ) -> Operation[int]:
-    """One event, and one delivery to each destination subscribed to its type."""
+    """One event, and one delivery to each destination subscribed to its type (a destination
+    scoped to an activation only gets that activation's conversations)."""
     event = yield FetchOne(
         "insert_event",
         {
@@ -460,10 +472,11 @@ def _publish(
             "now": now,
         },
     )
-    key = (tenant_id, number.id)
+    key = (tenant_id, number.id, activation_id)
     if key not in targets:
         rows = yield FetchAll(
-            "destinations_for_number", {"tenant_id": tenant_id, "number_id": number.id}
+            "destinations_for_number",
+            {"tenant_id": tenant_id, "number_id": number.id, "activation_id": activation_id},
         )
         targets[key] = [(r["id"], tuple(orjson.loads(r["events"]))) for r in rows]
     subscribed = [d for d, events in targets[key] if event_type in events]
@@ -537,6 +550,7 @@ def record_outbound(
             message["seq"],
             None,
             now,
+            activation_id=conversation["activation_id"],
         )
     return str(conversation["id"]), made
 
@@ -590,7 +604,8 @@ def _claimed(row: Row) -> ClaimedDelivery:
             phone_number_id=row["phone_number_id"] or "",
             waba_id=row["waba_id"] or "",
             conversation_id=row["conversation_id"] or "",
-            label=row["dst_label"],
+            # The activation's label (pool numbers), else the destination's.
+            label=row["event_label"],
             item=orjson.loads(row["item"]) if row["item"] else {},
             contact=orjson.loads(row["contact"]) if row["contact"] else None,
             status=orjson.loads(row["event_data"]) if row["event_data"] else None,
@@ -875,6 +890,8 @@ def conversation_by_id(tenant_id: str, conversation_id: str) -> Operation[Conver
         wa_id=row["wa_id"],
         contact_name=row["contact_name"],
         last_inbound_at=row["last_inbound_at"],
+        activation_id=row["activation_id"],
+        activation_state=row["activation_state"],
     )
 
 

@@ -58,9 +58,10 @@ SELECT * FROM numbers WHERE verify_token = :verify_token;
 
 -- name: insert_destination
 INSERT INTO destinations (id, tenant_id, number_id, url, secret, label, format, method, events,
-                          timeout_s, retry_schedule, enabled, created_at, updated_at)
+                          timeout_s, retry_schedule, enabled, activation_id, created_at,
+                          updated_at)
 VALUES (:id, :tenant_id, :number_id, :url, :secret, :label, :format, :method, :events,
-        :timeout_s, :retry_schedule, TRUE, :now, :now);
+        :timeout_s, :retry_schedule, TRUE, :activation_id, :now, :now);
 
 -- name: destination_by_id
 SELECT * FROM destinations WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
@@ -71,15 +72,18 @@ ORDER BY created_at, id;
 
 -- name: destinations_for_number
 -- Disabled destinations still get deliveries: they wait, and resume when re-enabled.
+-- One scoped to an activation gets only the conversations that activation routed.
 SELECT id, events FROM destinations
 WHERE tenant_id = :tenant_id AND deleted_at IS NULL
   AND (number_id IS NULL OR number_id = :number_id)
+  AND (activation_id IS NULL OR activation_id = CAST(:activation_id AS TEXT))
 ORDER BY created_at, id;
 
 -- name: update_destination
 UPDATE destinations SET url = :url, secret = :secret, label = :label, format = :format,
   method = :method, events = :events, timeout_s = :timeout_s, retry_schedule = :retry_schedule, enabled = :enabled,
-  disabled_reason = :disabled_reason, number_id = :number_id, updated_at = :now
+  disabled_reason = :disabled_reason, number_id = :number_id, activation_id = :activation_id,
+  updated_at = :now
 WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
 
 -- name: delete_destination
@@ -107,7 +111,7 @@ ON CONFLICT (tenant_id, number_id, wa_id) DO UPDATE SET
   contact_name = COALESCE(excluded.contact_name, conversations.contact_name),
   activation_id = COALESCE(excluded.activation_id, conversations.activation_id),
   last_message_at = excluded.last_message_at
-RETURNING id;
+RETURNING id, activation_id;
 
 -- name: active_activation
 SELECT id, tenant_id FROM activations
@@ -148,12 +152,13 @@ WHERE number_id = :number_id AND wamid = :wamid AND direction = 'out'
 RETURNING seq, conversation_id;
 
 -- name: conversation_by_id
-SELECT c.*, n.tenant_id AS number_tenant_id FROM conversations c
+SELECT c.*, n.tenant_id AS number_tenant_id, a.state AS activation_state FROM conversations c
 JOIN numbers n ON n.id = c.number_id
+LEFT JOIN activations a ON a.id = c.activation_id
 WHERE c.id = :id AND c.tenant_id = :tenant_id;
 
 -- name: conversation_tenant
-SELECT tenant_id FROM conversations WHERE id = :id;
+SELECT tenant_id, activation_id FROM conversations WHERE id = :id;
 
 -- name: insert_unhandled
 INSERT INTO unhandled_updates (number_id, field, value, created_at)
