@@ -187,7 +187,7 @@ class Settings(BaseModel):
     )
     # --- pool numbers: activation codes and the replies sent to their senders
     activation_code_ttl_s: float = Field(
-        900, ge=60, le=7 * 86400, description="How long an activation code can be used (s)."
+        900, ge=1, le=7 * 86400, description="How long an activation code can be used (s)."
     )
     activation_max_pending: int = Field(
         20, ge=1, le=1000, description="Unexpired activation codes a tenant may hold at once."
