@@ -91,7 +91,9 @@ SELECT seq, number_id, wa_id, kind, text, attempts FROM notices WHERE seq = :seq
 SELECT * FROM numbers WHERE id = :id;
 
 -- name: finish_notice
-UPDATE notices SET state = :state, attempts = attempts + 1, last_error = :error,
+-- A sent notice keeps the error of its last failed try, if any.
+UPDATE notices SET state = :state, attempts = attempts + 1,
+  last_error = COALESCE(:error, last_error),
   updated_at = :now
 WHERE seq = :seq AND state = 'pending';
 
