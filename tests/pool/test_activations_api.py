@@ -82,6 +82,10 @@ async def test_bad_requests_are_4xx_naming_the_problem(
         ("patch unknown", "PATCH", "/v1/activations/act_nope", {"label": "x"}, 404, "act_nope"),
         ("patch without label", "PATCH", "/v1/activations/act_nope", {}, 400, "label"),
         ("delete unknown", "DELETE", "/v1/activations/act_nope", None, 404, "act_nope"),
+        ("NUL in the id", "GET", "/v1/activations/act%00x", None, 400, "NUL"),
+        ("NUL in numberId", "GET", "/v1/activations?numberId=num%00x", None, 400, "NUL"),
+        ("NUL in a label", "POST", "/v1/activations",
+         {"numberId": number_id(pool), "label": "a\u0000b"}, 400, "NUL"),
     ]  # fmt: skip
     problems = []
     for what, method, path, body, expected, mentions in cases:

@@ -11,8 +11,8 @@ at most one tenant per pool number.
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import Field
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import AfterValidator, Field
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel, iso
@@ -29,6 +29,20 @@ router = APIRouter(prefix="/v1/activations", tags=["activations"])
 Label = Annotated[str, Field(min_length=1, max_length=100)]
 State = Literal["pending", "active", "deactivated", "expired"]
 CODE_DRAWS = 5  # a code this number had before is drawn again (vanishingly rare)
+
+
+def _no_nul(value: str) -> str:
+    """PostgreSQL text cannot hold NUL: refused up front (400), on both databases."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    return value
+
+
+ActivationId = Annotated[
+    str,
+    Path(min_length=1, max_length=100, description="The activation (act_…)."),
+    AfterValidator(_no_nul),
+]
 
 
 def _errors(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
@@ -186,6 +200,7 @@ async def list_activations(
     number_id: Annotated[
         str | None,
         Query(alias="numberId", min_length=1, max_length=100, description="Only this number's."),
+        AfterValidator(_no_nul),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
 ) -> list[ActivationOut]:
@@ -205,7 +220,9 @@ async def list_activations(
         {403: "forbidden: not a tenant key.", 404: "not_found: no such activation here."}
     ),
 )
-async def get_activation(activation_id: str, request: Request, tenant: TenantDep) -> ActivationOut:
+async def get_activation(
+    activation_id: ActivationId, request: Request, tenant: TenantDep
+) -> ActivationOut:
     """One activation: its state, and the bound sender (waId) once active. The code is never
     shown again."""
     return _out(await _get(request, tenant, activation_id))
@@ -225,7 +242,7 @@ async def get_activation(activation_id: str, request: Request, tenant: TenantDep
     ),
 )
 async def update_activation(
-    activation_id: str, body: ActivationPatch, request: Request, tenant: TenantDep
+    activation_id: ActivationId, body: ActivationPatch, request: Request, tenant: TenantDep
 ) -> ActivationOut:
     """Set or remove (null) the label; messages delivered from now on carry the new one."""
     updated = await gateway_of(request).store.label_activation(tenant.id, activation_id, body.label)
@@ -244,7 +261,7 @@ async def update_activation(
     ),
 )
 async def deactivate_activation(
-    activation_id: str, request: Request, tenant: TenantDep
+    activation_id: ActivationId, request: Request, tenant: TenantDep
 ) -> ActivationOut:
     """Deactivate: the sender's later messages reach nobody (they get a reply saying so),
     and their conversation can no longer be written to. A pending activation's code stops

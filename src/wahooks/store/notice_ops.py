@@ -1,11 +1,11 @@
 """The notices outbox (replies to pool-number senders), as store operations: leased claims
 like deliveries and media jobs, so a crashed sender's notices fall due again."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from wahooks.models import Number
-from wahooks.store.base import Execute, FetchAll, FetchOne, Operation
-from wahooks.store.operations import _number
+from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,7 +31,11 @@ class NoticeRecord:
     created_at: float
 
 
-def claim_notices(now: float, lease_until: float, limit: int) -> Operation[list[NoticeJob]]:
+def claim_notices(
+    now: float, lease_until: float, limit: int, number_of: Callable[[Row], Number]
+) -> Operation[list[NoticeJob]]:
+    """Due notices, leased until ``lease_until``; ``number_of`` reads a numbers row (the
+    store's reader, which knows how its secrets are kept)."""
     claimed = yield FetchAll(
         "claim_notices", {"now": now, "lease_until": lease_until, "limit": limit}
     )
@@ -41,7 +45,7 @@ def claim_notices(now: float, lease_until: float, limit: int) -> Operation[list[
         row = yield FetchOne("notice_by_seq", {"seq": c["seq"]})
         number_id = str(row["number_id"])
         if number_id not in numbers:
-            numbers[number_id] = _number((yield FetchOne("number_of_notice", {"id": number_id})))
+            numbers[number_id] = number_of((yield FetchOne("number_of_notice", {"id": number_id})))
         jobs.append(
             NoticeJob(
                 seq=int(row["seq"]),

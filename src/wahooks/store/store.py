@@ -394,7 +394,9 @@ class Store:
 
     async def claim_notices(self, *, limit: int, lease_s: float) -> list[notice_ops.NoticeJob]:
         now = self.clock()
-        return await self.connector.transaction(notice_ops.claim_notices(now, now + lease_s, limit))
+        return await self.connector.transaction(
+            notice_ops.claim_notices(now, now + lease_s, limit, ops._number)
+        )
 
     async def finish_notice(self, seq: int, *, sent: bool, error: str | None = None) -> None:
         await self.connector.transaction(
