@@ -5,8 +5,11 @@ activation's label), until the tenant deactivates them. Every refusal is answere
 import asyncio
 from typing import Any
 
+import asyncpg
+import pytest
+
 from tests.api.helpers import assert_error, other_tenant
-from tests.conftest import RunningGateway, add_destination, eventually
+from tests.conftest import RunningGateway, add_destination, eventually, running_gateway
 from tests.pool.conftest import (
     ACTIVATED,
     ALREADY_ACTIVE,
@@ -147,8 +150,6 @@ async def test_reused_code_is_refused_and_resent_code_says_already_active(
 
 
 async def test_expired_code_is_refused(database_url: str) -> None:
-    from tests.conftest import running_gateway
-
     async with running_gateway(database_url, activation_code_ttl_s=1) as gateway:
         async with pool_sim(gateway) as pool:
             created = await new_activation(gateway, pool)
@@ -403,3 +404,34 @@ async def test_destination_activation_must_be_the_tenants(
         "PATCH", f"/v1/destinations/{created['id']}", {"activationId": "act_nope"}
     )
     assert_error(status, refused, 400, mentions="act_nope")
+
+
+async def test_a_code_bound_concurrently_elsewhere_is_answered_as_used(
+    database_url: str,
+) -> None:
+    """PostgreSQL, several processes: another one binds the code between our read and our
+    bind (here: a transaction holding the row). Ours must not claim the sender too."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("one SQLite writer: no concurrent binding")
+    async with running_gateway(database_url) as gateway, pool_sim(gateway) as pool:
+        created = await new_activation(gateway, pool)
+        elsewhere = await asyncpg.connect(database_url)
+        try:
+            transaction = elsewhere.transaction()
+            await transaction.start()
+            await elsewhere.execute(
+                "UPDATE activations SET state = 'active', wa_id = '4915100000099', "
+                "activated_at = 1, updated_at = 1 WHERE id = $1",
+                created["id"],
+            )
+            user = pool.user("4915100000040", "Second")
+            sending = asyncio.create_task(pool.send(user, "text", body=created["code"]))
+            await asyncio.sleep(0.5)  # our ingest has read the code as pending, and waits
+            assert not sending.done()
+            await transaction.commit()
+            assert (await sending).ok
+        finally:
+            await elsewhere.close()
+        assert await told_eventually(pool, user.wa_id, 1) == [CODE_USED]
+        status, shown = await gateway.api("GET", f"/v1/activations/{created['id']}")
+        assert status == 200 and shown["waId"] == "4915100000099", shown

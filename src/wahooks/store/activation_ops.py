@@ -218,10 +218,15 @@ def _code_message(
         same = active["tenant_id"] == code["tenant_id"]
         kind = NoticeKind.ALREADY_ACTIVE if same else NoticeKind.TAKEN
     else:
-        yield Execute("bind_activation", {"id": code["id"], "wa_id": sender, "now": now})
-        yield from _store_code_message(number, msg, str(code["tenant_id"]), str(code["id"]), now)
-        yield from _notice(number, sender, NoticeKind.ACTIVATED, now, policy, queued)
-        return
+        bound = yield Execute("bind_activation", {"id": code["id"], "wa_id": sender, "now": now})
+        if bound:
+            yield from _store_code_message(
+                number, msg, str(code["tenant_id"]), str(code["id"]), now
+            )
+            yield from _notice(number, sender, NoticeKind.ACTIVATED, now, policy, queued)
+            return
+        # Another process bound this code to someone else since we read it (PostgreSQL).
+        kind = NoticeKind.CODE_USED
     yield from _keep_unrouted(number, msg, now)
     yield from _notice(number, sender, kind, now, policy, queued)
 
