@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 from aiohttp.abc import AbstractResolver
 
-from wahooks.api.auth import issue_tenant_key
+from wahooks.api.auth import issue_operator_key, issue_tenant_key
 from wahooks.app import create_app
 from wahooks.config import Settings
 from wahooks.demo.receiver import Receiver
@@ -77,6 +77,7 @@ class RunningGateway:
     tenant_id: str
     api_key: str
     http: aiohttp.ClientSession
+    operator_key: str
 
     @property
     def ingress_url(self) -> str:
@@ -92,6 +93,13 @@ class RunningGateway:
                 return response.status, (await response.json()) if body else None
             except aiohttp.ContentTypeError:
                 return response.status, body.decode()
+
+    async def operator(
+        self, method: str, path: str, json: Any = None, **kw: Any
+    ) -> tuple[int, Any]:
+        """``api`` with the operator's key."""
+        headers = {"Authorization": f"Bearer {self.operator_key}", **kw.pop("headers", {})}
+        return await self.api(method, path, json, headers=headers, **kw)
 
 
 @contextlib.asynccontextmanager
@@ -119,7 +127,8 @@ async def running_gateway(
         gateway: Gateway = app.state.gateway
         tenant = await gateway.store.create_tenant(new_id("ten"), "test tenant")
         key = await issue_tenant_key(gateway.store, tenant.id)
-        yield RunningGateway(url, gateway, tenant.id, key, http)
+        operator_key = await issue_operator_key(gateway.store, "tests")
+        yield RunningGateway(url, gateway, tenant.id, key, http, operator_key)
 
 
 @pytest.fixture

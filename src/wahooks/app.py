@@ -17,7 +17,16 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from wahooks import __version__
-from wahooks.api import deliveries, destinations, health, media, messages, numbers, upload
+from wahooks.api import (
+    activations,
+    deliveries,
+    destinations,
+    health,
+    media,
+    messages,
+    numbers,
+    upload,
+)
 from wahooks.api.docs import install_docs
 from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
@@ -38,6 +47,7 @@ from wahooks.media.jobs import MediaJobs
 from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.media.stores import open_blob_store
 from wahooks.models import Clock
+from wahooks.pool.worker import NoticeWorker
 from wahooks.send.graph import GraphClient
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
@@ -51,7 +61,9 @@ HTTP_POOL_SIZE = 512
 UPLOAD_OVERHEAD_BYTES = 1024 * 1024
 # The REST API's routers, in the order the docs list them; each module's docstring describes
 # its tag.
-API_MODULES = (messages, media, upload, numbers, destinations, deliveries, health)
+API_MODULES = (
+    messages, media, upload, numbers, destinations, activations, deliveries, health
+)  # fmt: skip
 
 
 def outbound_tls(ca_file: str) -> ssl.SSLContext | bool:
@@ -118,6 +130,7 @@ def create_app(
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
         messenger = Messenger(store, graph, clock=clock)
+        notices = NoticeWorker(store, graph, settings) if settings.worker_enabled else None
         intake = MediaIntake(
             store, blobs, session, url_timeout_s=settings.media_url_timeout_s, clock=clock
         )
@@ -146,10 +159,14 @@ def create_app(
             await media_jobs.start()
         if dispatcher is not None:
             await dispatcher.start()
+        if notices is not None:
+            await notices.start()
         try:
             yield
         finally:
             await hub.close()
+            if notices is not None:
+                await notices.stop()
             if media_jobs is not None:
                 await media_jobs.stop()
             if dispatcher is not None:

@@ -81,12 +81,28 @@ class Tenant:
     created_at: float
 
 
+class KeyKind(StrEnum):
+    OPERATOR = "operator"  # op_live_…: the gateway's operator (tenants, numbers, Apps)
+    TENANT = "tenant"  # pk_live_…: a customer account
+    APP = "app"  # ak_live_…: one of a tenant's Apps (dedicated numbers, templates)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Principal:
+    """Who made a request: the operator, a tenant, or a tenant's App."""
+
+    kind: KeyKind
+    tenant: Tenant | None = None  # None only for the operator
+    app_id: str | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Number:
     """A WhatsApp Business number and its Cloud API connection."""
 
     id: str
-    tenant_id: str
+    # The owner of a dedicated number; None for a pool number (routed by activations).
+    tenant_id: str | None
     kind: str  # "pool" or "dedicated"
     phone_number_id: str
     waba_id: str
@@ -96,6 +112,11 @@ class Number:
     verify_token: str
     graph_base_url: str
     created_at: float
+    app_id: str | None = None  # a dedicated number's App
+    display_name: str | None = None
+    health: str = "unknown"  # healthy / degraded / down, from Graph API token checks
+    health_detail: str | None = None
+    health_checked_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +135,7 @@ class Destination:
     created_at: float
     method: str = DeliveryMethod.WEBHOOK.value
     events: tuple[str, ...] = DEFAULT_EVENTS
+    activation_id: str | None = None  # only this pool activation's conversations
 
     def wants(self, event_type: str) -> bool:
         return event_type in self.events
@@ -192,6 +214,7 @@ class IngestOutcome:
     statuses: int
     deliveries: int
     tenants: frozenset[str] = frozenset()  # whose new deliveries may be waiting for a socket
+    notices: int = 0  # replies queued for pool-number senders
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,6 +227,9 @@ class Conversation:
     wa_id: str
     contact_name: str | None
     last_inbound_at: float | None
+    # Pool numbers: the activation that routes this conversation, and its state.
+    activation_id: str | None = None
+    activation_state: str | None = None
 
 
 # --- what the dispatcher works with --------------------------------------------------

@@ -20,6 +20,7 @@ import pytest
 from tests.api.fuzz import Known, describe, fuzz
 from tests.conftest import RunningGateway, eventually, registered_sim, running_gateway
 from tests.media.helpers import FixedResolver
+from tests.pool.conftest import pool_sim
 from wahooks.demo.receiver import Receiver
 from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.sim import Simulator
@@ -32,9 +33,17 @@ PNG = base64.b64decode(
 )
 
 
-async def _seed(gateway: RunningGateway, sim: Simulator, receiver: Receiver) -> Known:
+async def _seed(
+    gateway: RunningGateway, sim: Simulator, pool: Simulator, receiver: Receiver
+) -> Known:
     """Real ids for the fuzzer to plant: a number, a conversation with a delivery, a socket
-    and a webhook destination, an uploaded file."""
+    and a webhook destination, an uploaded file, a pool number with an activation."""
+    status, activation = await gateway.api(
+        "POST",
+        "/v1/activations",
+        {"numberId": pool.number_id},  # type: ignore[attr-defined]
+    )
+    assert status == 201, activation
     status, socket = await gateway.api("POST", "/v1/destinations", {"method": "socket"})
     assert status == 201, socket
     status, hook = await gateway.api("POST", "/v1/destinations", {"url": receiver.url})
@@ -56,16 +65,19 @@ async def _seed(gateway: RunningGateway, sim: Simulator, receiver: Receiver) -> 
         assert response.status == 201, await response.text()
         media_id = (await response.json())["mediaId"]
     number_id: str = sim.number_id  # type: ignore[attr-defined]
+    pool_id: str = pool.number_id  # type: ignore[attr-defined]
     return Known(
         path_parameters={
-            "number_id": [number_id],
+            "number_id": [number_id, pool_id],
+            "activation_id": [activation["id"]],
             "destination_id": [socket["id"], hook["id"]],
             "delivery_id": [delivery["id"]],
             "media_id": [media_id],
         },
         body_fields={
             "conversationId": [delivery["conversationId"]],
-            "numberId": [number_id],
+            "numberId": [number_id, pool_id],
+            "activationId": [activation["id"]],
             "media": [media_id],
         },
     )
@@ -97,8 +109,8 @@ async def test_fuzzed_requests_get_no_5xx_and_answers_match_the_schema(
     receiver = Receiver()
     await receiver.start()
     try:
-        async with registered_sim(closed_gateway) as sim:
-            known = await _seed(closed_gateway, sim, receiver)
+        async with registered_sim(closed_gateway) as sim, pool_sim(closed_gateway) as pool:
+            known = await _seed(closed_gateway, sim, pool, receiver)
             started = time.monotonic()
             report = await asyncio.to_thread(
                 fuzz,

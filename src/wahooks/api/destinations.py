@@ -91,6 +91,9 @@ class DestinationIn(ApiModel):
     )
     label: Label | None = Field(None, description="Sent as pipes.label.")
     number_id: str | None = Field(None, description="Only this number's messages; all if absent.")
+    activation_id: str | None = Field(
+        None, description="Only this pool activation's conversations (act_…); all if absent."
+    )
     format: FormatName = Field(DEFAULT_FORMAT, description="Payload format.")
     timeout_seconds: Timeout | None = Field(None, description="Request timeout, 1-30 s.")
     retry_schedule: Schedule | None = Field(
@@ -115,6 +118,7 @@ class DestinationPatch(ApiModel):
     secret: SecretField | None = None
     label: Label | None = None
     number_id: str | None = None
+    activation_id: str | None = None
     format: FormatName | None = None
     timeout_seconds: Timeout | None = None
     retry_schedule: Schedule | None = None
@@ -132,6 +136,7 @@ class DestinationOut(ApiModel):
     url: str | None
     label: str | None
     number_id: str | None
+    activation_id: str | None
     format: str
     timeout_seconds: float
     retry_schedule: list[float]
@@ -158,6 +163,7 @@ def _out(d: Destination, *, with_secret: bool = False) -> DestinationOut:
         url=d.url or None,
         label=d.label,
         number_id=d.number_id,
+        activation_id=d.activation_id,
         format=d.format,
         timeout_seconds=d.timeout_s,
         retry_schedule=list(d.retry_schedule),
@@ -171,6 +177,14 @@ def _out(d: Destination, *, with_secret: bool = False) -> DestinationOut:
 async def _check_number(gateway: Gateway, tenant: Tenant, number_id: str | None) -> None:
     if number_id is not None and await gateway.store.number(tenant.id, number_id) is None:
         raise InvalidRequest(f"numberId: no number {number_id}")
+
+
+async def _check_activation(gateway: Gateway, tenant: Tenant, activation_id: str | None) -> None:
+    if (
+        activation_id is not None
+        and await gateway.store.activation(tenant.id, activation_id) is None
+    ):
+        raise InvalidRequest(f"activationId: no activation {activation_id}")
 
 
 async def _get(gateway: Gateway, tenant: Tenant, destination_id: str) -> Destination:
@@ -200,6 +214,7 @@ async def create_destination(
     queue them for its WebSocket connections. The answer is the only one showing the secret."""
     gateway = gateway_of(request)
     await _check_number(gateway, tenant, body.number_id)
+    await _check_activation(gateway, tenant, body.activation_id)
     settings = gateway.settings
     destination = Destination(
         id=new_id("dst"),
@@ -216,6 +231,7 @@ async def create_destination(
         created_at=gateway.clock(),
         method=body.method,
         events=tuple(body.events or DEFAULT_EVENTS),
+        activation_id=body.activation_id,
     )
     await gateway.store.create_destination(destination)
     return _out(destination, with_secret=True)
@@ -263,6 +279,8 @@ async def update_destination(
     changes = body.model_dump(exclude_unset=True)
     if "number_id" in changes:
         await _check_number(gateway, tenant, body.number_id)
+    if "activation_id" in changes:
+        await _check_activation(gateway, tenant, body.activation_id)
     for required in (
         "url", "format", "timeout_seconds", "retry_schedule", "enabled", "secret", "method",
         "events",
@@ -291,6 +309,7 @@ async def update_destination(
         created_at=current.created_at,
         method=method,
         events=tuple(changes.get("events", current.events)),
+        activation_id=changes.get("activation_id", current.activation_id),
     )
     if not await gateway.store.update_destination(updated):
         raise NotFound(f"no destination {destination_id}")

@@ -79,6 +79,8 @@ class SendOut(ApiModel):
              "(insecure_url), a URL to a private address (forbidden_address), a caption on "
              "audio or a sticker, or a URL that failed (media_url_failed).",
         404: "No such conversation, or no such media id, for this tenant.",
+        409: "activation_inactive: a pool-number conversation whose activation was "
+             "deactivated.",
         410: "The media id's file has expired.",
         413: "Over WhatsApp's size limit for the type, or the inline limit.",
         422: "SERVICE_WINDOW_EXPIRED: the user's last message is over 24 h old.",

@@ -4,7 +4,8 @@ FastAPI documents a 422 ``HTTPValidationError`` on every operation with paramete
 handlers answer such input with 400 and the ``ErrorBody`` shape (api/errors.py), so that
 response is replaced. The errors the shared layers give on any operation are added here,
 once, rather than in every route: 400 for invalid input (api/errors.py, api/nul.py), 401
-where the bearer key is required (api/auth.py), 413 where a body is read (api/limits.py).
+and 403 where a bearer key is required (api/auth.py: each operation takes some kinds of
+key), 413 where a body is read (api/limits.py).
 Routes declare only their own errors (404, 409, ...).
 """
 
@@ -24,9 +25,10 @@ _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DESCRIPTION = """\
 Self-hosted WhatsApp gateway: Meta Cloud API webhooks in, durable signed deliveries out.
 
-**Authentication.** Every `/v1` operation takes a tenant API key as a bearer token:
-`Authorization: Bearer pk_live_…` (in /docs: the *Authorize* button). A key is shown once,
-when issued.
+**Authentication.** Every `/v1` operation takes an API key as a bearer token:
+`Authorization: Bearer pk_live_…` (in /docs: the *Authorize* button). Tenants' keys are
+`pk_live_…`, an App's `ak_live_…`, the operator's `op_live_…`; an operation answers 403 to
+a kind of key it does not take. A key is shown once, when issued.
 
 **Errors.** Every 4xx and 5xx answer is JSON `{"error": {"code": "…", "message": "…"}}`:
 `code` is stable (`invalid_request`, `unauthorized`, `not_found`, `conflict`, …), `message`
@@ -68,6 +70,9 @@ def _complete_operation(path: str, operation: dict[str, Any]) -> None:
     if operation.get("security"):
         responses.setdefault(
             "401", _error("unauthorized: the API key is missing, malformed, unknown or revoked.")
+        )
+        responses.setdefault(
+            "403", _error("forbidden: this kind of key (tenant, App, operator) may not do this.")
         )
     if "requestBody" in operation and path.startswith("/v1"):
         responses.setdefault("413", _error("payload_too_large: the body is over the size limit."))

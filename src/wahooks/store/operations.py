@@ -35,6 +35,8 @@ from wahooks.models import (
     OutboundStatus,
     Tenant,
 )
+from wahooks.pool.notices import NoticeKind, NoticePolicy
+from wahooks.store.activation_ops import route_pool_message
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
 
 
@@ -65,6 +67,48 @@ def find_api_key(prefix: str) -> Operation[tuple[Tenant, str] | None]:
     return tenant, row["key_hash"]
 
 
+def tenant_by_id(tenant_id: str) -> Operation[Tenant | None]:
+    row = yield FetchOne("get_tenant", {"id": tenant_id})
+    return (
+        None
+        if row is None
+        else Tenant(id=row["id"], name=row["name"], created_at=row["created_at"])
+    )
+
+
+def app_tenant(app_id: str) -> Operation[str | None]:
+    row = yield FetchOne("app_tenant", {"id": app_id})
+    return None if row is None else str(row["tenant_id"])
+
+
+def create_operator_key(
+    prefix: str, key_hash: str, label: str | None, now: float
+) -> Operation[str]:
+    key_id = new_id("opk")
+    yield Execute(
+        "insert_operator_key",
+        {"id": key_id, "prefix": prefix, "key_hash": key_hash, "label": label, "now": now},
+    )
+    return key_id
+
+
+def find_operator_key(prefix: str) -> Operation[str | None]:
+    """The hash of the live operator key with this prefix."""
+    row = yield FetchOne("find_operator_key", {"prefix": prefix})
+    return None if row is None else str(row["key_hash"])
+
+
+def find_app_key(prefix: str) -> Operation[tuple[Tenant, str, str] | None]:
+    """(the App's tenant, the App's id, the key's hash) of a live App with this key."""
+    row = yield FetchOne("find_app_key", {"prefix": prefix})
+    if row is None:
+        return None
+    tenant = Tenant(
+        id=row["tenant_id"], name=row["tenant_name"], created_at=row["tenant_created_at"]
+    )
+    return tenant, row["app_id"], row["key_hash"]
+
+
 # --- numbers ---------------------------------------------------------------------------
 
 
@@ -81,6 +125,11 @@ def _number(row: Row) -> Number:
         verify_token=row["verify_token"],
         graph_base_url=row["graph_base_url"],
         created_at=row["created_at"],
+        app_id=row["app_id"],
+        display_name=row["display_name"],
+        health=row["health"],
+        health_detail=row["health_detail"],
+        health_checked_at=row["health_checked_at"],
     )
 
 
@@ -96,6 +145,8 @@ def create_number(number: Number) -> Operation[Number]:
         "app_secret": number.app_secret,
         "verify_token": number.verify_token,
         "graph_base_url": number.graph_base_url,
+        "app_id": number.app_id,
+        "display_name": number.display_name,
         "now": number.created_at,
     }
     yield Execute("insert_number", params)
@@ -145,6 +196,7 @@ def _destination(row: Row, prefix: str = "") -> Destination:
         created_at=row[prefix + "created_at"],
         method=row[prefix + "method"],
         events=tuple(orjson.loads(row[prefix + "events"])),
+        activation_id=row[prefix + "activation_id"],
     )
 
 
@@ -161,6 +213,7 @@ def _destination_params(d: Destination, now: float) -> dict[str, Any]:
         "events": _json(list(d.events)),
         "timeout_s": d.timeout_s,
         "retry_schedule": _json(list(d.retry_schedule)),
+        "activation_id": d.activation_id,
         "now": now,
     }
 
@@ -204,25 +257,42 @@ def delete_destination(tenant_id: str, destination_id: str, now: float) -> Opera
 
 
 def ingest(
-    numbers: Mapping[str, Number], batch: IngestBatch, now: float, media_ttl_s: float
+    numbers: Mapping[str, Number],
+    batch: IngestBatch,
+    now: float,
+    media_ttl_s: float,
+    notices: NoticePolicy | None = None,
 ) -> Operation[IngestOutcome]:
     """Store messages (deduplicated on wamid), their conversations, events and one
-    delivery per destination; store statuses and apply them; keep unknown changes raw."""
+    delivery per destination; store statuses and apply them; keep unknown changes raw.
+    A pool number's messages route by activation; codes and strangers get notices."""
     stored = duplicates = deliveries = 0
     targets: Targets = {}
     tenants: set[str] = set()
+    queued: list[NoticeKind] = []
     for msg in batch.messages:
         number = numbers[msg.phone_number_id]
+        route: tuple[str, str | None] | None
+        if number.tenant_id is None:  # a pool number
+            route = yield from route_pool_message(
+                number, msg, now, notices or NoticePolicy(), queued
+            )
+        else:
+            route = yield from _route(number, msg.from_wa_id)
+        if route is None:
+            continue
+        tenant_id, activation_id = route
         contact_name = (msg.contact or {}).get("profile", {}).get("name")
         conversation_id = yield FetchOne(
             "upsert_conversation",
             {
                 "id": new_id("conv"),
-                "tenant_id": number.tenant_id,
+                "tenant_id": tenant_id,
                 "number_id": number.id,
                 "wa_id": msg.from_wa_id,
                 "contact_name": contact_name,
                 "last_inbound_at": float(msg.timestamp),
+                "activation_id": activation_id,
                 "now": now,
             },
         )
@@ -250,22 +320,23 @@ def ingest(
         hold = None
         if msg.media_id is not None:
             hold = yield from _media_job(
-                number, msg.type, msg.item, message["seq"], now, media_ttl_s
+                number, tenant_id, msg.type, msg.item, message["seq"], now, media_ttl_s
             )
         made = yield from _publish(
             targets,
             number,
-            number.tenant_id,
+            tenant_id,
             msg.event_type.value,
             conversation_id,
             message["seq"],
             None,
             now,
             hold,
+            activation_id,
         )
         deliveries += made
         if made:
-            tenants.add(number.tenant_id)
+            tenants.add(tenant_id)
     for status in batch.statuses:
         number = numbers[status.phone_number_id]
         params = {
@@ -295,6 +366,7 @@ def ingest(
             moved["seq"],
             status.item,
             now,
+            activation_id=owner["activation_id"],
         )
         deliveries += made
         if made:
@@ -317,15 +389,33 @@ def ingest(
         statuses=len(batch.statuses),
         deliveries=deliveries,
         tenants=frozenset(tenants),
+        notices=len(queued),
     )
 
 
-Targets = dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]]
-"""Destinations per (tenant, number), looked up once per transaction: (id, event types)."""
+def _route(number: Number, wa_id: str) -> Operation[tuple[str, str | None] | None]:
+    """(tenant, activation) an inbound message from ``wa_id`` belongs to; None: nobody's.
+    A dedicated number's messages are its owner's; a pool number's go to the tenant that
+    activated the sender on it (``activation_ops.route_pool_message`` handles codes too)."""
+    if number.tenant_id is not None:
+        return number.tenant_id, None
+    row = yield FetchOne("active_activation", {"number_id": number.id, "wa_id": wa_id})
+    return None if row is None else (row["tenant_id"], row["id"])
+
+
+Targets = dict[tuple[str, str, str | None], list[tuple[str, tuple[str, ...]]]]
+"""Destinations per (tenant, number, activation), looked up once per transaction: (id,
+event types)."""
 
 
 def _media_job(
-    number: Number, kind: str, item: JsonObject, message_seq: int, now: float, ttl_s: float
+    number: Number,
+    tenant_id: str,
+    kind: str,
+    item: JsonObject,
+    message_seq: int,
+    now: float,
+    ttl_s: float,
 ) -> Operation[str]:
     """Record the file to fetch; returns the hold its message's deliveries wait on."""
     found = item.get(kind)
@@ -335,7 +425,7 @@ def _media_job(
         "insert_media",
         {
             "id": media_id,
-            "tenant_id": number.tenant_id,
+            "tenant_id": tenant_id,  # the message's (a pool number has none of its own)
             "number_id": number.id,
             "message_seq": message_seq,
             "graph_media_id": str(body.get("id")),
@@ -366,8 +456,10 @@ def _publish(
     data: JsonObject | None,
     now: float,
     hold: str | None = None,
+    activation_id: str | None = None,
 ) -> Operation[int]:
-    """One event, and one delivery to each destination subscribed to its type."""
+    """One event, and one delivery to each destination subscribed to its type (a destination
+    scoped to an activation only gets that activation's conversations)."""
     event = yield FetchOne(
         "insert_event",
         {
@@ -380,10 +472,11 @@ def _publish(
             "now": now,
         },
     )
-    key = (tenant_id, number.id)
+    key = (tenant_id, number.id, activation_id)
     if key not in targets:
         rows = yield FetchAll(
-            "destinations_for_number", {"tenant_id": tenant_id, "number_id": number.id}
+            "destinations_for_number",
+            {"tenant_id": tenant_id, "number_id": number.id, "activation_id": activation_id},
         )
         targets[key] = [(r["id"], tuple(orjson.loads(r["events"]))) for r in rows]
     subscribed = [d for d, events in targets[key] if event_type in events]
@@ -407,7 +500,13 @@ def _publish(
 
 
 def record_outbound(
-    number: Number, to_wa_id: str, wamid: str, message_type: str, item: JsonObject, now: float
+    number: Number,
+    tenant_id: str,
+    to_wa_id: str,
+    wamid: str,
+    message_type: str,
+    item: JsonObject,
+    now: float,
 ) -> Operation[tuple[str, int]]:
     """A message we sent through the Graph API: stored, with its message:out:new event.
     Its statuses will move it forward. Returns the conversation id and deliveries made."""
@@ -415,11 +514,12 @@ def record_outbound(
         "upsert_conversation",
         {
             "id": new_id("conv"),
-            "tenant_id": number.tenant_id,
+            "tenant_id": tenant_id,
             "number_id": number.id,
             "wa_id": to_wa_id,
             "contact_name": None,
             "last_inbound_at": None,
+            "activation_id": None,
             "now": now,
         },
     )
@@ -444,12 +544,13 @@ def record_outbound(
         made = yield from _publish(
             {},
             number,
-            number.tenant_id,
+            tenant_id,
             EventType.MESSAGE_OUT_NEW.value,
             conversation["id"],
             message["seq"],
             None,
             now,
+            activation_id=conversation["activation_id"],
         )
     return str(conversation["id"]), made
 
@@ -503,7 +604,8 @@ def _claimed(row: Row) -> ClaimedDelivery:
             phone_number_id=row["phone_number_id"] or "",
             waba_id=row["waba_id"] or "",
             conversation_id=row["conversation_id"] or "",
-            label=row["dst_label"],
+            # The activation's label (pool numbers), else the destination's.
+            label=row["event_label"],
             item=orjson.loads(row["item"]) if row["item"] else {},
             contact=orjson.loads(row["contact"]) if row["contact"] else None,
             status=orjson.loads(row["event_data"]) if row["event_data"] else None,
@@ -788,6 +890,8 @@ def conversation_by_id(tenant_id: str, conversation_id: str) -> Operation[Conver
         wa_id=row["wa_id"],
         contact_name=row["contact_name"],
         last_inbound_at=row["last_inbound_at"],
+        activation_id=row["activation_id"],
+        activation_state=row["activation_state"],
     )
 
 

@@ -20,6 +20,8 @@ from wahooks.models import (
     Number,
     Tenant,
 )
+from wahooks.pool.notices import NoticePolicy
+from wahooks.store import activation_ops, notice_ops
 from wahooks.store import operations as ops
 from wahooks.store.base import Connector
 from wahooks.store.migrate import upgrade
@@ -30,13 +32,20 @@ DeliveriesListener = Callable[[Collection[str] | None], None]
 
 class Store:
     def __init__(
-        self, connector: Connector, *, clock: Clock = time.time, media_ttl_s: float = 48 * 3600
+        self,
+        connector: Connector,
+        *,
+        clock: Clock = time.time,
+        media_ttl_s: float = 48 * 3600,
+        notices: NoticePolicy | None = None,
     ) -> None:
         self.connector = connector
         self.clock = clock
         self.media_ttl_s = media_ttl_s
+        self.notice_policy = notices or NoticePolicy()
         # The dispatcher and the socket hub of this process, so new deliveries start at once.
         self._listeners: list[DeliveriesListener] = []
+        self._notice_listeners: list[Callable[[], None]] = []
 
     def add_listener(self, listener: DeliveriesListener) -> None:
         self._listeners.append(listener)
@@ -59,6 +68,24 @@ class Store:
 
     async def find_api_key(self, prefix: str) -> tuple[Tenant, str] | None:
         return await self.connector.read(ops.find_api_key(prefix))
+
+    async def tenant(self, tenant_id: str) -> Tenant | None:
+        return await self.connector.read(ops.tenant_by_id(tenant_id))
+
+    async def app_tenant(self, app_id: str) -> str | None:
+        """The tenant of a live App, or None."""
+        return await self.connector.read(ops.app_tenant(app_id))
+
+    async def create_operator_key(self, prefix: str, key_hash: str, label: str | None) -> str:
+        return await self.connector.transaction(
+            ops.create_operator_key(prefix, key_hash, label, self.clock())
+        )
+
+    async def find_operator_key(self, prefix: str) -> str | None:
+        return await self.connector.read(ops.find_operator_key(prefix))
+
+    async def find_app_key(self, prefix: str) -> tuple[Tenant, str, str] | None:
+        return await self.connector.read(ops.find_app_key(prefix))
 
     # numbers
     async def create_number(self, number: Number) -> Number:
@@ -101,22 +128,38 @@ class Store:
     # ingest
     async def ingest(self, numbers: dict[str, Number], batch: IngestBatch) -> IngestOutcome:
         outcome = await self.connector.transaction(
-            ops.ingest(numbers, batch, self.clock(), self.media_ttl_s)
+            ops.ingest(numbers, batch, self.clock(), self.media_ttl_s, self.notice_policy)
         )
+        if outcome.notices:
+            for wake in self._notice_listeners:
+                wake()
         if outcome.deliveries:
             self.announce(outcome.tenants)
             await self.connector.notify_new_deliveries()
         return outcome
 
     async def record_outbound(
-        self, number: Number, to_wa_id: str, wamid: str, message_type: str, item: JsonObject
+        self,
+        number: Number,
+        to_wa_id: str,
+        wamid: str,
+        message_type: str,
+        item: JsonObject,
+        *,
+        tenant_id: str | None = None,
     ) -> str:
-        """Store a message we sent (and its message:out:new event); returns its conversation."""
+        """Store a message we sent (and its message:out:new event); returns its conversation.
+        ``tenant_id``: whose conversation it is (a pool number has no tenant of its own)."""
+        tenant_id = tenant_id or number.tenant_id
+        if tenant_id is None:
+            raise ValueError(f"a message sent from pool number {number.id} needs its tenant")
         conversation_id, deliveries = await self.connector.transaction(
-            ops.record_outbound(number, to_wa_id, wamid, message_type, item, self.clock())
+            ops.record_outbound(
+                number, tenant_id, to_wa_id, wamid, message_type, item, self.clock()
+            )
         )
         if deliveries:
-            self.announce([number.tenant_id])
+            self.announce([tenant_id])
             await self.connector.notify_new_deliveries()
         return conversation_id
 
@@ -283,6 +326,90 @@ class Store:
             self.announce([tenant_id])
         return changed
 
+    # --- pool activations and notices (pool) ----------------------------------------------
+    async def create_activation(
+        self,
+        activation_id: str,
+        tenant_id: str,
+        number_id: str,
+        hashed_code: str,
+        label: str | None,
+        *,
+        ttl_s: float,
+        max_pending: int,
+    ) -> activation_ops.Activation:
+        """A pending activation; Duplicate if the number had this code before,
+        TooManyPending if the tenant holds ``max_pending`` unexpired codes already."""
+        return await self.connector.transaction(
+            activation_ops.create_activation(
+                activation_id,
+                tenant_id,
+                number_id,
+                hashed_code,
+                label,
+                now=self.clock(),
+                ttl_s=ttl_s,
+                max_pending=max_pending,
+            )
+        )
+
+    async def activation(
+        self, tenant_id: str, activation_id: str
+    ) -> activation_ops.Activation | None:
+        return await self.connector.read(
+            activation_ops.activation_by_id(tenant_id, activation_id, self.clock())
+        )
+
+    async def activations(
+        self,
+        tenant_id: str,
+        *,
+        state: str | None = None,
+        number_id: str | None = None,
+        limit: int = 100,
+    ) -> list[activation_ops.Activation]:
+        return await self.connector.read(
+            activation_ops.list_activations(
+                tenant_id, state=state, number_id=number_id, limit=limit, now=self.clock()
+            )
+        )
+
+    async def label_activation(
+        self, tenant_id: str, activation_id: str, label: str | None
+    ) -> activation_ops.Activation | None:
+        return await self.connector.transaction(
+            activation_ops.set_activation_label(tenant_id, activation_id, label, self.clock())
+        )
+
+    async def deactivate_activation(
+        self, tenant_id: str, activation_id: str
+    ) -> activation_ops.Activation | None:
+        return await self.connector.transaction(
+            activation_ops.deactivate_activation(tenant_id, activation_id, self.clock())
+        )
+
+    def add_notice_listener(self, wake: Callable[[], None]) -> None:
+        """``wake()`` after an ingest queued notices (the notice worker of this process)."""
+        self._notice_listeners.append(wake)
+
+    async def claim_notices(self, *, limit: int, lease_s: float) -> list[notice_ops.NoticeJob]:
+        now = self.clock()
+        return await self.connector.transaction(
+            notice_ops.claim_notices(now, now + lease_s, limit, ops._number)
+        )
+
+    async def finish_notice(self, seq: int, *, sent: bool, error: str | None = None) -> None:
+        await self.connector.transaction(
+            notice_ops.finish_notice(seq, sent=sent, error=error, now=self.clock())
+        )
+
+    async def retry_notice(self, seq: int, delay_s: float, error: str) -> None:
+        now = self.clock()
+        await self.connector.transaction(notice_ops.retry_notice(seq, now + delay_s, error, now))
+
+    async def notices_to(self, number_id: str, wa_id: str) -> list[notice_ops.NoticeRecord]:
+        return await self.connector.read(notice_ops.notices_to(number_id, wa_id))
+
 
 async def open_store(settings: Settings, *, clock: Clock = time.time) -> Store:
     """Migrate the database to the newest schema, then open a connector for it."""
@@ -299,4 +426,9 @@ async def open_store(settings: Settings, *, clock: Clock = time.time) -> Store:
             settings.database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max
         )
     await connector.open()
-    return Store(connector, clock=clock, media_ttl_s=settings.media_ttl_s)
+    return Store(
+        connector,
+        clock=clock,
+        media_ttl_s=settings.media_ttl_s,
+        notices=NoticePolicy.from_settings(settings),
+    )

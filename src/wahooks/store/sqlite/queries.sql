@@ -25,6 +25,7 @@ SELECT d.id, d.seq, d.attempts,
        t.timeout_s AS dst_timeout_s, t.retry_schedule AS dst_retry_schedule,
        t.enabled AS dst_enabled, t.disabled_reason AS dst_disabled_reason,
        t.created_at AS dst_created_at, t.method AS dst_method, t.events AS dst_events,
+       t.activation_id AS dst_activation_id, COALESCE(a.label, t.label) AS event_label,
        d.created_at, e.type AS event_type, e.conversation_id, e.data AS event_data, c.wa_id,
        m.item, m.contact,
        n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id,
@@ -34,6 +35,7 @@ FROM deliveries d
 JOIN destinations t ON t.id = d.destination_id
 JOIN events e ON e.seq = d.event_seq
 LEFT JOIN conversations c ON c.id = e.conversation_id
+LEFT JOIN activations a ON a.id = c.activation_id
 LEFT JOIN messages m ON m.seq = e.message_seq
 LEFT JOIN numbers n ON n.id = m.number_id
 LEFT JOIN media md ON md.message_seq = m.seq
@@ -78,4 +80,11 @@ RETURNING seq;
 UPDATE media SET next_attempt_at = :lease_until, updated_at = :now
 WHERE seq IN (SELECT seq FROM media WHERE state = 'pending' AND next_attempt_at <= :now
               ORDER BY next_attempt_at LIMIT :limit)
+RETURNING seq;
+
+-- name: claim_notices
+-- Pool-number notices that are due; the lease end becomes the due time (as deliveries).
+UPDATE notices SET next_attempt_at = :lease_until, updated_at = :now
+WHERE seq IN (SELECT seq FROM notices WHERE state = 'pending' AND next_attempt_at <= :now
+              ORDER BY next_attempt_at, seq LIMIT :limit)
 RETURNING seq;
