@@ -16,7 +16,18 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from wahooks import __version__
-from wahooks.api import deliveries, destinations, health, media, messages, numbers, upload
+from wahooks.api import (
+    app_messages,
+    apps,
+    deliveries,
+    destinations,
+    health,
+    media,
+    messages,
+    numbers,
+    templates,
+    upload,
+)
 from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
 from wahooks.config import Settings
@@ -34,6 +45,7 @@ from wahooks.media.jobs import MediaJobs
 from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.media.stores import open_blob_store
 from wahooks.models import Clock
+from wahooks.send.apps import AppMessenger
 from wahooks.send.graph import GraphClient
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
@@ -126,6 +138,7 @@ def create_app(
             hub=hub,
             blobs=blobs,
             clock=clock,
+            app_messenger=AppMessenger(store, graph, messenger, session, clock=clock),
         )
         hub.start()
         if media_jobs is not None:
@@ -156,6 +169,8 @@ def create_app(
     app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
     for module in (numbers, destinations, deliveries, messages, media, upload, health):
         app.include_router(module.router)
+    for router in (apps.router, apps.own_router, app_messages.router, templates.router):
+        app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit,

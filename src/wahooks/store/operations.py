@@ -195,6 +195,7 @@ def _destination(row: Row, prefix: str = "") -> Destination:
         created_at=row[prefix + "created_at"],
         method=row[prefix + "method"],
         events=tuple(orjson.loads(row[prefix + "events"])),
+        app_id=row[prefix + "app_id"],
     )
 
 
@@ -211,6 +212,7 @@ def _destination_params(d: Destination, now: float) -> dict[str, Any]:
         "events": _json(list(d.events)),
         "timeout_s": d.timeout_s,
         "retry_schedule": _json(list(d.retry_schedule)),
+        "app_id": d.app_id,
         "now": now,
     }
 
@@ -463,7 +465,8 @@ def _publish(
     key = (tenant_id, number.id)
     if key not in targets:
         rows = yield FetchAll(
-            "destinations_for_number", {"tenant_id": tenant_id, "number_id": number.id}
+            "destinations_for_number",
+            {"tenant_id": tenant_id, "number_id": number.id, "app_id": number.app_id},
         )
         targets[key] = [(r["id"], tuple(orjson.loads(r["events"]))) for r in rows]
     subscribed = [d for d, events in targets[key] if event_type in events]
@@ -662,11 +665,13 @@ def claim_for_socket(
     now: float,
     lease_until: float,
     limit: int,
+    app_id: str | None = None,
 ) -> Operation[list[ClaimedDelivery]]:
     claimed = yield FetchAll(
         "claim_for_socket",
         {
             "tenant_id": tenant_id,
+            "app_id": app_id,
             "owner": owner,
             "conversation_ids": None if conversation_ids is None else list(conversation_ids),
             "since": since,
