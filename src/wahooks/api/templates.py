@@ -11,7 +11,7 @@ from wahooks.api.auth import current_app
 from wahooks.gateway import gateway_of
 from wahooks.models import Principal
 
-router = APIRouter(prefix="/v1/pool-numbers/{pool_number_id}/templates", tags=["templates"])
+router = APIRouter(prefix="/v1/pool-numbers/{poolNumberId}/templates", tags=["templates"])
 
 # Meta: lowercase letters, digits and underscores, at most 512 characters.
 TEMPLATE_NAME = r"^[a-z0-9_]{1,512}$"
