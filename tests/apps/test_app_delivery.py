@@ -10,7 +10,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from tests.apps.helpers import app_sim, app_webhook, create_app, number_id
-from tests.conftest import RunningGateway, eventually, registered_sim
+from tests.conftest import RunningGateway, add_destination, eventually, registered_sim
 from tests.socket.conftest import WsClient, socket_destination
 from wahooks.demo.receiver import Receiver
 from wahooks.sim import Simulator
@@ -193,3 +193,31 @@ async def test_message_from_a_sim_number_without_app_is_not_an_apps(
     await sim.send(sim.user("15551230600", "Plain"), "text", body="not for the app")
     await client.nothing_for(0.6)
     await client.close()
+
+
+async def test_an_app_downloads_its_numbers_files_only(
+    gateway: RunningGateway, sim: Simulator, receiver: Receiver
+) -> None:
+    first, second = await create_app(gateway), await create_app(gateway)
+    async with app_sim(first) as app_number:
+        client = await first.socket()
+        await app_number.send(app_number.user("15551230700", "Pic"), "image", size=10_000)
+        (frame,) = await client.messages(1)
+        media_id = frame["media"]["mediaId"]
+        await add_destination(gateway, receiver)  # the tenant's own number's file
+        await sim.send(sim.user("15551230701", "Other"), "image", size=10_000)
+        await receiver.wait_for(lambda r: len(r.accepted()) >= 1)
+        tenants_media = receiver.accepted()[0].json()["pipes"]["media"]["mediaId"]
+
+        async def download(key: str, media: str) -> int:
+            url = f"{gateway.url}/v1/media/download/{media}"
+            headers = {"Authorization": f"Bearer {key}"}
+            async with gateway.http.get(url, headers=headers) as response:
+                await response.read()
+                return response.status
+
+        assert await download(first.key, media_id) == 200
+        assert await download(gateway.api_key, media_id) == 200  # the tenant owns its Apps'
+        assert await download(second.key, media_id) == 404
+        assert await download(first.key, tenants_media) == 404
+        await client.close()

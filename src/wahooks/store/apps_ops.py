@@ -113,3 +113,8 @@ def conversation_with(tenant_id: str, number_id: str, wa_id: str) -> Operation[C
     if row is None:
         return None
     return (yield from ops.conversation_by_id(tenant_id, row["id"]))
+
+
+def media_of_app(app_id: str, media_id: str) -> Operation[bool]:
+    row = yield FetchOne("media_of_app", {"id": media_id, "app_id": app_id})
+    return row is not None

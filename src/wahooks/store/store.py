@@ -367,6 +367,10 @@ class Store:
     ) -> Conversation | None:
         return await self.connector.read(apps_ops.conversation_with(tenant_id, number_id, wa_id))
 
+    async def media_of_app(self, app_id: str, media_id: str) -> bool:
+        """Whether the file came in on one of the App's numbers."""
+        return await self.connector.read(apps_ops.media_of_app(app_id, media_id))
+
 
 async def open_store(settings: Settings, *, clock: Clock = time.time) -> Store:
     """Migrate the database to the newest schema, then open a connector for it."""

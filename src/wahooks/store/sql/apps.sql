@@ -59,3 +59,8 @@ SELECT * FROM numbers WHERE id = :id AND app_id = :app_id AND deleted_at IS NULL
 -- name: conversation_by_contact
 SELECT id FROM conversations
 WHERE tenant_id = :tenant_id AND number_id = :number_id AND wa_id = :wa_id;
+
+-- name: media_of_app
+-- A file that came in on one of the App's numbers.
+SELECT 1 AS found FROM media md JOIN numbers n ON n.id = md.number_id
+WHERE md.id = :id AND n.app_id = :app_id;
