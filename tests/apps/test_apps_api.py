@@ -233,3 +233,51 @@ async def test_numbers_register_for_an_app_only_with_its_key_or_its_tenant(
     assert_error(status, body, 404, first.id)
     status, body = await first.api("POST", "/v1/numbers", number_body())
     assert status == 201 and body["appId"] == first.id, body
+
+
+async def test_an_app_key_manages_only_its_own_destinations(
+    gateway: RunningGateway, receiver: Any
+) -> None:
+    first, second = await create_app(gateway), await create_app(gateway)
+    status, tenants = await gateway.api("POST", "/v1/destinations", {"url": receiver.url})
+    assert status == 201 and tenants["appId"] is None, tenants
+    status, mine = await first.api("POST", "/v1/destinations", {"url": receiver.url})
+    assert status == 201 and mine["appId"] == first.id and mine["retrySchedule"] == [0, 10, 60, 300]
+    status, by_tenant = await gateway.api(
+        "POST", "/v1/destinations", {"url": receiver.url, "appId": second.id}
+    )
+    assert status == 201 and by_tenant["appId"] == second.id, by_tenant
+    status, listed = await first.api("GET", "/v1/destinations")
+    assert status == 200
+    assert {d["id"] for d in listed} == {mine["id"], first.socket_destination_id}
+    problems = []
+    for other in (tenants["id"], by_tenant["id"], second.socket_destination_id):
+        for method in ("GET", "PATCH", "DELETE"):
+            status, body = await first.api(method, f"/v1/destinations/{other}", {"label": "x"})
+            problems.append(problem(f"{method} {other}", status, body, 404, other))
+    status, body = await first.api(
+        "POST", "/v1/destinations", {"url": receiver.url, "appId": second.id}
+    )
+    problems.append(problem("appId of another App", status, body, 403, "appId"))
+    status, body = await gateway.api(
+        "POST", "/v1/destinations", {"url": receiver.url, "appId": "app_nope"}
+    )
+    problems.append(problem("unknown appId", status, body, 400, "app_nope"))
+    other = await other_tenant(gateway)
+    status, body = await other.api(
+        "POST", "/v1/destinations", {"url": receiver.url, "appId": first.id}
+    )
+    problems.append(problem("another tenant's App", status, body, 400, first.id))
+    status, number = await gateway.api("POST", "/v1/numbers", number_body())
+    assert status == 201, number
+    status, body = await first.api(
+        "POST", "/v1/destinations", {"url": receiver.url, "numberId": number["id"]}
+    )
+    problems.append(problem("the tenant's number", status, body, 400, "numberId"))
+    assert [p for p in problems if p] == []
+    status, body = await first.api("PATCH", f"/v1/destinations/{mine['id']}", {"label": "ops"})
+    assert status == 200 and body["label"] == "ops" and body["appId"] == first.id, body
+    status, result = await first.api("POST", f"/v1/destinations/{mine['id']}/test")
+    assert status == 200 and result["success"] is True, result
+    status, body = await first.api("DELETE", f"/v1/destinations/{mine['id']}")
+    assert status == 204, body

@@ -267,6 +267,7 @@ async def update_destination(
 
 @router.delete("/{destination_id}", status_code=204)
 async def delete_destination(destination_id: str, request: Request, tenant: TenantDep) -> None:
+    await _get(gateway_of(request), tenant, destination_id)  # an App: only its own
     if not await gateway_of(request).store.delete_destination(tenant.id, destination_id):
         raise NotFound(f"no destination {destination_id}")
 
@@ -278,7 +279,9 @@ async def test_destination(destination_id: str, request: Request, tenant: Tenant
     destination = await _get(gateway, tenant, destination_id)
     if destination.method != DeliveryMethod.WEBHOOK:
         raise InvalidRequest("only a webhook destination can be tested; connect to /ws instead")
-    numbers = await gateway.store.numbers(tenant.id)
+    numbers = [  # an App's sample shows one of its own numbers
+        n for n in await gateway.store.numbers(tenant.id) if destination.app_id in (None, n.app_id)
+    ]
     number = next(
         (n for n in numbers if n.id == destination.number_id), numbers[0] if numbers else None
     )
