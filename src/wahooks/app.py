@@ -18,12 +18,15 @@ from starlette.routing import Route, WebSocketRoute
 from wahooks import __version__
 from wahooks.api import (
     activations,
+    app_messages,
+    apps,
     deliveries,
     destinations,
     health,
     media,
     messages,
     numbers,
+    templates,
     upload,
 )
 from wahooks.api.errors import install_error_handlers
@@ -44,6 +47,7 @@ from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.media.stores import open_blob_store
 from wahooks.models import Clock
 from wahooks.pool.worker import NoticeWorker
+from wahooks.send.apps import AppMessenger
 from wahooks.send.graph import GraphClient
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
@@ -137,6 +141,7 @@ def create_app(
             hub=hub,
             blobs=blobs,
             clock=clock,
+            app_messenger=AppMessenger(store, graph, messenger, session, clock=clock),
         )
         hub.start()
         if media_jobs is not None:
@@ -173,6 +178,8 @@ def create_app(
         numbers, destinations, deliveries, messages, media, upload, activations, health
     ):  # fmt: skip
         app.include_router(module.router)
+    for router in (apps.router, apps.own_router, app_messages.router, templates.router):
+        app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit,

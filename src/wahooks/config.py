@@ -24,6 +24,8 @@ ENV_PREFIX = "WAHOOKS_"
 DEFAULT_RETRY_SCHEDULE: tuple[float, ...] = (
     0, 2, 8, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400,
 )  # fmt: skip
+# App (dedicated-number) webhooks, as Pipes.bot's BYON: at once, then 10 s, 60 s, 5 min.
+APP_RETRY_SCHEDULE: tuple[float, ...] = (0, 10, 60, 300)
 
 
 class Settings(BaseModel):
@@ -127,6 +129,11 @@ class Settings(BaseModel):
     default_retry_schedule: tuple[float, ...] = Field(
         DEFAULT_RETRY_SCHEDULE,
         description="Delays (s) before each attempt for new destinations; first is usually 0.",
+    )
+    app_retry_schedule: tuple[float, ...] = Field(
+        APP_RETRY_SCHEDULE,
+        description="Delays (s) before each attempt for new App webhooks (Pipes.bot's BYON: "
+        "10 s, 60 s, 5 min, then failed).",
     )
     retry_jitter: float = Field(0.2, ge=0, le=0.5, description="Random +/- share of each delay.")
     retry_after_max_s: float = Field(
@@ -294,7 +301,7 @@ class Settings(BaseModel):
         except ValueError as exc:
             raise ValueError(f"each entry must be an IP network in CIDR form: {exc}") from exc
 
-    @field_validator("default_retry_schedule")
+    @field_validator("default_retry_schedule", "app_retry_schedule")
     @classmethod
     def _sane_schedule(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         return validate_retry_schedule(value)

@@ -120,6 +120,27 @@ class Number:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class App:
+    """A tenant's application: owns dedicated numbers, has one key (ak_live_…)."""
+
+    id: str
+    tenant_id: str
+    name: str
+    slug: str  # unique, URL-safe, immutable
+    key_prefix: str | None  # the key's first characters, for display
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppNumber:
+    """One of an App's numbers, with how many conversations have their window open."""
+
+    number: Number
+    active_conversations: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Destination:
     id: str
     tenant_id: str
@@ -136,6 +157,7 @@ class Destination:
     method: str = DeliveryMethod.WEBHOOK.value
     events: tuple[str, ...] = DEFAULT_EVENTS
     activation_id: str | None = None  # only this pool activation's conversations
+    app_id: str | None = None  # only this App's events (its numbers'); None: the tenant's
 
     def wants(self, event_type: str) -> bool:
         return event_type in self.events

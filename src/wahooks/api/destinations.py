@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from wahooks.api.auth import current_tenant
+from wahooks.api.apps import app_scope, destination_app, tenant_or_own_app
 from wahooks.api.base import ApiModel, check_http_url, iso
 from wahooks.config import validate_retry_schedule
 from wahooks.delivery.signing import new_secret
@@ -78,6 +78,11 @@ class DestinationIn(ApiModel):
     activation_id: str | None = Field(
         None, description="Only this pool activation's conversations (act_…); all if absent."
     )
+    app_id: str | None = Field(
+        None,
+        description="Only this App's events (its numbers'), retried 10 s, 60 s, 5 min by "
+        "default; an App key's destinations are always its own App's.",
+    )
     format: str = Field(DEFAULT_FORMAT, description="Payload format.")
     timeout_seconds: Timeout | None = Field(None, description="Request timeout, 1-30 s.")
     retry_schedule: list[float] | None = Field(
@@ -127,6 +132,7 @@ class DestinationOut(ApiModel):
     enabled: bool
     disabled_reason: str | None
     created_at: str | None
+    app_id: str | None = None
     secret: str | None = Field(None, description="Only in the answer that created or set it.")
 
 
@@ -154,6 +160,7 @@ def _out(d: Destination, *, with_secret: bool = False) -> DestinationOut:
         enabled=d.enabled,
         disabled_reason=d.disabled_reason,
         created_at=iso(d.created_at),
+        app_id=d.app_id,
         secret=d.secret if with_secret else None,
     )
 
@@ -173,12 +180,13 @@ async def _check_activation(gateway: Gateway, tenant: Tenant, activation_id: str
 
 async def _get(gateway: Gateway, tenant: Tenant, destination_id: str) -> Destination:
     destination = await gateway.store.destination(tenant.id, destination_id)
-    if destination is None:
+    if destination is None or app_scope(tenant) not in (None, destination.app_id):
         raise NotFound(f"no destination {destination_id}")
     return destination
 
 
-TenantDep = Annotated[Tenant, Depends(current_tenant)]
+# A tenant key, or an App key (which sees only its App's destinations).
+TenantDep = Annotated[Tenant, Depends(tenant_or_own_app)]
 
 
 @router.post("", status_code=201, response_model=DestinationOut, response_model_by_alias=True)
@@ -188,7 +196,9 @@ async def create_destination(
     gateway = gateway_of(request)
     await _check_number(gateway, tenant, body.number_id)
     await _check_activation(gateway, tenant, body.activation_id)
+    app_id = await destination_app(gateway, tenant, body.app_id, body.number_id)
     settings = gateway.settings
+    schedule = settings.app_retry_schedule if app_id else settings.default_retry_schedule
     destination = Destination(
         id=new_id("dst"),
         tenant_id=tenant.id,
@@ -198,13 +208,14 @@ async def create_destination(
         label=body.label,
         format=body.format,
         timeout_s=body.timeout_seconds or settings.default_timeout_s,
-        retry_schedule=tuple(body.retry_schedule or settings.default_retry_schedule),
+        retry_schedule=tuple(body.retry_schedule or schedule),
         enabled=True,
         disabled_reason=None,
         created_at=gateway.clock(),
         method=body.method,
         events=tuple(body.events or DEFAULT_EVENTS),
         activation_id=body.activation_id,
+        app_id=app_id,
     )
     await gateway.store.create_destination(destination)
     return _out(destination, with_secret=True)
@@ -213,7 +224,9 @@ async def create_destination(
 @router.get("", response_model=list[DestinationOut], response_model_by_alias=True,
             response_model_exclude_none=False)  # fmt: skip
 async def list_destinations(request: Request, tenant: TenantDep) -> list[DestinationOut]:
-    return [_out(d) for d in await gateway_of(request).store.destinations(tenant.id)]
+    scope = app_scope(tenant)
+    destinations = await gateway_of(request).store.destinations(tenant.id)
+    return [_out(d) for d in destinations if scope in (None, d.app_id)]
 
 
 @router.get("/{destination_id}", response_model=DestinationOut, response_model_by_alias=True)
@@ -232,6 +245,7 @@ async def update_destination(
     changes = body.model_dump(exclude_unset=True)
     if "number_id" in changes:
         await _check_number(gateway, tenant, body.number_id)
+        await destination_app(gateway, tenant, current.app_id, body.number_id)
     if "activation_id" in changes:
         await _check_activation(gateway, tenant, body.activation_id)
     for required in (
@@ -263,6 +277,7 @@ async def update_destination(
         method=method,
         events=tuple(changes.get("events", current.events)),
         activation_id=changes.get("activation_id", current.activation_id),
+        app_id=current.app_id,
     )
     if not await gateway.store.update_destination(updated):
         raise NotFound(f"no destination {destination_id}")
@@ -271,6 +286,7 @@ async def update_destination(
 
 @router.delete("/{destination_id}", status_code=204)
 async def delete_destination(destination_id: str, request: Request, tenant: TenantDep) -> None:
+    await _get(gateway_of(request), tenant, destination_id)  # an App: only its own
     if not await gateway_of(request).store.delete_destination(tenant.id, destination_id):
         raise NotFound(f"no destination {destination_id}")
 
@@ -282,7 +298,9 @@ async def test_destination(destination_id: str, request: Request, tenant: Tenant
     destination = await _get(gateway, tenant, destination_id)
     if destination.method != DeliveryMethod.WEBHOOK:
         raise InvalidRequest("only a webhook destination can be tested; connect to /ws instead")
-    numbers = await gateway.store.numbers(tenant.id)
+    numbers = [  # an App's sample shows one of its own numbers
+        n for n in await gateway.store.numbers(tenant.id) if destination.app_id in (None, n.app_id)
+    ]
     number = next(
         (n for n in numbers if n.id == destination.number_id), numbers[0] if numbers else None
     )

@@ -167,8 +167,10 @@ class Dispatcher:
             result=result,
             next_attempt_at=next_at,
             disable_destination=gone,
-            # The fast retries are spent: the tenant's socket may take it from here too.
+            # The fast retries are spent: the tenant's socket may take it from here too. Not
+            # an App's webhook: its sockets got their own copy in parallel.
             offer_to_socket=fallback_after > 0
+            and delivery.destination.app_id is None
             and (gone or delivery.attempts + 1 >= fallback_after),
         )
 

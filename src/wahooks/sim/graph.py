@@ -1,4 +1,5 @@
-"""The Graph API routes the gateway calls: media metadata and download, sends, uploads."""
+"""The Graph API routes the gateway calls: media metadata and download, sends, uploads,
+and the WABA's message templates (templates.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from wahooks.sim.media import MediaObject, MediaStore
 from wahooks.sim.messages import Json, new_wamid
 from wahooks.sim.notifications import ERROR_TEXTS
 from wahooks.sim.settings import SimSettings
+from wahooks.sim.templates import Templates
 
 # Meta refuses media over 100 MB.
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
@@ -200,6 +202,7 @@ class GraphApi:
         self.sent: list[SentMessage] = []
         self.uploads: list[UploadRecord] = []
         self.marked_read: list[str] = []
+        self.templates = Templates(graph_error)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -208,6 +211,8 @@ class GraphApi:
             web.delete(f"/{_VERSION}/{{node}}", self._delete_node),
             web.post(f"/{_VERSION}/{{node}}/messages", self._send),
             web.post(f"/{_VERSION}/{{node}}/media", self._upload),
+            web.get(f"/{_VERSION}/{{node}}/message_templates", self._list_templates),
+            web.post(f"/{_VERSION}/{{node}}/message_templates", self._create_template),
         ]
 
     def fail_next_sends(self, n: int, code: int, http_status: int | None = None) -> None:
@@ -426,6 +431,25 @@ class GraphApi:
                 "messages": [{"id": sent.wamid}],
             }
         )
+
+    async def _list_templates(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        node = request.match_info["node"]
+        if node != self._settings.waba_id:
+            return _no_such_object("get", node)
+        return await self.templates.list_templates(request)
+
+    async def _create_template(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        node = request.match_info["node"]
+        if node != self._settings.waba_id:
+            return _no_such_object("post", node)
+        payload = await self._read_json(request)
+        if isinstance(payload, web.Response):
+            return payload
+        return await self.templates.create(payload)
 
     async def _upload(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

@@ -22,6 +22,7 @@ from wahooks.sim.media import MediaStore
 from wahooks.sim.messages import Json, MessageBuilder, SimUser
 from wahooks.sim.notifications import Layout
 from wahooks.sim.settings import SimSettings
+from wahooks.sim.templates import Templates
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +226,11 @@ class Simulator:
     def fail_next_uploads(self, n: int = 1, http_status: int = 503) -> None:
         """The next `n` media uploads answer `http_status` (see GraphApi.fail_next_uploads)."""
         self.graph.fail_next_uploads(n, http_status)
+
+    @property
+    def templates(self) -> Templates:
+        """The WABA's message templates (add, review, and what the gateway created)."""
+        return self.graph.templates
 
     @property
     def uploads(self) -> list[UploadRecord]:

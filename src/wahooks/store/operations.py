@@ -197,6 +197,7 @@ def _destination(row: Row, prefix: str = "") -> Destination:
         method=row[prefix + "method"],
         events=tuple(orjson.loads(row[prefix + "events"])),
         activation_id=row[prefix + "activation_id"],
+        app_id=row[prefix + "app_id"],
     )
 
 
@@ -214,6 +215,7 @@ def _destination_params(d: Destination, now: float) -> dict[str, Any]:
         "timeout_s": d.timeout_s,
         "retry_schedule": _json(list(d.retry_schedule)),
         "activation_id": d.activation_id,
+        "app_id": d.app_id,
         "now": now,
     }
 
@@ -476,7 +478,12 @@ def _publish(
     if key not in targets:
         rows = yield FetchAll(
             "destinations_for_number",
-            {"tenant_id": tenant_id, "number_id": number.id, "activation_id": activation_id},
+            {
+                "tenant_id": tenant_id,
+                "number_id": number.id,
+                "activation_id": activation_id,
+                "app_id": number.app_id,
+            },
         )
         targets[key] = [(r["id"], tuple(orjson.loads(r["events"]))) for r in rows]
     subscribed = [d for d, events in targets[key] if event_type in events]
@@ -677,11 +684,13 @@ def claim_for_socket(
     now: float,
     lease_until: float,
     limit: int,
+    app_id: str | None = None,
 ) -> Operation[list[ClaimedDelivery]]:
     claimed = yield FetchAll(
         "claim_for_socket",
         {
             "tenant_id": tenant_id,
+            "app_id": app_id,
             "owner": owner,
             "conversation_ids": None if conversation_ids is None else list(conversation_ids),
             "since": since,

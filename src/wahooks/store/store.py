@@ -5,6 +5,8 @@ from collections.abc import Callable, Collection, Sequence
 
 from wahooks.config import Settings
 from wahooks.models import (
+    App,
+    AppNumber,
     AttemptDecision,
     AttemptRecord,
     ClaimedDelivery,
@@ -21,7 +23,7 @@ from wahooks.models import (
     Tenant,
 )
 from wahooks.pool.notices import NoticePolicy
-from wahooks.store import activation_ops, notice_ops
+from wahooks.store import activation_ops, apps_ops, notice_ops
 from wahooks.store import operations as ops
 from wahooks.store.base import Connector
 from wahooks.store.migrate import upgrade
@@ -243,7 +245,10 @@ class Store:
         since: float,
         lease_s: float,
         limit: int,
+        app_id: str | None = None,
     ) -> list[ClaimedDelivery]:
+        """``app_id``: for an App's connections (only its destinations' deliveries); None
+        for the tenant's (every delivery but its Apps')."""
         now = self.clock()
         return await self.connector.transaction(
             ops.claim_for_socket(
@@ -254,6 +259,7 @@ class Store:
                 now=now,
                 lease_until=now + lease_s,
                 limit=limit,
+                app_id=app_id,
             )
         )
 
@@ -409,6 +415,56 @@ class Store:
 
     async def notices_to(self, number_id: str, wa_id: str) -> list[notice_ops.NoticeRecord]:
         return await self.connector.read(notice_ops.notices_to(number_id, wa_id))
+
+    # --- Apps (owner: the apps area; store/apps_ops.py, store/sql/apps.sql) ----------------
+
+    async def create_app(self, app: App, key_hash: str, socket: Destination) -> App:
+        """Raises Duplicate when the slug is taken."""
+        return await self.connector.transaction(apps_ops.create_app(app, key_hash, socket))
+
+    async def app(self, tenant_id: str, app_id: str) -> App | None:
+        return await self.connector.read(apps_ops.app_by_id(tenant_id, app_id))
+
+    async def apps(self, tenant_id: str) -> list[App]:
+        return await self.connector.read(apps_ops.apps_of_tenant(tenant_id))
+
+    async def rename_app(self, tenant_id: str, app_id: str, name: str) -> App | None:
+        return await self.connector.transaction(
+            apps_ops.rename_app(tenant_id, app_id, name, self.clock())
+        )
+
+    async def set_app_key(
+        self, tenant_id: str, app_id: str, key_prefix: str, key_hash: str
+    ) -> App | None:
+        return await self.connector.transaction(
+            apps_ops.set_app_key(tenant_id, app_id, key_prefix, key_hash, self.clock())
+        )
+
+    async def delete_app(self, tenant_id: str, app_id: str) -> bool:
+        """False when there is no such live App, or it still has live numbers."""
+        return await self.connector.transaction(
+            apps_ops.delete_app(tenant_id, app_id, self.clock())
+        )
+
+    async def app_numbers(
+        self, tenant_id: str, app_id: str | None, *, window_s: float
+    ) -> list[AppNumber]:
+        """The live numbers of one App (or, with None, of all the tenant's Apps)."""
+        return await self.connector.read(
+            apps_ops.numbers_of_apps(tenant_id, app_id, self.clock() - window_s)
+        )
+
+    async def app_number(self, app_id: str, number_id: str) -> Number | None:
+        return await self.connector.read(apps_ops.number_of_app(app_id, number_id))
+
+    async def conversation_with(
+        self, tenant_id: str, number_id: str, wa_id: str
+    ) -> Conversation | None:
+        return await self.connector.read(apps_ops.conversation_with(tenant_id, number_id, wa_id))
+
+    async def media_of_app(self, app_id: str, media_id: str) -> bool:
+        """Whether the file came in on one of the App's numbers."""
+        return await self.connector.read(apps_ops.media_of_app(app_id, media_id))
 
 
 async def open_store(settings: Settings, *, clock: Clock = time.time) -> Store:

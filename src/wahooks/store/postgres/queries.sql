@@ -28,6 +28,7 @@ SELECT d.id, d.seq, d.attempts,
        t.enabled AS dst_enabled, t.disabled_reason AS dst_disabled_reason,
        t.created_at AS dst_created_at, t.method AS dst_method, t.events AS dst_events,
        t.activation_id AS dst_activation_id, COALESCE(a.label, t.label) AS event_label,
+       t.app_id AS dst_app_id,
        d.created_at, e.type AS event_type, e.conversation_id, e.data AS event_data, c.wa_id,
        m.item, m.contact,
        n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id,
@@ -58,10 +59,12 @@ WITH due AS (
   SELECT d.seq FROM deliveries d JOIN destinations t ON t.id = d.destination_id
   WHERE d.tenant_id = :tenant_id AND d.state IN ('pending', 'leased', 'failed')
     AND d.hold IS NULL AND d.created_at >= :since
+    -- An App's connections take only its destinations' deliveries; a tenant's, only the rest.
+    AND t.app_id IS NOT DISTINCT FROM :app_id
     AND (CAST(:conversation_ids AS TEXT[]) IS NULL OR d.conversation_id = ANY(:conversation_ids))
     AND ((t.method = 'socket' AND t.deleted_at IS NULL AND d.state <> 'failed'
           AND d.next_attempt_at <= :now)
-      OR (d.offered_to_socket_at IS NOT NULL
+      OR (d.offered_to_socket_at IS NOT NULL AND t.app_id IS NULL
           AND (d.state <> 'leased' OR d.next_attempt_at <= :now)))
     AND NOT EXISTS (
       SELECT 1 FROM deliveries e

@@ -58,10 +58,10 @@ SELECT * FROM numbers WHERE verify_token = :verify_token;
 
 -- name: insert_destination
 INSERT INTO destinations (id, tenant_id, number_id, url, secret, label, format, method, events,
-                          timeout_s, retry_schedule, enabled, activation_id, created_at,
+                          timeout_s, retry_schedule, enabled, activation_id, app_id, created_at,
                           updated_at)
 VALUES (:id, :tenant_id, :number_id, :url, :secret, :label, :format, :method, :events,
-        :timeout_s, :retry_schedule, TRUE, :activation_id, :now, :now);
+        :timeout_s, :retry_schedule, TRUE, :activation_id, :app_id, :now, :now);
 
 -- name: destination_by_id
 SELECT * FROM destinations WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
@@ -72,11 +72,13 @@ ORDER BY created_at, id;
 
 -- name: destinations_for_number
 -- Disabled destinations still get deliveries: they wait, and resume when re-enabled.
--- One scoped to an activation gets only the conversations that activation routed.
+-- One scoped to an activation gets only the conversations that activation routed; an App's
+-- destinations get only its own numbers' events (:app_id is the number's App).
 SELECT id, events FROM destinations
 WHERE tenant_id = :tenant_id AND deleted_at IS NULL
   AND (number_id IS NULL OR number_id = :number_id)
   AND (activation_id IS NULL OR activation_id = CAST(:activation_id AS TEXT))
+  AND (app_id IS NULL OR app_id = :app_id)
 ORDER BY created_at, id;
 
 -- name: update_destination
