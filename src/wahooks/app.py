@@ -16,7 +16,17 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from wahooks import __version__
-from wahooks.api import deliveries, destinations, health, media, messages, numbers, upload
+from wahooks.api import (
+    deliveries,
+    destinations,
+    health,
+    keys,
+    media,
+    messages,
+    numbers,
+    tenants,
+    upload,
+)
 from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
 from wahooks.config import Settings
@@ -34,6 +44,7 @@ from wahooks.media.jobs import MediaJobs
 from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.media.stores import open_blob_store
 from wahooks.models import Clock
+from wahooks.numberhealth import NumberHealth
 from wahooks.send.graph import GraphClient
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
@@ -104,6 +115,9 @@ def create_app(
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
         messenger = Messenger(store, graph, clock=clock)
+        number_health = NumberHealth(
+            store, graph, interval_s=settings.number_health_interval_s, clock=clock
+        )
         intake = MediaIntake(
             store, blobs, session, url_timeout_s=settings.media_url_timeout_s, clock=clock
         )
@@ -126,8 +140,11 @@ def create_app(
             hub=hub,
             blobs=blobs,
             clock=clock,
+            number_health=number_health,
         )
         hub.start()
+        if settings.worker_enabled:
+            number_health.start()
         if media_jobs is not None:
             await media_jobs.start()
         if dispatcher is not None:
@@ -135,6 +152,7 @@ def create_app(
         try:
             yield
         finally:
+            await number_health.stop()
             await hub.close()
             if media_jobs is not None:
                 await media_jobs.stop()
@@ -154,7 +172,17 @@ def create_app(
     app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
     app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
     app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
-    for module in (numbers, destinations, deliveries, messages, media, upload, health):
+    for module in (
+        numbers,
+        destinations,
+        deliveries,
+        messages,
+        media,
+        upload,
+        health,
+        tenants,
+        keys,
+    ):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(

@@ -12,6 +12,7 @@ from wahooks.ingress.numbers import NumberDirectory
 from wahooks.media.blobs import BlobStore
 from wahooks.media.intake import MediaIntake
 from wahooks.models import Clock
+from wahooks.numberhealth import NumberHealth
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
 from wahooks.socket.hub import Hub
@@ -32,6 +33,7 @@ class Gateway:
     hub: Hub
     blobs: BlobStore
     clock: Clock
+    number_health: NumberHealth | None = None
 
 
 def gateway_of(connection: HTTPConnection) -> Gateway:
