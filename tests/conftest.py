@@ -116,6 +116,9 @@ async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[R
         "retry_jitter": 0.0,
         "media_url": f"file://{tempfile.mkdtemp(prefix='wahooks-test-media-')}",
         "outbound_allow_networks": LOOPBACK_NETWORKS,
+        # No periodic Graph API health checks unless a test asks: a number registered with
+        # the default (Meta's) Graph URL must never be called from a test.
+        "number_health_interval_s": 0,
         **secret_settings(database_url),
         **settings,
     }

@@ -143,6 +143,7 @@ async def test_a_deleted_number_is_unknown_to_the_ingress_and_can_be_registered_
         user = sim.user("15551239002", "Bob")
         assert (await sim.send(user, "text", body="before")).ok
         await receiver.wait_for(lambda r: len(r.accepted()) == 1)
+        conversation_id = receiver.accepted()[0].json()["pipes"]["conversationId"]
 
         status, body = await other.api("DELETE", f"/v1/numbers/{number['id']}")
         assert_error(status, body, 404)
@@ -154,6 +155,12 @@ async def test_a_deleted_number_is_unknown_to_the_ingress_and_can_be_registered_
         assert_error(status, body, 404)
         status, listed = await gateway.operator("GET", "/v1/numbers")
         assert number["id"] not in {n["id"] for n in listed}
+        # Its conversations stay, but nothing is sent from a disconnected number.
+        status, body = await gateway.api(
+            "POST", "/v1/messages/send", {"conversationId": conversation_id, "text": "hi"}
+        )
+        assert_error(status, body, 404)
+        assert sim.sent == []
 
         # Meta still sends: acknowledged, stored nowhere, delivered to nobody.
         messages_before = len(await table(gateway.gateway.settings.database_url, "messages"))

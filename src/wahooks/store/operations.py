@@ -888,6 +888,8 @@ def conversation_by_id(
     number = yield FetchOne(
         "number_by_id", {"id": row["number_id"], "tenant_id": row["number_tenant_id"]}
     )
+    if number is None:  # its number was disconnected (deleted)
+        return None
     return Conversation(
         id=row["id"],
         tenant_id=row["tenant_id"],
