@@ -228,3 +228,25 @@ async def test_each_key_kind_is_kept_to_its_side(gateway: RunningGateway) -> Non
         for key in (None, "nope", unknown, "op_live_" + "B" * 32):
             status, answer = await _with_key(gateway, key, method, path, body)
             assert_error(status, answer, 401)
+
+
+async def test_ids_in_paths_that_cannot_be_ids_are_refused_before_the_database(
+    gateway: RunningGateway,
+) -> None:
+    """A NUL (PostgreSQL text cannot hold one) or other junk in an id is a 400, not a 5xx."""
+    for bad in ("%00", "a%00b", "x" * 101, "%F0%9F%98%80", "a.b"):
+        for method, path, as_operator in (
+            ("GET", f"/v1/tenants/{bad}", True),
+            ("GET", f"/v1/tenants/{bad}/keys", True),
+            ("DELETE", f"/v1/tenants/{gateway.tenant_id}/keys/{bad}", True),
+            ("DELETE", f"/v1/operator/keys/{bad}", True),
+            ("DELETE", f"/v1/keys/{bad}", False),
+            ("GET", f"/v1/numbers/{bad}", False),
+            ("PATCH", f"/v1/numbers/{bad}", False),
+            ("DELETE", f"/v1/numbers/{bad}", True),
+            ("POST", f"/v1/numbers/{bad}/health-check", True),
+        ):
+            call = gateway.operator if as_operator else gateway.api
+            body = {"displayName": "x"} if method == "PATCH" else None
+            status, answer = await call(method, path, body)
+            assert_error(status, answer, 400)

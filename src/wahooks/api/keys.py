@@ -8,7 +8,7 @@ its next request on.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field
 
 from wahooks.api.auth import current_operator, current_tenant, new_key
@@ -22,6 +22,10 @@ Responses = dict[int | str, dict[str, Any]]
 router = APIRouter(tags=["keys"])
 
 Label = Annotated[str, Field(min_length=1, max_length=200)]
+# Ids in paths (ten_…, key_…, opk_…, num_…): anything else is a 400, before the database.
+ResourceId = Annotated[
+    str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$", description="An id.")
+]
 
 
 class KeyIn(ApiModel):
@@ -123,7 +127,7 @@ async def list_keys(request: Request, tenant: TenantDep) -> list[KeyOut]:
         409: {"description": "conflict: it is the tenant's last live key."},
     },
 )
-async def revoke_key(key_id: str, request: Request, tenant: TenantDep) -> KeyOut:
+async def revoke_key(key_id: ResourceId, request: Request, tenant: TenantDep) -> KeyOut:
     """Revoke a key: its next request is refused (401). Revoking a revoked key answers it
     as it is. The last live key is kept (409), so the tenant keeps a way in."""
     return await revoke_api_key(request, tenant.id, key_id, keep_one=True)
@@ -172,7 +176,7 @@ async def list_operator_keys(request: Request, _: OperatorDep) -> list[KeyOut]:
         409: {"description": "conflict: it is the last live operator key."},
     },
 )
-async def revoke_operator_key(key_id: str, request: Request, _: OperatorDep) -> KeyOut:
+async def revoke_operator_key(key_id: ResourceId, request: Request, _: OperatorDep) -> KeyOut:
     """Revoke an operator key: its next request is refused (401). The last live operator
     key cannot be revoked (409): the operator would lock itself out."""
     try:

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field
 
 from wahooks.api.auth import any_key
 from wahooks.api.base import ApiModel, check_http_url, iso
+from wahooks.api.keys import ResourceId
 from wahooks.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.ids import new_id
@@ -250,7 +251,7 @@ async def list_numbers(request: Request, who: WhoDep) -> list[NumberOut]:
     summary="Get a number",
     responses=_NOT_FOUND,
 )
-async def get_number(number_id: str, request: Request, who: WhoDep) -> NumberOut:
+async def get_number(number_id: ResourceId, request: Request, who: WhoDep) -> NumberOut:
     """One number by its id (`num_…`), without secrets."""
     return _out(await _visible(request, who, number_id))
 
@@ -263,7 +264,7 @@ async def get_number(number_id: str, request: Request, who: WhoDep) -> NumberOut
     responses=_MANAGED,
 )
 async def update_number(
-    number_id: str, body: NumberPatch, request: Request, who: WhoDep
+    number_id: ResourceId, body: NumberPatch, request: Request, who: WhoDep
 ) -> NumberOut:
     """Change a number's display name or Cloud API connection (access token, app secret,
     verify token, Graph API base URL). A new token or URL makes the health unknown until
@@ -304,7 +305,7 @@ def _camel(field: str) -> str:
     summary="Disconnect a number",
     responses=_MANAGED,
 )
-async def delete_number(number_id: str, request: Request, who: WhoDep) -> NumberOut:
+async def delete_number(number_id: ResourceId, request: Request, who: WhoDep) -> NumberOut:
     """Disconnect a number: its notifications are ignored from now on (as an unknown
     number's), it is no longer listed, and its phone-number id may be registered again.
     Its conversations and deliveries stay. Answers the number as it was."""
@@ -323,7 +324,7 @@ async def delete_number(number_id: str, request: Request, who: WhoDep) -> Number
     summary="Check a number's health now",
     responses=_MANAGED,
 )
-async def check_number_health(number_id: str, request: Request, who: WhoDep) -> NumberOut:
+async def check_number_health(number_id: ResourceId, request: Request, who: WhoDep) -> NumberOut:
     """Check the number's access token against the Graph API now (as the periodic check
     does) and answer the number with the result: healthy, degraded (a transient failure)
     or down (an invalid or expired token, or missing permissions)."""

@@ -12,6 +12,7 @@ from wahooks.api.keys import (
     KeyIn,
     KeyOut,
     NewKeyOut,
+    ResourceId,
     issue_api_key,
     key_out,
     new_key_out,
@@ -98,7 +99,7 @@ async def list_tenants(request: Request, _: OperatorDep) -> list[TenantOut]:
     summary="Get a tenant",
     responses={**_OPERATOR_KEY, **_NO_TENANT},
 )
-async def get_tenant(tenant_id: str, request: Request, _: OperatorDep) -> TenantOut:
+async def get_tenant(tenant_id: ResourceId, request: Request, _: OperatorDep) -> TenantOut:
     """One tenant by its id (`ten_…`)."""
     return _out(await _tenant(request, tenant_id))
 
@@ -112,7 +113,7 @@ async def get_tenant(tenant_id: str, request: Request, _: OperatorDep) -> Tenant
     responses={**_OPERATOR_KEY, **_NO_TENANT},
 )
 async def create_tenant_key(
-    tenant_id: str, body: KeyIn, request: Request, _: OperatorDep
+    tenant_id: ResourceId, body: KeyIn, request: Request, _: OperatorDep
 ) -> NewKeyOut:
     """A new `pk_live_…` key for this tenant (e.g. one that lost its keys); shown once."""
     await _tenant(request, tenant_id)
@@ -126,7 +127,7 @@ async def create_tenant_key(
     summary="List a tenant's API keys",
     responses={**_OPERATOR_KEY, **_NO_TENANT},
 )
-async def list_tenant_keys(tenant_id: str, request: Request, _: OperatorDep) -> list[KeyOut]:
+async def list_tenant_keys(tenant_id: ResourceId, request: Request, _: OperatorDep) -> list[KeyOut]:
     """The tenant's keys, revoked ones included; never the keys themselves."""
     await _tenant(request, tenant_id)
     return [key_out(k) for k in await gateway_of(request).store.api_keys(tenant_id)]
@@ -143,7 +144,7 @@ async def list_tenant_keys(tenant_id: str, request: Request, _: OperatorDep) -> 
     },
 )
 async def revoke_tenant_key(
-    tenant_id: str, key_id: str, request: Request, _: OperatorDep
+    tenant_id: ResourceId, key_id: ResourceId, request: Request, _: OperatorDep
 ) -> KeyOut:
     """Revoke one of the tenant's keys, even its last one (the operator can issue another):
     its next request is refused (401)."""
