@@ -1,13 +1,18 @@
 """Numbers managed through the API: the operator sees and changes every number, tenants and
 Apps their own; a disconnected number is unknown to the ingress and can be registered again."""
 
+import sqlite3
 from typing import Any
+
+import asyncpg
 
 from tests.api.helpers import assert_error, number_body, other_tenant
 from tests.conftest import RunningGateway, add_destination
 from tests.ingress.helpers import table
+from wahooks.api.auth import new_key
 from wahooks.demo.receiver import Receiver
 from wahooks.demo.registration import number_registration
+from wahooks.models import KeyKind
 from wahooks.sim import SimSettings, Simulator
 
 
@@ -223,3 +228,57 @@ async def test_number_routes_refuse_missing_malformed_unknown_and_revoked_keys(
                 assert_error(response.status, await response.json(), 401)
     status, still = await gateway.api("GET", f"/v1/numbers/{number['id']}")
     assert (status, still) == (200, number)
+
+
+async def _app_key(gateway: RunningGateway, app_id: str) -> str:
+    """An App of the gateway's tenant, written straight to the database (the Apps API is
+    not part of this area); its ak_live_ key."""
+    made = new_key(KeyKind.APP)
+    url = gateway.gateway.settings.database_url
+    row = (app_id, gateway.tenant_id, "Bot", app_id, made.prefix, made.key_hash, 1.0, 1.0)
+    sql = (
+        "INSERT INTO apps (id, tenant_id, name, slug, key_prefix, key_hash, created_at, "
+        "updated_at) VALUES ({})"
+    )
+    if url.startswith("sqlite:///"):
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            conn.execute(sql.format(", ".join("?" * 8)), row)
+            conn.commit()
+        finally:
+            conn.close()
+    else:
+        pg = await asyncpg.connect(url)
+        try:
+            await pg.execute(sql.format(", ".join(f"${i}" for i in range(1, 9))), *row)
+        finally:
+            await pg.close()
+    return made.key
+
+
+async def test_an_app_sees_and_manages_only_its_own_numbers(gateway: RunningGateway) -> None:
+    app_key = await _app_key(gateway, "app_bot1")
+    as_app = {"Authorization": f"Bearer {app_key}"}
+    status, apps = await gateway.api("POST", "/v1/numbers", number_body(), headers=as_app)
+    assert status == 201 and apps["appId"] == "app_bot1", apps
+    status, tenants = await gateway.api("POST", "/v1/numbers", number_body())
+    assert status == 201 and tenants["appId"] is None
+    status, listed = await gateway.api("GET", "/v1/numbers", headers=as_app)
+    assert status == 200 and [n["id"] for n in listed] == [apps["id"]]
+    status, body = await gateway.api("GET", f"/v1/numbers/{tenants['id']}", headers=as_app)
+    assert_error(status, body, 404)
+    status, body = await gateway.api(
+        "PATCH", f"/v1/numbers/{tenants['id']}", {"displayName": "x"}, headers=as_app
+    )
+    assert_error(status, body, 404)
+    status, body = await gateway.api(
+        "PATCH", f"/v1/numbers/{apps['id']}", {"displayName": "Bot line"}, headers=as_app
+    )
+    assert status == 200 and body["displayName"] == "Bot line"
+    # The tenant owns its App's numbers too.
+    status, body = await gateway.api("PATCH", f"/v1/numbers/{apps['id']}", {"displayName": "T"})
+    assert status == 200 and body["displayName"] == "T"
+    status, body = await gateway.api("DELETE", f"/v1/numbers/{apps['id']}", headers=as_app)
+    assert status == 200 and body["id"] == apps["id"]
+    status, listed = await gateway.api("GET", "/v1/numbers", headers=as_app)
+    assert (status, listed) == (200, [])
