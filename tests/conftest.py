@@ -29,6 +29,9 @@ from wahooks.sim import SimSettings, Simulator
 
 PG_URL = os.environ.get("WAHOOKS_TEST_POSTGRES_URL")
 FIXTURES = Path(__file__).parent / "fixtures"
+# PostgreSQL needs WAHOOKS_SECRET_KEYS (every process shares it); SQLite tests use the key file
+# the gateway generates next to the database, as a default installation does.
+TEST_SECRET_KEY = "4kmRCYnnNEZ3KLtX6dNMWtG7BN2u_v1XuIfDyZM2ZYU="
 META_FIXTURES = Path(__file__).parents[2] / "shared" / "fixtures" / "meta-cloud-api"
 
 
@@ -67,6 +70,11 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/wahooks.db"
+
+
+def secret_settings(database_url: str) -> dict[str, Any]:
+    """The secret-key settings a test gateway on ``database_url`` needs."""
+    return {} if database_url.startswith("sqlite") else {"secret_keys": (TEST_SECRET_KEY,)}
 
 
 @dataclass
@@ -108,6 +116,10 @@ async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[R
         "retry_jitter": 0.0,
         "media_url": f"file://{tempfile.mkdtemp(prefix='wahooks-test-media-')}",
         "outbound_allow_networks": LOOPBACK_NETWORKS,
+        # No periodic Graph API health checks unless a test asks: a number registered with
+        # the default (Meta's) Graph URL must never be called from a test.
+        "number_health_interval_s": 0,
+        **secret_settings(database_url),
         **settings,
     }
     config = Settings(database_url=database_url, **values)

@@ -23,10 +23,12 @@ from wahooks.api import (
     deliveries,
     destinations,
     health,
+    keys,
     media,
     messages,
     numbers,
     templates,
+    tenants,
     upload,
 )
 from wahooks.api.errors import install_error_handlers
@@ -46,6 +48,7 @@ from wahooks.media.jobs import MediaJobs
 from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.media.stores import open_blob_store
 from wahooks.models import Clock
+from wahooks.numberhealth import NumberHealth
 from wahooks.pool.worker import NoticeWorker
 from wahooks.send.apps import AppMessenger
 from wahooks.send.graph import GraphClient
@@ -119,6 +122,9 @@ def create_app(
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
         messenger = Messenger(store, graph, clock=clock)
         notices = NoticeWorker(store, graph, settings) if settings.worker_enabled else None
+        number_health = NumberHealth(
+            store, graph, interval_s=settings.number_health_interval_s, clock=clock
+        )
         intake = MediaIntake(
             store, blobs, session, url_timeout_s=settings.media_url_timeout_s, clock=clock
         )
@@ -142,8 +148,11 @@ def create_app(
             blobs=blobs,
             clock=clock,
             app_messenger=AppMessenger(store, graph, messenger, session, clock=clock),
+            number_health=number_health,
         )
         hub.start()
+        if settings.worker_enabled:
+            number_health.start()
         if media_jobs is not None:
             await media_jobs.start()
         if dispatcher is not None:
@@ -153,6 +162,7 @@ def create_app(
         try:
             yield
         finally:
+            await number_health.stop()
             await hub.close()
             if notices is not None:
                 await notices.stop()
@@ -175,8 +185,17 @@ def create_app(
     app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
     app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
     for module in (
-        numbers, destinations, deliveries, messages, media, upload, activations, health
-    ):  # fmt: skip
+        numbers,
+        destinations,
+        deliveries,
+        messages,
+        media,
+        upload,
+        activations,
+        health,
+        tenants,
+        keys,
+    ):
         app.include_router(module.router)
     for router in (apps.router, apps.own_router, app_messages.router, templates.router):
         app.include_router(router)

@@ -270,6 +270,21 @@ class Settings(BaseModel):
     )
     pg_pool_min: int = Field(2, ge=1, le=100, description="PostgreSQL connections kept open.")
     pg_pool_max: int = Field(10, ge=1, le=500, description="PostgreSQL connections at most.")
+    # --- secrets and number health
+    secret_keys: tuple[str, ...] = Field(
+        (),
+        repr=False,
+        description="Fernet keys (comma-separated) encrypting stored secrets; the first "
+        "encrypts, all decrypt. Unset: SQLite generates a key file next to the database; "
+        "PostgreSQL requires it.",
+    )
+    number_health_interval_s: float = Field(
+        600,
+        ge=0,
+        le=86400,
+        description="How often each number's access token is checked against the Graph "
+        "API (s; 0: only on demand).",
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(False, description="Write logs as JSON lines.")
 
@@ -300,6 +315,14 @@ class Settings(BaseModel):
             )
         except ValueError as exc:
             raise ValueError(f"each entry must be an IP network in CIDR form: {exc}") from exc
+
+    @field_validator("secret_keys", mode="before")
+    @classmethod
+    def _keys(cls, value: Any) -> Any:
+        # One key from the environment arrives as a plain string, not a list.
+        if isinstance(value, str):
+            return tuple(k.strip() for k in value.split(",") if k.strip())
+        return value
 
     @field_validator("default_retry_schedule", "app_retry_schedule")
     @classmethod

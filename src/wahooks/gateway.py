@@ -12,6 +12,7 @@ from wahooks.ingress.numbers import NumberDirectory
 from wahooks.media.blobs import BlobStore
 from wahooks.media.intake import MediaIntake
 from wahooks.models import Clock
+from wahooks.numberhealth import NumberHealth
 from wahooks.send.apps import AppMessenger
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
@@ -34,6 +35,7 @@ class Gateway:
     blobs: BlobStore
     clock: Clock
     app_messenger: AppMessenger  # App sends, passthrough, templates
+    number_health: NumberHealth | None = None
 
 
 def gateway_of(connection: HTTPConnection) -> Gateway:

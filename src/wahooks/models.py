@@ -97,6 +97,17 @@ class Principal:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KeyRecord:
+    """A tenant or operator API key as listed: never the key itself, nor its hash."""
+
+    id: str
+    prefix: str  # the key's first characters, for people to tell keys apart
+    label: str | None
+    created_at: float
+    revoked_at: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Number:
     """A WhatsApp Business number and its Cloud API connection."""
 

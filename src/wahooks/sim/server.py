@@ -223,6 +223,16 @@ class Simulator:
         halfway fail; see GraphApi.fail_next_media."""
         self.graph.fail_next_media(n, http_status, on=on)
 
+    def fail_next_number_reads(self, n: int = 1, http_status: int = 503) -> None:
+        """The next `n` reads of the phone-number node (the gateway's health check) fail
+        with `http_status`; see GraphApi.fail_next_number_reads."""
+        self.graph.fail_next_number_reads(n, http_status)
+
+    def set_token_valid(self, valid: bool) -> None:
+        """Invalidate the access token (as when it expires or is revoked at Meta), or make it
+        valid again: while invalid, every Graph call answers 401, OAuthException code 190."""
+        self.graph.token_valid = valid
+
     def fail_next_uploads(self, n: int = 1, http_status: int = 503) -> None:
         """The next `n` media uploads answer `http_status` (see GraphApi.fail_next_uploads)."""
         self.graph.fail_next_uploads(n, http_status)

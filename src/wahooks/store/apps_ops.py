@@ -5,6 +5,7 @@ a connector inside a transaction or a read.
 """
 
 from wahooks.models import App, AppNumber, Conversation, Destination, Number
+from wahooks.secrets import Keyring
 from wahooks.store import operations as ops
 from wahooks.store.base import Duplicate, Execute, FetchAll, FetchOne, Operation, Row
 
@@ -21,7 +22,7 @@ def _app(row: Row) -> App:
     )
 
 
-def create_app(app: App, key_hash: str, socket: Destination) -> Operation[App]:
+def create_app(app: App, key_hash: str, socket: Destination, keyring: Keyring) -> Operation[App]:
     """The App, with its socket destination (its WebSocket connections' queue)."""
     taken = yield FetchOne("app_slug_taken", {"slug": app.slug})
     if taken is not None:
@@ -38,7 +39,7 @@ def create_app(app: App, key_hash: str, socket: Destination) -> Operation[App]:
             "now": app.created_at,
         },
     )
-    yield from ops.create_destination(socket)
+    yield from ops.create_destination(socket, keyring)
     return app
 
 
@@ -87,24 +88,28 @@ def delete_app(tenant_id: str, app_id: str, now: float) -> Operation[bool]:
 
 
 def numbers_of_apps(
-    tenant_id: str, app_id: str | None, window_start: float
+    tenant_id: str, app_id: str | None, window_start: float, keyring: Keyring
 ) -> Operation[list[AppNumber]]:
     rows = yield FetchAll(
         "numbers_of_apps",
         {"tenant_id": tenant_id, "app_id": app_id, "window_start": window_start},
     )
     return [
-        AppNumber(number=ops._number(r), active_conversations=int(r["active_conversations"]))
+        AppNumber(
+            number=ops._number(r, keyring), active_conversations=int(r["active_conversations"])
+        )
         for r in rows
     ]
 
 
-def number_of_app(app_id: str, number_id: str) -> Operation[Number | None]:
+def number_of_app(app_id: str, number_id: str, keyring: Keyring) -> Operation[Number | None]:
     row = yield FetchOne("number_of_app", {"id": number_id, "app_id": app_id})
-    return None if row is None else ops._number(row)
+    return None if row is None else ops._number(row, keyring)
 
 
-def conversation_with(tenant_id: str, number_id: str, wa_id: str) -> Operation[Conversation | None]:
+def conversation_with(
+    tenant_id: str, number_id: str, wa_id: str, keyring: Keyring
+) -> Operation[Conversation | None]:
     """The tenant's conversation with ``wa_id`` on a number, if there is one."""
     row = yield FetchOne(
         "conversation_by_contact",
@@ -112,7 +117,7 @@ def conversation_with(tenant_id: str, number_id: str, wa_id: str) -> Operation[C
     )
     if row is None:
         return None
-    return (yield from ops.conversation_by_id(tenant_id, row["id"]))
+    return (yield from ops.conversation_by_id(tenant_id, row["id"], keyring))
 
 
 def media_of_app(app_id: str, media_id: str) -> Operation[bool]:

@@ -36,6 +36,7 @@ from wahooks.models import (
     Tenant,
 )
 from wahooks.pool.notices import NoticeKind, NoticePolicy
+from wahooks.secrets import Keyring, hash_verify_token
 from wahooks.store.activation_ops import route_pool_message
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
 
@@ -112,7 +113,8 @@ def find_app_key(prefix: str) -> Operation[tuple[Tenant, str, str] | None]:
 # --- numbers ---------------------------------------------------------------------------
 
 
-def _number(row: Row) -> Number:
+def _number(row: Row, keyring: Keyring) -> Number:
+    """A numbers row, its secrets decrypted (the model holds plaintext)."""
     return Number(
         id=row["id"],
         tenant_id=row["tenant_id"],
@@ -120,9 +122,9 @@ def _number(row: Row) -> Number:
         phone_number_id=row["phone_number_id"],
         waba_id=row["waba_id"],
         display_phone_number=row["display_phone_number"],
-        access_token=row["access_token"],
-        app_secret=row["app_secret"],
-        verify_token=row["verify_token"],
+        access_token=keyring.decrypt(row["access_token"]),
+        app_secret=keyring.decrypt(row["app_secret"]),
+        verify_token=keyring.decrypt(row["verify_token"]),
         graph_base_url=row["graph_base_url"],
         created_at=row["created_at"],
         app_id=row["app_id"],
@@ -133,7 +135,7 @@ def _number(row: Row) -> Number:
     )
 
 
-def create_number(number: Number) -> Operation[Number]:
+def create_number(number: Number, keyring: Keyring) -> Operation[Number]:
     params = {
         "id": number.id,
         "tenant_id": number.tenant_id,
@@ -141,9 +143,10 @@ def create_number(number: Number) -> Operation[Number]:
         "phone_number_id": number.phone_number_id,
         "waba_id": number.waba_id,
         "display_phone_number": number.display_phone_number,
-        "access_token": number.access_token,
-        "app_secret": number.app_secret,
-        "verify_token": number.verify_token,
+        "access_token": keyring.encrypt(number.access_token),
+        "app_secret": keyring.encrypt(number.app_secret),
+        "verify_token": keyring.encrypt(number.verify_token),
+        "verify_token_hash": hash_verify_token(number.verify_token),
         "graph_base_url": number.graph_base_url,
         "app_id": number.app_id,
         "display_name": number.display_name,
@@ -153,40 +156,46 @@ def create_number(number: Number) -> Operation[Number]:
     return number
 
 
-def numbers_by_phone_number_ids(ids: Sequence[str]) -> Operation[dict[str, Number]]:
+def numbers_by_phone_number_ids(
+    ids: Sequence[str], keyring: Keyring
+) -> Operation[dict[str, Number]]:
     found: dict[str, Number] = {}
     for phone_number_id in dict.fromkeys(ids):
         row = yield FetchOne("number_by_phone_number_id", {"phone_number_id": phone_number_id})
         if row is not None:
-            found[phone_number_id] = _number(row)
+            found[phone_number_id] = _number(row, keyring)
     return found
 
 
-def number_by_id(tenant_id: str, number_id: str) -> Operation[Number | None]:
+def number_by_id(tenant_id: str, number_id: str, keyring: Keyring) -> Operation[Number | None]:
     row = yield FetchOne("number_by_id", {"id": number_id, "tenant_id": tenant_id})
-    return None if row is None else _number(row)
+    return None if row is None else _number(row, keyring)
 
 
-def numbers_of_tenant(tenant_id: str) -> Operation[list[Number]]:
+def numbers_of_tenant(tenant_id: str, keyring: Keyring) -> Operation[list[Number]]:
     rows = yield FetchAll("numbers_of_tenant", {"tenant_id": tenant_id})
-    return [_number(r) for r in rows]
+    return [_number(r, keyring) for r in rows]
 
 
-def numbers_by_verify_token(token: str) -> Operation[list[Number]]:
-    rows = yield FetchAll("numbers_by_verify_token", {"verify_token": token})
-    return [_number(r) for r in rows]
+def numbers_by_verify_token(token: str, keyring: Keyring) -> Operation[list[Number]]:
+    """Found by the token's SHA-256 (the token itself is stored encrypted)."""
+    rows = yield FetchAll(
+        "numbers_by_verify_token", {"verify_token_hash": hash_verify_token(token)}
+    )
+    return [_number(r, keyring) for r in rows]
 
 
 # --- destinations ----------------------------------------------------------------------
 
 
-def _destination(row: Row, prefix: str = "") -> Destination:
+def _destination(row: Row, keyring: Keyring, prefix: str = "") -> Destination:
+    """A destinations row (or its ``prefix``ed columns), its secret decrypted."""
     return Destination(
         id=row[prefix + "id"],
         tenant_id=row[prefix + "tenant_id"],
         number_id=row[prefix + "number_id"],
         url=row[prefix + "url"],
-        secret=row[prefix + "secret"],
+        secret=keyring.decrypt(row[prefix + "secret"]),
         label=row[prefix + "label"],
         format=row[prefix + "format"],
         timeout_s=row[prefix + "timeout_s"],
@@ -201,13 +210,13 @@ def _destination(row: Row, prefix: str = "") -> Destination:
     )
 
 
-def _destination_params(d: Destination, now: float) -> dict[str, Any]:
+def _destination_params(d: Destination, now: float, keyring: Keyring) -> dict[str, Any]:
     return {
         "id": d.id,
         "tenant_id": d.tenant_id,
         "number_id": d.number_id,
         "url": d.url,
-        "secret": d.secret,
+        "secret": keyring.encrypt(d.secret),
         "label": d.label,
         "format": d.format,
         "method": d.method,
@@ -220,23 +229,27 @@ def _destination_params(d: Destination, now: float) -> dict[str, Any]:
     }
 
 
-def create_destination(destination: Destination) -> Operation[Destination]:
-    yield Execute("insert_destination", _destination_params(destination, destination.created_at))
+def create_destination(destination: Destination, keyring: Keyring) -> Operation[Destination]:
+    yield Execute(
+        "insert_destination", _destination_params(destination, destination.created_at, keyring)
+    )
     return destination
 
 
-def destination_by_id(tenant_id: str, destination_id: str) -> Operation[Destination | None]:
+def destination_by_id(
+    tenant_id: str, destination_id: str, keyring: Keyring
+) -> Operation[Destination | None]:
     row = yield FetchOne("destination_by_id", {"id": destination_id, "tenant_id": tenant_id})
-    return None if row is None else _destination(row)
+    return None if row is None else _destination(row, keyring)
 
 
-def destinations_of_tenant(tenant_id: str) -> Operation[list[Destination]]:
+def destinations_of_tenant(tenant_id: str, keyring: Keyring) -> Operation[list[Destination]]:
     rows = yield FetchAll("destinations_of_tenant", {"tenant_id": tenant_id})
-    return [_destination(r) for r in rows]
+    return [_destination(r, keyring) for r in rows]
 
 
-def update_destination(destination: Destination, now: float) -> Operation[bool]:
-    params = _destination_params(destination, now)
+def update_destination(destination: Destination, now: float, keyring: Keyring) -> Operation[bool]:
+    params = _destination_params(destination, now, keyring)
     params["enabled"] = destination.enabled
     params["disabled_reason"] = destination.disabled_reason
     changed = yield Execute("update_destination", params)
@@ -575,12 +588,14 @@ def release_leases(now: float) -> Operation[int]:
     return int(released)
 
 
-def claim_due(now: float, lease_until: float, limit: int) -> Operation[list[ClaimedDelivery]]:
+def claim_due(
+    now: float, lease_until: float, limit: int, keyring: Keyring
+) -> Operation[list[ClaimedDelivery]]:
     claimed = yield FetchAll("claim_due", {"now": now, "lease_until": lease_until, "limit": limit})
     if not claimed:
         return []
     rows = yield FetchAll("claimed_details", {"seqs": [r["seq"] for r in claimed]})
-    return [_claimed(r) for r in rows]
+    return [_claimed(r, keyring) for r in rows]
 
 
 def _media_info(row: Row) -> MediaInfo | None:
@@ -598,12 +613,12 @@ def _media_info(row: Row) -> MediaInfo | None:
     )
 
 
-def _claimed(row: Row) -> ClaimedDelivery:
+def _claimed(row: Row, keyring: Keyring) -> ClaimedDelivery:
     return ClaimedDelivery(
         id=DeliveryId(row["id"]),
         attempts=row["attempts"],
         created_at=row["created_at"],
-        destination=_destination(row, "dst_"),
+        destination=_destination(row, keyring, "dst_"),
         event=MessageEvent(
             event_type=row["event_type"],
             number_id=row["number_id"] or "",
@@ -685,6 +700,7 @@ def claim_for_socket(
     lease_until: float,
     limit: int,
     app_id: str | None = None,
+    keyring: Keyring,
 ) -> Operation[list[ClaimedDelivery]]:
     claimed = yield FetchAll(
         "claim_for_socket",
@@ -702,7 +718,7 @@ def claim_for_socket(
     if not claimed:
         return []
     rows = yield FetchAll("claimed_details", {"seqs": [r["seq"] for r in claimed]})
-    return [_claimed(r) for r in rows]
+    return [_claimed(r, keyring) for r in rows]
 
 
 def _socket_attempt(
@@ -765,7 +781,9 @@ def drop_from_socket_queue(oldest: float, per_sender_cap: int, now: float) -> Op
 # --- media -----------------------------------------------------------------------------
 
 
-def claim_media(now: float, lease_until: float, limit: int) -> Operation[list[MediaJob]]:
+def claim_media(
+    now: float, lease_until: float, limit: int, keyring: Keyring
+) -> Operation[list[MediaJob]]:
     claimed = yield FetchAll(
         "claim_media", {"now": now, "lease_until": lease_until, "limit": limit}
     )
@@ -782,7 +800,7 @@ def claim_media(now: float, lease_until: float, limit: int) -> Operation[list[Me
                 sha256=row["sha256"],
                 file_name=row["file_name"],
                 graph_base_url=row["graph_base_url"],
-                access_token=row["access_token"],
+                access_token=keyring.decrypt(row["access_token"]),
                 attempts=row["attempts"],
             )
         )
@@ -885,17 +903,21 @@ def mark_media_purged(media_id: str, now: float) -> Operation[None]:
 # --- conversations ---------------------------------------------------------------------
 
 
-def conversation_by_id(tenant_id: str, conversation_id: str) -> Operation[Conversation | None]:
+def conversation_by_id(
+    tenant_id: str, conversation_id: str, keyring: Keyring
+) -> Operation[Conversation | None]:
     row = yield FetchOne("conversation_by_id", {"id": conversation_id, "tenant_id": tenant_id})
     if row is None:
         return None
     number = yield FetchOne(
         "number_by_id", {"id": row["number_id"], "tenant_id": row["number_tenant_id"]}
     )
+    if number is None:  # its number was disconnected (deleted)
+        return None
     return Conversation(
         id=row["id"],
         tenant_id=row["tenant_id"],
-        number=_number(number),
+        number=_number(number, keyring),
         wa_id=row["wa_id"],
         contact_name=row["contact_name"],
         last_inbound_at=row["last_inbound_at"],

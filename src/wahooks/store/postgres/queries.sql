@@ -97,3 +97,11 @@ WITH due AS (
 UPDATE notices SET next_attempt_at = :lease_until, updated_at = :now
 FROM due WHERE notices.seq = due.seq
 RETURNING notices.seq;
+-- name: lock_live_api_keys
+-- A tenant's live keys, locked: two revocations at once cannot both take the last one.
+SELECT id FROM api_keys WHERE tenant_id = :tenant_id AND revoked_at IS NULL ORDER BY id
+FOR UPDATE;
+
+-- name: lock_live_operator_keys
+-- The live operator keys, locked: two revocations at once cannot both take the last one.
+SELECT id FROM operator_keys WHERE revoked_at IS NULL ORDER BY id FOR UPDATE;

@@ -34,14 +34,15 @@ WHERE a.key_prefix = :prefix AND a.deleted_at IS NULL;
 
 -- name: insert_number
 INSERT INTO numbers (id, tenant_id, kind, phone_number_id, waba_id, display_phone_number,
-                     access_token, app_secret, verify_token, graph_base_url, app_id,
-                     display_name, created_at, updated_at)
+                     access_token, app_secret, verify_token, verify_token_hash, graph_base_url,
+                     app_id, display_name, created_at, updated_at)
 VALUES (:id, :tenant_id, :kind, :phone_number_id, :waba_id, :display_phone_number,
-        :access_token, :app_secret, :verify_token, :graph_base_url, :app_id, :display_name,
-        :now, :now);
+        :access_token, :app_secret, :verify_token, :verify_token_hash, :graph_base_url, :app_id,
+        :display_name, :now, :now);
 
 -- name: number_by_phone_number_id
-SELECT * FROM numbers WHERE phone_number_id = :phone_number_id;
+-- A disconnected (deleted) number is unknown to the ingress.
+SELECT * FROM numbers WHERE phone_number_id = :phone_number_id AND deleted_at IS NULL;
 
 -- name: number_by_id
 -- A tenant sees its own numbers and the pool numbers (shared, to activate).
@@ -54,7 +55,8 @@ WHERE (tenant_id = :tenant_id OR kind = 'pool') AND deleted_at IS NULL
 ORDER BY created_at, id;
 
 -- name: numbers_by_verify_token
-SELECT * FROM numbers WHERE verify_token = :verify_token;
+-- By the token's SHA-256: the token itself is stored encrypted.
+SELECT * FROM numbers WHERE verify_token_hash = :verify_token_hash AND deleted_at IS NULL;
 
 -- name: insert_destination
 INSERT INTO destinations (id, tenant_id, number_id, url, secret, label, format, method, events,

@@ -91,3 +91,9 @@ UPDATE notices SET next_attempt_at = :lease_until, updated_at = :now
 WHERE seq IN (SELECT seq FROM notices WHERE state = 'pending' AND next_attempt_at <= :now
               ORDER BY next_attempt_at, seq LIMIT :limit)
 RETURNING seq;
+-- name: lock_live_api_keys
+-- One writer at a time (BEGIN IMMEDIATE): no lock needed.
+SELECT id FROM api_keys WHERE tenant_id = :tenant_id AND revoked_at IS NULL ORDER BY id;
+
+-- name: lock_live_operator_keys
+SELECT id FROM operator_keys WHERE revoked_at IS NULL ORDER BY id;
