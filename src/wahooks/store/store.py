@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 
 from wahooks.config import Settings
+from wahooks.delivery.health import HealthPolicy
 from wahooks.models import (
     AttemptDecision,
     AttemptRecord,
@@ -20,6 +21,7 @@ from wahooks.models import (
     Number,
     Tenant,
 )
+from wahooks.store import destination_ops as dest_ops
 from wahooks.store import operations as ops
 from wahooks.store.base import Connector
 from wahooks.store.migrate import upgrade
@@ -161,12 +163,25 @@ class Store:
     async def release_leases(self) -> int:
         return await self.connector.transaction(ops.release_leases(self.clock()))
 
-    async def claim_due(self, *, limit: int, lease_s: float) -> list[ClaimedDelivery]:
+    async def claim_due(
+        self, *, limit: int, lease_s: float, paused: Collection[str] = ()
+    ) -> list[ClaimedDelivery]:
         now = self.clock()
-        return await self.connector.transaction(ops.claim_due(now, now + lease_s, limit))
+        return await self.connector.transaction(
+            ops.claim_due(now, now + lease_s, limit, sorted(paused))
+        )
 
-    async def record_attempts(self, decisions: Sequence[tuple[AttemptDecision, str]]) -> None:
-        await self.connector.transaction(ops.record_attempts(decisions, self.clock()))
+    async def record_attempts(
+        self,
+        decisions: Sequence[tuple[AttemptDecision, str]],
+        health: HealthPolicy | None = None,
+    ) -> None:
+        disabled = await self.connector.transaction(
+            ops.record_attempts(decisions, self.clock(), health)
+        )
+        if disabled:  # their destination:disabled notices, and the socket queue
+            self.announce(disabled)
+            await self.connector.notify_new_deliveries()
 
     # media
     async def claim_media(self, *, limit: int, lease_s: float) -> list[MediaJob]:
@@ -313,6 +328,27 @@ class Store:
         if changed:
             self.announce([tenant_id])
         return changed
+
+    # --- destinations: options, secret rotation, health (dest) ------------------------------
+
+    async def save_new_destination(self, destination: Destination) -> Destination:
+        """Create a destination with its options (rate, in-flight, ordering)."""
+        return await self.connector.transaction(dest_ops.create_destination(destination))
+
+    async def save_destination(self, destination: Destination, *, reenabled: bool) -> bool:
+        """Every field of the destination; ``reenabled``: it was disabled and is enabled now
+        (health reset, pending deliveries due at once). False: no such destination."""
+        changed = await self.connector.transaction(
+            dest_ops.save_destination(destination, self.clock(), reenabled=reenabled)
+        )
+        self.announce([destination.tenant_id])
+        if changed and reenabled:
+            await self.connector.notify_new_deliveries()
+        return changed
+
+    async def defer_deliveries(self, deferred: Sequence[tuple[str, float]]) -> None:
+        """Hand leased deliveries back without an attempt: (id, seconds until due)."""
+        await self.connector.transaction(dest_ops.defer_deliveries(deferred, self.clock()))
 
 
 async def open_store(settings: Settings, *, clock: Clock = time.time) -> Store:
