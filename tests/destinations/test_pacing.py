@@ -3,6 +3,8 @@
 import asyncio
 import time
 
+import pytest
+
 from tests.destinations.helpers import dst
 from wahooks.delivery.pacing import Deferred, Pacer, Slot
 
@@ -60,7 +62,10 @@ async def test_rate_slots_are_spaced_and_far_ones_handed_back() -> None:
     await asyncio.sleep(0.01)
     answers = [t.result() for t in waiting if t.done()]
     deferred = [a for a in answers if isinstance(a, Deferred)]
-    assert deferred and all(0.2 < d.delay_s <= 0.5 for d in deferred), answers
+    assert len(deferred) == 2 and all(0.2 < d.delay_s <= 0.5 for d in deferred), answers
+    # Spread over the following slots, so they do not all fall due together.
+    first, second = sorted(d.delay_s for d in deferred)
+    assert second - first == pytest.approx(0.1, abs=0.02)
     assert pacer.saturated() == ["dst_a"]
     results = await asyncio.gather(*waiting)
     for result in results:

@@ -42,6 +42,9 @@ class _Lane:
     in_flight: int = 0
     waiting: int = 0
     next_start: float = 0.0  # monotonic time the next request may start (rate)
+    # Deliveries handed back for their rate are spread over the slots after next_start,
+    # so they do not all fall due (and are claimed and handed back) together.
+    deferred_next: float = 0.0
     room: asyncio.Event = field(default_factory=asyncio.Event)
 
     def saturated(self, now: float, hold_s: float) -> bool:
@@ -50,7 +53,19 @@ class _Lane:
         return self.rate is not None and self.next_start - now > hold_s
 
     def idle(self, now: float) -> bool:
-        return self.in_flight == 0 and self.waiting == 0 and self.next_start <= now
+        return (
+            self.in_flight == 0
+            and self.waiting == 0
+            and self.next_start <= now
+            and self.deferred_next <= now
+        )
+
+    def defer_for_rate(self, now: float) -> "Deferred":
+        assert self.rate is not None
+        self.deferred_next = max(self.deferred_next, self.next_start, now)
+        delay = self.deferred_next - now
+        self.deferred_next += 1.0 / self.rate
+        return Deferred(delay)
 
 
 class Slot:
@@ -106,9 +121,9 @@ class Pacer:
         is too far off, say when to try again."""
         lane = self._lane(destination)
         if lane.rate is not None:
-            ahead = lane.next_start - self._monotonic()
-            if ahead > self._hold_s:
-                return Deferred(ahead)
+            now = self._monotonic()
+            if lane.next_start - now > self._hold_s:
+                return lane.defer_for_rate(now)
         if lane.in_flight >= lane.limit:
             if lane.waiting >= lane.limit:
                 return Deferred(0.0)
@@ -129,7 +144,7 @@ class Pacer:
             start = max(now, lane.next_start)
             if start - now > self._hold_s:  # others reserved meanwhile
                 slot.release()
-                return Deferred(start - now)
+                return lane.defer_for_rate(now)
             lane.next_start = start + 1.0 / lane.rate
             if start > now:
                 try:

@@ -15,9 +15,11 @@ WHERE id = :id
 RETURNING consecutive_failures, failing_since;
 
 -- name: reset_destination_failures
--- An attempt succeeded: the run is over; :failures came after it (since :since).
+-- An attempt succeeded: the run is over; :failures came after it (since :since). A healthy
+-- destination's row is not written (nor locked) at all.
 UPDATE destinations SET consecutive_failures = :failures, failing_since = :since
 WHERE id = :id
+  AND (consecutive_failures <> :failures OR failing_since IS NOT NULL OR :failures > 0)
 RETURNING consecutive_failures, failing_since;
 
 -- name: auto_disable_destination
