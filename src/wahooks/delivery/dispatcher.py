@@ -208,8 +208,11 @@ class Dispatcher:
             if self._results:
                 batch, self._results = self._results, []
                 try:
+                    failing = {dst.id for _, dst in batch if dst.consecutive_failures}
                     await self._store.record_attempts(
-                        [(d, dst.id) for d, dst in batch], self._health
+                        [(d, dst.id) for d, dst in batch],
+                        self._health,
+                        healthy={dst.id for _, dst in batch} - failing,
                     )
                 except Exception:
                     # Leases stay; the deliveries are attempted again when they expire.

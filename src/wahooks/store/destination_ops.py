@@ -7,7 +7,7 @@ that same transaction, with its ``destination:disabled`` event and deliveries, s
 can never leave a destination disabled without its notice.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, TypedDict
 
 import orjson
@@ -96,11 +96,16 @@ def save_destination(destination: Destination, now: float, *, reenabled: bool) -
 
 
 def track_health(
-    decisions: Sequence[tuple[AttemptDecision, str]], now: float, policy: HealthPolicy
+    decisions: Sequence[tuple[AttemptDecision, str]],
+    now: float,
+    policy: HealthPolicy,
+    healthy: Collection[str] = (),
 ) -> Operation[set[str]]:
     """Count each destination's run of failed attempts (a success ends it) and disable the
-    destinations that answered 410 or failed too long. Returns the tenants that got new
-    deliveries (the notices), for the caller to announce."""
+    destinations that answered 410 or failed too long. ``healthy``: destinations that had no
+    failures when their deliveries were claimed; only successes for them need no query (the
+    hot path). Returns the tenants that got new deliveries (the notices), for the caller to
+    announce."""
     by_destination: dict[str, list[AttemptDecision]] = {}
     for decision, destination_id in decisions:
         by_destination.setdefault(destination_id, []).append(decision)
@@ -110,7 +115,9 @@ def track_health(
             (d.result.started_at, ok) for d in items if (ok := outcome(d.result)) is not None
         )
         row = None
-        if any(ok for _, ok in runs):
+        if destination_id in healthy and all(ok for _, ok in runs):
+            pass  # nothing to count, nothing to reset
+        elif any(ok for _, ok in runs):
             last = max(i for i, (_, ok) in enumerate(runs) if ok)
             trailing = runs[last + 1 :]
             row = yield FetchOne(

@@ -4,7 +4,7 @@ Each function yields Query objects (base.py) and receives their results; a conne
 drives it inside a transaction (writes) or a read. No SQL here, only names.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -613,6 +613,7 @@ def record_attempts(
     decisions: Sequence[tuple[AttemptDecision, str]],
     now: float,
     health: HealthPolicy | None = None,
+    healthy: Collection[str] = (),
 ) -> Operation[set[str]]:
     """Record each attempt and move its delivery on; ``str`` is the destination id.
     Two statements for the whole batch (executemany), whatever its size; then each
@@ -655,7 +656,7 @@ def record_attempts(
         # the attempt row first: it numbers itself from the delivery's total_attempts
         yield ExecuteMany("insert_attempt", attempts)
         yield ExecuteMany("finish_attempt", finishes)
-    return (yield from track_health(decisions, now, health or HealthPolicy()))
+    return (yield from track_health(decisions, now, health or HealthPolicy(), healthy))
 
 
 # --- the socket queue --------------------------------------------------------------------

@@ -175,9 +175,11 @@ class Store:
         self,
         decisions: Sequence[tuple[AttemptDecision, str]],
         health: HealthPolicy | None = None,
+        healthy: Collection[str] = (),
     ) -> None:
+        """``healthy``: destinations without failures when claimed (see track_health)."""
         disabled = await self.connector.transaction(
-            ops.record_attempts(decisions, self.clock(), health)
+            ops.record_attempts(decisions, self.clock(), health, healthy)
         )
         if disabled:  # their destination:disabled notices, and the socket queue
             self.announce(disabled)
