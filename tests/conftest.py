@@ -24,6 +24,7 @@ from wahooks.demo.registration import number_registration
 from wahooks.gateway import Gateway
 from wahooks.ids import new_id
 from wahooks.media.addresses import LOOPBACK_NETWORKS
+from wahooks.models import Clock
 from wahooks.server import serve_in_background
 from wahooks.sim import SimSettings, Simulator
 
@@ -110,7 +111,11 @@ class RunningGateway:
 
 
 @contextlib.asynccontextmanager
-async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[RunningGateway]:
+async def running_gateway(
+    database_url: str, *, clock: Clock = time.time, **settings: Any
+) -> AsyncIterator[RunningGateway]:
+    """``clock``: the gateway's notion of now (retries, leases, health), for tests that move
+    time forward instead of sleeping."""
     values = {
         "dispatch_poll_interval_s": 0.05,
         "retry_jitter": 0.0,
@@ -123,7 +128,7 @@ async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[R
         **settings,
     }
     config = Settings(database_url=database_url, **values)
-    app = create_app(config)
+    app = create_app(config, clock=clock)
     server = serve_in_background(
         app,
         ws_ping_interval=config.socket_ping_interval_s,

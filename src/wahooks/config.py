@@ -142,6 +142,27 @@ class Settings(BaseModel):
     response_excerpt_bytes: int = Field(
         4096, ge=0, le=65536, description="Bytes of each response body kept on the attempt."
     )
+    # --- destination pacing and health
+    default_max_in_flight: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="Requests in flight at once to one destination, in this process, unless "
+        "the destination sets maxInFlight.",
+    )
+    destination_disable_after_failures: int = Field(
+        60,
+        ge=0,
+        le=1_000_000,
+        description="A destination failing this many attempts in a row (and for at least "
+        "WAHOOKS_DESTINATION_DISABLE_AFTER_S) is disabled (0: never; a 410 always disables).",
+    )
+    destination_disable_after_s: float = Field(
+        3600,
+        ge=0,
+        le=30 * 86400,
+        description="... and only once its failures span at least this long (s).",
+    )
     # --- sockets and sending
     socket_fallback_after_attempts: int = Field(
         3,

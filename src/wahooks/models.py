@@ -169,6 +169,26 @@ class Destination:
     events: tuple[str, ...] = DEFAULT_EVENTS
     activation_id: str | None = None  # only this pool activation's conversations
     app_id: str | None = None  # only this App's events (its numbers'); None: the tenant's
+    # --- options and health (api/destinations.py, delivery/pacing.py, delivery/health.py)
+    max_rate: float | None = None  # deliveries per second, per process; None: unlimited
+    max_in_flight: int | None = None  # concurrent requests per process; None: the default
+    ordered: bool = True  # False: a conversation's deliveries may overtake each other
+    # Secret rotation: until ``previous_secret_until`` the old secret signs too.
+    previous_secret: str | None = None
+    previous_secret_until: float | None = None
+    consecutive_failures: int = 0
+    failing_since: float | None = None  # when the current run of failures began
+    disabled_at: float | None = None  # set when the gateway disabled it (410, failures)
+
+    def signing_secrets(self, now: float) -> tuple[str, str | None]:
+        """The secret, and the previous one while its grace period lasts."""
+        if (
+            self.previous_secret
+            and self.previous_secret_until is not None
+            and now < self.previous_secret_until
+        ):
+            return self.secret, self.previous_secret
+        return self.secret, None
 
     def wants(self, event_type: str) -> bool:
         return event_type in self.events
@@ -329,6 +349,8 @@ class MessageEvent:
     # message we sent.
     status: JsonObject | None = None
     wa_id: str = ""  # the conversation's contact
+    # Events about the gateway itself (destination:disabled): what happened, as JSON.
+    data: JsonObject | None = None
 
     @property
     def is_outbound(self) -> bool:

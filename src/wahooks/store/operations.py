@@ -4,11 +4,12 @@ Each function yields Query objects (base.py) and receives their results; a conne
 drives it inside a transaction (writes) or a read. No SQL here, only names.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import orjson
 
+from wahooks.delivery.health import HealthPolicy
 from wahooks.ids import new_id
 from wahooks.media.ids import new_media_id
 from wahooks.models import (
@@ -39,6 +40,7 @@ from wahooks.pool.notices import NoticeKind, NoticePolicy
 from wahooks.secrets import Keyring, hash_verify_token
 from wahooks.store.activation_ops import route_pool_message
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
+from wahooks.store.destination_ops import destination_options, event_data, track_health
 
 
 def _json(value: Any) -> str | None:
@@ -207,6 +209,7 @@ def _destination(row: Row, keyring: Keyring, prefix: str = "") -> Destination:
         events=tuple(orjson.loads(row[prefix + "events"])),
         activation_id=row[prefix + "activation_id"],
         app_id=row[prefix + "app_id"],
+        **destination_options(row, keyring, prefix),
     )
 
 
@@ -589,9 +592,13 @@ def release_leases(now: float) -> Operation[int]:
 
 
 def claim_due(
-    now: float, lease_until: float, limit: int, keyring: Keyring
+    now: float, lease_until: float, limit: int, keyring: Keyring, paused: Sequence[str] = ()
 ) -> Operation[list[ClaimedDelivery]]:
-    claimed = yield FetchAll("claim_due", {"now": now, "lease_until": lease_until, "limit": limit})
+    """``paused``: destinations this process's pacing has no room for now (pacing.py)."""
+    claimed = yield FetchAll(
+        "claim_due",
+        {"now": now, "lease_until": lease_until, "limit": limit, "paused": list(paused)},
+    )
     if not claimed:
         return []
     rows = yield FetchAll("claimed_details", {"seqs": [r["seq"] for r in claimed]})
@@ -630,7 +637,7 @@ def _claimed(row: Row, keyring: Keyring) -> ClaimedDelivery:
             label=row["event_label"],
             item=orjson.loads(row["item"]) if row["item"] else {},
             contact=orjson.loads(row["contact"]) if row["contact"] else None,
-            status=orjson.loads(row["event_data"]) if row["event_data"] else None,
+            **event_data(row["event_type"], row["event_data"]),
             wa_id=row["wa_id"] or "",
             media=None if row["event_type"].startswith("message:out:") else _media_info(row),
         ),
@@ -638,10 +645,15 @@ def _claimed(row: Row, keyring: Keyring) -> ClaimedDelivery:
 
 
 def record_attempts(
-    decisions: Sequence[tuple[AttemptDecision, str]], now: float
-) -> Operation[None]:
+    decisions: Sequence[tuple[AttemptDecision, str]],
+    now: float,
+    health: HealthPolicy | None = None,
+    healthy: Collection[str] = (),
+) -> Operation[set[str]]:
     """Record each attempt and move its delivery on; ``str`` is the destination id.
-    Two statements for the whole batch (executemany), whatever its size."""
+    Two statements for the whole batch (executemany), whatever its size; then each
+    destination's health (destination_ops.track_health), which may disable it. Returns the
+    tenants whose destinations were disabled (they have new deliveries: the notices)."""
     attempts = []
     finishes = []
     for decision, _ in decisions:
@@ -679,12 +691,7 @@ def record_attempts(
         # the attempt row first: it numbers itself from the delivery's total_attempts
         yield ExecuteMany("insert_attempt", attempts)
         yield ExecuteMany("finish_attempt", finishes)
-    for decision, destination_id in decisions:
-        if decision.disable_destination:
-            reason = f"receiver answered {decision.result.status_code}"
-            yield Execute(
-                "disable_destination", {"id": destination_id, "reason": reason, "now": now}
-            )
+    return (yield from track_health(decisions, now, health or HealthPolicy(), healthy))
 
 
 # --- the socket queue --------------------------------------------------------------------

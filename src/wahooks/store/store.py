@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 
 from wahooks.config import Settings
+from wahooks.delivery.health import HealthPolicy
 from wahooks.errors import ConfigError
 from wahooks.models import (
     App,
@@ -29,6 +30,7 @@ from wahooks.pool.notices import NoticePolicy
 from wahooks.secrets import SETTING as SECRET_KEYS_SETTING
 from wahooks.secrets import Keyring, SecretUnreadable, open_keyring
 from wahooks.store import activation_ops, apps_ops, keys_ops, notice_ops
+from wahooks.store import destination_ops as dest_ops
 from wahooks.store import operations as ops
 from wahooks.store.base import Connector, Operation
 from wahooks.store.migrate import upgrade
@@ -189,14 +191,27 @@ class Store:
     async def release_leases(self) -> int:
         return await self.connector.transaction(ops.release_leases(self.clock()))
 
-    async def claim_due(self, *, limit: int, lease_s: float) -> list[ClaimedDelivery]:
+    async def claim_due(
+        self, *, limit: int, lease_s: float, paused: Collection[str] = ()
+    ) -> list[ClaimedDelivery]:
         now = self.clock()
         return await self.connector.transaction(
-            ops.claim_due(now, now + lease_s, limit, self.keyring)
+            ops.claim_due(now, now + lease_s, limit, self.keyring, sorted(paused))
         )
 
-    async def record_attempts(self, decisions: Sequence[tuple[AttemptDecision, str]]) -> None:
-        await self.connector.transaction(ops.record_attempts(decisions, self.clock()))
+    async def record_attempts(
+        self,
+        decisions: Sequence[tuple[AttemptDecision, str]],
+        health: HealthPolicy | None = None,
+        healthy: Collection[str] = (),
+    ) -> None:
+        """``healthy``: destinations without failures when claimed (see track_health)."""
+        disabled = await self.connector.transaction(
+            ops.record_attempts(decisions, self.clock(), health, healthy)
+        )
+        if disabled:  # their destination:disabled notices, and the socket queue
+            self.announce(disabled)
+            await self.connector.notify_new_deliveries()
 
     # media
     async def claim_media(self, *, limit: int, lease_s: float) -> list[MediaJob]:
@@ -588,6 +603,29 @@ class Store:
         if not found:
             return 0
         return await self.connector.transaction(keys_ops.apply_reseal(found))
+
+    # --- destinations: options, secret rotation, health (dest) ------------------------------
+
+    async def save_new_destination(self, destination: Destination) -> Destination:
+        """Create a destination with its options (rate, in-flight, ordering)."""
+        return await self.connector.transaction(
+            dest_ops.create_destination(destination, self.keyring)
+        )
+
+    async def save_destination(self, destination: Destination, *, reenabled: bool) -> bool:
+        """Every field of the destination; ``reenabled``: it was disabled and is enabled now
+        (health reset, pending deliveries due at once). False: no such destination."""
+        changed = await self.connector.transaction(
+            dest_ops.save_destination(destination, self.clock(), self.keyring, reenabled=reenabled)
+        )
+        self.announce([destination.tenant_id])
+        if changed and reenabled:
+            await self.connector.notify_new_deliveries()
+        return changed
+
+    async def defer_deliveries(self, deferred: Sequence[tuple[str, float]]) -> None:
+        """Hand leased deliveries back without an attempt: (id, seconds until due)."""
+        await self.connector.transaction(dest_ops.defer_deliveries(deferred, self.clock()))
 
 
 async def open_store(settings: Settings, *, clock: Clock = time.time) -> Store:
