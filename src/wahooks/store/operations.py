@@ -357,38 +357,24 @@ def ingest(
             tenants.add(tenant_id)
     for status in batch.statuses:
         number = numbers[status.phone_number_id]
-        params = {
-            "number_id": number.id,
-            "wamid": status.wamid,
-            "status": status.status,
-            "timestamp": status.timestamp,
-        }
         yield Execute(
             "insert_status",
-            {**params, "recipient_id": status.recipient_id, "item": _json(status.item), "now": now},
+            {
+                "number_id": number.id,
+                "wamid": status.wamid,
+                "status": status.status,
+                "timestamp": status.timestamp,
+                "recipient_id": status.recipient_id,
+                "item": _json(status.item),
+                "now": now,
+            },
         )
-        rank = STATUS_RANK.get(status.status)
-        if rank is None:
-            continue
-        moved = yield FetchOne("apply_status", {**params, "status_rank": rank})
-        event_type = OUT_EVENT_FOR_STATUS.get(status.status)
-        if moved is None or event_type is None:
-            continue
-        owner = yield FetchOne("conversation_tenant", {"id": moved["conversation_id"]})
-        made = yield from _publish(
-            targets,
-            number,
-            owner["tenant_id"],
-            event_type.value,
-            moved["conversation_id"],
-            moved["seq"],
-            status.item,
-            now,
-            activation_id=owner["activation_id"],
+        made, owner = yield from _apply_status(
+            targets, number, status.wamid, status.status, status.timestamp, status.item, now
         )
         deliveries += made
-        if made:
-            tenants.add(owner["tenant_id"])
+        if made and owner is not None:
+            tenants.add(owner)
     for update in batch.unhandled:
         known = numbers.get(update.phone_number_id or "")
         number_id = known.id if known is not None else None
@@ -522,6 +508,48 @@ def _publish(
     return len(subscribed)
 
 
+def _apply_status(
+    targets: Targets,
+    number: Number,
+    wamid: str,
+    status: str,
+    timestamp: int,
+    item: JsonObject,
+    now: float,
+) -> Operation[tuple[int, str | None]]:
+    """Move an outbound message forward to ``status`` and publish its event, if it moved.
+    Returns the deliveries made and the tenant they are for."""
+    rank = STATUS_RANK.get(status)
+    if rank is None:
+        return 0, None
+    moved = yield FetchOne(
+        "apply_status",
+        {
+            "number_id": number.id,
+            "wamid": wamid,
+            "status": status,
+            "timestamp": timestamp,
+            "status_rank": rank,
+        },
+    )
+    event_type = OUT_EVENT_FOR_STATUS.get(status)
+    if moved is None or event_type is None:
+        return 0, None
+    owner = yield FetchOne("conversation_tenant", {"id": moved["conversation_id"]})
+    made = yield from _publish(
+        targets,
+        number,
+        owner["tenant_id"],
+        event_type.value,
+        moved["conversation_id"],
+        moved["seq"],
+        item,
+        now,
+        activation_id=owner["activation_id"],
+    )
+    return made, owner["tenant_id"]
+
+
 def record_outbound(
     number: Number,
     tenant_id: str,
@@ -575,6 +603,21 @@ def record_outbound(
             now,
             activation_id=conversation["activation_id"],
         )
+        # Meta may report a status before our send's answer was recorded (its webhook can
+        # outrun the Graph API's reply): statuses already stored apply now, in order.
+        early = yield FetchAll("statuses_of_message", {"number_id": number.id, "wamid": wamid})
+        targets: Targets = {}
+        for row in early:
+            applied, _ = yield from _apply_status(
+                targets,
+                number,
+                wamid,
+                row["status"],
+                row["timestamp"],
+                orjson.loads(row["item"]),
+                now,
+            )
+            made += applied
     return str(conversation["id"]), made
 
 

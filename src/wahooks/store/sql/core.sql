@@ -147,6 +147,10 @@ INSERT INTO message_statuses (number_id, wamid, status, timestamp, recipient_id,
 VALUES (:number_id, :wamid, :status, :timestamp, :recipient_id, :item, :now)
 ON CONFLICT (number_id, wamid, status) DO NOTHING;
 
+-- name: statuses_of_message
+SELECT status, timestamp, item FROM message_statuses
+WHERE number_id = :number_id AND wamid = :wamid ORDER BY seq;
+
 -- name: apply_status
 -- Statuses arrive out of order: only ever move an outbound message forward. A row back
 -- means it moved, and its event is due.
