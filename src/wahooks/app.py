@@ -16,11 +16,21 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from wahooks import __version__
-from wahooks.api import deliveries, destinations, health, media, messages, numbers, upload
+from wahooks.api import (
+    conversations,
+    deliveries,
+    destinations,
+    health,
+    media,
+    messages,
+    numbers,
+    upload,
+)
 from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
+from wahooks.delivery.recovery import RecoveryJobs
 from wahooks.delivery.webhook import WebhookSender
 from wahooks.errors import ConfigError
 from wahooks.gateway import Gateway, gateway_of
@@ -103,6 +113,7 @@ def create_app(
         hub = Hub(store, settings, clock=clock)
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
+        recovery = RecoveryJobs(store, settings) if settings.worker_enabled else None
         messenger = Messenger(store, graph, clock=clock)
         intake = MediaIntake(
             store, blobs, session, url_timeout_s=settings.media_url_timeout_s, clock=clock
@@ -126,16 +137,21 @@ def create_app(
             hub=hub,
             blobs=blobs,
             clock=clock,
+            recovery=recovery,
         )
         hub.start()
         if media_jobs is not None:
             await media_jobs.start()
         if dispatcher is not None:
             await dispatcher.start()
+        if recovery is not None:
+            await recovery.start()
         try:
             yield
         finally:
             await hub.close()
+            if recovery is not None:
+                await recovery.stop()
             if media_jobs is not None:
                 await media_jobs.stop()
             if dispatcher is not None:
@@ -154,7 +170,9 @@ def create_app(
     app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
     app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
     app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
-    for module in (numbers, destinations, deliveries, messages, media, upload, health):
+    for module in (
+        numbers, destinations, deliveries, conversations, messages, media, upload, health
+    ):  # fmt: skip
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(

@@ -6,6 +6,7 @@ from starlette.requests import HTTPConnection
 
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
+from wahooks.delivery.recovery import RecoveryJobs
 from wahooks.delivery.webhook import WebhookSender
 from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
@@ -32,6 +33,7 @@ class Gateway:
     hub: Hub
     blobs: BlobStore
     clock: Clock
+    recovery: RecoveryJobs | None = None  # None where no workers run here
 
 
 def gateway_of(connection: HTTPConnection) -> Gateway:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from wahooks.config import Settings
+from wahooks.delivery.context import with_conversation
 from wahooks.delivery.retry import GONE, next_delay
 from wahooks.delivery.webhook import WebhookSender, prepare
 from wahooks.formats.skip import SkipEvent
@@ -118,6 +119,7 @@ class Dispatcher:
 
     async def _attempt(self, delivery: ClaimedDelivery) -> None:
         try:
+            delivery = await with_conversation(self._store, self._settings, delivery)
             request = prepare(delivery.destination, delivery.event, delivery.id, self._clock())
             request = request.capped(self._settings.max_timeout_s)
             result = await self._sender.send(delivery.id, request)

@@ -920,6 +920,8 @@ def list_deliveries(
     conversation_id: str | None,
     before_seq: int | None,
     limit: int,
+    since: float | None = None,
+    until: float | None = None,
 ) -> Operation[list[tuple[int, DeliveryRecord]]]:
     rows = yield FetchAll(
         "list_deliveries",
@@ -928,6 +930,8 @@ def list_deliveries(
             "state": state,
             "destination_id": destination_id,
             "conversation_id": conversation_id,
+            "since": since,
+            "until": until,
             "before_seq": before_seq,
             "limit": limit,
         },
