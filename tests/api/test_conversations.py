@@ -138,6 +138,22 @@ async def test_pages_of_conversations_and_messages(gateway: RunningGateway, sim:
     assert_error(status, body, 400, "cursor")
     status, body = await gateway.api("GET", "/v1/conversations?limit=0")
     assert_error(status, body, 400, "limit")
+    # NUL cannot reach PostgreSQL's text: refused wherever a value goes to the database.
+    for path in (
+        "/v1/conversations?numberId=%00",
+        "/v1/conversations?externalUserId=a%00",
+        "/v1/conversations?label=a%00",
+        "/v1/conversations/conv_%00",
+        f"/v1/conversations/{conv['id']}%00/messages",
+        f"/v1/conversations/{conv['id']}/labels/a%00",
+        "/v1/deliveries?conversationId=%00",
+        "/v1/deliveries?destinationId=%00",
+        "/v1/deliveries/dlv_%00",
+        "/v1/deliveries/recoveries/rcv_%00",
+    ):
+        method = "DELETE" if "/labels/" in path else "GET"
+        status, body = await gateway.api(method, path)
+        assert_error(status, body, 400, "control" if "label=" in path else "NUL")
 
 
 async def test_labels_notes_and_external_user_id(gateway: RunningGateway, sim: Simulator) -> None:
@@ -178,6 +194,7 @@ async def test_labels_notes_and_external_user_id(gateway: RunningGateway, sim: S
     # Validation: sizes, commas, count.
     for labels, mentions in (
         ([""], "1-50"), (["x" * 51], "1-50"), (["a,b"], "comma"), (["a\nb"], "control"),
+        (["a\ud800"], "surrogates"),
         ([f"l{n}" for n in range(21)], "labels"),
     ):  # fmt: skip
         status, body = await gateway.api("PUT", f"{base}/labels", {"labels": labels})
@@ -201,7 +218,7 @@ async def test_labels_notes_and_external_user_id(gateway: RunningGateway, sim: S
     assert first["id"].startswith("note_") and first["text"] == "Prefers mornings"
     status, second = await gateway.api("POST", f"{base}/notes", {"text": "n" * 2000})
     assert status == 201, second
-    for bad in ({"text": ""}, {"text": "n" * 2001}, {}, {"text": None}):
+    for bad in ({"text": ""}, {"text": "n" * 2001}, {}, {"text": None}, {"text": "\ud800"}):
         status, body = await gateway.api("POST", f"{base}/notes", bad)
         assert_error(status, body, 400, "text")
     detail = await get(gateway, base)
@@ -221,7 +238,13 @@ async def test_labels_notes_and_external_user_id(gateway: RunningGateway, sim: S
     assert status == 200 and body["externalUserId"] == "crm-42", body
     assert await filtered("externalUserId=crm-42") == [ann.wa_id]
     assert await filtered("externalUserId=crm-4") == []
-    for bad in ({}, {"externalUserId": ""}, {"externalUserId": "x" * 257}, {"other": 1}):
+    for bad in (
+        {},
+        {"externalUserId": ""},
+        {"externalUserId": "x" * 257},
+        {"other": 1},
+        {"externalUserId": "\udfff"},
+    ):
         status, body = await gateway.api("PATCH", base, bad)
         assert_error(status, body, 400, "externalUserId" if bad != {"other": 1} else None)
     status, body = await gateway.api("PATCH", base, {"externalUserId": None})

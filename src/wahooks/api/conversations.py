@@ -39,7 +39,7 @@ MAX_EXTERNAL_ID_CHARS = 256
 def check_label(value: str) -> str:
     """1-50 characters once surrounding spaces are trimmed; no commas (the summary format
     lists labels comma-separated) and no control characters."""
-    label = value.strip()
+    label = str(storable(value.strip()))
     if not 1 <= len(label) <= MAX_LABEL_CHARS:
         raise ValueError(f"a label is 1-{MAX_LABEL_CHARS} characters (spaces around trimmed)")
     if "," in label:
@@ -50,6 +50,22 @@ def check_label(value: str) -> str:
 
 
 Label = Annotated[str, AfterValidator(check_label)]
+
+
+def storable(value: str | None) -> str | None:
+    """Text the database can hold: no NUL (PostgreSQL's text refuses it) and no lone
+    surrogates (JSON may carry them; UTF-8 cannot)."""
+    if value is None:
+        return None
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError("must not contain unpaired surrogates (not valid Unicode text)")
+    return value
+
+
+Text = Annotated[str, AfterValidator(storable)]
+"""A path, query or body value that goes to the database."""
 
 
 def _scope(principal: Principal) -> tuple[str, str | None]:
@@ -142,11 +158,11 @@ class LabelIn(ApiModel):
 
 
 class NoteIn(ApiModel):
-    text: str = Field(min_length=1, max_length=MAX_NOTE_CHARS)
+    text: Text = Field(min_length=1, max_length=MAX_NOTE_CHARS)
 
 
 class ConversationPatch(ApiModel):
-    external_user_id: str | None = Field(
+    external_user_id: Text | None = Field(
         min_length=1,
         max_length=MAX_EXTERNAL_ID_CHARS,
         description="Your own id for this user; null clears it.",
@@ -235,10 +251,10 @@ def _seq_cursor(cursor: str | None) -> int | None:
 async def list_conversations(
     request: Request,
     principal: PrincipalDep,
-    number_id: Annotated[str | None, Query(alias="numberId", max_length=100)] = None,
+    number_id: Annotated[Text | None, Query(alias="numberId", max_length=100)] = None,
     label: Annotated[str | None, Query(max_length=200, description="Has this label.")] = None,
     external_user_id: Annotated[
-        str | None, Query(alias="externalUserId", max_length=MAX_EXTERNAL_ID_CHARS)
+        Text | None, Query(alias="externalUserId", max_length=MAX_EXTERNAL_ID_CHARS)
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
@@ -294,7 +310,7 @@ async def _detail(
             response_model_by_alias=True, summary="Get a conversation",
             responses=errors(404))  # fmt: skip
 async def get_conversation(
-    conversation_id: str, request: Request, principal: PrincipalDep
+    conversation_id: Text, request: Request, principal: PrincipalDep
 ) -> ConversationDetail:
     """The conversation with its labels, notes, 24-hour window and message counts."""
     return await _detail(request, principal, conversation_id)
@@ -304,7 +320,7 @@ async def get_conversation(
               response_model_by_alias=True, summary="Set the external user id",
               responses=errors(400, 404))  # fmt: skip
 async def update_conversation(
-    conversation_id: str, body: ConversationPatch, request: Request, principal: PrincipalDep
+    conversation_id: Text, body: ConversationPatch, request: Request, principal: PrincipalDep
 ) -> ConversationDetail:
     """Set ``externalUserId`` (your own id for this user, sent as the summary format's
     ``user_id``), or clear it with null."""
@@ -319,7 +335,7 @@ async def update_conversation(
             response_model_by_alias=True, summary="List a conversation's messages",
             responses=errors(400, 404))  # fmt: skip
 async def list_messages(
-    conversation_id: str,
+    conversation_id: Text,
     request: Request,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -341,7 +357,7 @@ async def list_messages(
             response_model_by_alias=True, summary="Replace the labels",
             responses=errors(400, 404))  # fmt: skip
 async def replace_labels(
-    conversation_id: str, body: LabelsIn, request: Request, principal: PrincipalDep
+    conversation_id: Text, body: LabelsIn, request: Request, principal: PrincipalDep
 ) -> LabelsOut:
     """Replace every label (each kept once; at most 20, of 1-50 characters)."""
     tenant_id, app_id = _scope(principal)
@@ -355,7 +371,7 @@ async def replace_labels(
              response_model_by_alias=True, summary="Add a label",
              responses=errors(400, 404))  # fmt: skip
 async def add_label(
-    conversation_id: str, body: LabelIn, request: Request, principal: PrincipalDep
+    conversation_id: Text, body: LabelIn, request: Request, principal: PrincipalDep
 ) -> LabelsOut:
     """Add one label (nothing changes if it is there already); answers every label."""
     tenant_id, app_id = _scope(principal)
@@ -369,7 +385,7 @@ async def add_label(
                response_model_by_alias=True, summary="Remove a label",
                responses=errors(404))  # fmt: skip
 async def remove_label(
-    conversation_id: str, label: str, request: Request, principal: PrincipalDep
+    conversation_id: Text, label: Text, request: Request, principal: PrincipalDep
 ) -> LabelsOut:
     """Remove one label; 404 if the conversation does not have it. Answers the rest."""
     tenant_id, app_id = _scope(principal)
@@ -383,7 +399,7 @@ async def remove_label(
              response_model_by_alias=True, summary="Add a note",
              responses=errors(400, 404))  # fmt: skip
 async def add_note(
-    conversation_id: str, body: NoteIn, request: Request, principal: PrincipalDep
+    conversation_id: Text, body: NoteIn, request: Request, principal: PrincipalDep
 ) -> NoteOut:
     """A note of 1-2000 characters (at most 100 per conversation)."""
     tenant_id, app_id = _scope(principal)
@@ -396,7 +412,7 @@ async def add_note(
 @router.delete("/{conversation_id}/notes/{note_id}", status_code=204,
                summary="Delete a note", responses=errors(404))  # fmt: skip
 async def delete_note(
-    conversation_id: str, note_id: str, request: Request, principal: PrincipalDep
+    conversation_id: Text, note_id: Text, request: Request, principal: PrincipalDep
 ) -> None:
     """Remove one note of the conversation."""
     tenant_id, app_id = _scope(principal)

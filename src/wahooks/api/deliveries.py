@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel, iso
+from wahooks.api.conversations import Text
 from wahooks.api.error_docs import errors
 from wahooks.errors import Conflict, InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
@@ -118,7 +119,7 @@ class RecoverIn(ApiModel):
         description=f"End of the range (exclusive), {TIME_FORMAT}; capped at the time of the "
         "request."
     )
-    destination_id: str | None = Field(None, description="Only this destination's deliveries.")
+    destination_id: Text | None = Field(None, description="Only this destination's deliveries.")
 
     @field_validator("since", "until")
     @classmethod
@@ -191,8 +192,8 @@ async def list_deliveries(
     request: Request,
     tenant: TenantDep,
     status: Literal["pending", "leased", "succeeded", "failed", "dropped"] | None = None,
-    destination_id: Annotated[str | None, Query(alias="destinationId")] = None,
-    conversation_id: Annotated[str | None, Query(alias="conversationId")] = None,
+    destination_id: Annotated[Text | None, Query(alias="destinationId")] = None,
+    conversation_id: Annotated[Text | None, Query(alias="conversationId")] = None,
     since: Annotated[
         str | None, Query(description=f"Created at or after this time, {TIME_FORMAT}.")
     ] = None,
@@ -261,7 +262,7 @@ async def list_recoveries(
 @router.get("/recoveries/{recovery_id}", response_model=RecoveryOut,
             response_model_by_alias=True, summary="Get a recovery job",
             responses=errors(404))  # fmt: skip
-async def get_recovery(recovery_id: str, request: Request, tenant: TenantDep) -> RecoveryOut:
+async def get_recovery(recovery_id: Text, request: Request, tenant: TenantDep) -> RecoveryOut:
     """A recovery job's state and progress (``recovered`` of ``total``)."""
     job = await gateway_of(request).store.recovery_job(tenant.id, recovery_id)
     if job is None:
@@ -271,7 +272,7 @@ async def get_recovery(recovery_id: str, request: Request, tenant: TenantDep) ->
 
 @router.get("/{delivery_id}", response_model=DeliveryDetail, response_model_by_alias=True,
             summary="Get a delivery and its attempts", responses=errors(404))  # fmt: skip
-async def get_delivery(delivery_id: str, request: Request, tenant: TenantDep) -> DeliveryDetail:
+async def get_delivery(delivery_id: Text, request: Request, tenant: TenantDep) -> DeliveryDetail:
     """The delivery with every attempt (time, status code, latency, response excerpt, error)."""
     found = await gateway_of(request).store.delivery(tenant.id, delivery_id)
     if found is None:
@@ -283,7 +284,7 @@ async def get_delivery(delivery_id: str, request: Request, tenant: TenantDep) ->
 @router.post("/{delivery_id}/resend", status_code=202, response_model=DeliveryOut,
              response_model_by_alias=True, summary="Re-send a delivery",
              responses=errors(404, 409))  # fmt: skip
-async def resend_delivery(delivery_id: str, request: Request, tenant: TenantDep) -> DeliveryOut:
+async def resend_delivery(delivery_id: Text, request: Request, tenant: TenantDep) -> DeliveryOut:
     """Queue a finished (failed or succeeded) delivery again, with a fresh retry schedule
     and the same webhook-id."""
     store = gateway_of(request).store
