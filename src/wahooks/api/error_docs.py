@@ -24,6 +24,7 @@ class ErrorBody(BaseModel):
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for these status codes (401 and 403 are always added)."""
-    wanted = sorted({*codes, 401, 403})
+    """OpenAPI ``responses`` for these status codes (400, 401 and 403 are always added: any
+    parameter may be refused)."""
+    wanted = sorted({*codes, 400, 401, 403})
     return {code: {"model": ErrorBody, "description": _MEANING[code]} for code in wanted}
