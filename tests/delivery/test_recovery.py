@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from tests.api.helpers import assert_error, other_tenant
-from tests.conftest import RunningGateway, add_destination, eventually, gateway_with_sim
+from tests.conftest import (
+    RunningGateway,
+    add_destination,
+    eventually,
+    gateway_with_sim,
+    running_gateway,
+)
 from wahooks.config import Settings
 from wahooks.demo.receiver import Receiver
 from wahooks.ids import new_id
@@ -362,3 +368,53 @@ async def test_jobs_without_a_destination_take_the_whole_range(world: World) -> 
     assert await world.store.recovery_job(world.tenant_id, foreign.id) is None
     failed = await world.store.fail_recovery_job(replace(theirs, lease_until=1.0), "x")
     assert failed is False  # finished jobs stay finished
+
+
+async def test_a_stopped_gateway_hands_its_job_to_the_next_start(
+    database_url: str, receiver: Receiver
+) -> None:
+    slow = {"recovery_chunk_size": 5, "recovery_chunk_pause_s": 2.0}
+    async with gateway_with_sim(database_url, **slow) as (gateway, sim):
+        tenant_id = gateway.tenant_id
+        await add_destination(gateway, receiver, retrySchedule=[0])
+        receiver.always = 500
+        started = time.time()
+        for n in range(12):
+            assert (await sim.send(sim.user(f"155512600{n:02d}", "U"), "text")).ok
+
+        async def all_failed() -> list[Any] | None:
+            found = await deliveries(gateway, "&status=failed")
+            return found if len(found) == 12 else None
+
+        await eventually(all_failed, timeout=30)
+        receiver.always = None  # back up
+        status, job = await gateway.api(
+            "POST", "/v1/deliveries/recover", {"since": iso(started - 1), "until": iso(time.time())}
+        )
+        assert status == 202, job
+
+        async def first_chunk() -> Any:
+            _, body = await gateway.api("GET", f"/v1/deliveries/recoveries/{job['id']}")
+            return body if body["recovered"] == 5 else None
+
+        paused = await eventually(first_chunk)
+        assert paused["state"] == "running" and paused["total"] == 12
+    # Stopped between two chunks: the job kept its cursor and gave its lease up.
+    async with running_gateway(database_url, recovery_chunk_size=5) as again:
+        store = again.gateway.store
+
+        async def finished() -> RecoveryJob | None:
+            found = await store.recovery_job(tenant_id, job["id"])
+            return found if found is not None and found.state == "done" else None
+
+        done = await eventually(finished, timeout=15)  # well before the 60 s lease would end
+        assert (done.total, done.recovered) == (12, 12)
+
+        async def delivered() -> bool:
+            found = await store.list_deliveries(tenant_id, state="succeeded")
+            return len(found) == 12
+
+        await eventually(delivered, timeout=30)
+        assert sorted({a.webhook_id for a in receiver.accepted()}) == sorted(
+            d.id for _, d in await store.list_deliveries(tenant_id)
+        )

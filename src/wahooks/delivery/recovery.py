@@ -41,7 +41,8 @@ class RecoveryJobs:
 
     async def stop(self) -> None:
         """Finish the chunk in progress (its transaction is not cancelled mid-way), then
-        stop; an unfinished job keeps its cursor and is resumed when its lease runs out."""
+        stop; an unfinished job keeps its cursor and gives its lease up, so the next worker
+        (here after a restart, or in another process) resumes it at once."""
         self._stopping.set()
         self._wake.set()
         if self._task is not None:
@@ -75,6 +76,8 @@ class RecoveryJobs:
         current: RecoveryJob | None = job
         while current is not None and current.state == RecoveryState.RUNNING:
             if self._stopping.is_set():
+                await self._store.release_recovery_job(current)
+                log.info("recovery %s: paused at %d; resumed on start", job.id, current.recovered)
                 return None
             before = current
             try:

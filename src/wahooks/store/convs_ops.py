@@ -411,3 +411,10 @@ def fail_recovery_job(job: RecoveryJob, error: str, now: float) -> Operation[boo
          "lease": job.lease_until, "now": now},
     )  # fmt: skip
     return bool(failed)
+
+
+def release_recovery_job(job: RecoveryJob, now: float) -> Operation[bool]:
+    released = yield Execute(
+        "release_recovery_job", {"id": job.id, "lease": job.lease_until, "now": now}
+    )
+    return bool(released)

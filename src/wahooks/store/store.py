@@ -466,6 +466,10 @@ class Store:
             await self.connector.notify_new_deliveries()
         return after
 
+    async def release_recovery_job(self, job: RecoveryJob) -> bool:
+        """Give the job's lease up (stopping mid-job): any worker resumes it at once."""
+        return await self.connector.transaction(convs_ops.release_recovery_job(job, self.clock()))
+
     async def fail_recovery_job(self, job: RecoveryJob, error: str) -> bool:
         return await self.connector.transaction(
             convs_ops.fail_recovery_job(job, error, self.clock())

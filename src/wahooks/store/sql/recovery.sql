@@ -69,3 +69,8 @@ WHERE id = :id AND state = 'running' AND lease_until = :lease;
 UPDATE recovery_jobs SET state = :state, error = :error, lease_until = NULL,
   finished_at = :now, updated_at = :now
 WHERE id = :id AND state = 'running' AND lease_until = :lease;
+
+-- name: release_recovery_job
+-- A graceful stop mid-job: the lease ends now, so the next worker resumes it at once.
+UPDATE recovery_jobs SET lease_until = :now, updated_at = :now
+WHERE id = :id AND state = 'running' AND lease_until = :lease;
