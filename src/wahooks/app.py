@@ -20,6 +20,7 @@ from wahooks.api import (
     activations,
     app_messages,
     apps,
+    conversations,
     deliveries,
     destinations,
     health,
@@ -35,6 +36,7 @@ from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
+from wahooks.delivery.recovery import RecoveryJobs
 from wahooks.delivery.webhook import WebhookSender
 from wahooks.errors import ConfigError
 from wahooks.gateway import Gateway, gateway_of
@@ -120,6 +122,7 @@ def create_app(
         hub = Hub(store, settings, clock=clock)
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
+        recovery = RecoveryJobs(store, settings) if settings.worker_enabled else None
         messenger = Messenger(store, graph, clock=clock)
         notices = NoticeWorker(store, graph, settings) if settings.worker_enabled else None
         number_health = NumberHealth(
@@ -149,6 +152,7 @@ def create_app(
             clock=clock,
             app_messenger=AppMessenger(store, graph, messenger, session, clock=clock),
             number_health=number_health,
+            recovery=recovery,
         )
         hub.start()
         if settings.worker_enabled:
@@ -159,6 +163,8 @@ def create_app(
             await dispatcher.start()
         if notices is not None:
             await notices.start()
+        if recovery is not None:
+            await recovery.start()
         try:
             yield
         finally:
@@ -166,6 +172,8 @@ def create_app(
             await hub.close()
             if notices is not None:
                 await notices.stop()
+            if recovery is not None:
+                await recovery.stop()
             if media_jobs is not None:
                 await media_jobs.stop()
             if dispatcher is not None:
@@ -188,6 +196,7 @@ def create_app(
         numbers,
         destinations,
         deliveries,
+        conversations,
         messages,
         media,
         upload,

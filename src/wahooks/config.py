@@ -283,6 +283,15 @@ class Settings(BaseModel):
     notice_backoff_s: float = Field(
         2.0, ge=0, le=3600, description="First retry delay of a notice; doubles each try (s)."
     )
+    recovery_chunk_size: int = Field(
+        500, ge=1, le=10_000, description="Failed deliveries a recovery job re-queues at once."
+    )
+    recovery_chunk_pause_s: float = Field(
+        0.05, ge=0, le=10, description="Pause between two chunks of a recovery job (s)."
+    )
+    summary_recent_messages: int = Field(
+        10, ge=1, le=100, description="Recent messages in a `summary` format payload."
+    )
     maintenance_interval_s: float = Field(
         60, gt=0, le=86400, description="How often queue retention limits are applied (s)."
     )

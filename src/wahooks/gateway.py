@@ -6,6 +6,7 @@ from starlette.requests import HTTPConnection
 
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
+from wahooks.delivery.recovery import RecoveryJobs
 from wahooks.delivery.webhook import WebhookSender
 from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
@@ -36,6 +37,7 @@ class Gateway:
     clock: Clock
     app_messenger: AppMessenger  # App sends, passthrough, templates
     number_health: NumberHealth | None = None
+    recovery: RecoveryJobs | None = None  # None where no workers run here
 
 
 def gateway_of(connection: HTTPConnection) -> Gateway:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from wahooks.config import Settings
+from wahooks.delivery.context import with_conversation
 from wahooks.delivery.health import HealthPolicy
 from wahooks.delivery.pacing import Deferred, Pacer
 from wahooks.delivery.retry import GONE, next_delay
@@ -137,6 +138,7 @@ class Dispatcher:
             self._results_ready.set()
             return
         try:
+            delivery = await with_conversation(self._store, self._settings, delivery)
             request = prepare(delivery.destination, delivery.event, delivery.id, self._clock())
             request = request.capped(self._settings.max_timeout_s)
             result = await self._sender.send(delivery.id, request)

@@ -1018,6 +1018,8 @@ def list_deliveries(
     conversation_id: str | None,
     before_seq: int | None,
     limit: int,
+    since: float | None = None,
+    until: float | None = None,
 ) -> Operation[list[tuple[int, DeliveryRecord]]]:
     rows = yield FetchAll(
         "list_deliveries",
@@ -1026,6 +1028,8 @@ def list_deliveries(
             "state": state,
             "destination_id": destination_id,
             "conversation_id": conversation_id,
+            "since": since,
+            "until": until,
             "before_seq": before_seq,
             "limit": limit,
         },

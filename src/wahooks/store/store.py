@@ -15,6 +15,9 @@ from wahooks.models import (
     ClaimedDelivery,
     Clock,
     Conversation,
+    ConversationContext,
+    ConversationNote,
+    ConversationRecord,
     DeliveryRecord,
     Destination,
     IngestBatch,
@@ -23,13 +26,15 @@ from wahooks.models import (
     KeyRecord,
     MediaJob,
     MediaRecord,
+    MessageRecord,
     Number,
+    RecoveryJob,
     Tenant,
 )
 from wahooks.pool.notices import NoticePolicy
 from wahooks.secrets import SETTING as SECRET_KEYS_SETTING
 from wahooks.secrets import Keyring, SecretUnreadable, open_keyring
-from wahooks.store import activation_ops, apps_ops, keys_ops, notice_ops
+from wahooks.store import activation_ops, apps_ops, convs_ops, keys_ops, notice_ops
 from wahooks.store import destination_ops as dest_ops
 from wahooks.store import operations as ops
 from wahooks.store.base import Connector, Operation
@@ -341,7 +346,10 @@ class Store:
         conversation_id: str | None = None,
         before_seq: int | None = None,
         limit: int = 50,
+        since: float | None = None,
+        until: float | None = None,
     ) -> list[tuple[int, DeliveryRecord]]:
+        """Newest first; ``since``/``until``: created in [since, until)."""
         return await self.connector.read(
             ops.list_deliveries(
                 tenant_id,
@@ -350,6 +358,8 @@ class Store:
                 conversation_id=conversation_id,
                 before_seq=before_seq,
                 limit=limit,
+                since=since,
+                until=until,
             )
         )
 
@@ -626,6 +636,156 @@ class Store:
     async def defer_deliveries(self, deferred: Sequence[tuple[str, float]]) -> None:
         """Hand leased deliveries back without an attempt: (id, seconds until due)."""
         await self.connector.transaction(dest_ops.defer_deliveries(deferred, self.clock()))
+
+    # --- conversations API, summary context, recovery jobs (convs) -------------------------
+    # ``app_id``: an App key sees only its App's numbers' conversations; None for a tenant.
+
+    async def list_conversations(
+        self,
+        tenant_id: str,
+        *,
+        app_id: str | None = None,
+        number_id: str | None = None,
+        label: str | None = None,
+        external_user_id: str | None = None,
+        before: tuple[float, str] | None = None,
+        limit: int = 50,
+    ) -> list[ConversationRecord]:
+        """Newest activity first; ``before`` is the (activity, id) of the last row seen."""
+        return await self.connector.read(
+            convs_ops.list_conversations(
+                tenant_id,
+                app_id=app_id,
+                number_id=number_id,
+                label=label,
+                external_user_id=external_user_id,
+                before=before,
+                limit=limit,
+            )
+        )
+
+    async def conversation_detail(
+        self, tenant_id: str, conversation_id: str, *, app_id: str | None = None
+    ) -> ConversationRecord | None:
+        return await self.connector.read(
+            convs_ops.conversation_detail(tenant_id, app_id, conversation_id)
+        )
+
+    async def change_labels(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        *,
+        app_id: str | None = None,
+        replace_with: Sequence[str] | None = None,
+        add: str | None = None,
+        remove: str | None = None,
+    ) -> tuple[str, ...]:
+        """Raises NotFound (conversation, or a label to remove) or InvalidRequest (too many)."""
+        return await self.connector.transaction(
+            convs_ops.change_labels(
+                tenant_id,
+                app_id,
+                conversation_id,
+                replace_with=replace_with,
+                add=add,
+                remove=remove,
+            )
+        )
+
+    async def add_note(
+        self, tenant_id: str, conversation_id: str, text: str, *, app_id: str | None = None
+    ) -> ConversationNote:
+        return await self.connector.transaction(
+            convs_ops.add_note(tenant_id, app_id, conversation_id, text, self.clock())
+        )
+
+    async def delete_note(
+        self, tenant_id: str, conversation_id: str, note_id: str, *, app_id: str | None = None
+    ) -> None:
+        await self.connector.transaction(
+            convs_ops.delete_note(tenant_id, app_id, conversation_id, note_id)
+        )
+
+    async def set_external_user_id(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        external_user_id: str | None,
+        *,
+        app_id: str | None = None,
+    ) -> None:
+        await self.connector.transaction(
+            convs_ops.set_external_user_id(tenant_id, app_id, conversation_id, external_user_id)
+        )
+
+    async def conversation_messages(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        *,
+        app_id: str | None = None,
+        before_seq: int | None = None,
+        limit: int = 50,
+    ) -> list[MessageRecord] | None:
+        return await self.connector.read(
+            convs_ops.conversation_messages(
+                tenant_id, app_id, conversation_id, before_seq=before_seq, limit=limit
+            )
+        )
+
+    async def conversation_context(
+        self, conversation_id: str, wamid: str | None, *, recent: int, public_url: str
+    ) -> ConversationContext | None:
+        return await self.connector.read(
+            convs_ops.conversation_context(conversation_id, wamid, recent, public_url)
+        )
+
+    async def create_recovery_job(
+        self, tenant_id: str, destination_id: str | None, since: float, until: float
+    ) -> RecoveryJob:
+        job = await self.connector.transaction(
+            convs_ops.create_recovery_job(tenant_id, destination_id, since, until, self.clock())
+        )
+        await self.connector.notify_new_deliveries()  # other processes' workers look sooner
+        return job
+
+    async def recovery_job(self, tenant_id: str, job_id: str) -> RecoveryJob | None:
+        return await self.connector.read(convs_ops.recovery_job(tenant_id, job_id))
+
+    async def recovery_jobs(
+        self, tenant_id: str, *, before_seq: int | None = None, limit: int = 50
+    ) -> list[tuple[int, RecoveryJob]]:
+        return await self.connector.read(convs_ops.recovery_jobs(tenant_id, before_seq, limit))
+
+    async def claim_recovery_job(self, *, lease_s: float) -> RecoveryJob | None:
+        now = self.clock()
+        return await self.connector.transaction(convs_ops.claim_recovery_job(now, now + lease_s))
+
+    async def recovery_step(
+        self, job: RecoveryJob, *, chunk: int, lease_s: float
+    ) -> RecoveryJob | None:
+        """One chunk re-queued (or the job finished); None if the job's lease was lost."""
+        now = self.clock()
+        try:
+            after = await self.connector.transaction(
+                convs_ops.recovery_step(job, chunk, now, now + lease_s)
+            )
+        except convs_ops.LeaseLost:
+            return None
+        if after.recovered > job.recovered:
+            self.announce([job.tenant_id])
+            await self.connector.notify_new_deliveries()
+        return after
+
+    async def release_recovery_job(self, job: RecoveryJob) -> bool:
+        """Give the job's lease up (stopping mid-job): any worker resumes it at once."""
+        return await self.connector.transaction(convs_ops.release_recovery_job(job, self.clock()))
+
+    async def fail_recovery_job(self, job: RecoveryJob, error: str) -> bool:
+        return await self.connector.transaction(
+            convs_ops.fail_recovery_job(job, error, self.clock())
+        )
 
 
 async def open_store(settings: Settings, *, clock: Clock = time.time) -> Store:

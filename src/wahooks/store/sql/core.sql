@@ -254,6 +254,8 @@ WHERE d.tenant_id = :tenant_id
   AND (CAST(:state AS TEXT) IS NULL OR d.state = :state)
   AND (CAST(:destination_id AS TEXT) IS NULL OR d.destination_id = :destination_id)
   AND (CAST(:conversation_id AS TEXT) IS NULL OR d.conversation_id = :conversation_id)
+  AND (CAST(:since AS DOUBLE PRECISION) IS NULL OR d.created_at >= :since)
+  AND (CAST(:until AS DOUBLE PRECISION) IS NULL OR d.created_at < :until)
   AND (CAST(:before_seq AS BIGINT) IS NULL OR d.seq < :before_seq)
 ORDER BY d.seq DESC
 LIMIT :limit;
