@@ -25,11 +25,15 @@ from wahooks.demo.registration import number_registration
 from wahooks.gateway import Gateway
 from wahooks.ids import new_id
 from wahooks.media.addresses import LOOPBACK_NETWORKS
+from wahooks.models import Clock
 from wahooks.server import serve_in_background
 from wahooks.sim import SimSettings, Simulator
 
 PG_URL = os.environ.get("WAHOOKS_TEST_POSTGRES_URL")
 FIXTURES = Path(__file__).parent / "fixtures"
+# PostgreSQL needs WAHOOKS_SECRET_KEYS (every process shares it); SQLite tests use the key file
+# the gateway generates next to the database, as a default installation does.
+TEST_SECRET_KEY = "4kmRCYnnNEZ3KLtX6dNMWtG7BN2u_v1XuIfDyZM2ZYU="
 META_FIXTURES = Path(__file__).parents[2] / "shared" / "fixtures" / "meta-cloud-api"
 
 
@@ -70,6 +74,11 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/wahooks.db"
 
 
+def secret_settings(database_url: str) -> dict[str, Any]:
+    """The secret-key settings a test gateway on ``database_url`` needs."""
+    return {} if database_url.startswith("sqlite") else {"secret_keys": (TEST_SECRET_KEY,)}
+
+
 @dataclass
 class RunningGateway:
     url: str
@@ -104,19 +113,28 @@ class RunningGateway:
 
 @contextlib.asynccontextmanager
 async def running_gateway(
-    database_url: str, *, resolver: AbstractResolver | None = None, **settings: Any
+    database_url: str,
+    *,
+    clock: Clock = time.time,
+    resolver: AbstractResolver | None = None,
+    **settings: Any,
 ) -> AsyncIterator[RunningGateway]:
-    """A gateway on 127.0.0.1 with its own tenant; ``resolver`` answers its outbound name
-    lookups instead of the system's (a test that must never ask DNS)."""
+    """``clock``: the gateway's notion of now (retries, leases, health), for tests that move
+    time forward instead of sleeping. ``resolver`` answers its outbound name lookups instead
+    of the system's (a test that must never ask DNS)."""
     values = {
         "dispatch_poll_interval_s": 0.05,
         "retry_jitter": 0.0,
         "media_url": f"file://{tempfile.mkdtemp(prefix='wahooks-test-media-')}",
         "outbound_allow_networks": LOOPBACK_NETWORKS,
+        # No periodic Graph API health checks unless a test asks: a number registered with
+        # the default (Meta's) Graph URL must never be called from a test.
+        "number_health_interval_s": 0,
+        **secret_settings(database_url),
         **settings,
     }
     config = Settings(database_url=database_url, **values)
-    app = create_app(config, resolver=resolver)
+    app = create_app(config, clock=clock, resolver=resolver)
     server = serve_in_background(
         app,
         ws_ping_interval=config.socket_ping_interval_s,

@@ -19,12 +19,18 @@ from starlette.routing import Route, WebSocketRoute
 from wahooks import __version__
 from wahooks.api import (
     activations,
+    app_messages,
+    apps,
+    conversations,
     deliveries,
     destinations,
     health,
+    keys,
     media,
     messages,
     numbers,
+    templates,
+    tenants,
     upload,
 )
 from wahooks.api.docs import install_docs
@@ -34,6 +40,7 @@ from wahooks.api.nul import NulGuard
 from wahooks.api.openapi import DESCRIPTION, WahooksApi, tag_descriptions
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
+from wahooks.delivery.recovery import RecoveryJobs
 from wahooks.delivery.webhook import WebhookSender
 from wahooks.errors import ConfigError
 from wahooks.gateway import Gateway, gateway_of
@@ -47,7 +54,9 @@ from wahooks.media.jobs import MediaJobs
 from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.media.stores import open_blob_store
 from wahooks.models import Clock
+from wahooks.numberhealth import NumberHealth
 from wahooks.pool.worker import NoticeWorker
+from wahooks.send.apps import AppMessenger
 from wahooks.send.graph import GraphClient
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
@@ -59,11 +68,13 @@ from wahooks.store import open_store
 HTTP_POOL_SIZE = 512
 # Room in an upload's body for the multipart framing and its small fields.
 UPLOAD_OVERHEAD_BYTES = 1024 * 1024
-# The REST API's routers, in the order the docs list them; each module's docstring describes
-# its tag.
+# The REST API's modules, in the order the docs list them (and their routes are matched);
+# each module's docstring describes its tag.
 API_MODULES = (
-    messages, media, upload, numbers, destinations, activations, deliveries, health
+    numbers, destinations, deliveries, conversations, messages, media, upload, activations,
+    health, tenants, keys, apps, app_messages, templates,
 )  # fmt: skip
+API_ROUTERS = (*(module.router for module in API_MODULES), apps.own_router)
 
 
 def outbound_tls(ca_file: str) -> ssl.SSLContext | bool:
@@ -129,8 +140,12 @@ def create_app(
         hub = Hub(store, settings, clock=clock)
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
+        recovery = RecoveryJobs(store, settings) if settings.worker_enabled else None
         messenger = Messenger(store, graph, clock=clock)
         notices = NoticeWorker(store, graph, settings) if settings.worker_enabled else None
+        number_health = NumberHealth(
+            store, graph, interval_s=settings.number_health_interval_s, clock=clock
+        )
         intake = MediaIntake(
             store, blobs, session, url_timeout_s=settings.media_url_timeout_s, clock=clock
         )
@@ -153,20 +168,30 @@ def create_app(
             hub=hub,
             blobs=blobs,
             clock=clock,
+            app_messenger=AppMessenger(store, graph, messenger, session, clock=clock),
+            number_health=number_health,
+            recovery=recovery,
         )
         hub.start()
+        if settings.worker_enabled:
+            number_health.start()
         if media_jobs is not None:
             await media_jobs.start()
         if dispatcher is not None:
             await dispatcher.start()
         if notices is not None:
             await notices.start()
+        if recovery is not None:
+            await recovery.start()
         try:
             yield
         finally:
+            await number_health.stop()
             await hub.close()
             if notices is not None:
                 await notices.stop()
+            if recovery is not None:
+                await recovery.stop()
             if media_jobs is not None:
                 await media_jobs.stop()
             if dispatcher is not None:
@@ -192,8 +217,8 @@ def create_app(
     app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
     app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
     app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
-    for module in API_MODULES:
-        app.include_router(module.router)
+    for router in API_ROUTERS:
+        app.include_router(router)
     install_docs(app)
     install_error_handlers(app)
     app.add_middleware(NulGuard)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.conftest import secret_settings
 from wahooks.config import Settings
 from wahooks.ids import new_id
 from wahooks.models import (
@@ -77,7 +78,9 @@ class World:
 @pytest.fixture
 async def world(database_url: str) -> AsyncIterator[World]:
     clock = FakeClock()
-    store = await open_store(Settings(database_url=database_url), clock=clock)
+    store = await open_store(
+        Settings(database_url=database_url, **secret_settings(database_url)), clock=clock
+    )
     tenant = await store.create_tenant(new_id("ten"), "t")
     number = await store.create_number(
         Number(

@@ -12,17 +12,18 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from wahooks.api.auth import current_tenant
+from wahooks.api.auth import tenant_or_app
 from wahooks.api.errors import error_response, error_responses
 from wahooks.errors import Conflict, Gone, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.media.blobs import BlobRangeError
 from wahooks.media.ids import is_media_id
-from wahooks.models import MediaRecord, Tenant
+from wahooks.models import MediaRecord, Principal
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 PRESIGNED_URL_S = 300
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# ASCII digits, and few enough for int() (at most 4300 digits) and for any file size.
+_RANGE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")
 
 
 def _range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -60,7 +61,8 @@ _FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
         206: {"description": "The requested byte range (Range: bytes=…).", "content": _FILE},
         302: {"description": "Redirect to a presigned URL valid for 5 minutes (S3 store)."},
         **error_responses({
-            404: "not_found: no such file for this tenant.",
+            404: "not_found: no such file for this tenant (for an App key: that came in on "
+                 "one of the App's numbers).",
             409: "conflict: still being fetched from WhatsApp; try again shortly.",
             410: "gone: expired, or WhatsApp could not provide it.",
             416: "range_not_satisfiable: the range is outside the file; Content-Range "
@@ -69,12 +71,16 @@ _FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
     },
 )  # fmt: skip
 async def download(
-    media_id: str, request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
+    media_id: str, request: Request, who: Annotated[Principal, Depends(tenant_or_app)]
 ) -> Response:
     """A received or uploaded file (`mediaId` from a webhook payload or an upload), for its
     owner only: another tenant's id is a 404 like an unknown one."""
     gateway = gateway_of(request)
-    record = await gateway.store.media(tenant.id, media_id) if is_media_id(media_id) else None
+    assert who.tenant is not None
+    record = await gateway.store.media(who.tenant.id, media_id) if is_media_id(media_id) else None
+    if record is not None and who.app_id is not None:  # an App: only its numbers' files
+        if not await gateway.store.media_of_app(who.app_id, media_id):
+            record = None
     if record is None:
         raise NotFound(f"no media {media_id}")
     if record.state == "pending":

@@ -5,8 +5,8 @@ handlers answer such input with 400 and the ``ErrorBody`` shape (api/errors.py),
 response is replaced. The errors the shared layers give on any operation are added here,
 once, rather than in every route: 400 for invalid input (api/errors.py, api/nul.py), 401
 and 403 where a bearer key is required (api/auth.py: each operation takes some kinds of
-key), 413 where a body is read (api/limits.py).
-Routes declare only their own errors (404, 409, ...).
+key), 413 where a body is read (api/limits.py). Routes declare only their own errors (404,
+409, ...), and an error declared with a description alone gets the error body's schema.
 """
 
 from collections.abc import Iterable
@@ -76,6 +76,11 @@ def _complete_operation(path: str, operation: dict[str, Any]) -> None:
         )
     if "requestBody" in operation and path.startswith("/v1"):
         responses.setdefault("413", _error("payload_too_large: the body is over the size limit."))
+    # Every error of this API has the error body (api/errors.py renders them all): a route
+    # that declared only a description gets its schema.
+    for status, response in responses.items():
+        if status[0] in "45" and not response.get("content"):
+            response["content"] = _error("")["content"]
 
 
 def complete_document(document: dict[str, Any]) -> dict[str, Any]:

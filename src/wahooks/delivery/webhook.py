@@ -35,7 +35,8 @@ def prepare(
     destination: Destination, event: MessageEvent, webhook_id: str, now: float
 ) -> PreparedRequest:
     body = FORMATS[destination.format](event)
-    headers = signature_headers(destination.secret, webhook_id, int(now), body)
+    secret, previous = destination.signing_secrets(now)
+    headers = signature_headers(secret, webhook_id, int(now), body, previous)
     headers["Content-Type"] = "application/json"
     headers["User-Agent"] = USER_AGENT
     return PreparedRequest(destination.url, body, headers, destination.timeout_s)

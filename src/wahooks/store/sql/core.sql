@@ -34,14 +34,15 @@ WHERE a.key_prefix = :prefix AND a.deleted_at IS NULL;
 
 -- name: insert_number
 INSERT INTO numbers (id, tenant_id, kind, phone_number_id, waba_id, display_phone_number,
-                     access_token, app_secret, verify_token, graph_base_url, app_id,
-                     display_name, created_at, updated_at)
+                     access_token, app_secret, verify_token, verify_token_hash, graph_base_url,
+                     app_id, display_name, created_at, updated_at)
 VALUES (:id, :tenant_id, :kind, :phone_number_id, :waba_id, :display_phone_number,
-        :access_token, :app_secret, :verify_token, :graph_base_url, :app_id, :display_name,
-        :now, :now);
+        :access_token, :app_secret, :verify_token, :verify_token_hash, :graph_base_url, :app_id,
+        :display_name, :now, :now);
 
 -- name: number_by_phone_number_id
-SELECT * FROM numbers WHERE phone_number_id = :phone_number_id;
+-- A disconnected (deleted) number is unknown to the ingress.
+SELECT * FROM numbers WHERE phone_number_id = :phone_number_id AND deleted_at IS NULL;
 
 -- name: number_by_id
 -- A tenant sees its own numbers and the pool numbers (shared, to activate).
@@ -54,14 +55,15 @@ WHERE (tenant_id = :tenant_id OR kind = 'pool') AND deleted_at IS NULL
 ORDER BY created_at, id;
 
 -- name: numbers_by_verify_token
-SELECT * FROM numbers WHERE verify_token = :verify_token;
+-- By the token's SHA-256: the token itself is stored encrypted.
+SELECT * FROM numbers WHERE verify_token_hash = :verify_token_hash AND deleted_at IS NULL;
 
 -- name: insert_destination
 INSERT INTO destinations (id, tenant_id, number_id, url, secret, label, format, method, events,
-                          timeout_s, retry_schedule, enabled, activation_id, created_at,
+                          timeout_s, retry_schedule, enabled, activation_id, app_id, created_at,
                           updated_at)
 VALUES (:id, :tenant_id, :number_id, :url, :secret, :label, :format, :method, :events,
-        :timeout_s, :retry_schedule, TRUE, :activation_id, :now, :now);
+        :timeout_s, :retry_schedule, TRUE, :activation_id, :app_id, :now, :now);
 
 -- name: destination_by_id
 SELECT * FROM destinations WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
@@ -72,11 +74,13 @@ ORDER BY created_at, id;
 
 -- name: destinations_for_number
 -- Disabled destinations still get deliveries: they wait, and resume when re-enabled.
--- One scoped to an activation gets only the conversations that activation routed.
+-- One scoped to an activation gets only the conversations that activation routed; an App's
+-- destinations get only its own numbers' events (:app_id is the number's App).
 SELECT id, events FROM destinations
 WHERE tenant_id = :tenant_id AND deleted_at IS NULL
   AND (number_id IS NULL OR number_id = :number_id)
   AND (activation_id IS NULL OR activation_id = CAST(:activation_id AS TEXT))
+  AND (app_id IS NULL OR app_id = :app_id)
 ORDER BY created_at, id;
 
 -- name: update_destination
@@ -142,6 +146,10 @@ INSERT INTO message_statuses (number_id, wamid, status, timestamp, recipient_id,
                               created_at)
 VALUES (:number_id, :wamid, :status, :timestamp, :recipient_id, :item, :now)
 ON CONFLICT (number_id, wamid, status) DO NOTHING;
+
+-- name: statuses_of_message
+SELECT status, timestamp, item FROM message_statuses
+WHERE number_id = :number_id AND wamid = :wamid ORDER BY seq;
 
 -- name: apply_status
 -- Statuses arrive out of order: only ever move an outbound message forward. A row back
@@ -246,6 +254,8 @@ WHERE d.tenant_id = :tenant_id
   AND (CAST(:state AS TEXT) IS NULL OR d.state = :state)
   AND (CAST(:destination_id AS TEXT) IS NULL OR d.destination_id = :destination_id)
   AND (CAST(:conversation_id AS TEXT) IS NULL OR d.conversation_id = :conversation_id)
+  AND (CAST(:since AS DOUBLE PRECISION) IS NULL OR d.created_at >= :since)
+  AND (CAST(:until AS DOUBLE PRECISION) IS NULL OR d.created_at < :until)
   AND (CAST(:before_seq AS BIGINT) IS NULL OR d.seq < :before_seq)
 ORDER BY d.seq DESC
 LIMIT :limit;
