@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import requests
@@ -80,6 +80,7 @@ class Report:
     statuses: dict[str, Counter[int]] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    seconds_per_operation: dict[str, float] = field(default_factory=dict)
 
 
 def _plant(case: Case, known: Known, choice: int) -> None:
@@ -151,8 +152,10 @@ def fuzz(
     known: Known,
     *,
     max_examples: int,
+    only: Collection[str] | None = None,
 ) -> Report:
-    """Run every operation of ``base_url``'s document, ``max_examples`` inputs each."""
+    """Run every operation of ``base_url``'s document (or those labelled in ``only``, as
+    "GET /v1/..."), ``max_examples`` inputs each, with ``api_key``."""
     started = time.monotonic()
     # Requests carry the tenant's key: leaving it out or mangling it would only ever reach
     # the 401 of the auth layer (tested on its own in test_validation.py), not the route.
@@ -172,19 +175,34 @@ def fuzz(
     )
     for operation in operations:
         label = f"{operation.method.upper()} {operation.path}"
+        if only is not None and label not in only:
+            continue
         statuses = report.statuses[label] = Counter()
+        operation_started = time.monotonic()
         try:
             _fuzz_operation(operation, call, known, max_examples, statuses)
         except Exception as exc:  # every failing operation is reported, not only the first
             report.failures[label] = f"{type(exc).__name__}: {exc}"
+        report.seconds_per_operation[label] = time.monotonic() - operation_started
     report.seconds = time.monotonic() - started
     return report
 
 
-def describe(report: Report) -> str:
-    lines = [f"{len(report.statuses)} operations in {report.seconds:.1f} s; answers:"]
+def refused(report: Report) -> set[str]:
+    """The operations that refused this key (a 401 or 403) and did nothing else for it: no
+    answer but those and 400 (the validation of parameters, before the key is looked at)."""
+    return {
+        label
+        for label, counts in report.statuses.items()
+        if counts.keys() & {401, 403} and counts.keys() <= {400, 401, 403}
+    }
+
+
+def describe(report: Report, key: str = "") -> str:
+    lines = [f"{len(report.statuses)} operations {key} in {report.seconds:.1f} s; answers:"]
     lines += [
-        f"  {label}: " + ", ".join(f"{n}x {status}" for status, n in sorted(counts.items()))
+        f"  {label} ({report.seconds_per_operation.get(label, 0):.1f} s): "
+        + ", ".join(f"{n}x {status}" for status, n in sorted(counts.items()))
         for label, counts in report.statuses.items()
     ]
     for label, failure in report.failures.items():

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.api.fuzz import Known, describe, fuzz
+from tests.api.fuzz import Known, Report, describe, fuzz, refused
 from tests.conftest import RunningGateway, eventually, registered_sim, running_gateway
 from tests.media.helpers import FixedResolver
 from tests.pool.conftest import pool_sim
@@ -25,8 +25,8 @@ from wahooks.demo.receiver import Receiver
 from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.sim import Simulator
 
-# Per operation, fitting and unfitting inputs together: about 10 s per database.
-MAX_EXAMPLES = int(os.environ.get("WAHOOKS_FUZZ_EXAMPLES", "50"))
+# Per operation and key, fitting and unfitting inputs together: about 35 s per database.
+MAX_EXAMPLES = int(os.environ.get("WAHOOKS_FUZZ_EXAMPLES", "40"))
 # A 1x1 PNG, for the upload that gives the fuzzer a real media id.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -70,6 +70,7 @@ async def _seed(
         path_parameters={
             "number_id": [number_id, pool_id],
             "activation_id": [activation["id"]],
+            "tenant_id": [gateway.tenant_id],
             "destination_id": [socket["id"], hook["id"]],
             "delivery_id": [delivery["id"]],
             "media_id": [media_id],
@@ -106,24 +107,36 @@ async def closed_gateway(
 async def test_fuzzed_requests_get_no_5xx_and_answers_match_the_schema(
     closed_gateway: RunningGateway,
 ) -> None:
+    """Every operation with the tenant's key; then those that refused it (401/403 only)
+    with an App's key and with the operator's, so each reaches its route with some key."""
+    gateway = closed_gateway
+    reports: dict[str, Report] = {}
     receiver = Receiver()
     await receiver.start()
     try:
-        async with registered_sim(closed_gateway) as sim, pool_sim(closed_gateway) as pool:
-            known = await _seed(closed_gateway, sim, pool, receiver)
+        async with registered_sim(gateway) as sim, pool_sim(gateway) as pool:
+            known = await _seed(gateway, sim, pool, receiver)
             started = time.monotonic()
-            report = await asyncio.to_thread(
-                fuzz,
-                closed_gateway.url,
-                closed_gateway.api_key,
-                known,
-                max_examples=MAX_EXAMPLES,
+            reports["tenant"] = await asyncio.to_thread(
+                fuzz, gateway.url, gateway.api_key, known, max_examples=MAX_EXAMPLES
             )
-            print(describe(report), f"\nwall time {time.monotonic() - started:.1f} s")
+            others = refused(reports["tenant"])
+            # Made only now: the tenant's pass may regenerate or delete any App it can see.
+            status, app = await gateway.api("POST", "/v1/apps", {"name": "Fuzz", "slug": "fuzz"})
+            assert status == 201, app
+            for kind, key in (("app", app["apiKey"]), ("operator", gateway.operator_key)):
+                reports[kind] = await asyncio.to_thread(
+                    fuzz, gateway.url, key, known, max_examples=MAX_EXAMPLES, only=others
+                )
+            summary = "\n\n".join(describe(r, f"[{kind} key]") for kind, r in reports.items())
+            print(summary, f"\nwall time {time.monotonic() - started:.1f} s")
     finally:
         await receiver.stop()
-    assert len(report.statuses) >= 15, describe(report)
-    assert not report.failures, describe(report)
+    assert len(reports["tenant"].statuses) >= 15, summary
+    assert not any(r.failures for r in reports.values()), summary
+    # An operation that refused every kind of key can be called by nobody.
+    nobodys = set.intersection(*map(refused, reports.values()))
+    assert not nobodys, f"no key may call {sorted(nobodys)}\n{summary}"
 
 
 async def test_the_closed_gateway_reaches_no_public_address_and_asks_no_dns(

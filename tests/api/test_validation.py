@@ -74,6 +74,11 @@ async def test_number_bodies_are_validated(gateway: RunningGateway) -> None:
         ("graph URL no host", {**valid, "graphApiBaseUrl": "https:///v21.0"}, 400,
          "graphApiBaseUrl"),
         ("graph URL a number", {**valid, "graphApiBaseUrl": 42}, 400, "graphApiBaseUrl"),
+        # It goes in a header: a line break made every Graph API call of the number a 500.
+        ("accessToken with CR LF", {**valid, "accessToken": "EAAG\r\nX-Evil: 1"}, 400,
+         "accessToken"),
+        ("accessToken with a space", {**valid, "accessToken": "EAAG token"}, 400,
+         "accessToken"),
     ]  # fmt: skip
     for field in (
         "phoneNumberId",
@@ -88,6 +93,16 @@ async def test_number_bodies_are_validated(gateway: RunningGateway) -> None:
     assert problems == []
     status, listed = await gateway.api("GET", "/v1/numbers")
     assert (status, listed) == (200, [])
+
+
+async def test_a_number_s_new_access_token_must_fit_in_a_header(gateway: RunningGateway) -> None:
+    status, number = await gateway.api("POST", "/v1/numbers", number_body())
+    assert status == 201, number
+    path = f"/v1/numbers/{number['id']}"
+    status, answer = await gateway.api("PATCH", path, {"accessToken": "EAAG\nX-Evil: 1"})
+    assert_error(status, answer, 400, "accessToken")
+    status, answer = await gateway.api("POST", path + "/health-check")
+    assert status < 500, answer
 
 
 async def test_a_phone_number_id_registered_twice_is_a_409(gateway: RunningGateway) -> None:

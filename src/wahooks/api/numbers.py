@@ -28,6 +28,9 @@ router = APIRouter(prefix="/v1/numbers", tags=["numbers"])
 DEFAULT_GRAPH_BASE_URL = "https://graph.facebook.com/v21.0"
 Text = Annotated[str, Field(min_length=1, max_length=256)]
 Secret = Annotated[str, Field(min_length=1, max_length=1024)]
+# Sent as "Authorization: Bearer …": visible ASCII only. A CR or LF made every Graph API
+# call of the number fail inside aiohttp (a 500 on sends and health checks: schemathesis).
+AccessToken = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[!-~]+$")]
 
 
 class NumberIn(ApiModel):
@@ -36,7 +39,7 @@ class NumberIn(ApiModel):
     display_phone_number: Text = Field(
         description="The number as people dial it, e.g. 15551234567."
     )
-    access_token: Secret = Field(description="Cloud API access token (Bearer).")
+    access_token: AccessToken = Field(description="Cloud API access token (Bearer).")
     app_secret: Secret = Field(description="Meta app secret: verifies X-Hub-Signature-256.")
     verify_token: Secret = Field(description="Answer to Meta's GET subscription handshake.")
     graph_api_base_url: HttpUrl = Field(
@@ -60,7 +63,7 @@ class NumberPatch(ApiModel):
     display_name: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
         None, description="A name for people; null clears it."
     )
-    access_token: Secret | None = Field(
+    access_token: AccessToken | None = Field(
         None, description="A new Cloud API access token (the health is re-checked)."
     )
     app_secret: Secret | None = Field(None, description="A new Meta app secret.")
