@@ -179,8 +179,14 @@ async def test_docs_pages_use_only_this_servers_assets(sqlite_url: str) -> None:
     """No page of the docs names another host: each asset it loads comes from here."""
     async with running_gateway(sqlite_url) as gateway:
         for page in ("/docs", "/redoc"):
-            status, html = await gateway.api("GET", page)
+            async with gateway.http.get(gateway.url + page) as response:
+                status, html = response.status, await response.text()
+                policy = response.headers.get("Content-Security-Policy", "")
             assert status == 200, html
+            assert policy.startswith("default-src 'self'; script-src 'self' "), policy
+            # Swagger UI's page starts it with an inline script: allowed by its hash only.
+            assert ("'sha256-" in policy) == (page == "/docs"), policy
+            assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0], policy
             assert "http://" not in html and "https://" not in html, html
             for asset in _assets(html):
                 assert asset.startswith("/docs/assets/"), asset

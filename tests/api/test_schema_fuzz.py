@@ -1,7 +1,8 @@
 """Nothing a tenant sends makes the API answer 5xx, and every answer matches /openapi.json:
 schemathesis runs every operation of the live document (new routes included, with no list
 to keep) against a gateway holding real resources: a simulator's number with a
-conversation, destinations, a delivery, an uploaded file.
+conversation, destinations, a delivery, an uploaded file, a pool number with an activation;
+with a tenant's key, and with an App's and the operator's where the tenant's is refused.
 
 The gateway is closed: it reaches no public address and looks up no host name, so URLs the
 fuzzer invents (webhooks, media links, Graph API bases) fail inside this process; only the
