@@ -36,6 +36,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 UPSTREAM_STATUSES = {"502", "503", "504"}
+LAST = {"PUT": 1, "PATCH": 1, "DELETE": 2}
 
 # Values that broke or could break a route, planted into one string parameter or body field
 # of some requests: the generated strings rarely hit them (schemathesis keeps NUL out of
@@ -168,10 +169,11 @@ def fuzz(
     def call(case: Case) -> Response:
         return case.call(session=session, headers=auth, timeout=30)
 
-    # Deletions last: the resources the others are given would be gone otherwise.
+    # Changes, then deletions, last: a number's token or Graph URL changed, a destination
+    # deleted, would leave the operations after them nothing real to work on.
     operations = sorted(
         (result.ok() for result in schema.get_all_operations()),
-        key=lambda op: op.method.upper() == "DELETE",
+        key=lambda op: LAST.get(op.method.upper(), 0),
     )
     for operation in operations:
         label = f"{operation.method.upper()} {operation.path}"
