@@ -28,7 +28,19 @@ SELECT d.id, d.seq, d.attempts,
        t.enabled AS dst_enabled, t.disabled_reason AS dst_disabled_reason,
        t.created_at AS dst_created_at, t.method AS dst_method, t.events AS dst_events,
        d.created_at, e.type AS event_type, e.conversation_id, e.data AS event_data, c.wa_id,
-       m.item, m.contact,
+       m.item,
+       -- Meta sends no contact with a status, but bots built on Meta clients (pywa) need one:
+       -- an outbound message takes the contact of the conversation's latest inbound message
+       -- (Meta's object verbatim, user_id included), else one built from the conversation.
+       CASE WHEN m.direction = 'out' THEN COALESCE(
+         (SELECT i.contact FROM messages i
+          WHERE i.conversation_id = e.conversation_id AND i.direction = 'in'
+            AND i.contact IS NOT NULL
+          ORDER BY i.seq DESC LIMIT 1),
+         CASE WHEN c.contact_name IS NULL THEN json_build_object('wa_id', c.wa_id)::text
+              ELSE json_build_object('profile', json_build_object('name', c.contact_name),
+                           'wa_id', c.wa_id)::text END)
+       ELSE m.contact END AS contact,
        n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id,
        md.id AS media_id, md.state AS media_state, md.mime_type AS media_mime_type,
        md.byte_size AS media_byte_size, md.file_name AS media_file_name
