@@ -6,19 +6,27 @@ second loop. Nothing is kept only in memory: a delivery is leased while it is se
 this process dies the lease runs out and the delivery is claimed again (same webhook-id).
 Per-conversation order is the claim query's job: it only hands out a conversation's oldest
 active delivery.
+
+Deliveries claimed together of a type the format batches go out in one POST (batches.py),
+with the same outcome recorded on each. A reply in the answer (the whatspie format) is
+handed to the reply sender, which sends it in the background (replies.py).
 """
 
 import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from wahooks.config import Settings
+from wahooks.delivery.batches import batches, webhook_id
+from wahooks.delivery.replies import take_reply
 from wahooks.delivery.retry import GONE, next_delay
-from wahooks.delivery.webhook import WebhookSender, prepare
+from wahooks.delivery.webhook import PreparedRequest, WebhookSender, prepare, prepare_batch
 from wahooks.formats.skip import SkipEvent
 from wahooks.models import AttemptDecision, AttemptResult, ClaimedDelivery, Clock, Destination
+from wahooks.send.replies import ReplySender
 from wahooks.store import Store
 
 log = logging.getLogger(__name__)
@@ -31,11 +39,13 @@ class Dispatcher:
         sender: WebhookSender,
         settings: Settings,
         *,
+        replies: ReplySender | None = None,
         clock: Clock = time.time,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
         self._sender = sender
+        self._replies = replies  # None: replies in answers are not sent
         self._settings = settings
         self._clock = clock
         self._rand = rand
@@ -74,6 +84,8 @@ class Dispatcher:
             await asyncio.gather(*pending, return_exceptions=True)
         self._results_ready.set()
         await record
+        if self._replies is not None:
+            await self._replies.close(grace_s)
 
     # --- claim ------------------------------------------------------------------------
 
@@ -92,8 +104,8 @@ class Dispatcher:
                     claimed = await self._store.claim_due(limit=limit, lease_s=lease_s)
                 except Exception:
                     log.exception("claiming deliveries failed; retrying shortly")
-                for delivery in claimed:
-                    task = asyncio.create_task(self._attempt(delivery))
+                for group in batches(claimed):
+                    task = asyncio.create_task(self._attempt(group))
                     self._inflight.add(task)
                     task.add_done_callback(self._inflight.discard)
                 if len(claimed) == limit:
@@ -116,14 +128,26 @@ class Dispatcher:
 
     # --- send ---------------------------------------------------------------------------
 
-    async def _attempt(self, delivery: ClaimedDelivery) -> None:
+    def _prepare(self, group: Sequence[ClaimedDelivery]) -> PreparedRequest:
+        first = group[0]
+        if len(group) == 1:
+            request = prepare(first.destination, first.event, first.id, self._clock())
+        else:
+            events = [d.event for d in group]
+            request = prepare_batch(first.destination, events, webhook_id(group), self._clock())
+        return request.capped(self._settings.max_timeout_s)
+
+    async def _attempt(self, group: Sequence[ClaimedDelivery]) -> None:
+        """One POST for the group (one delivery, or a batch), its outcome recorded on each."""
+        first = group[0]
         try:
-            request = prepare(delivery.destination, delivery.event, delivery.id, self._clock())
-            request = request.capped(self._settings.max_timeout_s)
-            result = await self._sender.send(delivery.id, request)
+            answer = await self._sender.exchange(first.id, self._prepare(group))
+            result = answer.result
+            if self._replies is not None and len(group) == 1:
+                result = take_reply(first, answer, self._replies)
         except SkipEvent as skip:  # the format has no shape for it: finished, nothing sent
             result = AttemptResult(
-                delivery_id=delivery.id,
+                delivery_id=first.id,
                 started_at=self._clock(),
                 status_code=None,
                 latency_ms=0.0,
@@ -131,9 +155,9 @@ class Dispatcher:
                 error=None,
             )
         except Exception as exc:  # a bug must not lose the delivery: record it as an attempt
-            log.exception("delivery %s could not be attempted", delivery.id)
+            log.exception("deliveries %s could not be attempted", [d.id for d in group])
             result = AttemptResult(
-                delivery_id=delivery.id,
+                delivery_id=first.id,
                 started_at=self._clock(),
                 status_code=None,
                 latency_ms=0.0,
@@ -141,7 +165,9 @@ class Dispatcher:
                 error="internal",
                 error_detail=f"{type(exc).__name__}: {exc}",
             )
-        self._results.append((self._decide(delivery, result), delivery.destination))
+        for delivery in group:
+            own = replace(result, delivery_id=delivery.id)
+            self._results.append((self._decide(delivery, own), delivery.destination))
         self._results_ready.set()
 
     def _decide(self, delivery: ClaimedDelivery, result: AttemptResult) -> AttemptDecision:
