@@ -19,6 +19,10 @@ import aiohttp
 import asyncpg
 
 from wahooks.media.addresses import LOOPBACK_NETWORKS
+from wahooks.secrets import Keyring
+
+# One key per benchmark run, shared by its gateway processes (PostgreSQL requires one).
+BENCH_SECRET_KEY = Keyring.generate_key()
 
 
 def free_port() -> int:
@@ -62,6 +66,7 @@ def gateway_env(database_url: str, **settings: str) -> dict[str, str]:
     return {
         **os.environ,
         "WAHOOKS_DATABASE_URL": database_url,
+        "WAHOOKS_SECRET_KEYS": BENCH_SECRET_KEY,
         "WAHOOKS_LOG_LEVEL": "WARNING",
         "WAHOOKS_MEDIA_URL": f"file://{tempfile.mkdtemp(prefix='wahooks-bench-media-')}",
         "WAHOOKS_OUTBOUND_ALLOW_NETWORKS": ",".join(LOOPBACK_NETWORKS),

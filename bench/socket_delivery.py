@@ -46,7 +46,14 @@ from typing import Any
 
 import aiohttp
 import orjson
-from harness import database, free_port, gateway_env, gateway_process, wait_http
+from harness import (
+    BENCH_SECRET_KEY,
+    database,
+    free_port,
+    gateway_env,
+    gateway_process,
+    wait_http,
+)
 
 from wahooks.api.auth import issue_tenant_key
 from wahooks.config import Settings
@@ -225,7 +232,7 @@ class CpuMeter:
 
 async def make_tenants(database_url: str, count: int) -> list[str]:
     """`count` tenants with an API key each, made before the gateway opens the database."""
-    store = await open_store(Settings(database_url=database_url))
+    store = await open_store(Settings(database_url=database_url, secret_keys=(BENCH_SECRET_KEY,)))
     try:
         keys = []
         for i in range(count):

@@ -18,7 +18,7 @@ import pytest
 import trustme
 
 from tests.send.files import FileServer
-from wahooks.api.auth import issue_tenant_key
+from wahooks.api.auth import issue_operator_key, issue_tenant_key
 from wahooks.app import create_app
 from wahooks.config import Settings
 from wahooks.demo.receiver import Receiver
@@ -26,11 +26,15 @@ from wahooks.demo.registration import number_registration
 from wahooks.gateway import Gateway
 from wahooks.ids import new_id
 from wahooks.media.addresses import LOOPBACK_NETWORKS
+from wahooks.models import Clock
 from wahooks.server import serve_in_background
 from wahooks.sim import SimSettings, Simulator
 
 PG_URL = os.environ.get("WAHOOKS_TEST_POSTGRES_URL")
 FIXTURES = Path(__file__).parent / "fixtures"
+# PostgreSQL needs WAHOOKS_SECRET_KEYS (every process shares it); SQLite tests use the key file
+# the gateway generates next to the database, as a default installation does.
+TEST_SECRET_KEY = "4kmRCYnnNEZ3KLtX6dNMWtG7BN2u_v1XuIfDyZM2ZYU="
 META_FIXTURES = Path(__file__).parents[2] / "shared" / "fixtures" / "meta-cloud-api"
 
 
@@ -71,6 +75,11 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/wahooks.db"
 
 
+def secret_settings(database_url: str) -> dict[str, Any]:
+    """The secret-key settings a test gateway on ``database_url`` needs."""
+    return {} if database_url.startswith("sqlite") else {"secret_keys": (TEST_SECRET_KEY,)}
+
+
 @dataclass
 class RunningGateway:
     url: str
@@ -78,6 +87,7 @@ class RunningGateway:
     tenant_id: str
     api_key: str
     http: aiohttp.ClientSession
+    operator_key: str
 
     @property
     def ingress_url(self) -> str:
@@ -94,18 +104,33 @@ class RunningGateway:
             except aiohttp.ContentTypeError:
                 return response.status, body.decode()
 
+    async def operator(
+        self, method: str, path: str, json: Any = None, **kw: Any
+    ) -> tuple[int, Any]:
+        """``api`` with the operator's key."""
+        headers = {"Authorization": f"Bearer {self.operator_key}", **kw.pop("headers", {})}
+        return await self.api(method, path, json, headers=headers, **kw)
+
 
 @contextlib.asynccontextmanager
-async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[RunningGateway]:
+async def running_gateway(
+    database_url: str, *, clock: Clock = time.time, **settings: Any
+) -> AsyncIterator[RunningGateway]:
+    """``clock``: the gateway's notion of now (retries, leases, health), for tests that move
+    time forward instead of sleeping."""
     values = {
         "dispatch_poll_interval_s": 0.05,
         "retry_jitter": 0.0,
         "media_url": f"file://{tempfile.mkdtemp(prefix='wahooks-test-media-')}",
         "outbound_allow_networks": LOOPBACK_NETWORKS,
+        # No periodic Graph API health checks unless a test asks: a number registered with
+        # the default (Meta's) Graph URL must never be called from a test.
+        "number_health_interval_s": 0,
+        **secret_settings(database_url),
         **settings,
     }
     config = Settings(database_url=database_url, **values)
-    app = create_app(config)
+    app = create_app(config, clock=clock)
     server = serve_in_background(
         app,
         ws_ping_interval=config.socket_ping_interval_s,
@@ -116,7 +141,8 @@ async def running_gateway(database_url: str, **settings: Any) -> AsyncIterator[R
         gateway: Gateway = app.state.gateway
         tenant = await gateway.store.create_tenant(new_id("ten"), "test tenant")
         key = await issue_tenant_key(gateway.store, tenant.id)
-        yield RunningGateway(url, gateway, tenant.id, key, http)
+        operator_key = await issue_operator_key(gateway.store, "tests")
+        yield RunningGateway(url, gateway, tenant.id, key, http, operator_key)
 
 
 @pytest.fixture
@@ -133,20 +159,17 @@ async def receiver() -> AsyncIterator[Receiver]:
     await r.stop()
 
 
-# When a send's statuses (or its failure, at the first delay) follow it. Not sooner: a
-# status that reaches the gateway before the send is recorded is lost (see
-# tests/store/test_store.py, the strict xfail about a status overtaking its send).
-STATUS_DELAYS_S = (0.15, 0.2, 0.25)
-
-
 @contextlib.asynccontextmanager
-async def registered_sim(gateway: RunningGateway) -> AsyncIterator[Simulator]:
+async def registered_sim(
+    gateway: RunningGateway, *, status_delays_s: tuple[float, ...] = (0.01, 0.02, 0.03)
+) -> AsyncIterator[Simulator]:
     """A simulator with its own phone number id, registered on ``gateway``; its number's
-    id on the gateway is ``sim.number_id``."""
+    id on the gateway is ``sim.number_id``. ``status_delays_s``: when a send's statuses (or
+    its failure, at the first delay) follow it."""
     settings = SimSettings(
         gateway_url=gateway.ingress_url,
         phone_number_id=str(10**14 + uuid.uuid4().int % 10**13),
-        status_delays_s=STATUS_DELAYS_S,
+        status_delays_s=status_delays_s,
     )
     async with Simulator(settings) as simulator:
         status, body = await gateway.api("POST", "/v1/numbers", number_registration(simulator))

@@ -16,11 +16,27 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from wahooks import __version__
-from wahooks.api import deliveries, destinations, health, media, messages, numbers, upload
+from wahooks.api import (
+    activations,
+    app_messages,
+    apps,
+    conversations,
+    deliveries,
+    destinations,
+    health,
+    keys,
+    media,
+    messages,
+    numbers,
+    templates,
+    tenants,
+    upload,
+)
 from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
+from wahooks.delivery.recovery import RecoveryJobs
 from wahooks.delivery.webhook import WebhookSender
 from wahooks.errors import ConfigError
 from wahooks.gateway import Gateway, gateway_of
@@ -34,6 +50,9 @@ from wahooks.media.jobs import MediaJobs
 from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.media.stores import open_blob_store
 from wahooks.models import Clock
+from wahooks.numberhealth import NumberHealth
+from wahooks.pool.worker import NoticeWorker
+from wahooks.send.apps import AppMessenger
 from wahooks.send.graph import GraphClient
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
@@ -99,7 +118,12 @@ def create_app(
         hub = Hub(store, settings, clock=clock)
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
+        recovery = RecoveryJobs(store, settings) if settings.worker_enabled else None
         messenger = Messenger(store, graph, clock=clock)
+        notices = NoticeWorker(store, graph, settings) if settings.worker_enabled else None
+        number_health = NumberHealth(
+            store, graph, interval_s=settings.number_health_interval_s, clock=clock
+        )
         intake = MediaIntake(
             store, blobs, session, url_timeout_s=settings.media_url_timeout_s, clock=clock
         )
@@ -131,16 +155,30 @@ def create_app(
             hub=hub,
             blobs=blobs,
             clock=clock,
+            app_messenger=AppMessenger(store, graph, messenger, session, clock=clock),
+            number_health=number_health,
+            recovery=recovery,
         )
         hub.start()
+        if settings.worker_enabled:
+            number_health.start()
         if media_jobs is not None:
             await media_jobs.start()
         if dispatcher is not None:
             await dispatcher.start()
+        if notices is not None:
+            await notices.start()
+        if recovery is not None:
+            await recovery.start()
         try:
             yield
         finally:
+            await number_health.stop()
             await hub.close()
+            if notices is not None:
+                await notices.stop()
+            if recovery is not None:
+                await recovery.stop()
             if media_jobs is not None:
                 await media_jobs.stop()
             if dispatcher is not None:
@@ -159,8 +197,22 @@ def create_app(
     app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
     app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
     app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
-    for module in (numbers, destinations, deliveries, messages, media, upload, health):
+    for module in (
+        numbers,
+        destinations,
+        deliveries,
+        conversations,
+        messages,
+        media,
+        upload,
+        activations,
+        health,
+        tenants,
+        keys,
+    ):
         app.include_router(module.router)
+    for router in (apps.router, apps.own_router, app_messages.router, templates.router):
+        app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit,

@@ -50,6 +50,26 @@ def _tenant_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operator_key_create(args: argparse.Namespace) -> int:
+    from wahooks.tenants import create_operator_key
+
+    key = asyncio.run(create_operator_key(_settings(args), args.label))
+    print(f"operator key: {key}")
+    print("The key is shown once; store it now. It manages tenants, numbers and keys through")
+    print("the API: Authorization: Bearer <key>")
+    return 0
+
+
+def _secret_key_generate(args: argparse.Namespace) -> int:
+    from wahooks.secrets import SETTING, Keyring
+
+    key = Keyring.generate_key()
+    print(key)
+    print(f"Give it to every gateway process as {SETTING}; to rotate, put a new key first "
+          "and keep the old ones after it (comma-separated).", file=sys.stderr)  # fmt: skip
+    return 0
+
+
 def _sim(args: argparse.Namespace) -> int:
     from wahooks.sim import command
 
@@ -107,6 +127,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("name", help="the tenant's display name")
     create.set_defaults(func=_tenant_create)
+
+    operator_key = commands.add_parser("operator-key", help="manage the operator's API keys")
+    operator_key_commands = operator_key.add_subparsers(dest="operator_key_command", required=True)
+    operator_create = operator_key_commands.add_parser(
+        "create",
+        help="create an operator key (op_live_…) and print it (shown once); on a fresh "
+        "database this is how the first one is made",
+    )
+    operator_create.add_argument("--label", default=None, help="a name for the key")
+    operator_create.set_defaults(func=_operator_key_create)
+
+    secret_key = commands.add_parser(
+        "secret-key", help="keys that encrypt stored secrets (WAHOOKS_SECRET_KEYS)"
+    )
+    secret_key_commands = secret_key.add_subparsers(dest="secret_key_command", required=True)
+    generate = secret_key_commands.add_parser(
+        "generate", help="print a new key for WAHOOKS_SECRET_KEYS"
+    )
+    generate.set_defaults(func=_secret_key_generate)
 
     sim = commands.add_parser(
         "sim",

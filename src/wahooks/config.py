@@ -24,6 +24,8 @@ ENV_PREFIX = "WAHOOKS_"
 DEFAULT_RETRY_SCHEDULE: tuple[float, ...] = (
     0, 2, 8, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400,
 )  # fmt: skip
+# App (dedicated-number) webhooks, as Pipes.bot's BYON: at once, then 10 s, 60 s, 5 min.
+APP_RETRY_SCHEDULE: tuple[float, ...] = (0, 10, 60, 300)
 
 
 class Settings(BaseModel):
@@ -128,12 +130,38 @@ class Settings(BaseModel):
         DEFAULT_RETRY_SCHEDULE,
         description="Delays (s) before each attempt for new destinations; first is usually 0.",
     )
+    app_retry_schedule: tuple[float, ...] = Field(
+        APP_RETRY_SCHEDULE,
+        description="Delays (s) before each attempt for new App webhooks (Pipes.bot's BYON: "
+        "10 s, 60 s, 5 min, then failed).",
+    )
     retry_jitter: float = Field(0.2, ge=0, le=0.5, description="Random +/- share of each delay.")
     retry_after_max_s: float = Field(
         86400, ge=1, description="Longest Retry-After from a receiver that is honoured (s)."
     )
     response_excerpt_bytes: int = Field(
         4096, ge=0, le=65536, description="Bytes of each response body kept on the attempt."
+    )
+    # --- destination pacing and health
+    default_max_in_flight: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="Requests in flight at once to one destination, in this process, unless "
+        "the destination sets maxInFlight.",
+    )
+    destination_disable_after_failures: int = Field(
+        60,
+        ge=0,
+        le=1_000_000,
+        description="A destination failing this many attempts in a row (and for at least "
+        "WAHOOKS_DESTINATION_DISABLE_AFTER_S) is disabled (0: never; a 410 always disables).",
+    )
+    destination_disable_after_s: float = Field(
+        3600,
+        ge=0,
+        le=30 * 86400,
+        description="... and only once its failures span at least this long (s).",
     )
     # --- sockets and sending
     socket_fallback_after_attempts: int = Field(
@@ -185,6 +213,85 @@ class Settings(BaseModel):
         description="Delays before retrying a send after a transient "
         "Graph API error (network, 5xx, throttling).",
     )
+    # --- pool numbers: activation codes and the replies sent to their senders
+    activation_code_ttl_s: float = Field(
+        900, ge=1, le=7 * 86400, description="How long an activation code can be used (s)."
+    )
+    activation_max_pending: int = Field(
+        20, ge=1, le=1000, description="Unexpired activation codes a tenant may hold at once."
+    )
+    notice_activated_text: str = Field(
+        "✅ Activated: your messages to this number now reach your bot.",
+        min_length=1,
+        max_length=4096,
+        description="Reply to a sender whose activation code bound them.",
+    )
+    notice_already_active_text: str = Field(
+        "This number is already activated for you.",
+        min_length=1,
+        max_length=4096,
+        description="Reply to an activated sender who sends a code of the same account again.",
+    )
+    notice_taken_text: str = Field(
+        "You are already activated on this number for another account: deactivate that "
+        "activation first.",
+        min_length=1,
+        max_length=4096,
+        description="Reply to a sender activated for another tenant on this number who sends "
+        "a new code (one account per sender per number).",
+    )
+    notice_code_used_text: str = Field(
+        "This activation code was already used. Request a new one.",
+        min_length=1,
+        max_length=4096,
+        description="Reply to an activation code that was already used.",
+    )
+    notice_code_expired_text: str = Field(
+        "This activation code has expired. Request a new one.",
+        min_length=1,
+        max_length=4096,
+        description="Reply to an expired (or cancelled) activation code.",
+    )
+    notice_code_unknown_text: str = Field(
+        "This activation code is not valid for this number. Check it, or request a new one.",
+        min_length=1,
+        max_length=4096,
+        description="Reply to a message that is only a code matching none of this number's.",
+    )
+    notice_not_activated_text: str = Field(
+        "This number is not activated for you: send your activation code to start.",
+        min_length=1,
+        max_length=4096,
+        description="Reply to a message from a sender nobody activated (rate-limited).",
+    )
+    notice_deactivated_text: str = Field(
+        "Your activation on this number has ended: messages are no longer delivered.",
+        min_length=1,
+        max_length=4096,
+        description="Reply to a message from a deactivated sender (rate-limited).",
+    )
+    notice_interval_s: float = Field(
+        3600,
+        ge=0,
+        le=30 * 86400,
+        description="Not-activated/deactivated replies: at most one per sender, number and "
+        "kind in this period; code replies at most 5 (s).",
+    )
+    notice_attempts: int = Field(
+        6, ge=1, le=50, description="Tries to send one notice before it is marked failed."
+    )
+    notice_backoff_s: float = Field(
+        2.0, ge=0, le=3600, description="First retry delay of a notice; doubles each try (s)."
+    )
+    recovery_chunk_size: int = Field(
+        500, ge=1, le=10_000, description="Failed deliveries a recovery job re-queues at once."
+    )
+    recovery_chunk_pause_s: float = Field(
+        0.05, ge=0, le=10, description="Pause between two chunks of a recovery job (s)."
+    )
+    summary_recent_messages: int = Field(
+        10, ge=1, le=100, description="Recent messages in a `summary` format payload."
+    )
     maintenance_interval_s: float = Field(
         60, gt=0, le=86400, description="How often queue retention limits are applied (s)."
     )
@@ -193,6 +300,21 @@ class Settings(BaseModel):
     )
     pg_pool_min: int = Field(2, ge=1, le=100, description="PostgreSQL connections kept open.")
     pg_pool_max: int = Field(10, ge=1, le=500, description="PostgreSQL connections at most.")
+    # --- secrets and number health
+    secret_keys: tuple[str, ...] = Field(
+        (),
+        repr=False,
+        description="Fernet keys (comma-separated) encrypting stored secrets; the first "
+        "encrypts, all decrypt. Unset: SQLite generates a key file next to the database; "
+        "PostgreSQL requires it.",
+    )
+    number_health_interval_s: float = Field(
+        600,
+        ge=0,
+        le=86400,
+        description="How often each number's access token is checked against the Graph "
+        "API (s; 0: only on demand).",
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(False, description="Write logs as JSON lines.")
 
@@ -224,7 +346,15 @@ class Settings(BaseModel):
         except ValueError as exc:
             raise ValueError(f"each entry must be an IP network in CIDR form: {exc}") from exc
 
-    @field_validator("default_retry_schedule")
+    @field_validator("secret_keys", mode="before")
+    @classmethod
+    def _keys(cls, value: Any) -> Any:
+        # One key from the environment arrives as a plain string, not a list.
+        if isinstance(value, str):
+            return tuple(k.strip() for k in value.split(",") if k.strip())
+        return value
+
+    @field_validator("default_retry_schedule", "app_retry_schedule")
     @classmethod
     def _sane_schedule(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         return validate_retry_schedule(value)

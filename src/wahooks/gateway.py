@@ -6,12 +6,15 @@ from starlette.requests import HTTPConnection
 
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
+from wahooks.delivery.recovery import RecoveryJobs
 from wahooks.delivery.webhook import WebhookSender
 from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.media.blobs import BlobStore
 from wahooks.media.intake import MediaIntake
 from wahooks.models import Clock
+from wahooks.numberhealth import NumberHealth
+from wahooks.send.apps import AppMessenger
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
 from wahooks.socket.hub import Hub
@@ -32,6 +35,9 @@ class Gateway:
     hub: Hub
     blobs: BlobStore
     clock: Clock
+    app_messenger: AppMessenger  # App sends, passthrough, templates
+    number_health: NumberHealth | None = None
+    recovery: RecoveryJobs | None = None  # None where no workers run here
 
 
 def gateway_of(connection: HTTPConnection) -> Gateway:

@@ -22,7 +22,7 @@ from wahooks.errors import Unauthorized
 
 log = logging.getLogger(__name__)
 
-FORWARDED = ("whatsapp_message", "message_sent", "message_status")
+FORWARDED = ("whatsapp_message", "message_sent", "message_status", "destination_disabled")
 RECONNECT_MAX_S = 30.0
 RETRY_MAX_S = 30.0
 

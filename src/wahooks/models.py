@@ -81,12 +81,39 @@ class Tenant:
     created_at: float
 
 
+class KeyKind(StrEnum):
+    OPERATOR = "operator"  # op_live_…: the gateway's operator (tenants, numbers, Apps)
+    TENANT = "tenant"  # pk_live_…: a customer account
+    APP = "app"  # ak_live_…: one of a tenant's Apps (dedicated numbers, templates)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Principal:
+    """Who made a request: the operator, a tenant, or a tenant's App."""
+
+    kind: KeyKind
+    tenant: Tenant | None = None  # None only for the operator
+    app_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyRecord:
+    """A tenant or operator API key as listed: never the key itself, nor its hash."""
+
+    id: str
+    prefix: str  # the key's first characters, for people to tell keys apart
+    label: str | None
+    created_at: float
+    revoked_at: float | None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Number:
     """A WhatsApp Business number and its Cloud API connection."""
 
     id: str
-    tenant_id: str
+    # The owner of a dedicated number; None for a pool number (routed by activations).
+    tenant_id: str | None
     kind: str  # "pool" or "dedicated"
     phone_number_id: str
     waba_id: str
@@ -96,6 +123,32 @@ class Number:
     verify_token: str
     graph_base_url: str
     created_at: float
+    app_id: str | None = None  # a dedicated number's App
+    display_name: str | None = None
+    health: str = "unknown"  # healthy / degraded / down, from Graph API token checks
+    health_detail: str | None = None
+    health_checked_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class App:
+    """A tenant's application: owns dedicated numbers, has one key (ak_live_…)."""
+
+    id: str
+    tenant_id: str
+    name: str
+    slug: str  # unique, URL-safe, immutable
+    key_prefix: str | None  # the key's first characters, for display
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppNumber:
+    """One of an App's numbers, with how many conversations have their window open."""
+
+    number: Number
+    active_conversations: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +167,28 @@ class Destination:
     created_at: float
     method: str = DeliveryMethod.WEBHOOK.value
     events: tuple[str, ...] = DEFAULT_EVENTS
+    activation_id: str | None = None  # only this pool activation's conversations
+    app_id: str | None = None  # only this App's events (its numbers'); None: the tenant's
+    # --- options and health (api/destinations.py, delivery/pacing.py, delivery/health.py)
+    max_rate: float | None = None  # deliveries per second, per process; None: unlimited
+    max_in_flight: int | None = None  # concurrent requests per process; None: the default
+    ordered: bool = True  # False: a conversation's deliveries may overtake each other
+    # Secret rotation: until ``previous_secret_until`` the old secret signs too.
+    previous_secret: str | None = None
+    previous_secret_until: float | None = None
+    consecutive_failures: int = 0
+    failing_since: float | None = None  # when the current run of failures began
+    disabled_at: float | None = None  # set when the gateway disabled it (410, failures)
+
+    def signing_secrets(self, now: float) -> tuple[str, str | None]:
+        """The secret, and the previous one while its grace period lasts."""
+        if (
+            self.previous_secret
+            and self.previous_secret_until is not None
+            and now < self.previous_secret_until
+        ):
+            return self.secret, self.previous_secret
+        return self.secret, None
 
     def wants(self, event_type: str) -> bool:
         return event_type in self.events
@@ -192,6 +267,7 @@ class IngestOutcome:
     statuses: int
     deliveries: int
     tenants: frozenset[str] = frozenset()  # whose new deliveries may be waiting for a socket
+    notices: int = 0  # replies queued for pool-number senders
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,6 +280,9 @@ class Conversation:
     wa_id: str
     contact_name: str | None
     last_inbound_at: float | None
+    # Pool numbers: the activation that routes this conversation, and its state.
+    activation_id: str | None = None
+    activation_state: str | None = None
 
 
 # --- what the dispatcher works with --------------------------------------------------
@@ -270,6 +349,11 @@ class MessageEvent:
     # message we sent.
     status: JsonObject | None = None
     wa_id: str = ""  # the conversation's contact
+    # Events about the gateway itself (destination:disabled): what happened, as JSON.
+    data: JsonObject | None = None
+    # The conversation as it stood at this message, loaded at send time only for formats
+    # that need it (``summary``); None elsewhere.
+    conversation: "ConversationContext | None" = None
 
     @property
     def is_outbound(self) -> bool:
@@ -346,3 +430,93 @@ class AttemptRecord:
     error: str | None
     error_detail: str | None
     channel: str = DeliveryMethod.WEBHOOK.value
+
+
+# --- conversations, their messages, and recovery jobs (conversations API, summary) ------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationNote:
+    id: str
+    text: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationRecord:
+    """A conversation as the API shows it."""
+
+    id: str
+    tenant_id: str
+    number_id: str
+    wa_id: str
+    contact_name: str | None
+    external_user_id: str | None
+    labels: tuple[str, ...]
+    last_inbound_at: float | None
+    last_message_at: float | None
+    created_at: float
+    activation_id: str | None = None
+    notes: tuple[ConversationNote, ...] = ()
+    inbound_count: int = 0
+    outbound_count: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageRecord:
+    """One stored message of a conversation, either direction; ``item`` is Meta's object
+    (inbound) or what we sent (outbound)."""
+
+    seq: int
+    wamid: str
+    direction: str  # "in" or "out"
+    type: str
+    timestamp: int  # Unix seconds
+    item: JsonObject
+    status: str | None  # outbound only
+    status_at: float | None
+    created_at: float
+    media: MediaInfo | None = None  # inbound files: our stored copy
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationContext:
+    """What the ``summary`` format renders besides the event: the conversation up to and
+    including the event's message."""
+
+    wa_id: str
+    contact_name: str | None
+    external_user_id: str | None
+    labels: tuple[str, ...]
+    notes: tuple[ConversationNote, ...]
+    recent: tuple[MessageRecord, ...]  # newest first
+    last_inbound: MessageRecord | None
+    last_outbound: MessageRecord | None
+    public_url: str = ""  # absolute base of media download URLs
+
+
+class RecoveryState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecoveryJob:
+    """Re-queue every failed delivery of a tenant created in [since, until)."""
+
+    id: str
+    tenant_id: str
+    destination_id: str | None
+    since: float
+    until: float
+    state: str
+    total: int | None  # failed deliveries in the range when the job started
+    recovered: int
+    cursor_seq: int | None
+    lease_until: float | None
+    error: str | None
+    created_at: float
+    updated_at: float
+    finished_at: float | None

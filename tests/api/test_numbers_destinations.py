@@ -35,12 +35,14 @@ async def test_a_number_is_registered_listed_and_read_without_its_secrets(
     assert created["kind"] == "dedicated"
     assert ISO.match(created["createdAt"]) and _recent(created["createdAt"])
 
-    status, pool = await gateway.api(
+    status, pool = await gateway.operator(
         "POST", "/v1/numbers", number_body(kind="pool", graphApiBaseUrl=None)
     )
     assert status == 400  # null is not "use the default"
     without_url = {k: v for k, v in number_body(kind="pool").items() if k != "graphApiBaseUrl"}
-    status, pool = await gateway.api("POST", "/v1/numbers", without_url)
+    status, refused = await gateway.api("POST", "/v1/numbers", without_url)
+    assert status == 403 and "operator" in refused["error"]["message"], refused
+    status, pool = await gateway.operator("POST", "/v1/numbers", without_url)
     assert status == 201, pool
     assert pool["kind"] == "pool"
     assert pool["graphApiBaseUrl"] == "https://graph.facebook.com/v21.0"

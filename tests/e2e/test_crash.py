@@ -27,7 +27,7 @@ import orjson
 import pytest
 from aiohttp import web
 
-from tests.conftest import postgres_database, register_body
+from tests.conftest import TEST_SECRET_KEY, postgres_database, register_body
 from wahooks.demo.receiver import Arrival, Receiver
 from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.sim import SimSettings, Simulator, SimUser
@@ -199,6 +199,7 @@ async def _crash_and_recover(database_url: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAHOOKS_")}
     env.update(GATEWAY_ENV)
     env["WAHOOKS_DATABASE_URL"] = database_url
+    env["WAHOOKS_SECRET_KEYS"] = TEST_SECRET_KEY
     env["WAHOOKS_OUTBOUND_ALLOW_NETWORKS"] = ",".join(LOOPBACK_NETWORKS)
     env["WAHOOKS_MEDIA_URL"] = f"file://{tmp_path}/media"
     env["WAHOOKS_PUBLIC_URL"] = f"http://127.0.0.1:{port}"

@@ -17,7 +17,7 @@ from wahooks.formats import (
 from wahooks.formats.samples import sample_event
 from wahooks.models import Destination, EventType, MessageEvent
 
-NAMES = ("pipes", "meta", "whatspie", "wassenger")
+NAMES = ("pipes", "meta", "whatspie", "wassenger", "summary")
 DESTINATION = Destination(
     id="dst_1", tenant_id="ten_1", number_id=None, url="http://127.0.0.1/", secret="s" * 16,
     label="support", format="pipes", timeout_s=10, retry_schedule=(0,), enabled=True,
@@ -63,6 +63,10 @@ def test_skipped_events_for_the_documentation() -> None:
     assert skipped_events("meta") == ("destination:disabled",)
     assert skipped_events("wassenger") == (
         "message:update", "message:reaction", "destination:disabled"
+    )  # fmt: skip
+    assert skipped_events("summary") == (
+        "message:update", "message:reaction", "message:out:new", "message:out:ack",
+        "message:out:failed", "destination:disabled",
     )  # fmt: skip
     assert skipped_events("whatspie") == (
         "message:update", "message:reaction", "message:out:new", "message:out:ack",

@@ -217,7 +217,9 @@ async def test_bad_media_sends_are_clear_4xx_and_nothing_reaches_meta(
     store = gateway.gateway.store
     other = await store.create_tenant("ten_other", "Other")
     other_key = await issue_tenant_key(store, other.id)
-    as_other = RunningGateway(gateway.url, gateway.gateway, other.id, other_key, gateway.http)
+    as_other = RunningGateway(
+        gateway.url, gateway.gateway, other.id, other_key, gateway.http, gateway.operator_key
+    )
     status, theirs = await upload(as_other, PNG, content_type="image/png")
     assert status == 201, theirs
     expired = MediaRecord(

@@ -1,51 +1,145 @@
-"""Tenant API keys: ``pk_live_`` + 32 random characters, shown once, stored hashed.
+"""API keys and who they belong to.
 
-A key is found by its first 16 characters (unique, indexed) and checked against a SHA-256
-hash in constant time. SHA-256 rather than bcrypt: the keys carry ~190 random bits, so a
-slow hash buys nothing against guessing and would cost every request milliseconds.
+Three kinds, told apart by their prefix: ``op_live_`` (the operator), ``pk_live_`` (a tenant),
+``ak_live_`` (one of a tenant's Apps); each is the prefix plus 32 random characters, shown
+once, stored hashed. A key is found by its first 16 characters (unique, indexed) and checked
+against a SHA-256 hash in constant time. SHA-256 rather than bcrypt: the keys carry ~190
+random bits, so a slow hash buys nothing against guessing and would cost every request
+milliseconds.
 """
 
 import hashlib
 import hmac
+from typing import NamedTuple
 
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from wahooks.errors import Unauthorized
+from wahooks.errors import Forbidden, Unauthorized
 from wahooks.ids import random_chars
-from wahooks.models import Tenant
+from wahooks.models import KeyKind, Principal, Tenant
 from wahooks.store import Store
 
-TENANT_KEY_PREFIX = "pk_live_"
+KEY_PREFIXES: dict[KeyKind, str] = {
+    KeyKind.OPERATOR: "op_live_",
+    KeyKind.TENANT: "pk_live_",
+    KeyKind.APP: "ak_live_",
+}
+TENANT_KEY_PREFIX = KEY_PREFIXES[KeyKind.TENANT]
 KEY_RANDOM_CHARS = 32
 LOOKUP_CHARS = 16
 
-bearer = HTTPBearer(auto_error=False, description="A tenant API key: pk_live_…")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key: pk_live_… (tenant), ak_live_… (App) or op_live_… (operator).",
+)
+
+
+class NewKey(NamedTuple):
+    key: str  # shown once
+    prefix: str  # stored, for lookup and display
+    key_hash: str  # stored
 
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def new_key(kind: KeyKind) -> NewKey:
+    key = KEY_PREFIXES[kind] + random_chars(KEY_RANDOM_CHARS)
+    return NewKey(key, key[:LOOKUP_CHARS], hash_key(key))
+
+
 async def issue_tenant_key(store: Store, tenant_id: str) -> str:
-    key = TENANT_KEY_PREFIX + random_chars(KEY_RANDOM_CHARS)
-    await store.create_api_key(tenant_id, key[:LOOKUP_CHARS], hash_key(key))
-    return key
+    made = new_key(KeyKind.TENANT)
+    await store.create_api_key(tenant_id, made.prefix, made.key_hash)
+    return made.key
+
+
+async def issue_operator_key(store: Store, label: str | None = None) -> str:
+    made = new_key(KeyKind.OPERATOR)
+    await store.create_operator_key(made.prefix, made.key_hash, label)
+    return made.key
+
+
+def key_kind(key: str) -> KeyKind | None:
+    for kind, prefix in KEY_PREFIXES.items():
+        if key.startswith(prefix) and len(key) == len(prefix) + KEY_RANDOM_CHARS:
+            return kind
+    return None
+
+
+def _matches(stored_hash: str | None, key: str) -> bool:
+    return stored_hash is not None and hmac.compare_digest(stored_hash, hash_key(key))
+
+
+async def identify(store: Store, key: str | None) -> Principal:
+    """Whose key this is; Unauthorized if it is missing, malformed, unknown or revoked."""
+    if not key:
+        raise Unauthorized("missing API key: send Authorization: Bearer pk_live_…")
+    kind = key_kind(key)
+    if kind is None:
+        raise Unauthorized("malformed API key")
+    prefix = key[:LOOKUP_CHARS]
+    if kind is KeyKind.OPERATOR:
+        if _matches(await store.find_operator_key(prefix), key):
+            return Principal(kind=kind)
+    elif kind is KeyKind.TENANT:
+        found = await store.find_api_key(prefix)
+        if found is not None and _matches(found[1], key):
+            return Principal(kind=kind, tenant=found[0])
+    else:
+        app = await store.find_app_key(prefix)
+        if app is not None and _matches(app[2], key):
+            return Principal(kind=kind, tenant=app[0], app_id=app[1])
+    raise Unauthorized("unknown or revoked API key")
 
 
 async def authenticate(store: Store, key: str | None) -> Tenant:
-    if not key:
-        raise Unauthorized("missing API key: send Authorization: Bearer pk_live_…")
-    if not key.startswith(TENANT_KEY_PREFIX) or len(key) != len(TENANT_KEY_PREFIX) + 32:
-        raise Unauthorized("malformed API key")
-    found = await store.find_api_key(key[:LOOKUP_CHARS])
-    if found is None or not hmac.compare_digest(found[1], hash_key(key)):
-        raise Unauthorized("unknown or revoked API key")
-    return found[0]
+    """A tenant key's tenant (the WebSocket and most of /v1 take tenant keys)."""
+    principal = await identify(store, key)
+    if principal.kind is not KeyKind.TENANT or principal.tenant is None:
+        raise Forbidden(
+            f"this endpoint takes a tenant key (pk_live_…), not an {principal.kind} key"
+        )
+    return principal.tenant
+
+
+async def _principal(request: Request) -> Principal:
+    credentials: HTTPAuthorizationCredentials | None = await bearer(request)
+    store: Store = request.app.state.gateway.store
+    return await identify(store, credentials.credentials if credentials else None)
+
+
+def _require(principal: Principal, *kinds: KeyKind) -> Principal:
+    if principal.kind not in kinds:
+        wanted = " or ".join(f"{k.value} ({KEY_PREFIXES[k]}…)" for k in kinds)
+        raise Forbidden(f"this endpoint takes an {wanted} key, not an {principal.kind.value} key")
+    return principal
 
 
 async def current_tenant(request: Request) -> Tenant:
-    """FastAPI dependency: the tenant whose Bearer key made this request."""
-    credentials: HTTPAuthorizationCredentials | None = await bearer(request)
-    store: Store = request.app.state.gateway.store
-    return await authenticate(store, credentials.credentials if credentials else None)
+    """FastAPI dependency: the tenant whose pk_live_ key made this request."""
+    principal = _require(await _principal(request), KeyKind.TENANT)
+    assert principal.tenant is not None
+    return principal.tenant
+
+
+async def current_operator(request: Request) -> Principal:
+    """FastAPI dependency: the request was made with an operator key."""
+    return _require(await _principal(request), KeyKind.OPERATOR)
+
+
+async def current_app(request: Request) -> Principal:
+    """FastAPI dependency: an App key's principal (tenant and app_id set)."""
+    return _require(await _principal(request), KeyKind.APP)
+
+
+async def tenant_or_app(request: Request) -> Principal:
+    """FastAPI dependency for endpoints both tenants and Apps call (sends, media)."""
+    return _require(await _principal(request), KeyKind.TENANT, KeyKind.APP)
+
+
+async def any_key(request: Request) -> Principal:
+    """FastAPI dependency for endpoints the operator may call as well (numbers)."""
+    return await _principal(request)

@@ -1,14 +1,24 @@
-"""/v1/deliveries: every event sent to a destination, its attempts, and re-sending."""
+"""/v1/deliveries: every event sent to a destination, its attempts, re-sending one, and
+recovering every failed one of a time range (a background job whose progress is shown).
 
+Times in queries and bodies (``since``, ``until``) are ISO 8601 with a timezone, e.g.
+``2025-06-01T00:00:00Z`` or ``2025-06-01T02:00:00+02:00``; a range is [since, until) over
+the time each delivery was created.
+"""
+
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field, field_validator
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel, iso
+from wahooks.api.conversations import Text
+from wahooks.api.error_docs import errors
 from wahooks.errors import Conflict, InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
-from wahooks.models import AttemptRecord, DeliveryRecord, Tenant
+from wahooks.models import AttemptRecord, DeliveryRecord, RecoveryJob, Tenant
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 TenantDep = Annotated[Tenant, Depends(current_tenant)]
@@ -72,6 +82,97 @@ def _out(d: DeliveryRecord) -> dict[str, Any]:
     }
 
 
+TIME_FORMAT = "ISO 8601 with a timezone, e.g. 2025-06-01T00:00:00Z"
+
+
+def parse_time(value: str) -> float:
+    """An ISO 8601 time with a timezone, as Unix seconds; anything else is refused."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not a time in {TIME_FORMAT}") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"needs a timezone ({TIME_FORMAT})")
+    try:
+        return moment.timestamp()
+    except (OverflowError, ValueError):
+        raise ValueError("out of range") from None
+
+
+def time_range(since: str | None, until: str | None) -> tuple[float | None, float | None]:
+    """[since, until) as Unix seconds; InvalidRequest names the bad one."""
+    bounds: list[float | None] = []
+    for name, value in (("since", since), ("until", until)):
+        try:
+            bounds.append(None if value is None else parse_time(value))
+        except ValueError as exc:
+            raise InvalidRequest(f"{name}: {exc}") from None
+    start, end = bounds
+    if start is not None and end is not None and start >= end:
+        raise InvalidRequest("since: must be earlier than until")
+    return start, end
+
+
+class RecoverIn(ApiModel):
+    since: str = Field(description=f"Start of the range (inclusive), {TIME_FORMAT}.")
+    until: str = Field(
+        description=f"End of the range (exclusive), {TIME_FORMAT}; capped at the time of the "
+        "request."
+    )
+    destination_id: Text | None = Field(None, description="Only this destination's deliveries.")
+
+    @field_validator("since", "until")
+    @classmethod
+    def _iso(cls, value: str) -> str:
+        parse_time(value)
+        return value
+
+
+class RecoveryOut(ApiModel):
+    id: str
+    state: str = Field(description="pending → running → done, or failed (see error).")
+    total: int | None = Field(
+        description="Failed deliveries in the range when the job started; null until then."
+    )
+    recovered: int = Field(description="Deliveries re-queued so far.")
+    since: str | None
+    until: str | None
+    destination_id: str | None
+    error: str | None
+    created_at: str | None
+    updated_at: str | None
+    finished_at: str | None
+
+
+class RecoveryPage(ApiModel):
+    data: list[RecoveryOut]
+    next_cursor: str | None
+
+
+def _recovery(job: RecoveryJob) -> RecoveryOut:
+    return RecoveryOut(
+        id=job.id,
+        state=job.state,
+        total=job.total,
+        recovered=job.recovered,
+        since=iso(job.since),
+        until=iso(job.until),
+        destination_id=job.destination_id,
+        error=job.error,
+        created_at=iso(job.created_at),
+        updated_at=iso(job.updated_at),
+        finished_at=iso(job.finished_at),
+    )
+
+
+def _cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise InvalidRequest("cursor: not a cursor returned by this API")
+    return int(cursor)
+
+
 def _attempt(a: AttemptRecord) -> AttemptOut:
     return AttemptOut(
         attempt=a.attempt,
@@ -85,36 +186,94 @@ def _attempt(a: AttemptRecord) -> AttemptOut:
     )
 
 
-@router.get("", response_model=DeliveryPage, response_model_by_alias=True)
+@router.get("", response_model=DeliveryPage, response_model_by_alias=True,
+            summary="List deliveries", responses=errors(400))  # fmt: skip
 async def list_deliveries(
     request: Request,
     tenant: TenantDep,
     status: Literal["pending", "leased", "succeeded", "failed", "dropped"] | None = None,
-    destination_id: Annotated[str | None, Query(alias="destinationId")] = None,
-    conversation_id: Annotated[str | None, Query(alias="conversationId")] = None,
+    destination_id: Annotated[Text | None, Query(alias="destinationId")] = None,
+    conversation_id: Annotated[Text | None, Query(alias="conversationId")] = None,
+    since: Annotated[
+        str | None, Query(description=f"Created at or after this time, {TIME_FORMAT}.")
+    ] = None,
+    until: Annotated[
+        str | None, Query(description=f"Created before this time, {TIME_FORMAT}.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> DeliveryPage:
-    """Newest first. Pass ``nextCursor`` back as ``cursor`` for the next page."""
-    before: int | None = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise InvalidRequest("cursor: not a cursor returned by this API")
-        before = int(cursor)
+    """Newest first, filtered by status, destination, conversation and creation time.
+    Pass ``nextCursor`` back as ``cursor`` for the next page."""
+    start, end = time_range(since, until)
     rows = await gateway_of(request).store.list_deliveries(
         tenant.id,
         state=status,
         destination_id=destination_id,
         conversation_id=conversation_id,
-        before_seq=before,
+        before_seq=_cursor(cursor),
         limit=limit,
+        since=start,
+        until=end,
     )
     next_cursor = str(rows[-1][0]) if len(rows) == limit else None
     return DeliveryPage(data=[DeliveryOut(**_out(d)) for _, d in rows], next_cursor=next_cursor)
 
 
-@router.get("/{delivery_id}", response_model=DeliveryDetail, response_model_by_alias=True)
-async def get_delivery(delivery_id: str, request: Request, tenant: TenantDep) -> DeliveryDetail:
+# Before /{delivery_id}: "recoveries" must not be taken for a delivery id.
+@router.post("/recover", status_code=202, response_model=RecoveryOut,
+             response_model_by_alias=True, summary="Recover failed deliveries of a time range",
+             responses=errors(400))  # fmt: skip
+async def recover(body: RecoverIn, request: Request, tenant: TenantDep) -> RecoveryOut:
+    """Start a background job that re-queues every failed delivery created in
+    [since, until) (of one destination, if given), as a re-send does: pending at once, a
+    fresh retry schedule, the same webhook-id. Follow it at ``/v1/deliveries/recoveries/{id}``."""
+    gateway = gateway_of(request)
+    start, end = time_range(body.since, body.until)
+    assert start is not None and end is not None
+    end = min(end, gateway.clock())
+    if start >= end:
+        raise InvalidRequest("since: must be in the past")
+    if body.destination_id is not None:
+        if await gateway.store.destination(tenant.id, body.destination_id) is None:
+            raise InvalidRequest(f"destinationId: no destination {body.destination_id}")
+    job = await gateway.store.create_recovery_job(tenant.id, body.destination_id, start, end)
+    if gateway.recovery is not None:
+        gateway.recovery.wake()
+    return _recovery(job)
+
+
+@router.get("/recoveries", response_model=RecoveryPage, response_model_by_alias=True,
+            summary="List recovery jobs", responses=errors(400))  # fmt: skip
+async def list_recoveries(
+    request: Request,
+    tenant: TenantDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> RecoveryPage:
+    """The tenant's recovery jobs, newest first, with their progress."""
+    rows = await gateway_of(request).store.recovery_jobs(
+        tenant.id, before_seq=_cursor(cursor), limit=limit
+    )
+    next_cursor = str(rows[-1][0]) if len(rows) == limit else None
+    return RecoveryPage(data=[_recovery(j) for _, j in rows], next_cursor=next_cursor)
+
+
+@router.get("/recoveries/{recovery_id}", response_model=RecoveryOut,
+            response_model_by_alias=True, summary="Get a recovery job",
+            responses=errors(404))  # fmt: skip
+async def get_recovery(recovery_id: Text, request: Request, tenant: TenantDep) -> RecoveryOut:
+    """A recovery job's state and progress (``recovered`` of ``total``)."""
+    job = await gateway_of(request).store.recovery_job(tenant.id, recovery_id)
+    if job is None:
+        raise NotFound(f"no recovery job {recovery_id}")
+    return _recovery(job)
+
+
+@router.get("/{delivery_id}", response_model=DeliveryDetail, response_model_by_alias=True,
+            summary="Get a delivery and its attempts", responses=errors(404))  # fmt: skip
+async def get_delivery(delivery_id: Text, request: Request, tenant: TenantDep) -> DeliveryDetail:
+    """The delivery with every attempt (time, status code, latency, response excerpt, error)."""
     found = await gateway_of(request).store.delivery(tenant.id, delivery_id)
     if found is None:
         raise NotFound(f"no delivery {delivery_id}")
@@ -123,8 +282,9 @@ async def get_delivery(delivery_id: str, request: Request, tenant: TenantDep) ->
 
 
 @router.post("/{delivery_id}/resend", status_code=202, response_model=DeliveryOut,
-             response_model_by_alias=True)  # fmt: skip
-async def resend_delivery(delivery_id: str, request: Request, tenant: TenantDep) -> DeliveryOut:
+             response_model_by_alias=True, summary="Re-send a delivery",
+             responses=errors(404, 409))  # fmt: skip
+async def resend_delivery(delivery_id: Text, request: Request, tenant: TenantDep) -> DeliveryOut:
     """Queue a finished (failed or succeeded) delivery again, with a fresh retry schedule
     and the same webhook-id."""
     store = gateway_of(request).store

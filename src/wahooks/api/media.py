@@ -12,12 +12,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from wahooks.api.auth import current_tenant
+from wahooks.api.auth import tenant_or_app
 from wahooks.errors import Conflict, Gone, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.media.blobs import BlobRangeError
 from wahooks.media.ids import is_media_id
-from wahooks.models import MediaRecord, Tenant
+from wahooks.models import MediaRecord, Principal
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 PRESIGNED_URL_S = 300
@@ -50,17 +50,24 @@ def _disposition(record: MediaRecord) -> str:
         200: {"description": "The file.", "content": {"application/octet-stream": {}}},
         206: {"description": "The requested byte range."},
         302: {"description": "Redirect to a presigned URL valid for 5 minutes (S3 store)."},
-        404: {"description": "No such file for this tenant."},
+        404: {
+            "description": "No such file for this tenant (for an App key: that came in on "
+            "one of the App's numbers)."
+        },
         409: {"description": "Still being fetched from WhatsApp; try again shortly."},
         410: {"description": "Expired, or WhatsApp could not provide it."},
         416: {"description": "The range is outside the file."},
     },
 )
 async def download(
-    media_id: str, request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
+    media_id: str, request: Request, who: Annotated[Principal, Depends(tenant_or_app)]
 ) -> Response:
     gateway = gateway_of(request)
-    record = await gateway.store.media(tenant.id, media_id) if is_media_id(media_id) else None
+    assert who.tenant is not None
+    record = await gateway.store.media(who.tenant.id, media_id) if is_media_id(media_id) else None
+    if record is not None and who.app_id is not None:  # an App: only its numbers' files
+        if not await gateway.store.media_of_app(who.app_id, media_id):
+            record = None
     if record is None:
         raise NotFound(f"no media {media_id}")
     if record.state == "pending":

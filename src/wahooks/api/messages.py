@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field, model_validator
 
-from wahooks.api.auth import current_tenant
+from wahooks.api.auth import tenant_or_app
 from wahooks.api.base import ApiModel
 from wahooks.errors import InvalidRequest
 from wahooks.gateway import gateway_of
 from wahooks.media.kinds import MAX_CAPTION_CHARS
-from wahooks.models import Tenant
+from wahooks.models import Principal
 from wahooks.send.media import MediaRequest
 from wahooks.send.messenger import MAX_TEXT_CHARS
 
@@ -66,7 +66,10 @@ class SendOut(ApiModel):
             "http:// URL (insecure_url), a URL to a private address (forbidden_address), "
             "a caption on audio or a sticker, or a URL that failed (media_url_failed)."
         },
-        404: {"description": "No such conversation, or no such media id, for this tenant."},
+        404: {"description": "No such conversation, or no such media id, for this tenant "
+              "(for an App key: no such conversation on the App's numbers)."},
+        409: {"description": "activation_inactive: a pool-number conversation whose "
+              "activation was deactivated."},
         410: {"description": "The media id's file has expired."},
         413: {"description": "Over WhatsApp's size limit for the type, or the inline limit."},
         422: {"description": "SERVICE_WINDOW_EXPIRED: the user's last message is over 24 h old."},
@@ -75,11 +78,16 @@ class SendOut(ApiModel):
     },
 )  # fmt: skip
 async def send_message(
-    body: SendIn, request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
+    body: SendIn, request: Request, who: Annotated[Principal, Depends(tenant_or_app)]
 ) -> SendOut:
     """Send a text, or a file (image, video, audio, document or sticker, from its MIME type)
-    with an optional caption, to a conversation within WhatsApp's 24-hour window."""
+    with an optional caption, to a conversation within WhatsApp's 24-hour window. An App
+    key sends in its own numbers' conversations only."""
     gateway = gateway_of(request)
+    assert who.tenant is not None
+    tenant = who.tenant
+    if who.app_id is not None:  # another App's (or the tenant's own) conversation: not found
+        await gateway.app_messenger.conversation(tenant.id, who.app_id, body.conversation_id)
     if body.media is None:
         if body.caption is not None or body.mime_type is not None or body.file_name is not None:
             raise InvalidRequest("caption, mimeType and fileName go with media")

@@ -1,20 +1,27 @@
 """/v1/numbers: WhatsApp numbers and their Cloud API connections.
 
-Secrets (access token, app secret, verify token) are accepted but never returned.
+The operator registers pool numbers (shared by tenants through activations) and dedicated
+numbers for a tenant or an App; a tenant or App may register its own dedicated number
+(bring your own number). Secrets (access token, app secret, verify token) are accepted but
+never returned; they are stored encrypted. The operator sees and manages every number; a
+tenant sees its own numbers and the pool numbers and manages its own; an App its own.
+Health (healthy / degraded / down) comes from Graph API checks of each number's token.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import AfterValidator, Field
 
-from wahooks.api.auth import current_tenant
+from wahooks.api.auth import any_key
 from wahooks.api.base import ApiModel, check_http_url, iso
-from wahooks.errors import Conflict, NotFound
+from wahooks.api.keys import ResourceId
+from wahooks.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.ids import new_id
-from wahooks.models import Number, Tenant
+from wahooks.models import KeyKind, Number, Principal
 from wahooks.store import Duplicate
+from wahooks.store.keys_ops import NumberChanges
 
 router = APIRouter(prefix="/v1/numbers", tags=["numbers"])
 
@@ -36,6 +43,31 @@ class NumberIn(ApiModel):
         DEFAULT_GRAPH_BASE_URL, description="Graph API base URL, version included."
     )
     kind: Literal["pool", "dedicated"] = "dedicated"
+    display_name: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
+        None, description="A name for people (the WhatsApp profile's display name)."
+    )
+    tenant_id: Text | None = Field(
+        None, description="Operator only: the tenant owning a dedicated number."
+    )
+    app_id: Text | None = Field(
+        None, description="A dedicated number's App (its messages go to the App)."
+    )
+
+
+class NumberPatch(ApiModel):
+    """Fields to change; those left out stay as they are."""
+
+    display_name: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
+        None, description="A name for people; null clears it."
+    )
+    access_token: Secret | None = Field(
+        None, description="A new Cloud API access token (the health is re-checked)."
+    )
+    app_secret: Secret | None = Field(None, description="A new Meta app secret.")
+    verify_token: Secret | None = Field(None, description="A new webhook verify token.")
+    graph_api_base_url: Annotated[str, AfterValidator(check_http_url)] | None = Field(
+        None, description="A new Graph API base URL, version included."
+    )
 
 
 class NumberOut(ApiModel):
@@ -45,6 +77,15 @@ class NumberOut(ApiModel):
     display_phone_number: str
     graph_api_base_url: str
     kind: str
+    display_name: str | None
+    tenant_id: str | None = Field(description="A dedicated number's tenant; null for pool.")
+    app_id: str | None
+    health: str = Field(
+        description="healthy, degraded or down from the last Graph API check of the access "
+        "token; unknown until checked."
+    )
+    health_detail: str | None = Field(description="What the last check found.")
+    health_checked_at: str | None = Field(description="When the last check ran.")
     created_at: str | None
 
 
@@ -56,18 +97,117 @@ def _out(number: Number) -> NumberOut:
         display_phone_number=number.display_phone_number,
         graph_api_base_url=number.graph_base_url,
         kind=number.kind,
+        display_name=number.display_name,
+        tenant_id=number.tenant_id,
+        app_id=number.app_id,
+        health=number.health,
+        health_detail=number.health_detail,
+        health_checked_at=iso(number.health_checked_at),
         created_at=iso(number.created_at),
     )
 
 
-@router.post("", status_code=201, response_model=NumberOut, response_model_by_alias=True)
-async def create_number(
-    body: NumberIn, request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
-) -> NumberOut:
+Responses = dict[int | str, dict[str, Any]]
+_NOT_FOUND: Responses = {404: {"description": "not_found: no such number visible to this key."}}
+_MANAGED: Responses = {
+    403: {
+        "description": "forbidden: a pool number is managed by the operator; an App manages "
+        "its own numbers only."
+    },
+    **_NOT_FOUND,
+}
+
+
+async def _visible(request: Request, who: Principal, number_id: str) -> Number:
+    """The number if this key may see it: the operator any, a tenant its own and the pool
+    numbers, an App its own; else NotFound (another tenant's number is not disclosed)."""
+    store = gateway_of(request).store
+    number: Number | None
+    if who.kind is KeyKind.OPERATOR:
+        number = await store.any_number(number_id)
+    elif who.kind is KeyKind.TENANT:
+        assert who.tenant is not None
+        number = await store.number(who.tenant.id, number_id)
+    else:
+        number = await store.any_number(number_id)
+        if number is not None and number.app_id != who.app_id:
+            number = None
+    if number is None:
+        raise NotFound(f"no number {number_id}")
+    return number
+
+
+async def _managed(request: Request, who: Principal, number_id: str) -> Number:
+    """The number if this key may change it: the operator any; a tenant its own dedicated
+    numbers; an App its own."""
+    number = await _visible(request, who, number_id)
+    if who.kind is not KeyKind.OPERATOR and number.kind == "pool":
+        raise Forbidden(f"number {number_id} is a pool number: the operator manages it")
+    return number
+
+
+async def _owner(request: Request, body: NumberIn, who: Principal) -> tuple[str | None, str | None]:
+    """(tenant, App) of a number being registered, checked against who registers it."""
+    if body.kind == "pool":
+        if who.kind is not KeyKind.OPERATOR:
+            raise Forbidden("pool numbers are registered by the operator (op_live_… key)")
+        if body.tenant_id or body.app_id:
+            raise InvalidRequest("a pool number has no tenantId or appId: tenants activate it")
+        return None, None
+    if who.kind is KeyKind.APP:
+        if body.tenant_id or (body.app_id and body.app_id != who.app_id):
+            raise Forbidden("an App key registers numbers for its own App only")
+        assert who.tenant is not None
+        return who.tenant.id, who.app_id
+    store = gateway_of(request).store
+    tenant_id: str | None
+    if who.kind is KeyKind.TENANT:
+        assert who.tenant is not None
+        if body.tenant_id and body.tenant_id != who.tenant.id:
+            raise Forbidden("a tenant key registers numbers for its own tenant only")
+        tenant_id = who.tenant.id
+    else:
+        tenant_id = body.tenant_id
+    if body.app_id:
+        app_tenant = await store.app_tenant(body.app_id)
+        if app_tenant is None or (tenant_id is not None and app_tenant != tenant_id):
+            raise NotFound(f"no app {body.app_id}")
+        return app_tenant, body.app_id
+    if tenant_id is None:
+        raise InvalidRequest("a dedicated number needs tenantId or appId")
+    if who.kind is KeyKind.OPERATOR and await store.tenant(tenant_id) is None:
+        raise NotFound(f"no tenant {tenant_id}")
+    return tenant_id, None
+
+
+WhoDep = Annotated[Principal, Depends(any_key)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=NumberOut,
+    response_model_by_alias=True,
+    summary="Register a number",
+    responses={
+        403: {
+            "description": "forbidden: a pool number takes the operator's key; a tenant or "
+            "App registers only its own dedicated numbers."
+        },
+        404: {"description": "not_found: no such tenant or App."},
+        409: {"description": "conflict: this phone-number id is already registered."},
+    },
+)
+async def create_number(body: NumberIn, request: Request, who: WhoDep) -> NumberOut:
+    """Register a WhatsApp number with its Cloud API connection; the secrets are stored
+    encrypted and never shown again."""
     gateway = gateway_of(request)
+    tenant_id, app_id = await _owner(request, body, who)
     number = Number(
         id=new_id("num"),
-        tenant_id=tenant.id,
+        tenant_id=tenant_id,
+        app_id=app_id,
+        display_name=body.display_name,
         kind=body.kind,
         phone_number_id=body.phone_number_id,
         waba_id=body.waba_id,
@@ -86,18 +226,112 @@ async def create_number(
     return _out(number)
 
 
-@router.get("", response_model=list[NumberOut], response_model_by_alias=True)
-async def list_numbers(
-    request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
-) -> list[NumberOut]:
-    return [_out(n) for n in await gateway_of(request).store.numbers(tenant.id)]
+@router.get(
+    "", response_model=list[NumberOut], response_model_by_alias=True, summary="List numbers"
+)
+async def list_numbers(request: Request, who: WhoDep) -> list[NumberOut]:
+    """The numbers this key sees, oldest first, without secrets: the operator every number,
+    a tenant its own and the pool numbers, an App its own."""
+    store = gateway_of(request).store
+    if who.kind is KeyKind.OPERATOR:
+        found = await store.all_numbers()
+    elif who.kind is KeyKind.TENANT:
+        assert who.tenant is not None
+        found = await store.numbers(who.tenant.id)
+    else:
+        assert who.app_id is not None
+        found = await store.numbers_of_app(who.app_id)
+    return [_out(n) for n in found]
 
 
-@router.get("/{number_id}", response_model=NumberOut, response_model_by_alias=True)
-async def get_number(
-    number_id: str, request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]
+@router.get(
+    "/{number_id}",
+    response_model=NumberOut,
+    response_model_by_alias=True,
+    summary="Get a number",
+    responses=_NOT_FOUND,
+)
+async def get_number(number_id: ResourceId, request: Request, who: WhoDep) -> NumberOut:
+    """One number by its id (`num_…`), without secrets."""
+    return _out(await _visible(request, who, number_id))
+
+
+@router.patch(
+    "/{number_id}",
+    response_model=NumberOut,
+    response_model_by_alias=True,
+    summary="Change a number",
+    responses=_MANAGED,
+)
+async def update_number(
+    number_id: ResourceId, body: NumberPatch, request: Request, who: WhoDep
 ) -> NumberOut:
-    number = await gateway_of(request).store.number(tenant.id, number_id)
-    if number is None:
+    """Change a number's display name or Cloud API connection (access token, app secret,
+    verify token, Graph API base URL). A new token or URL makes the health unknown until
+    the next check. The ingress uses the new app secret within seconds."""
+    number = await _managed(request, who, number_id)
+    given = body.model_fields_set
+    for field in ("access_token", "app_secret", "verify_token", "graph_api_base_url"):
+        if field in given and getattr(body, field) is None:
+            raise InvalidRequest(f"{_camel(field)}: cannot be null")
+    if not given:
+        raise InvalidRequest("nothing to change: give displayName, accessToken, appSecret, "
+                             "verifyToken or graphApiBaseUrl")  # fmt: skip
+    changes = NumberChanges(
+        display_name=body.display_name,
+        set_display_name="display_name" in given,
+        access_token=body.access_token,
+        app_secret=body.app_secret,
+        verify_token=body.verify_token,
+        graph_base_url=body.graph_api_base_url.rstrip("/") if body.graph_api_base_url else None,
+    )
+    gateway = gateway_of(request)
+    updated = await gateway.store.update_number(number.id, changes)
+    gateway.numbers.forget(number.phone_number_id)
+    if updated is None:
         raise NotFound(f"no number {number_id}")
+    return _out(updated)
+
+
+def _camel(field: str) -> str:
+    head, *rest = field.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+@router.delete(
+    "/{number_id}",
+    response_model=NumberOut,
+    response_model_by_alias=True,
+    summary="Disconnect a number",
+    responses=_MANAGED,
+)
+async def delete_number(number_id: ResourceId, request: Request, who: WhoDep) -> NumberOut:
+    """Disconnect a number: its notifications are ignored from now on (as an unknown
+    number's), it is no longer listed, and its phone-number id may be registered again.
+    Its conversations and deliveries stay. Answers the number as it was."""
+    number = await _managed(request, who, number_id)
+    gateway = gateway_of(request)
+    if not await gateway.store.delete_number(number):
+        raise NotFound(f"no number {number_id}")
+    gateway.numbers.forget(number.phone_number_id)
     return _out(number)
+
+
+@router.post(
+    "/{number_id}/health-check",
+    response_model=NumberOut,
+    response_model_by_alias=True,
+    summary="Check a number's health now",
+    responses=_MANAGED,
+)
+async def check_number_health(number_id: ResourceId, request: Request, who: WhoDep) -> NumberOut:
+    """Check the number's access token against the Graph API now (as the periodic check
+    does) and answer the number with the result: healthy, degraded (a transient failure)
+    or down (an invalid or expired token, or missing permissions)."""
+    number = await _managed(request, who, number_id)
+    checker = gateway_of(request).number_health
+    assert checker is not None
+    checked = await checker.check_now(number.id)
+    if checked is None:
+        raise NotFound(f"no number {number_id}")
+    return _out(checked)

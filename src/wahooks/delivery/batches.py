@@ -4,9 +4,10 @@ A format may send some event types batched (``FormatSpec.batch``: Wassenger's
 ``message:out:failed``, up to 25 per POST). Deliveries claimed together of such a type, to
 the same destination, go out in one request; every other delivery goes alone.
 
-Per-conversation order needs nothing more: the claim hands out only a conversation's oldest
-active delivery per destination, so a batch never holds two of one conversation, and the
-next one of each conversation is claimed only once the batch's attempt is recorded.
+Per-conversation order needs nothing more: for an ``ordered`` destination the claim hands
+out only a conversation's oldest active delivery, so a batch never holds two of one
+conversation, and the next one of each conversation is claimed only once the batch's attempt
+is recorded. (An unordered destination asked for none.)
 """
 
 import hashlib

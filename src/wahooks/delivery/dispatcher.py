@@ -5,7 +5,8 @@ One loop claims batches from the store (the only queue) while up to
 second loop. Nothing is kept only in memory: a delivery is leased while it is sent, and if
 this process dies the lease runs out and the delivery is claimed again (same webhook-id).
 Per-conversation order is the claim query's job: it only hands out a conversation's oldest
-active delivery.
+active delivery (for destinations with ``ordered`` on). Per-destination rate and in-flight
+limits are pacing.py's; automatic disabling is health.py's, applied as attempts are recorded.
 
 Deliveries claimed together of a type the format batches go out in one POST (batches.py),
 with the same outcome recorded on each. A reply in the answer (the whatspie format) is
@@ -21,6 +22,9 @@ from dataclasses import replace
 
 from wahooks.config import Settings
 from wahooks.delivery.batches import batches, webhook_id
+from wahooks.delivery.context import with_conversation
+from wahooks.delivery.health import HealthPolicy
+from wahooks.delivery.pacing import Deferred, Pacer
 from wahooks.delivery.replies import take_reply
 from wahooks.delivery.retry import GONE, next_delay
 from wahooks.delivery.webhook import PreparedRequest, WebhookSender, prepare, prepare_batch
@@ -55,6 +59,15 @@ class Dispatcher:
         self._inflight: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._health = HealthPolicy(
+            settings.destination_disable_after_failures, settings.destination_disable_after_s
+        )
+        self._pacer = Pacer(
+            default_max_in_flight=settings.default_max_in_flight,
+            wait_limit_s=settings.lease_margin_s / 2,
+            on_room=self.wake,
+        )
+        self._deferred: list[tuple[str, float]] = []  # handed back by pacing: (id, delay)
 
     def wake(self) -> None:
         self._wake.set()
@@ -101,7 +114,9 @@ class Dispatcher:
             if free > 0:
                 limit = min(free, settings.dispatch_batch)
                 try:
-                    claimed = await self._store.claim_due(limit=limit, lease_s=lease_s)
+                    claimed = await self._store.claim_due(
+                        limit=limit, lease_s=lease_s, paused=self._pacer.saturated()
+                    )
                 except Exception:
                     log.exception("claiming deliveries failed; retrying shortly")
                 for group in batches(claimed):
@@ -140,7 +155,15 @@ class Dispatcher:
     async def _attempt(self, group: Sequence[ClaimedDelivery]) -> None:
         """One POST for the group (one delivery, or a batch), its outcome recorded on each."""
         first = group[0]
+        # One request, one place in the destination's pacing, whatever the batch's size.
+        slot = await self._pacer.admit(first.destination)
+        if isinstance(slot, Deferred):  # no room: back to the queue, no attempt made
+            self._deferred.extend((d.id, slot.delay_s) for d in group)
+            self._results_ready.set()
+            return
         try:
+            group = [await with_conversation(self._store, self._settings, d) for d in group]
+            first = group[0]
             answer = await self._sender.exchange(first.id, self._prepare(group))
             result = answer.result
             if self._replies is not None and len(group) == 1:
@@ -165,6 +188,8 @@ class Dispatcher:
                 error="internal",
                 error_detail=f"{type(exc).__name__}: {exc}",
             )
+        finally:
+            slot.release()
         for delivery in group:
             own = replace(result, delivery_id=delivery.id)
             self._results.append((self._decide(delivery, own), delivery.destination))
@@ -193,8 +218,10 @@ class Dispatcher:
             result=result,
             next_attempt_at=next_at,
             disable_destination=gone,
-            # The fast retries are spent: the tenant's socket may take it from here too.
+            # The fast retries are spent: the tenant's socket may take it from here too. Not
+            # an App's webhook: its sockets got their own copy in parallel.
             offer_to_socket=fallback_after > 0
+            and delivery.destination.app_id is None
             and (gone or delivery.attempts + 1 >= fallback_after),
         )
 
@@ -204,10 +231,21 @@ class Dispatcher:
         while True:
             await self._results_ready.wait()
             self._results_ready.clear()
+            if self._deferred:
+                deferred, self._deferred = self._deferred, []
+                try:
+                    await self._store.defer_deliveries(deferred)
+                except Exception:  # their leases expire, and they are claimed again
+                    log.exception("handing back %d paced deliveries failed", len(deferred))
             if self._results:
                 batch, self._results = self._results, []
                 try:
-                    await self._store.record_attempts([(d, dst.id) for d, dst in batch])
+                    failing = {dst.id for _, dst in batch if dst.consecutive_failures}
+                    await self._store.record_attempts(
+                        [(d, dst.id) for d, dst in batch],
+                        self._health,
+                        healthy={dst.id for _, dst in batch} - failing,
+                    )
                 except Exception:
                     # Leases stay; the deliveries are attempted again when they expire.
                     log.exception("recording %d attempts failed", len(batch))

@@ -6,6 +6,12 @@
   verify with the secret as given).
 - ``X-Pipes-Signature``: hex HMAC-SHA256 of the body with the secret's UTF-8 bytes.
 - ``X-Hub-Signature-256``: the same digest as ``sha256=<hex>``, the way Meta signs.
+
+During a secret rotation's grace period (``previous``), ``webhook-signature`` carries two
+space-separated signatures, the new secret's first (Standard Webhooks libraries accept a
+message when any of them verifies), and the old secret's body digests go in
+``X-Pipes-Signature-Previous`` and ``X-Hub-Signature-256-Previous``; ``X-Pipes-Signature`` and
+``X-Hub-Signature-256`` always carry the new secret's.
 """
 
 import base64
@@ -31,14 +37,47 @@ def standard_key(secret: str) -> bytes:
     return secret.encode()
 
 
-def signature_headers(secret: str, webhook_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+def _standard(secret: str, signed: bytes) -> str:
+    return (
+        "v1,"
+        + base64.b64encode(hmac.new(standard_key(secret), signed, hashlib.sha256).digest()).decode()
+    )
+
+
+def _body_hex(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_headers(
+    secret: str, webhook_id: str, timestamp: int, body: bytes, previous: str | None = None
+) -> dict[str, str]:
     signed = f"{webhook_id}.{timestamp}.".encode() + body
-    standard = hmac.new(standard_key(secret), signed, hashlib.sha256).digest()
-    body_hex = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {
+    standard = _standard(secret, signed)
+    body_hex = _body_hex(secret, body)
+    headers = {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": "v1," + base64.b64encode(standard).decode(),
+        "webhook-signature": standard,
         "X-Pipes-Signature": body_hex,
         "X-Hub-Signature-256": "sha256=" + body_hex,
     }
+    if previous is not None and previous != secret:
+        headers["webhook-signature"] = standard + " " + _standard(previous, signed)
+        previous_hex = _body_hex(previous, body)
+        headers["X-Pipes-Signature-Previous"] = previous_hex
+        headers["X-Hub-Signature-256-Previous"] = "sha256=" + previous_hex
+    return headers
+
+
+SIGNATURE_HEADERS = frozenset(
+    {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+        "X-Pipes-Signature",
+        "X-Hub-Signature-256",
+        "X-Pipes-Signature-Previous",
+        "X-Hub-Signature-256-Previous",
+    }
+)
+"""Every header ``signature_headers`` may set."""

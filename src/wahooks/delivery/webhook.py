@@ -42,7 +42,8 @@ class PreparedRequest:
 
 def _signed(destination: Destination, body: bytes, webhook_id: str, now: float) -> PreparedRequest:
     spec = SPECS[destination.format]
-    headers = signature_headers(destination.secret, webhook_id, int(now), body)
+    secret, previous = destination.signing_secrets(now)
+    headers = signature_headers(secret, webhook_id, int(now), body, previous)
     headers["Content-Type"] = "application/json"
     headers["User-Agent"] = USER_AGENT
     return PreparedRequest(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from wahooks.formats import meta, pipes, wassenger, whatspie
+from wahooks.formats import meta, pipes, summary, wassenger, whatspie
 from wahooks.formats.skip import SkipEvent
 from wahooks.formats.whatspie import Reply
 from wahooks.models import EventType, MessageEvent
@@ -62,6 +62,9 @@ class FormatSpec:
     # Reads the receiver's response body as a reply to send back to the user:
     # (body, wamid of the message delivered) -> Reply.
     reply: Callable[[bytes, str], Reply] | None = None
+    # Renders from the conversation too: the sender loads it into ``event.conversation``
+    # (only for such formats, so the others cost no extra read).
+    needs_conversation: bool = False
 
 
 _ALL_EVENTS = frozenset(e.value for e in EventType)
@@ -82,6 +85,9 @@ SPECS: Mapping[str, FormatSpec] = MappingProxyType(
                 max_size=wassenger.MAX_BATCH,
                 render=wassenger.render_batch,
             ),
+        ),
+        "summary": FormatSpec(
+            render=summary.render, events=summary.EVENTS, needs_conversation=True
         ),
     }
 )

@@ -3,6 +3,10 @@
 A Meta-style ``entry/changes/value`` with exactly one message and one contact, the
 message's ``timestamp`` as ISO 8601 (Meta sends Unix seconds), ``entry[].id`` and
 ``metadata.phone_number_id`` set to our number id, and the top-level ``pipes`` object.
+
+``destination:disabled``, news about the gateway rather than a message, has no Meta-style
+envelope: ``{"object": "wahooks", "event": "destination:disabled", "data": {destinationId,
+url, reason, failures, failingSince, disabledAt}, "pipes": {"event": ...}}``.
 """
 
 from datetime import UTC, datetime
@@ -10,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from wahooks.models import JsonObject, MediaInfo, MessageEvent
+from wahooks.models import EventType, JsonObject, MediaInfo, MessageEvent
 
 
 def iso8601(unix_seconds: Any) -> str:
@@ -65,7 +69,22 @@ def _outbound_value(event: MessageEvent) -> JsonObject:
     return {"message_echoes": [echo]}
 
 
+def _gateway_event(event: MessageEvent) -> bytes:
+    pipes: JsonObject = {"event": event.event_type}
+    if event.test:
+        pipes["test"] = True
+    payload = {
+        "object": "wahooks",
+        "event": event.event_type,
+        "data": event.data or {},
+        "pipes": pipes,
+    }
+    return orjson.dumps(payload)
+
+
 def render(event: MessageEvent) -> bytes:
+    if event.event_type == EventType.DESTINATION_DISABLED:
+        return _gateway_event(event)
     message = dict(event.item)
     if "timestamp" in message:
         message["timestamp"] = iso8601(message["timestamp"])

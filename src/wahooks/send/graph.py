@@ -110,6 +110,31 @@ class GraphClient:
         assert last is not None
         raise last
 
+    async def phone_number(self, number: Number) -> dict[str, Any]:
+        """``GET /{phone-number-id}`` with the number's token, once (no retries: the health
+        check reports a transient failure as it is). GraphError on any failure."""
+        url = f"{number.graph_base_url}/{number.phone_number_id}"
+        params = {"fields": "display_phone_number,verified_name,quality_rating"}
+        headers = {"Authorization": f"Bearer {number.access_token}"}
+        try:
+            async with self._session.get(
+                url, params=params, headers=headers, timeout=self._timeout
+            ) as response:
+                raw = await response.read()
+                if response.status >= 300:
+                    raise _graph_error(response.status, raw)
+        except TimeoutError as exc:
+            raise GraphError("Graph API did not answer in time", None, None) from exc
+        except aiohttp.ClientError as exc:
+            raise GraphError(f"Graph API unreachable: {exc}", None, None) from exc
+        try:
+            answer = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise GraphError("Graph API answered with invalid JSON", 0, response.status) from exc
+        if not isinstance(answer, dict):
+            raise GraphError("Graph API answered with a non-object", 0, response.status)
+        return answer
+
     async def post_once(
         self,
         number: Number,

@@ -8,7 +8,13 @@ statuses can move it forward.
 
 from dataclasses import dataclass
 
-from wahooks.errors import InvalidRequest, NotFound, ServiceWindowExpired, UpstreamError
+from wahooks.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    ServiceWindowExpired,
+    UpstreamError,
+)
 from wahooks.models import Clock, Conversation, JsonObject
 from wahooks.send.graph import GraphClient, GraphError
 from wahooks.store import Store
@@ -61,8 +67,17 @@ class Messenger:
         return conversation
 
     async def open_conversation(self, tenant_id: str, conversation_id: str) -> Conversation:
-        """The tenant's conversation, if WhatsApp's 24-hour window lets us write in it."""
+        """The tenant's conversation, if WhatsApp's 24-hour window lets us write in it (and,
+        on a pool number, the sender is still activated for the tenant)."""
         conversation = await self.conversation(tenant_id, conversation_id)
+        if conversation.number.kind == "pool" and conversation.activation_state != "active":
+            raise Conflict(
+                f"conversation {conversation_id}: its activation "
+                f"{conversation.activation_id or '(none)'} on pool number "
+                f"{conversation.number.id} is {conversation.activation_state or 'missing'}; "
+                "the sender can no longer be written to",
+                code="activation_inactive",
+            )
         last_in = conversation.last_inbound_at
         if last_in is None or self._clock() - last_in > SERVICE_WINDOW_S:
             raise ServiceWindowExpired(WINDOW_EXPIRED)
@@ -82,7 +97,12 @@ class Messenger:
             raise graph_refused("the message", exc) from exc
         item = {**message, "id": wamid, "timestamp": str(int(self._clock()))}
         await self._store.record_outbound(
-            conversation.number, conversation.wa_id, wamid, message["type"], item
+            conversation.number,
+            conversation.wa_id,
+            wamid,
+            message["type"],
+            item,
+            tenant_id=conversation.tenant_id,
         )
         return Sent(message_id=wamid, conversation_id=conversation.id)
 

@@ -53,6 +53,21 @@ class FailMediaRequest(BaseModel):
     on: MediaStage = "metadata"
 
 
+class TokenRequest(BaseModel):
+    """`POST /_sim/token`: make the access token invalid (expired) or valid again."""
+
+    valid: bool
+
+
+class FailNumberRequest(BaseModel):
+    """`POST /_sim/fail-number-reads`: the phone-number node's next reads fail."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    count: int = Field(default=1, ge=1, le=MAX_COUNT)
+    http_status: int = Field(default=503, ge=400, le=599, alias="httpStatus")
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
 
@@ -72,6 +87,8 @@ class ControlApi:
             web.get("/_sim/info", self._info),
             web.post("/_sim/fail-sends", self._fail_sends),
             web.post("/_sim/fail-media", self._fail_media),
+            web.post("/_sim/token", self._token),
+            web.post("/_sim/fail-number-reads", self._fail_number_reads),
         ]
 
     async def _body(self, request: web.Request) -> Any:
@@ -143,6 +160,26 @@ class ControlApi:
         except InvalidMessage as exc:
             return _error(400, "invalid_request", str(exc))
         self._sim.fail_next_media(req.count, req.http_status, on=req.on)
+        return _json({"pending": req.count})
+
+    async def _token(self, request: web.Request) -> web.Response:
+        try:
+            req = TokenRequest.model_validate(await self._body(request))
+        except ValidationError as exc:
+            return _error(400, "invalid_request", _describe(exc))
+        except InvalidMessage as exc:
+            return _error(400, "invalid_request", str(exc))
+        self._sim.set_token_valid(req.valid)
+        return _json({"valid": req.valid})
+
+    async def _fail_number_reads(self, request: web.Request) -> web.Response:
+        try:
+            req = FailNumberRequest.model_validate(await self._body(request))
+        except ValidationError as exc:
+            return _error(400, "invalid_request", _describe(exc))
+        except InvalidMessage as exc:
+            return _error(400, "invalid_request", str(exc))
+        self._sim.fail_next_number_reads(req.count, req.http_status)
         return _json({"pending": req.count})
 
 

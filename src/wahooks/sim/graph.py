@@ -1,4 +1,5 @@
-"""The Graph API routes the gateway calls: media metadata and download, sends, uploads."""
+"""The Graph API routes the gateway calls: media metadata and download, sends, uploads,
+and the WABA's message templates (templates.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from wahooks.sim.media import MediaObject, MediaStore
 from wahooks.sim.messages import Json, new_wamid
 from wahooks.sim.notifications import ERROR_TEXTS
 from wahooks.sim.settings import SimSettings
+from wahooks.sim.templates import Templates
 
 # Meta refuses media over 100 MB.
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
@@ -197,9 +199,15 @@ class GraphApi:
         # Signs download URLs; a fresh key per run, like Meta's URLs die with their signature.
         self._url_key = secrets.token_bytes(32)
         self._upload_failures: deque[int] = deque()
+        # Injected failures of `GET /{phone-number-id}` (fail_next_number_reads).
+        self._number_failures: deque[int] = deque()
+        # False once the access token is invalidated (expired or revoked, as Meta would):
+        # every Graph call then answers 401 with OAuthException code 190.
+        self.token_valid = True
         self.sent: list[SentMessage] = []
         self.uploads: list[UploadRecord] = []
         self.marked_read: list[str] = []
+        self.templates = Templates(graph_error)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -208,6 +216,8 @@ class GraphApi:
             web.delete(f"/{_VERSION}/{{node}}", self._delete_node),
             web.post(f"/{_VERSION}/{{node}}/messages", self._send),
             web.post(f"/{_VERSION}/{{node}}/media", self._upload),
+            web.get(f"/{_VERSION}/{{node}}/message_templates", self._list_templates),
+            web.post(f"/{_VERSION}/{{node}}/message_templates", self._create_template),
         ]
 
     def fail_next_sends(self, n: int, code: int, http_status: int | None = None) -> None:
@@ -242,6 +252,11 @@ class GraphApi:
             self._download_failures.extend([http_status] * n)
         else:
             self._download_failures.extend([None] * n)
+
+    def fail_next_number_reads(self, n: int = 1, http_status: int = 503) -> None:
+        """The next `n` reads of the phone-number node answer `http_status` with a Graph
+        error (429: Meta's rate limit, code 4; else its transient code 2)."""
+        self._number_failures.extend([http_status] * n)
 
     def fail_next_uploads(self, n: int = 1, http_status: int = 503) -> None:
         """The next `n` media uploads answer `http_status` with a Graph error (after reading
@@ -287,13 +302,21 @@ class GraphApi:
         return hmac.new(self._url_key, msg, hashlib.sha256).hexdigest()[:32]
 
     def _authorized(self, request: web.Request) -> bool:
+        if not self.token_valid:
+            return False
         expected = self._settings.access_token
         header = request.headers.get("Authorization", "")
         token = header[7:] if header[:7].lower() == "bearer " else request.query.get("access_token")
         return token is not None and hmac.compare_digest(token.encode(), expected.encode())
 
-    @staticmethod
-    def _unauthorized() -> web.Response:
+    def _unauthorized(self) -> web.Response:
+        if not self.token_valid:  # Meta's answer for an expired session token
+            return graph_error(
+                401,
+                "Error validating access token: Session has expired.",
+                code=190,
+                subcode=463,
+            )
         return graph_error(401, "Invalid OAuth access token - Cannot parse access token", code=190)
 
     def _available_media(self, media_id: str) -> MediaObject | None:
@@ -305,7 +328,9 @@ class GraphApi:
             return self._unauthorized()
         node = request.match_info["node"]
         if node == self._settings.phone_number_id:
-            return _json(self._phone_number())
+            if self._number_failures:
+                return self._media_failure(self._number_failures.popleft())
+            return _json(self._phone_number(request.query.get("fields")))
         if self._metadata_failures:
             return self._media_failure(self._metadata_failures.popleft())
         media = self._available_media(node)
@@ -322,8 +347,9 @@ class GraphApi:
             }
         )
 
-    def _phone_number(self) -> Json:
-        return {
+    def _phone_number(self, fields: str | None = None) -> Json:
+        """The phone-number node; with `fields`, only those (and the id), as Graph answers."""
+        node: Json = {
             "verified_name": "Wahooks Simulator",
             "code_verification_status": "VERIFIED",
             "display_phone_number": "+" + self._settings.display_phone_number,
@@ -332,6 +358,10 @@ class GraphApi:
             "throughput": {"level": "STANDARD"},
             "id": self._settings.phone_number_id,
         }
+        if fields:
+            wanted = {f.strip() for f in fields.split(",")} | {"id"}
+            node = {k: v for k, v in node.items() if k in wanted}
+        return node
 
     async def _delete_node(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
@@ -426,6 +456,25 @@ class GraphApi:
                 "messages": [{"id": sent.wamid}],
             }
         )
+
+    async def _list_templates(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        node = request.match_info["node"]
+        if node != self._settings.waba_id:
+            return _no_such_object("get", node)
+        return await self.templates.list_templates(request)
+
+    async def _create_template(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        node = request.match_info["node"]
+        if node != self._settings.waba_id:
+            return _no_such_object("post", node)
+        payload = await self._read_json(request)
+        if isinstance(payload, web.Response):
+            return payload
+        return await self.templates.create(payload)
 
     async def _upload(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

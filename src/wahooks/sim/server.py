@@ -22,6 +22,7 @@ from wahooks.sim.media import MediaStore
 from wahooks.sim.messages import Json, MessageBuilder, SimUser
 from wahooks.sim.notifications import Layout
 from wahooks.sim.settings import SimSettings
+from wahooks.sim.templates import Templates
 
 log = logging.getLogger(__name__)
 
@@ -222,9 +223,24 @@ class Simulator:
         halfway fail; see GraphApi.fail_next_media."""
         self.graph.fail_next_media(n, http_status, on=on)
 
+    def fail_next_number_reads(self, n: int = 1, http_status: int = 503) -> None:
+        """The next `n` reads of the phone-number node (the gateway's health check) fail
+        with `http_status`; see GraphApi.fail_next_number_reads."""
+        self.graph.fail_next_number_reads(n, http_status)
+
+    def set_token_valid(self, valid: bool) -> None:
+        """Invalidate the access token (as when it expires or is revoked at Meta), or make it
+        valid again: while invalid, every Graph call answers 401, OAuthException code 190."""
+        self.graph.token_valid = valid
+
     def fail_next_uploads(self, n: int = 1, http_status: int = 503) -> None:
         """The next `n` media uploads answer `http_status` (see GraphApi.fail_next_uploads)."""
         self.graph.fail_next_uploads(n, http_status)
+
+    @property
+    def templates(self) -> Templates:
+        """The WABA's message templates (add, review, and what the gateway created)."""
+        return self.graph.templates
 
     @property
     def uploads(self) -> list[UploadRecord]:

@@ -1,4 +1,5 @@
-"""One open WebSocket of a tenant: its scope, its ack mode, and a safe way to write to it."""
+"""One open WebSocket of a tenant (or of one of its Apps): its scope, its ack mode, and a safe
+way to write to it."""
 
 import asyncio
 import logging
@@ -18,6 +19,7 @@ class Connection:
     ack: bool  # True: a frame counts as delivered only once the client acknowledges it
     opened_at: float
     send_timeout_s: float = 5.0
+    app_id: str | None = None  # an App's connection (ak_live_ key): only the App's events
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     closed: bool = False
 

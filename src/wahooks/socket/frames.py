@@ -3,6 +3,8 @@
 ``whatsapp_message`` carries one inbound message; we add ``deliveryId`` (what an ``ack=1``
 client acknowledges). Outbound events, which Pipes.bot has no frame for, are
 ``message_sent`` and ``message_status``; clients that do not know them ignore them.
+``destination_disabled`` tells that the gateway disabled one of the tenant's destinations
+(``destinationId``, ``url``, ``reason``, ``failures``, ``failingSince``, ``disabledAt``).
 """
 
 from typing import Any
@@ -96,9 +98,19 @@ def _message_status(delivery: ClaimedDelivery) -> JsonObject:
     return {"type": "message_status", "data": data}
 
 
+def _destination_disabled(delivery: ClaimedDelivery) -> JsonObject:
+    """A destination of the tenant was disabled by the gateway (delivery/health.py)."""
+    return {
+        "type": "destination_disabled",
+        "data": {"deliveryId": delivery.id, **(delivery.event.data or {})},
+    }
+
+
 def delivery_frame(delivery: ClaimedDelivery) -> str:
     kind = delivery.event.event_type
-    if kind == EventType.MESSAGE_OUT_NEW:
+    if kind == EventType.DESTINATION_DISABLED:
+        frame = _destination_disabled(delivery)
+    elif kind == EventType.MESSAGE_OUT_NEW:
         frame = _message_sent(delivery)
     elif kind in (EventType.MESSAGE_OUT_ACK, EventType.MESSAGE_OUT_FAILED):
         frame = _message_status(delivery)

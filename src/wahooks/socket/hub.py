@@ -1,4 +1,4 @@
-"""The socket hub of one process: its tenants' pumps, and the queue's retention job.
+"""The socket hub of one process: its tenants' (and Apps') pumps, and the queue's retention job.
 
 Connections live in this process; everything they are owed lives in the database. A pump
 runs while its tenant has a connection here, and is woken when the store announces new
@@ -17,13 +17,17 @@ from wahooks.store import Store
 
 log = logging.getLogger(__name__)
 
+# Close code for connections whose key stopped working (4000-4999: the application's own).
+KEY_REVOKED_CLOSE_CODE = 4401
+
 
 class Hub:
     def __init__(self, store: Store, settings: Settings, *, clock: Clock) -> None:
         self._store = store
         self._settings = settings
         self._clock = clock
-        self._pumps: dict[str, TenantPump] = {}
+        # Per tenant: its pump (key None) and one per App of it with connections here.
+        self._pumps: dict[str, dict[str | None, TenantPump]] = {}
         self._maintenance: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -35,8 +39,9 @@ class Hub:
         self._stopping.set()  # not cancelled mid-query: that can spoil a pooled connection
         if self._maintenance is not None:
             await self._maintenance
-        for tenant_id in list(self._pumps):
-            pump = self._pumps.pop(tenant_id)
+        pumps = [pump for of_tenant in self._pumps.values() for pump in of_tenant.values()]
+        self._pumps.clear()
+        for pump in pumps:
             for connection in list(pump.connections):
                 connection.closed = True
                 try:
@@ -46,34 +51,60 @@ class Hub:
             await pump.stop()
 
     def connect(self, connection: Connection) -> TenantPump:
-        pump = self._pumps.get(connection.tenant_id)
+        of_tenant = self._pumps.setdefault(connection.tenant_id, {})
+        pump = of_tenant.get(connection.app_id)
         if pump is None:
-            pump = TenantPump(connection.tenant_id, self._store, self._settings, self._clock)
-            self._pumps[connection.tenant_id] = pump
+            pump = TenantPump(
+                connection.tenant_id,
+                self._store,
+                self._settings,
+                self._clock,
+                app_id=connection.app_id,
+            )
+            of_tenant[connection.app_id] = pump
             pump.start()
         pump.add(connection)
         return pump
 
     async def disconnect(self, connection: Connection) -> None:
-        pump = self._pumps.get(connection.tenant_id)
+        of_tenant = self._pumps.get(connection.tenant_id, {})
+        pump = of_tenant.get(connection.app_id)
         if pump is None:
             return
         pump.remove(connection)
         if not pump.connections:
-            del self._pumps[connection.tenant_id]
+            del of_tenant[connection.app_id]
+            if not of_tenant:
+                del self._pumps[connection.tenant_id]
             await pump.stop()
 
-    def connection_count(self, tenant_id: str) -> int:
-        pump = self._pumps.get(tenant_id)
+    def connection_count(self, tenant_id: str, app_id: str | None = None) -> int:
+        pump = self._pumps.get(tenant_id, {}).get(app_id)
         return 0 if pump is None else len(pump.connections)
+
+    async def close_app(self, tenant_id: str, app_id: str, reason: str) -> int:
+        """Close the App's connections in this process (its key was regenerated, or it was
+        deleted); how many. Their unacknowledged frames are released as on any close."""
+        pump = self._pumps.get(tenant_id, {}).get(app_id)
+        if pump is None:
+            return 0
+        connections = list(pump.connections)
+        for connection in connections:
+            try:
+                await connection.websocket.close(KEY_REVOKED_CLOSE_CODE, reason)
+            except Exception:  # already gone
+                log.debug("socket %s was already closed", connection.id)
+            await self.disconnect(connection)
+        return len(connections)
 
     def _on_new_deliveries(self, tenant_ids: Collection[str] | None) -> None:
         if tenant_ids is None:
-            pumps = list(self._pumps.values())
+            groups = list(self._pumps.values())
         else:
-            pumps = [p for t in tenant_ids if (p := self._pumps.get(t)) is not None]
-        for pump in pumps:
-            pump.wake()
+            groups = [g for t in tenant_ids if (g := self._pumps.get(t)) is not None]
+        for group in groups:
+            for pump in group.values():
+                pump.wake()
 
     async def _maintain(self) -> None:
         settings = self._settings

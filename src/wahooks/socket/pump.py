@@ -1,4 +1,5 @@
-"""A tenant's pump: moves its socket deliveries from the database to its open connections.
+"""A tenant's pump (or an App's): moves its socket deliveries from the database to its open
+connections.
 
 The database stays the queue. The pump leases a batch of the tenant's deliveries, writes
 each to every connection whose scope takes it, and then finishes it: at once for clients
@@ -34,8 +35,18 @@ class _Unacked:
 
 
 class TenantPump:
-    def __init__(self, tenant_id: str, store: Store, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self,
+        tenant_id: str,
+        store: Store,
+        settings: Settings,
+        clock: Clock,
+        app_id: str | None = None,
+    ) -> None:
         self.tenant_id = tenant_id
+        # An App's pump serves the App's connections with its destinations' deliveries only;
+        # the tenant's pump (None) serves the tenant's connections with everything else.
+        self.app_id = app_id
         # Per pump, not per process: a pump that replaces a closing one must wait for the
         # old one's releases, or a conversation's order could break.
         self.owner = new_id("pump")
@@ -142,6 +153,7 @@ class TenantPump:
             since=since,
             lease_s=self._settings.socket_lease_s,
             limit=limit,
+            app_id=self.app_id,
         )
 
     async def _push(self, claimed: list[ClaimedDelivery]) -> None:

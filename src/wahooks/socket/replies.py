@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from wahooks.errors import Forbidden, InvalidRequest, WahooksError
+from wahooks.send.apps import AppMessenger
 from wahooks.send.media import MediaRequest, MediaSender
 from wahooks.send.messenger import Messenger, Sent
 from wahooks.socket.connection import Connection
@@ -29,11 +30,13 @@ class ClientFrames:
         pump: TenantPump,
         messenger: Messenger,
         media_sender: MediaSender,
+        app_messenger: AppMessenger,
     ) -> None:
         self._connection = connection
         self._pump = pump
         self._messenger = messenger
         self._media_sender = media_sender
+        self._app_messenger = app_messenger
         self._replies: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
         self._worker = asyncio.create_task(self._reply_loop(), name="socket-replies")
 
@@ -99,6 +102,10 @@ class ClientFrames:
                 code="conversation_scope",
             )
         tenant_id = self._connection.tenant_id
+        if self._connection.app_id is not None:  # an App replies on its own numbers only
+            await self._app_messenger.conversation(
+                tenant_id, self._connection.app_id, conversation_id
+            )
         if kind == "whatsapp_reply":
             text = data.get("text")
             if not isinstance(text, str):

@@ -4,11 +4,12 @@ Each function yields Query objects (base.py) and receives their results; a conne
 drives it inside a transaction (writes) or a read. No SQL here, only names.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import orjson
 
+from wahooks.delivery.health import HealthPolicy
 from wahooks.ids import new_id
 from wahooks.media.ids import new_media_id
 from wahooks.models import (
@@ -35,7 +36,11 @@ from wahooks.models import (
     OutboundStatus,
     Tenant,
 )
+from wahooks.pool.notices import NoticeKind, NoticePolicy
+from wahooks.secrets import Keyring, hash_verify_token
+from wahooks.store.activation_ops import route_pool_message
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
+from wahooks.store.destination_ops import destination_options, event_data, track_health
 
 
 def _json(value: Any) -> str | None:
@@ -65,10 +70,53 @@ def find_api_key(prefix: str) -> Operation[tuple[Tenant, str] | None]:
     return tenant, row["key_hash"]
 
 
+def tenant_by_id(tenant_id: str) -> Operation[Tenant | None]:
+    row = yield FetchOne("get_tenant", {"id": tenant_id})
+    return (
+        None
+        if row is None
+        else Tenant(id=row["id"], name=row["name"], created_at=row["created_at"])
+    )
+
+
+def app_tenant(app_id: str) -> Operation[str | None]:
+    row = yield FetchOne("app_tenant", {"id": app_id})
+    return None if row is None else str(row["tenant_id"])
+
+
+def create_operator_key(
+    prefix: str, key_hash: str, label: str | None, now: float
+) -> Operation[str]:
+    key_id = new_id("opk")
+    yield Execute(
+        "insert_operator_key",
+        {"id": key_id, "prefix": prefix, "key_hash": key_hash, "label": label, "now": now},
+    )
+    return key_id
+
+
+def find_operator_key(prefix: str) -> Operation[str | None]:
+    """The hash of the live operator key with this prefix."""
+    row = yield FetchOne("find_operator_key", {"prefix": prefix})
+    return None if row is None else str(row["key_hash"])
+
+
+def find_app_key(prefix: str) -> Operation[tuple[Tenant, str, str] | None]:
+    """(the App's tenant, the App's id, the key's hash) of a live App with this key."""
+    row = yield FetchOne("find_app_key", {"prefix": prefix})
+    if row is None:
+        return None
+    tenant = Tenant(
+        id=row["tenant_id"], name=row["tenant_name"], created_at=row["tenant_created_at"]
+    )
+    return tenant, row["app_id"], row["key_hash"]
+
+
 # --- numbers ---------------------------------------------------------------------------
 
 
-def _number(row: Row) -> Number:
+def _number(row: Row, keyring: Keyring) -> Number:
+    """A numbers row, its secrets decrypted (the model holds plaintext)."""
     return Number(
         id=row["id"],
         tenant_id=row["tenant_id"],
@@ -76,15 +124,20 @@ def _number(row: Row) -> Number:
         phone_number_id=row["phone_number_id"],
         waba_id=row["waba_id"],
         display_phone_number=row["display_phone_number"],
-        access_token=row["access_token"],
-        app_secret=row["app_secret"],
-        verify_token=row["verify_token"],
+        access_token=keyring.decrypt(row["access_token"]),
+        app_secret=keyring.decrypt(row["app_secret"]),
+        verify_token=keyring.decrypt(row["verify_token"]),
         graph_base_url=row["graph_base_url"],
         created_at=row["created_at"],
+        app_id=row["app_id"],
+        display_name=row["display_name"],
+        health=row["health"],
+        health_detail=row["health_detail"],
+        health_checked_at=row["health_checked_at"],
     )
 
 
-def create_number(number: Number) -> Operation[Number]:
+def create_number(number: Number, keyring: Keyring) -> Operation[Number]:
     params = {
         "id": number.id,
         "tenant_id": number.tenant_id,
@@ -92,50 +145,59 @@ def create_number(number: Number) -> Operation[Number]:
         "phone_number_id": number.phone_number_id,
         "waba_id": number.waba_id,
         "display_phone_number": number.display_phone_number,
-        "access_token": number.access_token,
-        "app_secret": number.app_secret,
-        "verify_token": number.verify_token,
+        "access_token": keyring.encrypt(number.access_token),
+        "app_secret": keyring.encrypt(number.app_secret),
+        "verify_token": keyring.encrypt(number.verify_token),
+        "verify_token_hash": hash_verify_token(number.verify_token),
         "graph_base_url": number.graph_base_url,
+        "app_id": number.app_id,
+        "display_name": number.display_name,
         "now": number.created_at,
     }
     yield Execute("insert_number", params)
     return number
 
 
-def numbers_by_phone_number_ids(ids: Sequence[str]) -> Operation[dict[str, Number]]:
+def numbers_by_phone_number_ids(
+    ids: Sequence[str], keyring: Keyring
+) -> Operation[dict[str, Number]]:
     found: dict[str, Number] = {}
     for phone_number_id in dict.fromkeys(ids):
         row = yield FetchOne("number_by_phone_number_id", {"phone_number_id": phone_number_id})
         if row is not None:
-            found[phone_number_id] = _number(row)
+            found[phone_number_id] = _number(row, keyring)
     return found
 
 
-def number_by_id(tenant_id: str, number_id: str) -> Operation[Number | None]:
+def number_by_id(tenant_id: str, number_id: str, keyring: Keyring) -> Operation[Number | None]:
     row = yield FetchOne("number_by_id", {"id": number_id, "tenant_id": tenant_id})
-    return None if row is None else _number(row)
+    return None if row is None else _number(row, keyring)
 
 
-def numbers_of_tenant(tenant_id: str) -> Operation[list[Number]]:
+def numbers_of_tenant(tenant_id: str, keyring: Keyring) -> Operation[list[Number]]:
     rows = yield FetchAll("numbers_of_tenant", {"tenant_id": tenant_id})
-    return [_number(r) for r in rows]
+    return [_number(r, keyring) for r in rows]
 
 
-def numbers_by_verify_token(token: str) -> Operation[list[Number]]:
-    rows = yield FetchAll("numbers_by_verify_token", {"verify_token": token})
-    return [_number(r) for r in rows]
+def numbers_by_verify_token(token: str, keyring: Keyring) -> Operation[list[Number]]:
+    """Found by the token's SHA-256 (the token itself is stored encrypted)."""
+    rows = yield FetchAll(
+        "numbers_by_verify_token", {"verify_token_hash": hash_verify_token(token)}
+    )
+    return [_number(r, keyring) for r in rows]
 
 
 # --- destinations ----------------------------------------------------------------------
 
 
-def _destination(row: Row, prefix: str = "") -> Destination:
+def _destination(row: Row, keyring: Keyring, prefix: str = "") -> Destination:
+    """A destinations row (or its ``prefix``ed columns), its secret decrypted."""
     return Destination(
         id=row[prefix + "id"],
         tenant_id=row[prefix + "tenant_id"],
         number_id=row[prefix + "number_id"],
         url=row[prefix + "url"],
-        secret=row[prefix + "secret"],
+        secret=keyring.decrypt(row[prefix + "secret"]),
         label=row[prefix + "label"],
         format=row[prefix + "format"],
         timeout_s=row[prefix + "timeout_s"],
@@ -145,43 +207,52 @@ def _destination(row: Row, prefix: str = "") -> Destination:
         created_at=row[prefix + "created_at"],
         method=row[prefix + "method"],
         events=tuple(orjson.loads(row[prefix + "events"])),
+        activation_id=row[prefix + "activation_id"],
+        app_id=row[prefix + "app_id"],
+        **destination_options(row, keyring, prefix),
     )
 
 
-def _destination_params(d: Destination, now: float) -> dict[str, Any]:
+def _destination_params(d: Destination, now: float, keyring: Keyring) -> dict[str, Any]:
     return {
         "id": d.id,
         "tenant_id": d.tenant_id,
         "number_id": d.number_id,
         "url": d.url,
-        "secret": d.secret,
+        "secret": keyring.encrypt(d.secret),
         "label": d.label,
         "format": d.format,
         "method": d.method,
         "events": _json(list(d.events)),
         "timeout_s": d.timeout_s,
         "retry_schedule": _json(list(d.retry_schedule)),
+        "activation_id": d.activation_id,
+        "app_id": d.app_id,
         "now": now,
     }
 
 
-def create_destination(destination: Destination) -> Operation[Destination]:
-    yield Execute("insert_destination", _destination_params(destination, destination.created_at))
+def create_destination(destination: Destination, keyring: Keyring) -> Operation[Destination]:
+    yield Execute(
+        "insert_destination", _destination_params(destination, destination.created_at, keyring)
+    )
     return destination
 
 
-def destination_by_id(tenant_id: str, destination_id: str) -> Operation[Destination | None]:
+def destination_by_id(
+    tenant_id: str, destination_id: str, keyring: Keyring
+) -> Operation[Destination | None]:
     row = yield FetchOne("destination_by_id", {"id": destination_id, "tenant_id": tenant_id})
-    return None if row is None else _destination(row)
+    return None if row is None else _destination(row, keyring)
 
 
-def destinations_of_tenant(tenant_id: str) -> Operation[list[Destination]]:
+def destinations_of_tenant(tenant_id: str, keyring: Keyring) -> Operation[list[Destination]]:
     rows = yield FetchAll("destinations_of_tenant", {"tenant_id": tenant_id})
-    return [_destination(r) for r in rows]
+    return [_destination(r, keyring) for r in rows]
 
 
-def update_destination(destination: Destination, now: float) -> Operation[bool]:
-    params = _destination_params(destination, now)
+def update_destination(destination: Destination, now: float, keyring: Keyring) -> Operation[bool]:
+    params = _destination_params(destination, now, keyring)
     params["enabled"] = destination.enabled
     params["disabled_reason"] = destination.disabled_reason
     changed = yield Execute("update_destination", params)
@@ -204,25 +275,42 @@ def delete_destination(tenant_id: str, destination_id: str, now: float) -> Opera
 
 
 def ingest(
-    numbers: Mapping[str, Number], batch: IngestBatch, now: float, media_ttl_s: float
+    numbers: Mapping[str, Number],
+    batch: IngestBatch,
+    now: float,
+    media_ttl_s: float,
+    notices: NoticePolicy | None = None,
 ) -> Operation[IngestOutcome]:
     """Store messages (deduplicated on wamid), their conversations, events and one
-    delivery per destination; store statuses and apply them; keep unknown changes raw."""
+    delivery per destination; store statuses and apply them; keep unknown changes raw.
+    A pool number's messages route by activation; codes and strangers get notices."""
     stored = duplicates = deliveries = 0
     targets: Targets = {}
     tenants: set[str] = set()
+    queued: list[NoticeKind] = []
     for msg in batch.messages:
         number = numbers[msg.phone_number_id]
+        route: tuple[str, str | None] | None
+        if number.tenant_id is None:  # a pool number
+            route = yield from route_pool_message(
+                number, msg, now, notices or NoticePolicy(), queued
+            )
+        else:
+            route = yield from _route(number, msg.from_wa_id)
+        if route is None:
+            continue
+        tenant_id, activation_id = route
         contact_name = (msg.contact or {}).get("profile", {}).get("name")
         conversation_id = yield FetchOne(
             "upsert_conversation",
             {
                 "id": new_id("conv"),
-                "tenant_id": number.tenant_id,
+                "tenant_id": tenant_id,
                 "number_id": number.id,
                 "wa_id": msg.from_wa_id,
                 "contact_name": contact_name,
                 "last_inbound_at": float(msg.timestamp),
+                "activation_id": activation_id,
                 "now": now,
             },
         )
@@ -250,55 +338,43 @@ def ingest(
         hold = None
         if msg.media_id is not None:
             hold = yield from _media_job(
-                number, msg.type, msg.item, message["seq"], now, media_ttl_s
+                number, tenant_id, msg.type, msg.item, message["seq"], now, media_ttl_s
             )
         made = yield from _publish(
             targets,
             number,
-            number.tenant_id,
+            tenant_id,
             msg.event_type.value,
             conversation_id,
             message["seq"],
             None,
             now,
             hold,
+            activation_id,
         )
         deliveries += made
         if made:
-            tenants.add(number.tenant_id)
+            tenants.add(tenant_id)
     for status in batch.statuses:
         number = numbers[status.phone_number_id]
-        params = {
-            "number_id": number.id,
-            "wamid": status.wamid,
-            "status": status.status,
-            "timestamp": status.timestamp,
-        }
         yield Execute(
             "insert_status",
-            {**params, "recipient_id": status.recipient_id, "item": _json(status.item), "now": now},
+            {
+                "number_id": number.id,
+                "wamid": status.wamid,
+                "status": status.status,
+                "timestamp": status.timestamp,
+                "recipient_id": status.recipient_id,
+                "item": _json(status.item),
+                "now": now,
+            },
         )
-        rank = STATUS_RANK.get(status.status)
-        if rank is None:
-            continue
-        moved = yield FetchOne("apply_status", {**params, "status_rank": rank})
-        event_type = OUT_EVENT_FOR_STATUS.get(status.status)
-        if moved is None or event_type is None:
-            continue
-        owner = yield FetchOne("conversation_tenant", {"id": moved["conversation_id"]})
-        made = yield from _publish(
-            targets,
-            number,
-            owner["tenant_id"],
-            event_type.value,
-            moved["conversation_id"],
-            moved["seq"],
-            status.item,
-            now,
+        made, owner = yield from _apply_status(
+            targets, number, status.wamid, status.status, status.timestamp, status.item, now
         )
         deliveries += made
-        if made:
-            tenants.add(owner["tenant_id"])
+        if made and owner is not None:
+            tenants.add(owner)
     for update in batch.unhandled:
         known = numbers.get(update.phone_number_id or "")
         number_id = known.id if known is not None else None
@@ -317,15 +393,33 @@ def ingest(
         statuses=len(batch.statuses),
         deliveries=deliveries,
         tenants=frozenset(tenants),
+        notices=len(queued),
     )
 
 
-Targets = dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]]
-"""Destinations per (tenant, number), looked up once per transaction: (id, event types)."""
+def _route(number: Number, wa_id: str) -> Operation[tuple[str, str | None] | None]:
+    """(tenant, activation) an inbound message from ``wa_id`` belongs to; None: nobody's.
+    A dedicated number's messages are its owner's; a pool number's go to the tenant that
+    activated the sender on it (``activation_ops.route_pool_message`` handles codes too)."""
+    if number.tenant_id is not None:
+        return number.tenant_id, None
+    row = yield FetchOne("active_activation", {"number_id": number.id, "wa_id": wa_id})
+    return None if row is None else (row["tenant_id"], row["id"])
+
+
+Targets = dict[tuple[str, str, str | None], list[tuple[str, tuple[str, ...]]]]
+"""Destinations per (tenant, number, activation), looked up once per transaction: (id,
+event types)."""
 
 
 def _media_job(
-    number: Number, kind: str, item: JsonObject, message_seq: int, now: float, ttl_s: float
+    number: Number,
+    tenant_id: str,
+    kind: str,
+    item: JsonObject,
+    message_seq: int,
+    now: float,
+    ttl_s: float,
 ) -> Operation[str]:
     """Record the file to fetch; returns the hold its message's deliveries wait on."""
     found = item.get(kind)
@@ -335,7 +429,7 @@ def _media_job(
         "insert_media",
         {
             "id": media_id,
-            "tenant_id": number.tenant_id,
+            "tenant_id": tenant_id,  # the message's (a pool number has none of its own)
             "number_id": number.id,
             "message_seq": message_seq,
             "graph_media_id": str(body.get("id")),
@@ -366,8 +460,10 @@ def _publish(
     data: JsonObject | None,
     now: float,
     hold: str | None = None,
+    activation_id: str | None = None,
 ) -> Operation[int]:
-    """One event, and one delivery to each destination subscribed to its type."""
+    """One event, and one delivery to each destination subscribed to its type (a destination
+    scoped to an activation only gets that activation's conversations)."""
     event = yield FetchOne(
         "insert_event",
         {
@@ -380,10 +476,16 @@ def _publish(
             "now": now,
         },
     )
-    key = (tenant_id, number.id)
+    key = (tenant_id, number.id, activation_id)
     if key not in targets:
         rows = yield FetchAll(
-            "destinations_for_number", {"tenant_id": tenant_id, "number_id": number.id}
+            "destinations_for_number",
+            {
+                "tenant_id": tenant_id,
+                "number_id": number.id,
+                "activation_id": activation_id,
+                "app_id": number.app_id,
+            },
         )
         targets[key] = [(r["id"], tuple(orjson.loads(r["events"]))) for r in rows]
     subscribed = [d for d, events in targets[key] if event_type in events]
@@ -406,8 +508,56 @@ def _publish(
     return len(subscribed)
 
 
+def _apply_status(
+    targets: Targets,
+    number: Number,
+    wamid: str,
+    status: str,
+    timestamp: int,
+    item: JsonObject,
+    now: float,
+) -> Operation[tuple[int, str | None]]:
+    """Move an outbound message forward to ``status`` and publish its event, if it moved.
+    Returns the deliveries made and the tenant they are for."""
+    rank = STATUS_RANK.get(status)
+    if rank is None:
+        return 0, None
+    moved = yield FetchOne(
+        "apply_status",
+        {
+            "number_id": number.id,
+            "wamid": wamid,
+            "status": status,
+            "timestamp": timestamp,
+            "status_rank": rank,
+        },
+    )
+    event_type = OUT_EVENT_FOR_STATUS.get(status)
+    if moved is None or event_type is None:
+        return 0, None
+    owner = yield FetchOne("conversation_tenant", {"id": moved["conversation_id"]})
+    made = yield from _publish(
+        targets,
+        number,
+        owner["tenant_id"],
+        event_type.value,
+        moved["conversation_id"],
+        moved["seq"],
+        item,
+        now,
+        activation_id=owner["activation_id"],
+    )
+    return made, owner["tenant_id"]
+
+
 def record_outbound(
-    number: Number, to_wa_id: str, wamid: str, message_type: str, item: JsonObject, now: float
+    number: Number,
+    tenant_id: str,
+    to_wa_id: str,
+    wamid: str,
+    message_type: str,
+    item: JsonObject,
+    now: float,
 ) -> Operation[tuple[str, int]]:
     """A message we sent through the Graph API: stored, with its message:out:new event.
     Its statuses will move it forward. Returns the conversation id and deliveries made."""
@@ -415,11 +565,12 @@ def record_outbound(
         "upsert_conversation",
         {
             "id": new_id("conv"),
-            "tenant_id": number.tenant_id,
+            "tenant_id": tenant_id,
             "number_id": number.id,
             "wa_id": to_wa_id,
             "contact_name": None,
             "last_inbound_at": None,
+            "activation_id": None,
             "now": now,
         },
     )
@@ -444,13 +595,29 @@ def record_outbound(
         made = yield from _publish(
             {},
             number,
-            number.tenant_id,
+            tenant_id,
             EventType.MESSAGE_OUT_NEW.value,
             conversation["id"],
             message["seq"],
             None,
             now,
+            activation_id=conversation["activation_id"],
         )
+        # Meta may report a status before our send's answer was recorded (its webhook can
+        # outrun the Graph API's reply): statuses already stored apply now, in order.
+        early = yield FetchAll("statuses_of_message", {"number_id": number.id, "wamid": wamid})
+        targets: Targets = {}
+        for row in early:
+            applied, _ = yield from _apply_status(
+                targets,
+                number,
+                wamid,
+                row["status"],
+                row["timestamp"],
+                orjson.loads(row["item"]),
+                now,
+            )
+            made += applied
     return str(conversation["id"]), made
 
 
@@ -467,12 +634,18 @@ def release_leases(now: float) -> Operation[int]:
     return int(released)
 
 
-def claim_due(now: float, lease_until: float, limit: int) -> Operation[list[ClaimedDelivery]]:
-    claimed = yield FetchAll("claim_due", {"now": now, "lease_until": lease_until, "limit": limit})
+def claim_due(
+    now: float, lease_until: float, limit: int, keyring: Keyring, paused: Sequence[str] = ()
+) -> Operation[list[ClaimedDelivery]]:
+    """``paused``: destinations this process's pacing has no room for now (pacing.py)."""
+    claimed = yield FetchAll(
+        "claim_due",
+        {"now": now, "lease_until": lease_until, "limit": limit, "paused": list(paused)},
+    )
     if not claimed:
         return []
     rows = yield FetchAll("claimed_details", {"seqs": [r["seq"] for r in claimed]})
-    return [_claimed(r) for r in rows]
+    return [_claimed(r, keyring) for r in rows]
 
 
 def _media_info(row: Row) -> MediaInfo | None:
@@ -490,12 +663,12 @@ def _media_info(row: Row) -> MediaInfo | None:
     )
 
 
-def _claimed(row: Row) -> ClaimedDelivery:
+def _claimed(row: Row, keyring: Keyring) -> ClaimedDelivery:
     return ClaimedDelivery(
         id=DeliveryId(row["id"]),
         attempts=row["attempts"],
         created_at=row["created_at"],
-        destination=_destination(row, "dst_"),
+        destination=_destination(row, keyring, "dst_"),
         event=MessageEvent(
             event_type=row["event_type"],
             number_id=row["number_id"] or "",
@@ -503,10 +676,11 @@ def _claimed(row: Row) -> ClaimedDelivery:
             phone_number_id=row["phone_number_id"] or "",
             waba_id=row["waba_id"] or "",
             conversation_id=row["conversation_id"] or "",
-            label=row["dst_label"],
+            # The activation's label (pool numbers), else the destination's.
+            label=row["event_label"],
             item=orjson.loads(row["item"]) if row["item"] else {},
             contact=orjson.loads(row["contact"]) if row["contact"] else None,
-            status=orjson.loads(row["event_data"]) if row["event_data"] else None,
+            **event_data(row["event_type"], row["event_data"]),
             wa_id=row["wa_id"] or "",
             media=None if row["event_type"].startswith("message:out:") else _media_info(row),
         ),
@@ -514,10 +688,15 @@ def _claimed(row: Row) -> ClaimedDelivery:
 
 
 def record_attempts(
-    decisions: Sequence[tuple[AttemptDecision, str]], now: float
-) -> Operation[None]:
+    decisions: Sequence[tuple[AttemptDecision, str]],
+    now: float,
+    health: HealthPolicy | None = None,
+    healthy: Collection[str] = (),
+) -> Operation[set[str]]:
     """Record each attempt and move its delivery on; ``str`` is the destination id.
-    Two statements for the whole batch (executemany), whatever its size."""
+    Two statements for the whole batch (executemany), whatever its size; then each
+    destination's health (destination_ops.track_health), which may disable it. Returns the
+    tenants whose destinations were disabled (they have new deliveries: the notices)."""
     attempts = []
     finishes = []
     for decision, _ in decisions:
@@ -555,12 +734,7 @@ def record_attempts(
         # the attempt row first: it numbers itself from the delivery's total_attempts
         yield ExecuteMany("insert_attempt", attempts)
         yield ExecuteMany("finish_attempt", finishes)
-    for decision, destination_id in decisions:
-        if decision.disable_destination:
-            reason = f"receiver answered {decision.result.status_code}"
-            yield Execute(
-                "disable_destination", {"id": destination_id, "reason": reason, "now": now}
-            )
+    return (yield from track_health(decisions, now, health or HealthPolicy(), healthy))
 
 
 # --- the socket queue --------------------------------------------------------------------
@@ -575,11 +749,14 @@ def claim_for_socket(
     now: float,
     lease_until: float,
     limit: int,
+    app_id: str | None = None,
+    keyring: Keyring,
 ) -> Operation[list[ClaimedDelivery]]:
     claimed = yield FetchAll(
         "claim_for_socket",
         {
             "tenant_id": tenant_id,
+            "app_id": app_id,
             "owner": owner,
             "conversation_ids": None if conversation_ids is None else list(conversation_ids),
             "since": since,
@@ -591,7 +768,7 @@ def claim_for_socket(
     if not claimed:
         return []
     rows = yield FetchAll("claimed_details", {"seqs": [r["seq"] for r in claimed]})
-    return [_claimed(r) for r in rows]
+    return [_claimed(r, keyring) for r in rows]
 
 
 def _socket_attempt(
@@ -654,7 +831,9 @@ def drop_from_socket_queue(oldest: float, per_sender_cap: int, now: float) -> Op
 # --- media -----------------------------------------------------------------------------
 
 
-def claim_media(now: float, lease_until: float, limit: int) -> Operation[list[MediaJob]]:
+def claim_media(
+    now: float, lease_until: float, limit: int, keyring: Keyring
+) -> Operation[list[MediaJob]]:
     claimed = yield FetchAll(
         "claim_media", {"now": now, "lease_until": lease_until, "limit": limit}
     )
@@ -671,7 +850,7 @@ def claim_media(now: float, lease_until: float, limit: int) -> Operation[list[Me
                 sha256=row["sha256"],
                 file_name=row["file_name"],
                 graph_base_url=row["graph_base_url"],
-                access_token=row["access_token"],
+                access_token=keyring.decrypt(row["access_token"]),
                 attempts=row["attempts"],
             )
         )
@@ -774,20 +953,26 @@ def mark_media_purged(media_id: str, now: float) -> Operation[None]:
 # --- conversations ---------------------------------------------------------------------
 
 
-def conversation_by_id(tenant_id: str, conversation_id: str) -> Operation[Conversation | None]:
+def conversation_by_id(
+    tenant_id: str, conversation_id: str, keyring: Keyring
+) -> Operation[Conversation | None]:
     row = yield FetchOne("conversation_by_id", {"id": conversation_id, "tenant_id": tenant_id})
     if row is None:
         return None
     number = yield FetchOne(
         "number_by_id", {"id": row["number_id"], "tenant_id": row["number_tenant_id"]}
     )
+    if number is None:  # its number was disconnected (deleted)
+        return None
     return Conversation(
         id=row["id"],
         tenant_id=row["tenant_id"],
-        number=_number(number),
+        number=_number(number, keyring),
         wa_id=row["wa_id"],
         contact_name=row["contact_name"],
         last_inbound_at=row["last_inbound_at"],
+        activation_id=row["activation_id"],
+        activation_state=row["activation_state"],
     )
 
 
@@ -833,6 +1018,8 @@ def list_deliveries(
     conversation_id: str | None,
     before_seq: int | None,
     limit: int,
+    since: float | None = None,
+    until: float | None = None,
 ) -> Operation[list[tuple[int, DeliveryRecord]]]:
     rows = yield FetchAll(
         "list_deliveries",
@@ -841,6 +1028,8 @@ def list_deliveries(
             "state": state,
             "destination_id": destination_id,
             "conversation_id": conversation_id,
+            "since": since,
+            "until": until,
             "before_seq": before_seq,
             "limit": limit,
         },

@@ -33,22 +33,120 @@ api_keys = sa.Table(
     sa.Column("key_hash", sa.Text, nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("revoked_at", sa.Double),
+    sa.Column("label", sa.Text),
+)
+
+# The gateway's operator: manages tenants, numbers and Apps. Keys as api_keys, no tenant.
+operator_keys = sa.Table(
+    "operator_keys",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("prefix", sa.Text, nullable=False, unique=True),
+    sa.Column("key_hash", sa.Text, nullable=False),
+    sa.Column("label", sa.Text),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("revoked_at", sa.Double),
+)
+
+# A tenant's application owning dedicated numbers; one key (ak_live_…), regenerated in place.
+apps = sa.Table(
+    "apps",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("slug", sa.Text, nullable=False, unique=True),  # immutable
+    sa.Column("key_prefix", sa.Text, unique=True),
+    sa.Column("key_hash", sa.Text),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("deleted_at", sa.Double),
+    sa.Index("ix_apps_tenant", "tenant_id"),
 )
 
 numbers = sa.Table(
     "numbers",
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
-    sa.Column("kind", sa.Text, nullable=False),
+    # A dedicated number's owner; NULL for a pool number (the operator's, shared by tenants
+    # through activations).
+    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id")),
+    sa.Column("kind", sa.Text, nullable=False),  # "pool" or "dedicated"
     sa.Column("phone_number_id", sa.Text, nullable=False, unique=True),
     sa.Column("waba_id", sa.Text, nullable=False),
     sa.Column("display_phone_number", sa.Text, nullable=False),
+    # Secrets, encrypted at rest ("enc:" + Fernet token; see wahooks/secrets.py).
     sa.Column("access_token", sa.Text, nullable=False),
     sa.Column("app_secret", sa.Text, nullable=False),
     sa.Column("verify_token", sa.Text, nullable=False),
+    # SHA-256 of the verify token: Meta's handshake finds numbers by it.
+    sa.Column("verify_token_hash", sa.Text),
     sa.Column("graph_base_url", sa.Text, nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("app_id", sa.Text, sa.ForeignKey("apps.id")),  # dedicated numbers of an App
+    sa.Column("display_name", sa.Text),
+    # healthy / degraded / down from Graph API checks of the token; unknown until checked.
+    sa.Column("health", sa.Text, nullable=False, server_default="unknown"),
+    sa.Column("health_detail", sa.Text),
+    sa.Column("health_checked_at", sa.Double),
+    sa.Column("updated_at", sa.Double),
+    sa.Column("deleted_at", sa.Double),
+    sa.Index("ix_numbers_verify_token_hash", "verify_token_hash"),
+)
+
+# Pool numbers: a tenant asks for a one-time code; the WhatsApp user who sends it to the
+# number is bound to the tenant on that number (pending → active → deactivated, or expired).
+activations = sa.Table(
+    "activations",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("number_id", sa.Text, sa.ForeignKey("numbers.id"), nullable=False),
+    sa.Column("code_hash", sa.Text, nullable=False),  # SHA-256 of the code; codes are secrets
+    sa.Column("code_expires_at", sa.Double, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("wa_id", sa.Text),  # the sender, once bound
+    sa.Column("label", sa.Text),
+    sa.Column("activated_at", sa.Double),
+    sa.Column("deactivated_at", sa.Double),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.UniqueConstraint("number_id", "code_hash", name="uq_activations_code"),
+    # One tenant per sender per pool number.
+    sa.Index(
+        "uq_activations_sender",
+        "number_id",
+        "wa_id",
+        unique=True,
+        sqlite_where=sa.text("state = 'active'"),
+        postgresql_where=sa.text("state = 'active'"),
+    ),
+    sa.Index("ix_activations_tenant", "tenant_id", "created_at"),
+)
+
+# Replies the gateway itself sends to a WhatsApp user (activation confirmations, "not
+# activated"): a small durable outbox, so a crash after the ingest commit loses none.
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("number_id", sa.Text, sa.ForeignKey("numbers.id"), nullable=False),
+    sa.Column("wa_id", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # pending → sent | failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.Double, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Index(
+        "ix_notices_due",
+        "next_attempt_at",
+        sqlite_where=sa.text("state = 'pending'"),
+        postgresql_where=sa.text("state = 'pending'"),
+    ),
+    sa.Index("ix_notices_recipient", "number_id", "wa_id", "kind", "created_at"),
 )
 
 destinations = sa.Table(
@@ -71,6 +169,20 @@ destinations = sa.Table(
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("updated_at", sa.Double, nullable=False),
     sa.Column("deleted_at", sa.Double),
+    # Scope: NULL for all the tenant's numbers, else only this App's / activation's events.
+    sa.Column("app_id", sa.Text, sa.ForeignKey("apps.id")),
+    sa.Column("activation_id", sa.Text, sa.ForeignKey("activations.id")),
+    sa.Column("max_rate", sa.Double),  # deliveries per second; NULL: unlimited
+    sa.Column("max_in_flight", sa.Integer),  # concurrent requests; NULL: the default
+    # Per-conversation order; off lets a conversation's deliveries overtake each other.
+    sa.Column("ordered", sa.Boolean, nullable=False, server_default=sa.true()),
+    # Secret rotation: the old secret still signs (a second signature) until the time given.
+    sa.Column("previous_secret", sa.Text),
+    sa.Column("previous_secret_until", sa.Double),
+    # Health: consecutive failed attempts and when that run of failures began.
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failing_since", sa.Double),
+    sa.Column("disabled_at", sa.Double),
     sa.Index("ix_destinations_tenant", "tenant_id"),
 )
 
@@ -84,7 +196,26 @@ conversations = sa.Table(
     sa.Column("contact_name", sa.Text),
     sa.Column("last_inbound_at", sa.Double),
     sa.Column("created_at", sa.Double, nullable=False),
-    sa.UniqueConstraint("number_id", "wa_id", name="uq_conversations_number_contact"),
+    # Pool numbers: the activation that routed the sender here (its label goes out).
+    sa.Column("activation_id", sa.Text, sa.ForeignKey("activations.id")),
+    sa.Column("external_user_id", sa.Text),  # the tenant's own id for this user
+    sa.Column("labels", sa.Text, nullable=False, server_default="[]"),  # JSON list
+    sa.Column("last_message_at", sa.Double),  # either direction, for listing
+    # A pool number's sender re-activated for another tenant starts a new conversation.
+    sa.UniqueConstraint(
+        "tenant_id", "number_id", "wa_id", name="uq_conversations_tenant_number_contact"
+    ),
+    sa.Index("ix_conversations_tenant_recent", "tenant_id", "last_message_at"),
+)
+
+conversation_notes = sa.Table(
+    "conversation_notes",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("conversation_id", sa.Text, sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Index("ix_conversation_notes_conversation", "conversation_id", "created_at"),
 )
 
 messages = sa.Table(
@@ -250,4 +381,26 @@ attempts = sa.Table(
     sa.Column("error_detail", sa.Text),
     sa.Column("channel", sa.Text, nullable=False, server_default="webhook"),  # or "socket"
     sa.Index("ix_attempts_delivery", "delivery_seq", "attempt"),
+)
+
+# "Recover all failed in a time range": a background job re-queues them in chunks.
+recovery_jobs = sa.Table(
+    "recovery_jobs",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("id", sa.Text, nullable=False, unique=True),
+    sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("destination_id", sa.Text, sa.ForeignKey("destinations.id")),
+    sa.Column("since", sa.Double, nullable=False),
+    sa.Column("until", sa.Double, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # pending → running → done | failed
+    sa.Column("total", sa.Integer),  # failed deliveries found when it started
+    sa.Column("recovered", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cursor_seq", sa.BigInteger),  # last delivery seq handled
+    sa.Column("lease_until", sa.Double),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("finished_at", sa.Double),
+    sa.Index("ix_recovery_jobs_tenant", "tenant_id", "seq"),
 )

@@ -20,7 +20,7 @@ from wahooks.store.base import (
     Operation,
     Query,
 )
-from wahooks.store.queries import PORTABLE, load_queries
+from wahooks.store.queries import load_queries
 
 T = TypeVar("T")
 
@@ -43,7 +43,7 @@ def _positional(sql: str) -> tuple[str, list[str]]:
 
 QUERIES = {
     name: _positional(sql)
-    for name, sql in load_queries(PORTABLE, Path(__file__).parent / "queries.sql").items()
+    for name, sql in load_queries(Path(__file__).parent / "queries.sql").items()
 }
 
 

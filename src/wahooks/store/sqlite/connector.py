@@ -25,12 +25,12 @@ from wahooks.store.base import (
     Params,
     Query,
 )
-from wahooks.store.queries import PORTABLE, load_queries
+from wahooks.store.queries import load_queries
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-QUERIES = load_queries(PORTABLE, Path(__file__).parent / "queries.sql")
+QUERIES = load_queries(Path(__file__).parent / "queries.sql")
 MAX_BATCH = 500  # operations per group commit; bounds one transaction's duration
 
 

@@ -16,29 +16,54 @@ SELECT k.tenant_id, k.key_hash, t.name AS tenant_name, t.created_at AS tenant_cr
 FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
 WHERE k.prefix = :prefix AND k.revoked_at IS NULL;
 
+-- name: app_tenant
+SELECT tenant_id FROM apps WHERE id = :id AND deleted_at IS NULL;
+
+-- name: insert_operator_key
+INSERT INTO operator_keys (id, prefix, key_hash, label, created_at)
+VALUES (:id, :prefix, :key_hash, :label, :now);
+
+-- name: find_operator_key
+SELECT key_hash FROM operator_keys WHERE prefix = :prefix AND revoked_at IS NULL;
+
+-- name: find_app_key
+SELECT a.id AS app_id, a.key_hash, t.id AS tenant_id, t.name AS tenant_name,
+       t.created_at AS tenant_created_at
+FROM apps a JOIN tenants t ON t.id = a.tenant_id
+WHERE a.key_prefix = :prefix AND a.deleted_at IS NULL;
+
 -- name: insert_number
 INSERT INTO numbers (id, tenant_id, kind, phone_number_id, waba_id, display_phone_number,
-                     access_token, app_secret, verify_token, graph_base_url, created_at)
+                     access_token, app_secret, verify_token, verify_token_hash, graph_base_url,
+                     app_id, display_name, created_at, updated_at)
 VALUES (:id, :tenant_id, :kind, :phone_number_id, :waba_id, :display_phone_number,
-        :access_token, :app_secret, :verify_token, :graph_base_url, :now);
+        :access_token, :app_secret, :verify_token, :verify_token_hash, :graph_base_url, :app_id,
+        :display_name, :now, :now);
 
 -- name: number_by_phone_number_id
-SELECT * FROM numbers WHERE phone_number_id = :phone_number_id;
+-- A disconnected (deleted) number is unknown to the ingress.
+SELECT * FROM numbers WHERE phone_number_id = :phone_number_id AND deleted_at IS NULL;
 
 -- name: number_by_id
-SELECT * FROM numbers WHERE id = :id AND tenant_id = :tenant_id;
+-- A tenant sees its own numbers and the pool numbers (shared, to activate).
+SELECT * FROM numbers
+WHERE id = :id AND (tenant_id = :tenant_id OR kind = 'pool') AND deleted_at IS NULL;
 
 -- name: numbers_of_tenant
-SELECT * FROM numbers WHERE tenant_id = :tenant_id ORDER BY created_at, id;
+SELECT * FROM numbers
+WHERE (tenant_id = :tenant_id OR kind = 'pool') AND deleted_at IS NULL
+ORDER BY created_at, id;
 
 -- name: numbers_by_verify_token
-SELECT * FROM numbers WHERE verify_token = :verify_token;
+-- By the token's SHA-256: the token itself is stored encrypted.
+SELECT * FROM numbers WHERE verify_token_hash = :verify_token_hash AND deleted_at IS NULL;
 
 -- name: insert_destination
 INSERT INTO destinations (id, tenant_id, number_id, url, secret, label, format, method, events,
-                          timeout_s, retry_schedule, enabled, created_at, updated_at)
+                          timeout_s, retry_schedule, enabled, activation_id, app_id, created_at,
+                          updated_at)
 VALUES (:id, :tenant_id, :number_id, :url, :secret, :label, :format, :method, :events,
-        :timeout_s, :retry_schedule, TRUE, :now, :now);
+        :timeout_s, :retry_schedule, TRUE, :activation_id, :app_id, :now, :now);
 
 -- name: destination_by_id
 SELECT * FROM destinations WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
@@ -49,15 +74,20 @@ ORDER BY created_at, id;
 
 -- name: destinations_for_number
 -- Disabled destinations still get deliveries: they wait, and resume when re-enabled.
+-- One scoped to an activation gets only the conversations that activation routed; an App's
+-- destinations get only its own numbers' events (:app_id is the number's App).
 SELECT id, events FROM destinations
 WHERE tenant_id = :tenant_id AND deleted_at IS NULL
   AND (number_id IS NULL OR number_id = :number_id)
+  AND (activation_id IS NULL OR activation_id = CAST(:activation_id AS TEXT))
+  AND (app_id IS NULL OR app_id = :app_id)
 ORDER BY created_at, id;
 
 -- name: update_destination
 UPDATE destinations SET url = :url, secret = :secret, label = :label, format = :format,
   method = :method, events = :events, timeout_s = :timeout_s, retry_schedule = :retry_schedule, enabled = :enabled,
-  disabled_reason = :disabled_reason, number_id = :number_id, updated_at = :now
+  disabled_reason = :disabled_reason, number_id = :number_id, activation_id = :activation_id,
+  updated_at = :now
 WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
 
 -- name: delete_destination
@@ -74,15 +104,22 @@ WHERE id = :id AND enabled;
 
 -- name: upsert_conversation
 INSERT INTO conversations (id, tenant_id, number_id, wa_id, contact_name, last_inbound_at,
-                           created_at)
-VALUES (:id, :tenant_id, :number_id, :wa_id, :contact_name, :last_inbound_at, :now)
-ON CONFLICT (number_id, wa_id) DO UPDATE SET
+                           activation_id, last_message_at, created_at)
+VALUES (:id, :tenant_id, :number_id, :wa_id, :contact_name, :last_inbound_at, :activation_id,
+        :now, :now)
+ON CONFLICT (tenant_id, number_id, wa_id) DO UPDATE SET
   last_inbound_at = CASE
     WHEN conversations.last_inbound_at IS NULL
       OR excluded.last_inbound_at > conversations.last_inbound_at
     THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END,
-  contact_name = COALESCE(excluded.contact_name, conversations.contact_name)
-RETURNING id;
+  contact_name = COALESCE(excluded.contact_name, conversations.contact_name),
+  activation_id = COALESCE(excluded.activation_id, conversations.activation_id),
+  last_message_at = excluded.last_message_at
+RETURNING id, activation_id;
+
+-- name: active_activation
+SELECT id, tenant_id FROM activations
+WHERE number_id = :number_id AND wa_id = :wa_id AND state = 'active';
 
 -- name: insert_message
 -- RETURNING nothing means Meta sent this wamid before: a redelivery, stored once.
@@ -110,6 +147,10 @@ INSERT INTO message_statuses (number_id, wamid, status, timestamp, recipient_id,
 VALUES (:number_id, :wamid, :status, :timestamp, :recipient_id, :item, :now)
 ON CONFLICT (number_id, wamid, status) DO NOTHING;
 
+-- name: statuses_of_message
+SELECT status, timestamp, item FROM message_statuses
+WHERE number_id = :number_id AND wamid = :wamid ORDER BY seq;
+
 -- name: apply_status
 -- Statuses arrive out of order: only ever move an outbound message forward. A row back
 -- means it moved, and its event is due.
@@ -119,12 +160,13 @@ WHERE number_id = :number_id AND wamid = :wamid AND direction = 'out'
 RETURNING seq, conversation_id;
 
 -- name: conversation_by_id
-SELECT c.*, n.tenant_id AS number_tenant_id FROM conversations c
+SELECT c.*, n.tenant_id AS number_tenant_id, a.state AS activation_state FROM conversations c
 JOIN numbers n ON n.id = c.number_id
+LEFT JOIN activations a ON a.id = c.activation_id
 WHERE c.id = :id AND c.tenant_id = :tenant_id;
 
 -- name: conversation_tenant
-SELECT tenant_id FROM conversations WHERE id = :id;
+SELECT tenant_id, activation_id FROM conversations WHERE id = :id;
 
 -- name: insert_unhandled
 INSERT INTO unhandled_updates (number_id, field, value, created_at)
@@ -212,6 +254,8 @@ WHERE d.tenant_id = :tenant_id
   AND (CAST(:state AS TEXT) IS NULL OR d.state = :state)
   AND (CAST(:destination_id AS TEXT) IS NULL OR d.destination_id = :destination_id)
   AND (CAST(:conversation_id AS TEXT) IS NULL OR d.conversation_id = :conversation_id)
+  AND (CAST(:since AS DOUBLE PRECISION) IS NULL OR d.created_at >= :since)
+  AND (CAST(:until AS DOUBLE PRECISION) IS NULL OR d.created_at < :until)
   AND (CAST(:before_seq AS BIGINT) IS NULL OR d.seq < :before_seq)
 ORDER BY d.seq DESC
 LIMIT :limit;

@@ -1,0 +1,191 @@
+"""API keys: a tenant's own keys (/v1/keys, tenant key) and the operator's keys
+(/v1/operator/keys, operator key).
+
+A key is shown once, when it is created; lists show its id, its first characters (to tell
+keys apart), label and times, never the key or its hash. A revoked key is refused (401) from
+its next request on.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import Field
+
+from wahooks.api.auth import current_operator, current_tenant, new_key
+from wahooks.api.base import ApiModel, iso
+from wahooks.errors import Conflict, NotFound
+from wahooks.gateway import gateway_of
+from wahooks.models import KeyKind, KeyRecord, Principal, Tenant
+from wahooks.store.keys_ops import LastKey
+
+Responses = dict[int | str, dict[str, Any]]
+router = APIRouter(tags=["keys"])
+
+Label = Annotated[str, Field(min_length=1, max_length=200)]
+# Ids in paths (ten_…, key_…, opk_…, num_…): anything else is a 400, before the database.
+ResourceId = Annotated[
+    str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$", description="An id.")
+]
+
+
+class KeyIn(ApiModel):
+    label: Label | None = Field(None, description="A name for people, e.g. where it is used.")
+
+
+class KeyOut(ApiModel):
+    id: str
+    prefix: str = Field(description="The key's first characters, to tell keys apart.")
+    label: str | None
+    created_at: str | None
+    revoked_at: str | None = Field(description="When it was revoked; null while it is live.")
+
+
+class NewKeyOut(KeyOut):
+    key: str = Field(description="The key itself. Shown this once: store it now.")
+
+
+def key_out(record: KeyRecord) -> KeyOut:
+    return KeyOut(
+        id=record.id,
+        prefix=record.prefix,
+        label=record.label,
+        created_at=iso(record.created_at),
+        revoked_at=iso(record.revoked_at),
+    )
+
+
+def new_key_out(record: KeyRecord, key: str) -> NewKeyOut:
+    return NewKeyOut(key=key, **key_out(record).model_dump())
+
+
+async def issue_api_key(request: Request, tenant_id: str, label: str | None) -> NewKeyOut:
+    made = new_key(KeyKind.TENANT)
+    record = await gateway_of(request).store.add_api_key(
+        tenant_id, made.prefix, made.key_hash, label
+    )
+    return new_key_out(record, made.key)
+
+
+async def revoke_api_key(
+    request: Request, tenant_id: str, key_id: str, *, keep_one: bool
+) -> KeyOut:
+    try:
+        record = await gateway_of(request).store.revoke_api_key(
+            tenant_id, key_id, keep_one=keep_one
+        )
+    except LastKey as exc:
+        raise Conflict(f"key {key_id} is the tenant's last live key: create another first") from exc
+    if record is None:
+        raise NotFound(f"no key {key_id}")
+    return key_out(record)
+
+
+TenantDep = Annotated[Tenant, Depends(current_tenant)]
+OperatorDep = Annotated[Principal, Depends(current_operator)]
+_TENANT_KEY: Responses = {403: {"description": "forbidden: this takes a tenant key (pk_live_…)."}}
+_OPERATOR_KEY: Responses = {
+    403: {"description": "forbidden: this takes the operator's key (op_live_…)."}
+}
+
+
+# --- a tenant's own keys -----------------------------------------------------------------
+
+
+@router.post(
+    "/v1/keys",
+    status_code=201,
+    response_model=NewKeyOut,
+    response_model_by_alias=True,
+    summary="Create an API key",
+    responses=_TENANT_KEY,
+)
+async def create_key(body: KeyIn, request: Request, tenant: TenantDep) -> NewKeyOut:
+    """A new `pk_live_…` key of this tenant. The key is in this answer only."""
+    return await issue_api_key(request, tenant.id, body.label)
+
+
+@router.get(
+    "/v1/keys",
+    response_model=list[KeyOut],
+    response_model_by_alias=True,
+    summary="List API keys",
+    responses=_TENANT_KEY,
+)
+async def list_keys(request: Request, tenant: TenantDep) -> list[KeyOut]:
+    """This tenant's keys, revoked ones included, oldest first; never the keys themselves."""
+    return [key_out(k) for k in await gateway_of(request).store.api_keys(tenant.id)]
+
+
+@router.delete(
+    "/v1/keys/{key_id}",
+    response_model=KeyOut,
+    response_model_by_alias=True,
+    summary="Revoke an API key",
+    responses={
+        **_TENANT_KEY,
+        404: {"description": "not_found: no such key of this tenant."},
+        409: {"description": "conflict: it is the tenant's last live key."},
+    },
+)
+async def revoke_key(key_id: ResourceId, request: Request, tenant: TenantDep) -> KeyOut:
+    """Revoke a key: its next request is refused (401). Revoking a revoked key answers it
+    as it is. The last live key is kept (409), so the tenant keeps a way in."""
+    return await revoke_api_key(request, tenant.id, key_id, keep_one=True)
+
+
+# --- the operator's keys -----------------------------------------------------------------
+
+
+@router.post(
+    "/v1/operator/keys",
+    status_code=201,
+    response_model=NewKeyOut,
+    response_model_by_alias=True,
+    summary="Create an operator key",
+    responses=_OPERATOR_KEY,
+)
+async def create_operator_key(body: KeyIn, request: Request, _: OperatorDep) -> NewKeyOut:
+    """A new `op_live_…` key. The key is in this answer only."""
+    made = new_key(KeyKind.OPERATOR)
+    record = await gateway_of(request).store.add_operator_key(
+        made.prefix, made.key_hash, body.label
+    )
+    return new_key_out(record, made.key)
+
+
+@router.get(
+    "/v1/operator/keys",
+    response_model=list[KeyOut],
+    response_model_by_alias=True,
+    summary="List operator keys",
+    responses=_OPERATOR_KEY,
+)
+async def list_operator_keys(request: Request, _: OperatorDep) -> list[KeyOut]:
+    """Every operator key, revoked ones included, oldest first; never the keys themselves."""
+    return [key_out(k) for k in await gateway_of(request).store.operator_keys()]
+
+
+@router.delete(
+    "/v1/operator/keys/{key_id}",
+    response_model=KeyOut,
+    response_model_by_alias=True,
+    summary="Revoke an operator key",
+    responses={
+        **_OPERATOR_KEY,
+        404: {"description": "not_found: no such operator key."},
+        409: {"description": "conflict: it is the last live operator key."},
+    },
+)
+async def revoke_operator_key(key_id: ResourceId, request: Request, _: OperatorDep) -> KeyOut:
+    """Revoke an operator key: its next request is refused (401). The last live operator
+    key cannot be revoked (409): the operator would lock itself out."""
+    try:
+        record = await gateway_of(request).store.revoke_operator_key(key_id)
+    except LastKey as exc:
+        raise Conflict(
+            f"operator key {key_id} is the last live one: create another first, or the "
+            "operator is locked out"
+        ) from exc
+    if record is None:
+        raise NotFound(f"no operator key {key_id}")
+    return key_out(record)

@@ -1,0 +1,152 @@
+"""/v1/tenants: the operator creates tenants (each with its first API key) and manages their
+keys. Operator key (op_live_…) only."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field
+
+from wahooks.api.auth import current_operator, new_key
+from wahooks.api.base import ApiModel, iso
+from wahooks.api.keys import (
+    KeyIn,
+    KeyOut,
+    NewKeyOut,
+    ResourceId,
+    issue_api_key,
+    key_out,
+    new_key_out,
+    revoke_api_key,
+)
+from wahooks.errors import NotFound
+from wahooks.gateway import gateway_of
+from wahooks.ids import new_id
+from wahooks.models import KeyKind, Principal, Tenant
+
+Responses = dict[int | str, dict[str, Any]]
+router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
+
+OperatorDep = Annotated[Principal, Depends(current_operator)]
+_OPERATOR_KEY: Responses = {
+    403: {"description": "forbidden: this takes the operator's key (op_live_…)."}
+}
+_NO_TENANT: Responses = {404: {"description": "not_found: no such tenant."}}
+
+
+class TenantIn(ApiModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="The customer's name, for people."
+    )
+    key_label: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        None, description="Label of the tenant's first API key."
+    )
+
+
+class TenantOut(ApiModel):
+    id: str
+    name: str
+    created_at: str | None
+
+
+class NewTenantOut(TenantOut):
+    api_key: NewKeyOut = Field(description="The tenant's first key, shown this once.")
+
+
+def _out(tenant: Tenant) -> TenantOut:
+    return TenantOut(id=tenant.id, name=tenant.name, created_at=iso(tenant.created_at))
+
+
+async def _tenant(request: Request, tenant_id: str) -> Tenant:
+    tenant = await gateway_of(request).store.tenant(tenant_id)
+    if tenant is None:
+        raise NotFound(f"no tenant {tenant_id}")
+    return tenant
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=NewTenantOut,
+    response_model_by_alias=True,
+    summary="Create a tenant",
+    responses=_OPERATOR_KEY,
+)
+async def create_tenant(body: TenantIn, request: Request, _: OperatorDep) -> NewTenantOut:
+    """A new tenant with its first `pk_live_…` key; the key is in this answer only."""
+    made = new_key(KeyKind.TENANT)
+    tenant, record = await gateway_of(request).store.create_tenant_with_key(
+        new_id("ten"), body.name, made.prefix, made.key_hash, body.key_label
+    )
+    return NewTenantOut(api_key=new_key_out(record, made.key), **_out(tenant).model_dump())
+
+
+@router.get(
+    "",
+    response_model=list[TenantOut],
+    response_model_by_alias=True,
+    summary="List tenants",
+    responses=_OPERATOR_KEY,
+)
+async def list_tenants(request: Request, _: OperatorDep) -> list[TenantOut]:
+    """Every tenant, oldest first."""
+    return [_out(t) for t in await gateway_of(request).store.tenants()]
+
+
+@router.get(
+    "/{tenant_id}",
+    response_model=TenantOut,
+    response_model_by_alias=True,
+    summary="Get a tenant",
+    responses={**_OPERATOR_KEY, **_NO_TENANT},
+)
+async def get_tenant(tenant_id: ResourceId, request: Request, _: OperatorDep) -> TenantOut:
+    """One tenant by its id (`ten_…`)."""
+    return _out(await _tenant(request, tenant_id))
+
+
+@router.post(
+    "/{tenant_id}/keys",
+    status_code=201,
+    response_model=NewKeyOut,
+    response_model_by_alias=True,
+    summary="Create a tenant's API key",
+    responses={**_OPERATOR_KEY, **_NO_TENANT},
+)
+async def create_tenant_key(
+    tenant_id: ResourceId, body: KeyIn, request: Request, _: OperatorDep
+) -> NewKeyOut:
+    """A new `pk_live_…` key for this tenant (e.g. one that lost its keys); shown once."""
+    await _tenant(request, tenant_id)
+    return await issue_api_key(request, tenant_id, body.label)
+
+
+@router.get(
+    "/{tenant_id}/keys",
+    response_model=list[KeyOut],
+    response_model_by_alias=True,
+    summary="List a tenant's API keys",
+    responses={**_OPERATOR_KEY, **_NO_TENANT},
+)
+async def list_tenant_keys(tenant_id: ResourceId, request: Request, _: OperatorDep) -> list[KeyOut]:
+    """The tenant's keys, revoked ones included; never the keys themselves."""
+    await _tenant(request, tenant_id)
+    return [key_out(k) for k in await gateway_of(request).store.api_keys(tenant_id)]
+
+
+@router.delete(
+    "/{tenant_id}/keys/{key_id}",
+    response_model=KeyOut,
+    response_model_by_alias=True,
+    summary="Revoke a tenant's API key",
+    responses={
+        **_OPERATOR_KEY,
+        404: {"description": "not_found: no such tenant, or no such key of it."},
+    },
+)
+async def revoke_tenant_key(
+    tenant_id: ResourceId, key_id: ResourceId, request: Request, _: OperatorDep
+) -> KeyOut:
+    """Revoke one of the tenant's keys, even its last one (the operator can issue another):
+    its next request is refused (401)."""
+    await _tenant(request, tenant_id)
+    return await revoke_api_key(request, tenant_id, key_id, keep_one=False)

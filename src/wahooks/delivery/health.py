@@ -1,0 +1,73 @@
+"""When the gateway disables a destination by itself, and what it says when it does.
+
+A destination is disabled automatically when its receiver answers **410 Gone**, or when it
+has failed ``failures`` attempts in a row (default 60) over at least ``span_s`` seconds
+(default 3600): both must hold, so a burst of failures within a minute does not disable it,
+and neither does one failure an hour. Any successful attempt ends the run. Skipped events
+(a format without a shape for them) and internal errors are neither.
+
+Disabling (store/destination_ops.py, in the transaction that records the attempt): the
+destination stops receiving POSTs; a ``destination:disabled`` event goes to the tenant's
+other destinations subscribed to it, and to the tenant's sockets; the destination's pending
+deliveries (and those that arrive while it is disabled) are on the tenant's socket queue.
+Re-enabling it (``PATCH {"enabled": true}``) resets the count and makes what is still
+pending due at once, with a fresh round of its retry schedule.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from wahooks.models import AttemptResult
+
+GONE = 410
+
+
+@dataclass(frozen=True, slots=True)
+class HealthPolicy:
+    failures: int = 60  # consecutive failed attempts; 0: never disable for failures
+    span_s: float = 3600.0  # ... spanning at least this long
+
+    def trips(self, failures: int, failing_since: float | None, now: float) -> bool:
+        return (
+            self.failures > 0
+            and failures >= self.failures
+            and failing_since is not None
+            and now - failing_since >= self.span_s
+        )
+
+    def reason(self, failures: int, failing_since: float | None, now: float) -> str:
+        span = now - (failing_since if failing_since is not None else now)
+        return f"{failures} consecutive failed attempts over {_duration(span)}"
+
+
+def outcome(result: AttemptResult) -> bool | None:
+    """True: the receiver took it; False: a failed attempt; None: neither (skipped, or our
+    own error), so it leaves the count alone."""
+    if result.succeeded:
+        return None if result.status_code is None else True
+    if result.error == "internal":
+        return None
+    return False
+
+
+def gone_reason(status_code: int | None) -> str:
+    return f"receiver answered {status_code} Gone"
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(int(seconds), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"
+
+
+def iso_time(ts: float | None) -> str | None:
+    """Unix seconds as ISO 8601 UTC with milliseconds, as the API writes times."""
+    if ts is None:
+        return None
+    moment = datetime.fromtimestamp(ts, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

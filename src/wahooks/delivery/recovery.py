@@ -1,0 +1,101 @@
+"""Recovery jobs: re-queue every failed delivery of a tenant in a time range, in the background.
+
+``POST /v1/deliveries/recover`` records a job (state pending); a worker in any process leases
+it, counts what it will recover (``total``), then re-queues the failed deliveries in chunks,
+oldest first, each chunk in one transaction that also moves the job's cursor and progress and
+renews its lease. Re-queued means what a re-send does: pending at once, a fresh retry
+schedule, the same webhook-id. If the process dies, the lease runs out and another worker
+resumes after the cursor: nothing is re-queued twice, nothing is skipped. A short pause
+between chunks leaves the database to ingest and to the dispatcher, which starts
+delivering the first chunk while later ones are still being re-queued.
+"""
+
+import asyncio
+import logging
+
+from wahooks.config import Settings
+from wahooks.models import RecoveryJob, RecoveryState
+from wahooks.store import Store
+
+log = logging.getLogger(__name__)
+
+LEASE_S = 60.0  # renewed by every chunk; a dead worker's job is resumed after this
+POLL_S = 1.0  # how often jobs started by other processes are looked for
+
+
+class RecoveryJobs:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._chunk = settings.recovery_chunk_size
+        self._pause_s = settings.recovery_chunk_pause_s
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """A job was just recorded: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="recovery-jobs")
+
+    async def stop(self) -> None:
+        """Finish the chunk in progress (its transaction is not cancelled mid-way), then
+        stop; an unfinished job keeps its cursor and gives its lease up, so the next worker
+        (here after a restart, or in another process) resumes it at once."""
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                while not self._stopping.is_set() and await self.run_one():
+                    pass
+            except Exception:
+                log.exception("recovery jobs: claiming failed; retrying shortly")
+            try:
+                async with asyncio.timeout(POLL_S):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+
+    async def run_one(self) -> bool:
+        """Lease one due job and work it to its end (or until stopping). False: none due."""
+        job = await self._store.claim_recovery_job(lease_s=LEASE_S)
+        if job is None:
+            return False
+        log.info("recovery %s: %s failed deliveries to re-queue", job.id, job.total)
+        await self.work(job)
+        return True
+
+    async def work(self, job: RecoveryJob) -> RecoveryJob | None:
+        """Chunk after chunk until done; None if the lease was lost or we are stopping."""
+        current: RecoveryJob | None = job
+        while current is not None and current.state == RecoveryState.RUNNING:
+            if self._stopping.is_set():
+                await self._store.release_recovery_job(current)
+                log.info("recovery %s: paused at %d; resumed on start", job.id, current.recovered)
+                return None
+            before = current
+            try:
+                current = await self._store.recovery_step(
+                    before, chunk=self._chunk, lease_s=LEASE_S
+                )
+            except Exception as exc:
+                log.exception("recovery %s failed", job.id)
+                await self._store.fail_recovery_job(before, f"{type(exc).__name__}: {exc}")
+                return None
+            if current is not None and current.state == RecoveryState.RUNNING and self._pause_s:
+                try:
+                    async with asyncio.timeout(self._pause_s):
+                        await self._stopping.wait()
+                except TimeoutError:
+                    pass
+        if current is None:
+            log.warning("recovery %s: lease lost; another process continues it", job.id)
+        else:
+            log.info("recovery %s: %s: %d re-queued", job.id, current.state, current.recovered)
+        return current

@@ -1,0 +1,420 @@
+"""Operations of the conversations API, the summary format's context, and recovery jobs.
+
+Generators of named queries like operations.py (their SQL is in sql/conversations.sql and
+sql/recovery.sql). A rule broken inside a transaction (too many labels, an unknown label)
+raises the API's own error from here, so the transaction's writes roll back with it.
+"""
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import orjson
+
+from wahooks.errors import InvalidRequest, NotFound
+from wahooks.ids import new_id
+from wahooks.models import (
+    ConversationContext,
+    ConversationNote,
+    ConversationRecord,
+    JsonObject,
+    MediaInfo,
+    MessageRecord,
+    RecoveryJob,
+    RecoveryState,
+)
+from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
+
+MAX_LABELS = 20
+MAX_NOTES = 100
+# Compare-and-set tries when labels change concurrently (each try re-reads them).
+LABEL_TRIES = 5
+
+
+# --- conversations ---------------------------------------------------------------------
+
+
+def label_pattern(label: str) -> str:
+    """A LIKE pattern matching one element of a labels list as stored (compact JSON), with
+    the brackets turned into commas: ``["a","b"]`` is matched as ``,"a","b",``. A double
+    quote inside a JSON string is always escaped, so ``,"b",`` only matches a whole element."""
+    token = "," + orjson.dumps(label).decode() + ","
+    escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "%" + escaped + "%"
+
+
+def _labels(raw: str | None) -> tuple[str, ...]:
+    value = orjson.loads(raw) if raw else []
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def _conversation(
+    row: Row, notes: Sequence[ConversationNote] = (), counts: dict[str, int] | None = None
+) -> ConversationRecord:
+    counts = counts or {}
+    return ConversationRecord(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        number_id=row["number_id"],
+        wa_id=row["wa_id"],
+        contact_name=row["contact_name"],
+        external_user_id=row["external_user_id"],
+        labels=_labels(row["labels"]),
+        last_inbound_at=row["last_inbound_at"],
+        last_message_at=row["last_message_at"],
+        created_at=row["created_at"],
+        activation_id=row["activation_id"],
+        notes=tuple(notes),
+        inbound_count=counts.get("in", 0),
+        outbound_count=counts.get("out", 0),
+    )
+
+
+def list_conversations(
+    tenant_id: str,
+    *,
+    app_id: str | None,
+    number_id: str | None,
+    label: str | None,
+    external_user_id: str | None,
+    before: tuple[float, str] | None,
+    limit: int,
+) -> Operation[list[ConversationRecord]]:
+    rows = yield FetchAll(
+        "list_conversations",
+        {
+            "tenant_id": tenant_id,
+            "app_id": app_id,
+            "number_id": number_id,
+            "external_user_id": external_user_id,
+            "label_pattern": None if label is None else label_pattern(label),
+            "before_at": None if before is None else before[0],
+            "before_id": None if before is None else before[1],
+            "limit": limit,
+        },
+    )
+    return [_conversation(r) for r in rows]
+
+
+def _scoped(tenant_id: str, app_id: str | None, conversation_id: str) -> Operation[Row | None]:
+    row: Row | None = yield FetchOne(
+        "scoped_conversation", {"id": conversation_id, "tenant_id": tenant_id, "app_id": app_id}
+    )
+    return row
+
+
+def _notes(conversation_id: str) -> Operation[list[ConversationNote]]:
+    rows = yield FetchAll("notes_of_conversation", {"id": conversation_id})
+    return [ConversationNote(id=r["id"], text=r["text"], created_at=r["created_at"]) for r in rows]
+
+
+def conversation_detail(
+    tenant_id: str, app_id: str | None, conversation_id: str
+) -> Operation[ConversationRecord | None]:
+    """The conversation with its notes and message counts; None if not the caller's."""
+    row = yield from _scoped(tenant_id, app_id, conversation_id)
+    if row is None:
+        return None
+    notes = yield from _notes(conversation_id)
+    counted = yield FetchAll("conversation_message_counts", {"id": conversation_id})
+    counts = {r["direction"]: int(r["n"]) for r in counted}
+    return _conversation(row, notes, counts)
+
+
+def _require(row: Row | None, conversation_id: str) -> Row:
+    if row is None:
+        raise NotFound(f"no conversation {conversation_id}")
+    return row
+
+
+def change_labels(
+    tenant_id: str,
+    app_id: str | None,
+    conversation_id: str,
+    *,
+    replace_with: Sequence[str] | None = None,
+    add: str | None = None,
+    remove: str | None = None,
+) -> Operation[tuple[str, ...]]:
+    """Replace the labels, add one (no-op if present) or remove one (NotFound if absent);
+    at most MAX_LABELS. Returns the labels after the change."""
+    for _ in range(LABEL_TRIES):
+        row = _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
+        current = list(_labels(row["labels"]))
+        if replace_with is not None:
+            wanted = list(dict.fromkeys(replace_with))
+        elif add is not None:
+            wanted = current if add in current else [*current, add]
+        else:
+            if remove not in current:
+                raise NotFound(f"conversation {conversation_id} has no label {remove!r}")
+            wanted = [label for label in current if label != remove]
+        if len(wanted) > MAX_LABELS:
+            raise InvalidRequest(
+                f"labels: a conversation has at most {MAX_LABELS} labels ({len(wanted)} asked)"
+            )
+        if wanted == current:
+            return tuple(current)
+        changed = yield Execute(
+            "set_labels",
+            {
+                "id": conversation_id,
+                "labels": orjson.dumps(wanted).decode(),
+                "previous": row["labels"],
+            },
+        )
+        if changed:
+            return tuple(wanted)
+    raise RuntimeError(f"labels of {conversation_id} kept changing; try again")
+
+
+def add_note(
+    tenant_id: str, app_id: str | None, conversation_id: str, text: str, now: float
+) -> Operation[ConversationNote]:
+    _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
+    counted = yield FetchOne("count_notes", {"id": conversation_id})
+    if int(counted["n"]) >= MAX_NOTES:
+        raise InvalidRequest(
+            f"notes: a conversation has at most {MAX_NOTES} notes; delete one first"
+        )
+    note = ConversationNote(id=new_id("note"), text=text, created_at=now)
+    yield Execute(
+        "insert_note",
+        {"id": note.id, "conversation_id": conversation_id, "text": text, "now": now},
+    )
+    return note
+
+
+def delete_note(
+    tenant_id: str, app_id: str | None, conversation_id: str, note_id: str
+) -> Operation[None]:
+    _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
+    deleted = yield Execute("delete_note", {"id": note_id, "conversation_id": conversation_id})
+    if not deleted:
+        raise NotFound(f"conversation {conversation_id} has no note {note_id}")
+
+
+def set_external_user_id(
+    tenant_id: str, app_id: str | None, conversation_id: str, external_user_id: str | None
+) -> Operation[None]:
+    _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
+    yield Execute(
+        "set_external_user_id", {"id": conversation_id, "external_user_id": external_user_id}
+    )
+
+
+def _media(row: Row) -> MediaInfo | None:
+    if row["media_id"] is None:
+        return None
+    if row["media_state"] != "ready":
+        return MediaInfo(
+            media_id=None, mime_type=row["media_mime_type"], byte_size=0, unavailable=True
+        )
+    return MediaInfo(
+        media_id=row["media_id"],
+        mime_type=row["media_mime_type"],
+        byte_size=row["media_byte_size"],
+        file_name=row["media_file_name"],
+    )
+
+
+def _message(row: Row) -> MessageRecord:
+    item: JsonObject = orjson.loads(row["item"]) if row["item"] else {}
+    return MessageRecord(
+        seq=row["seq"],
+        wamid=row["wamid"],
+        direction=row["direction"],
+        type=row["type"],
+        timestamp=int(row["timestamp"]),
+        item=item,
+        status=row["status"],
+        status_at=row["status_at"],
+        created_at=row["created_at"],
+        media=_media(row),
+    )
+
+
+def conversation_messages(
+    tenant_id: str,
+    app_id: str | None,
+    conversation_id: str,
+    *,
+    before_seq: int | None,
+    limit: int,
+) -> Operation[list[MessageRecord] | None]:
+    """Newest first; None if the conversation is not the caller's."""
+    if (yield from _scoped(tenant_id, app_id, conversation_id)) is None:
+        return None
+    rows = yield FetchAll(
+        "conversation_messages",
+        {"conversation_id": conversation_id, "before_seq": before_seq, "limit": limit},
+    )
+    return [_message(r) for r in rows]
+
+
+def conversation_context(
+    conversation_id: str, wamid: str | None, recent: int, public_url: str
+) -> Operation[ConversationContext | None]:
+    """The conversation up to and including the message ``wamid`` (all of it when the
+    message is unknown): what the summary format renders. None: no such conversation."""
+    row = yield FetchOne("conversation_for_context", {"id": conversation_id})
+    if row is None:
+        return None
+    upto: int = 2**62
+    if wamid:
+        found = yield FetchOne(
+            "conversation_message_seq", {"conversation_id": conversation_id, "wamid": wamid}
+        )
+        if found is not None:
+            upto = int(found["seq"])
+    scope = {"conversation_id": conversation_id, "upto_seq": upto}
+    rows = yield FetchAll("recent_messages_upto", {**scope, "limit": recent})
+    last: dict[str, MessageRecord | None] = {}
+    for direction in ("in", "out"):
+        hit = yield FetchOne("last_message_in_direction", {**scope, "direction": direction})
+        last[direction] = None if hit is None else _message(hit)
+    notes = yield from _notes(conversation_id)
+    return ConversationContext(
+        wa_id=row["wa_id"],
+        contact_name=row["contact_name"],
+        external_user_id=row["external_user_id"],
+        labels=_labels(row["labels"]),
+        notes=tuple(notes),
+        recent=tuple(_message(r) for r in rows),
+        last_inbound=last["in"],
+        last_outbound=last["out"],
+        public_url=public_url,
+    )
+
+
+# --- recovery jobs -----------------------------------------------------------------------
+
+
+def _job(row: Row) -> RecoveryJob:
+    return RecoveryJob(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        destination_id=row["destination_id"],
+        since=row["since"],
+        until=row["until"],
+        state=row["state"],
+        total=row["total"],
+        recovered=row["recovered"],
+        cursor_seq=row["cursor_seq"],
+        lease_until=row["lease_until"],
+        error=row["error"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+def create_recovery_job(
+    tenant_id: str, destination_id: str | None, since: float, until: float, now: float
+) -> Operation[RecoveryJob]:
+    job_id = new_id("rcv")
+    yield Execute(
+        "insert_recovery_job",
+        {
+            "id": job_id,
+            "tenant_id": tenant_id,
+            "destination_id": destination_id,
+            "since": since,
+            "until": until,
+            "now": now,
+        },
+    )
+    row = yield FetchOne("recovery_job_by_id", {"id": job_id, "tenant_id": tenant_id})
+    return _job(row)
+
+
+def recovery_job(tenant_id: str, job_id: str) -> Operation[RecoveryJob | None]:
+    row = yield FetchOne("recovery_job_by_id", {"id": job_id, "tenant_id": tenant_id})
+    return None if row is None else _job(row)
+
+
+def recovery_jobs(
+    tenant_id: str, before_seq: int | None, limit: int
+) -> Operation[list[tuple[int, RecoveryJob]]]:
+    rows = yield FetchAll(
+        "recovery_jobs_of_tenant",
+        {"tenant_id": tenant_id, "before_seq": before_seq, "limit": limit},
+    )
+    return [(r["seq"], _job(r)) for r in rows]
+
+
+def _range(job: RecoveryJob) -> dict[str, object]:
+    return {
+        "tenant_id": job.tenant_id,
+        "since": job.since,
+        "until": job.until,
+        "destination_id": job.destination_id,
+    }
+
+
+def claim_recovery_job(now: float, lease_until: float) -> Operation[RecoveryJob | None]:
+    """Lease the oldest job due; a new one first counts what it will recover."""
+    row = yield FetchOne("claim_recovery_job", {"now": now, "lease_until": lease_until})
+    if row is None:
+        return None
+    job = _job(row)
+    if job.total is None:
+        counted = yield FetchOne("count_failed_in_range", _range(job))
+        total = int(counted["n"])
+        yield Execute(
+            "set_recovery_total", {"id": job.id, "total": total, "lease": lease_until, "now": now}
+        )
+        job = replace(job, total=total)
+    return job
+
+
+class LeaseLost(Exception):
+    """Another process holds the recovery job now: this one's step is rolled back."""
+
+
+def recovery_step(
+    job: RecoveryJob, chunk: int, now: float, lease_until: float
+) -> Operation[RecoveryJob]:
+    """Re-queue the next ``chunk`` failed deliveries after the cursor and renew the lease
+    until ``lease_until``, or finish the job when none are left. Raises LeaseLost (and
+    nothing is written) if the job's lease is no longer ``job.lease_until``."""
+    after = job.cursor_seq or 0
+    found = yield FetchOne("failed_chunk_end", {**_range(job), "after_seq": after, "chunk": chunk})
+    upto = None if found is None else found["upto"]
+    if upto is None:
+        finished = yield Execute(
+            "finish_recovery_job",
+            {"id": job.id, "state": RecoveryState.DONE.value, "error": None,
+             "lease": job.lease_until, "now": now},
+        )  # fmt: skip
+        if not finished:
+            raise LeaseLost(job.id)
+    else:
+        requeued = yield Execute(
+            "requeue_failed_range",
+            {**_range(job), "after_seq": after, "upto_seq": int(upto), "now": now},
+        )
+        kept = yield Execute(
+            "advance_recovery_job",
+            {"id": job.id, "lease": job.lease_until, "lease_until": lease_until, "now": now,
+             "recovered": requeued, "cursor_seq": int(upto)},
+        )  # fmt: skip
+        if not kept:
+            raise LeaseLost(job.id)  # rolls the re-queue back with it
+    row = yield FetchOne("recovery_job_by_id", {"id": job.id, "tenant_id": job.tenant_id})
+    return _job(row)
+
+
+def fail_recovery_job(job: RecoveryJob, error: str, now: float) -> Operation[bool]:
+    failed = yield Execute(
+        "finish_recovery_job",
+        {"id": job.id, "state": RecoveryState.FAILED.value, "error": error,
+         "lease": job.lease_until, "now": now},
+    )  # fmt: skip
+    return bool(failed)
+
+
+def release_recovery_job(job: RecoveryJob, now: float) -> Operation[bool]:
+    released = yield Execute(
+        "release_recovery_job", {"id": job.id, "lease": job.lease_until, "now": now}
+    )
+    return bool(released)

@@ -1,0 +1,90 @@
+-- Conversations through the API (list, get, labels, notes, external user id), their
+-- messages, and the conversation context the summary format renders.
+-- :app_id scopes to one App's dedicated numbers (App keys); NULL for a tenant key.
+
+-- name: list_conversations
+-- Newest activity first; each filter is skipped when its parameter is NULL. The cursor is
+-- the last row's (activity, id). :label_pattern matches one element of the labels JSON list
+-- (see convs_ops.label_pattern).
+SELECT c.* FROM conversations c JOIN numbers n ON n.id = c.number_id
+WHERE c.tenant_id = :tenant_id
+  AND (CAST(:app_id AS TEXT) IS NULL OR n.app_id = :app_id)
+  AND (CAST(:number_id AS TEXT) IS NULL OR c.number_id = :number_id)
+  AND (CAST(:external_user_id AS TEXT) IS NULL OR c.external_user_id = :external_user_id)
+  AND (CAST(:label_pattern AS TEXT) IS NULL
+       OR (',' || substr(c.labels, 2, length(c.labels) - 2) || ',') LIKE :label_pattern
+          ESCAPE '\')
+  AND (CAST(:before_at AS DOUBLE PRECISION) IS NULL
+       OR COALESCE(c.last_message_at, c.created_at) < :before_at
+       OR (COALESCE(c.last_message_at, c.created_at) = :before_at AND c.id < :before_id))
+ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC
+LIMIT :limit;
+
+-- name: scoped_conversation
+SELECT c.* FROM conversations c JOIN numbers n ON n.id = c.number_id
+WHERE c.id = :id AND c.tenant_id = :tenant_id
+  AND (CAST(:app_id AS TEXT) IS NULL OR n.app_id = :app_id);
+
+-- name: conversation_message_counts
+SELECT direction, COUNT(*) AS n FROM messages WHERE conversation_id = :id GROUP BY direction;
+
+-- name: notes_of_conversation
+SELECT id, text, created_at FROM conversation_notes
+WHERE conversation_id = :id ORDER BY created_at, id;
+
+-- name: count_notes
+SELECT COUNT(*) AS n FROM conversation_notes WHERE conversation_id = :id;
+
+-- name: insert_note
+INSERT INTO conversation_notes (id, conversation_id, text, created_at)
+VALUES (:id, :conversation_id, :text, :now);
+
+-- name: delete_note
+DELETE FROM conversation_notes WHERE id = :id AND conversation_id = :conversation_id;
+
+-- name: set_labels
+-- Compare-and-set: only if nobody changed the labels since they were read.
+UPDATE conversations SET labels = :labels WHERE id = :id AND labels = :previous;
+
+-- name: set_external_user_id
+UPDATE conversations SET external_user_id = :external_user_id WHERE id = :id;
+
+-- name: conversation_messages
+-- Newest first; :before_seq pages. Inbound files come with our stored copy.
+SELECT m.seq, m.wamid, m.direction, m.type, m.timestamp, m.item, m.status, m.status_at,
+       m.created_at, md.id AS media_id, md.state AS media_state,
+       md.mime_type AS media_mime_type, md.byte_size AS media_byte_size,
+       md.file_name AS media_file_name
+FROM messages m LEFT JOIN media md ON md.message_seq = m.seq
+WHERE m.conversation_id = :conversation_id
+  AND (CAST(:before_seq AS BIGINT) IS NULL OR m.seq < :before_seq)
+ORDER BY m.seq DESC
+LIMIT :limit;
+
+-- name: conversation_message_seq
+SELECT seq FROM messages WHERE conversation_id = :conversation_id AND wamid = :wamid;
+
+-- name: conversation_for_context
+SELECT wa_id, contact_name, external_user_id, labels FROM conversations WHERE id = :id;
+
+-- name: last_message_in_direction
+-- The newest message of one direction up to :upto_seq (the summary's last user/system message).
+SELECT m.seq, m.wamid, m.direction, m.type, m.timestamp, m.item, m.status, m.status_at,
+       m.created_at, md.id AS media_id, md.state AS media_state,
+       md.mime_type AS media_mime_type, md.byte_size AS media_byte_size,
+       md.file_name AS media_file_name
+FROM messages m LEFT JOIN media md ON md.message_seq = m.seq
+WHERE m.conversation_id = :conversation_id AND m.direction = :direction
+  AND m.seq <= :upto_seq
+ORDER BY m.seq DESC
+LIMIT 1;
+
+-- name: recent_messages_upto
+SELECT m.seq, m.wamid, m.direction, m.type, m.timestamp, m.item, m.status, m.status_at,
+       m.created_at, md.id AS media_id, md.state AS media_state,
+       md.mime_type AS media_mime_type, md.byte_size AS media_byte_size,
+       md.file_name AS media_file_name
+FROM messages m LEFT JOIN media md ON md.message_seq = m.seq
+WHERE m.conversation_id = :conversation_id AND m.seq <= :upto_seq
+ORDER BY m.seq DESC
+LIMIT :limit;

@@ -1,0 +1,60 @@
+-- Destination options, secret rotation and health (store/destination_ops.py).
+
+-- name: set_destination_options
+-- Written with insert_destination / update_destination, in the same transaction.
+UPDATE destinations SET max_rate = :max_rate, max_in_flight = :max_in_flight,
+  ordered = :ordered, previous_secret = :previous_secret,
+  previous_secret_until = :previous_secret_until
+WHERE id = :id AND tenant_id = :tenant_id;
+
+-- name: add_destination_failures
+-- A run of failed attempts goes on (or begins at :since).
+UPDATE destinations SET consecutive_failures = consecutive_failures + :failures,
+  failing_since = COALESCE(failing_since, :since)
+WHERE id = :id
+RETURNING consecutive_failures, failing_since;
+
+-- name: reset_destination_failures
+-- An attempt succeeded: the run is over; :failures came after it (since :since). A healthy
+-- destination's row is not written (nor locked) at all.
+UPDATE destinations SET consecutive_failures = :failures, failing_since = :since
+WHERE id = :id
+  AND (consecutive_failures <> :failures OR failing_since IS NOT NULL OR :failures > 0)
+RETURNING consecutive_failures, failing_since;
+
+-- name: auto_disable_destination
+-- The gateway disables a destination (410, or failing too long). No row: it was already
+-- disabled or deleted, and nothing more happens.
+UPDATE destinations SET enabled = FALSE, disabled_reason = :reason, disabled_at = :now,
+  updated_at = :now
+WHERE id = :id AND enabled AND deleted_at IS NULL
+RETURNING id, tenant_id, url, events, consecutive_failures, failing_since;
+
+-- name: destinations_told_of_disabling
+-- Who else hears that a destination was disabled: the tenant's other live destinations.
+SELECT id, method, events FROM destinations
+WHERE tenant_id = :tenant_id AND id <> :id AND deleted_at IS NULL
+ORDER BY created_at, id;
+
+-- name: reset_destination_health
+UPDATE destinations SET consecutive_failures = 0, failing_since = NULL, disabled_at = NULL
+WHERE id = :id AND tenant_id = :tenant_id;
+
+-- name: resume_deliveries_of_destination
+-- Re-enabled: what is still pending is due now, with a fresh round of the retry schedule.
+UPDATE deliveries SET next_attempt_at = :now, attempts = 0, updated_at = :now
+WHERE destination_id = :destination_id AND state = 'pending' AND hold IS NULL;
+
+-- name: drop_own_disabled_notices
+-- Re-enabled before any socket took the notice of its own disabling, and the destination
+-- does not subscribe to destination:disabled: the notice is dropped (visibly), not POSTed.
+UPDATE deliveries SET state = 'dropped', last_error = 'destination_re_enabled',
+  updated_at = :now
+WHERE destination_id = :destination_id AND state = 'pending' AND conversation_id IS NULL
+  AND EXISTS (SELECT 1 FROM events e
+              WHERE e.seq = deliveries.event_seq AND e.type = 'destination:disabled');
+
+-- name: defer_delivery
+-- Pacing had no room for it: back in the queue, due at :due, no attempt made.
+UPDATE deliveries SET state = 'pending', next_attempt_at = :due, updated_at = :now
+WHERE id = :delivery_id AND state = 'leased';

@@ -1,0 +1,5 @@
+"""App tests reuse the socket tests' client fixture."""
+
+from tests.socket.conftest import clients
+
+__all__ = ["clients"]
