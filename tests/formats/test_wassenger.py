@@ -8,6 +8,7 @@ sent that the seed lacks but our ``wahooks`` object. The values are then checked
 against hand-written expectations for realistic events, and end to end on a real receiver.
 """
 
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +29,11 @@ from wahooks.formats.wassenger import MAX_BATCH, OMITTED, accepts, render_batch
 from wahooks.models import EventType, MediaInfo, MessageEvent
 from wahooks.sim import Simulator
 
+# Statuses (a failure at the first delay) 0.2 s after each send, not 10 ms: on PostgreSQL a
+# status ingested while its send is being recorded can still be lost (each transaction misses
+# the other's row), and the end-to-end tests here count every one.
+SLOW_STATUSES = (0.2, 0.25, 0.3)
+
 SEED = FIXTURES / "wassenger" / "seed_004_2f4da16861570e25.txt"
 SEED_IN, SEED_OUT_NEW, SEED_OUT_ACK, SEED_FAILED = seed_json(SEED)
 
@@ -36,6 +42,13 @@ USER = "13245635780"
 SENT_AT = "1660906748"  # 2022-08-19T10:59:08Z
 RECEIVED_AT = "1660906761"  # 2022-08-19T10:59:21Z
 STATUS_AT = "1660906800"  # 2022-08-19T11:00:00Z
+
+
+@pytest.fixture
+async def sim(gateway: RunningGateway) -> AsyncIterator[Simulator]:
+    """The shared simulator, with SLOW_STATUSES."""
+    async with registered_sim(gateway, status_delays_s=SLOW_STATUSES) as simulator:
+        yield simulator
 
 
 def base(**overrides: Any) -> MessageEvent:
@@ -541,12 +554,6 @@ async def test_the_success_rule_is_the_formats(
 # --- failed messages, batched end to end ---------------------------------------------------
 
 
-# Meta's failure 0.2 s after each send, not 10 ms: on PostgreSQL a status ingested while its
-# send is being recorded can still be lost (each transaction misses the other's row), and
-# these tests count every failure.
-SLOW_FAILURE = (0.2,)
-
-
 async def open_conversations(
     gateway: RunningGateway, sim: Simulator, wa_ids: list[str]
 ) -> dict[str, str]:
@@ -615,7 +622,7 @@ async def test_failed_messages_go_out_in_batches_of_25(
     seed's shape. The conversation with two waits for its first to be answered, so its
     second goes alone, after."""
     async with running_gateway(database_url) as gateway:
-        async with registered_sim(gateway, status_delays_s=SLOW_FAILURE) as sim:
+        async with registered_sim(gateway, status_delays_s=SLOW_STATUSES) as sim:
             wa_ids = [f"155512310{n:02d}" for n in range(27)]
             conversations = await open_conversations(gateway, sim, wa_ids)
             destination = await add_destination(
@@ -663,7 +670,7 @@ async def test_a_batch_answer_is_recorded_on_every_delivery_of_it(
     """The receiver refuses a batch: each of its deliveries records that same attempt, and
     is retried."""
     async with running_gateway(database_url) as gateway:
-        async with registered_sim(gateway, status_delays_s=SLOW_FAILURE) as sim:
+        async with registered_sim(gateway, status_delays_s=SLOW_STATUSES) as sim:
             wa_ids = ["15551231101", "15551231102", "15551231103"]
             conversations = await open_conversations(gateway, sim, wa_ids)
             destination = await add_destination(
