@@ -300,3 +300,21 @@ async def test_a_status_that_overtakes_its_send_is_applied_when_the_send_is_reco
     assert await world.store.outbound_status(world.number.id, "wamid.fast") == "sent"
     events = [c.event.event_type for c in await _claim_all(world)]
     assert events == ["message:out:new", "message:out:ack"]
+
+
+async def test_a_status_racing_its_send_is_never_lost(world: World) -> None:
+    """The send's recording and its status's ingest running at the same time (PostgreSQL:
+    two transactions, each of which could miss the other's row): every message ends 'sent'."""
+    await _subscribe_to_everything(world)
+    wamids = [f"wamid.race.{i}" for i in range(60)]
+
+    async def send(wamid: str) -> None:
+        await world.store.record_outbound(world.number, "15550080", wamid, "text", {})
+
+    await asyncio.gather(
+        *(step for w in wamids for step in (send(w), _status(world, w, "sent", "15550080")))
+    )
+    statuses = [await world.store.outbound_status(world.number.id, w) for w in wamids]
+    assert statuses == ["sent"] * len(wamids)
+    events = [c.event.event_type for c in await _claim_all(world)]
+    assert events.count("message:out:ack") == len(wamids)

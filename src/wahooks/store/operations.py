@@ -355,6 +355,9 @@ def ingest(
         deliveries += made
         if made:
             tenants.add(tenant_id)
+    # Locked in one order, so two ingests of overlapping statuses cannot deadlock.
+    for key in sorted({_message_key(numbers[s.phone_number_id], s.wamid) for s in batch.statuses}):
+        yield FetchOne("lock_message", {"key": key})
     for status in batch.statuses:
         number = numbers[status.phone_number_id]
         yield Execute(
@@ -508,6 +511,10 @@ def _publish(
     return len(subscribed)
 
 
+def _message_key(number: Number, wamid: str) -> str:
+    return f"{number.id}:{wamid}"
+
+
 def _apply_status(
     targets: Targets,
     number: Number,
@@ -574,6 +581,7 @@ def record_outbound(
             "now": now,
         },
     )
+    yield FetchOne("lock_message", {"key": _message_key(number, wamid)})
     message = yield FetchOne(
         "insert_message",
         {

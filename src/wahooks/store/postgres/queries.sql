@@ -1,5 +1,10 @@
 -- PostgreSQL-only SQL: several processes claim at once, so the claim skips locked rows.
 
+-- name: lock_message
+-- Serialises a sent message's recording with the ingest of its statuses (which may come
+-- first: Meta's webhook can outrun the Graph API's answer): held to the transaction's end.
+SELECT pg_advisory_xact_lock(hashtextextended(:key, 0));
+
 -- name: claim_due
 -- Due, not held, destination enabled and not paused by this process's pacing (:paused, its
 -- ids), and, for an ordered destination, no earlier delivery of the same conversation to

@@ -1,5 +1,9 @@
 -- SQLite-only SQL: one writer (this process) claims under BEGIN IMMEDIATE, so no row locks.
 
+-- name: lock_message
+-- One writer at a time already serialises a send's recording with its statuses' ingest.
+SELECT 1;
+
 -- name: claim_due
 -- Due, not held, destination enabled and not paused by this process's pacing (:paused, its
 -- ids), and, for an ordered destination, no earlier delivery of the same conversation to
