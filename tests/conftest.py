@@ -16,6 +16,7 @@ import aiohttp
 import asyncpg
 import pytest
 import trustme
+from aiohttp.abc import AbstractResolver
 
 from tests.send.files import FileServer
 from wahooks.api.auth import issue_operator_key, issue_tenant_key
@@ -114,10 +115,15 @@ class RunningGateway:
 
 @contextlib.asynccontextmanager
 async def running_gateway(
-    database_url: str, *, clock: Clock = time.time, **settings: Any
+    database_url: str,
+    *,
+    clock: Clock = time.time,
+    resolver: AbstractResolver | None = None,
+    **settings: Any,
 ) -> AsyncIterator[RunningGateway]:
     """``clock``: the gateway's notion of now (retries, leases, health), for tests that move
-    time forward instead of sleeping."""
+    time forward instead of sleeping. ``resolver`` answers its outbound name lookups instead
+    of the system's (a test that must never ask DNS)."""
     values = {
         "dispatch_poll_interval_s": 0.05,
         "retry_jitter": 0.0,
@@ -130,7 +136,7 @@ async def running_gateway(
         **settings,
     }
     config = Settings(database_url=database_url, **values)
-    app = create_app(config, clock=clock)
+    app = create_app(config, clock=clock, resolver=resolver)
     server = serve_in_background(
         app,
         ws_ping_interval=config.socket_ping_interval_s,

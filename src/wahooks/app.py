@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from aiohttp.abc import AbstractResolver
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,8 +33,11 @@ from wahooks.api import (
     tenants,
     upload,
 )
+from wahooks.api.docs import install_docs
 from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
+from wahooks.api.nul import NulGuard
+from wahooks.api.openapi import DESCRIPTION, WahooksApi, tag_descriptions
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
 from wahooks.delivery.recovery import RecoveryJobs
@@ -65,6 +69,13 @@ from wahooks.store import open_store
 HTTP_POOL_SIZE = 512
 # Room in an upload's body for the multipart framing and its small fields.
 UPLOAD_OVERHEAD_BYTES = 1024 * 1024
+# The REST API's modules, in the order the docs list them (and their routes are matched);
+# each module's docstring describes its tag.
+API_MODULES = (
+    numbers, destinations, deliveries, conversations, messages, media, upload, activations,
+    health, tenants, keys, apps, app_messages, templates,
+)  # fmt: skip
+API_ROUTERS = (*(module.router for module in API_MODULES), apps.own_router)
 
 
 def outbound_tls(ca_file: str) -> ssl.SSLContext | bool:
@@ -92,7 +103,11 @@ def create_app(
     *,
     clock: Clock = time.time,
     rand: Callable[[], float] = random.random,
+    resolver: AbstractResolver | None = None,
 ) -> FastAPI:
+    """``resolver`` replaces the system's name lookup for outbound requests (tests give one
+    that never asks DNS); the SSRF guard vets its answers all the same."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await open_store(settings, clock=clock)
@@ -100,7 +115,10 @@ def create_app(
         # Every outbound connection (webhooks, Graph API, media) goes through the SSRF guard:
         # their URLs come from tenants. WAHOOKS_OUTBOUND_ALLOW_NETWORKS opens it for development.
         session = guarded_session(
-            AddressPolicy.allowing(settings.outbound_allow_networks),
+            AddressPolicy.allowing(
+                settings.outbound_allow_networks, public=settings.outbound_allow_public
+            ),
+            resolver=resolver,
             connector_options={
                 "limit": HTTP_POOL_SIZE,
                 "limit_per_host": 0,
@@ -187,33 +205,28 @@ def create_app(
             await blobs.close()
             await store.close()
 
-    app = FastAPI(
+    app = WahooksApi(
         title="wahooks",
         version=__version__,
-        description="Self-hosted WhatsApp gateway: Meta Cloud API in, signed webhooks out.",
+        description=DESCRIPTION,
+        openapi_tags=tag_descriptions(API_MODULES),
         lifespan=lifespan,
+        # The default pages load Swagger UI and ReDoc from CDNs; install_docs serves them here.
+        docs_url=None,
+        redoc_url=None,
+        # "/v1/media/download/" (an empty id) is a 404, not a redirect to another resource
+        # that a client would follow with its method and body.
+        redirect_slashes=False,
     )
     # The ingress is a plain Starlette route: FastAPI's request layer stays off the hot path.
     app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
     app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
     app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
-    for module in (
-        numbers,
-        destinations,
-        deliveries,
-        conversations,
-        messages,
-        media,
-        upload,
-        activations,
-        health,
-        tenants,
-        keys,
-    ):
-        app.include_router(module.router)
-    for router in (apps.router, apps.own_router, app_messages.router, templates.router):
+    for router in API_ROUTERS:
         app.include_router(router)
+    install_docs(app)
     install_error_handlers(app)
+    app.add_middleware(NulGuard)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.api_max_body_bytes,

@@ -96,6 +96,11 @@ class Settings(BaseModel):
         (),
         description="CIDRs outbound requests may reach though private (development/tests only).",
     )
+    outbound_allow_public: bool = Field(
+        True,
+        description="False: outbound requests reach only outbound_allow_networks, no public "
+        "address (a closed network, or a test that must not leave the machine).",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8080", description="Base URL customers use to reach this gateway."
     )

@@ -5,7 +5,11 @@ Tables of cases run in one test each (one gateway per database), and every broke
 listed in the failure, not only the first."""
 
 import json
+import re
 from typing import Any
+
+import aiohttp
+import pytest
 
 from tests.api.helpers import (
     RECEIVER_URL,
@@ -71,6 +75,11 @@ async def test_number_bodies_are_validated(gateway: RunningGateway) -> None:
         ("graph URL no host", {**valid, "graphApiBaseUrl": "https:///v21.0"}, 400,
          "graphApiBaseUrl"),
         ("graph URL a number", {**valid, "graphApiBaseUrl": 42}, 400, "graphApiBaseUrl"),
+        # It goes in a header: a line break made every Graph API call of the number a 500.
+        ("accessToken with CR LF", {**valid, "accessToken": "EAAG\r\nX-Evil: 1"}, 400,
+         "accessToken"),
+        ("accessToken with a space", {**valid, "accessToken": "EAAG token"}, 400,
+         "accessToken"),
     ]  # fmt: skip
     for field in (
         "phoneNumberId",
@@ -85,6 +94,16 @@ async def test_number_bodies_are_validated(gateway: RunningGateway) -> None:
     assert problems == []
     status, listed = await gateway.api("GET", "/v1/numbers")
     assert (status, listed) == (200, [])
+
+
+async def test_a_number_s_new_access_token_must_fit_in_a_header(gateway: RunningGateway) -> None:
+    status, number = await gateway.api("POST", "/v1/numbers", number_body())
+    assert status == 201, number
+    path = f"/v1/numbers/{number['id']}"
+    status, answer = await gateway.api("PATCH", path, {"accessToken": "EAAG\nX-Evil: 1"})
+    assert_error(status, answer, 400, "accessToken")
+    status, answer = await gateway.api("POST", path + "/health-check")
+    assert status < 500, answer
 
 
 async def test_a_phone_number_id_registered_twice_is_a_409(gateway: RunningGateway) -> None:
@@ -137,6 +156,8 @@ def _destination_cases(valid: Json) -> list[Case]:
         ("timeout 31", {**valid, "timeoutSeconds": 31}, 400, "timeoutSeconds"),
         ("timeout negative", {**valid, "timeoutSeconds": -5}, 400, "timeoutSeconds"),
         ("timeout a word", {**valid, "timeoutSeconds": "ten"}, 400, "timeoutSeconds"),
+        ("timeout a boolean", {**valid, "timeoutSeconds": True}, 400, "timeoutSeconds"),
+        ("timeout a numeric string", {**valid, "timeoutSeconds": "5"}, 400, "timeoutSeconds"),
         ("timeout NaN", _raw(valid, timeoutSeconds="NaN"), 400, "timeoutSeconds"),
         ("timeout Infinity", _raw(valid, timeoutSeconds="Infinity"), 400, "timeoutSeconds"),
         ("schedule empty", {**valid, "retrySchedule": []}, 400, "retrySchedule"),
@@ -146,6 +167,8 @@ def _destination_cases(valid: Json) -> list[Case]:
          "retrySchedule"),
         ("schedule not a list", {**valid, "retrySchedule": "0,5,60"}, 400, "retrySchedule"),
         ("schedule of words", {**valid, "retrySchedule": ["soon"]}, 400, "retrySchedule"),
+        # Numbers in the document, so not booleans (false was taken as 0: schemathesis).
+        ("schedule of booleans", {**valid, "retrySchedule": [False]}, 400, "retrySchedule"),
         ("schedule NaN", _raw(valid, retrySchedule="[0, NaN]"), 400, "retrySchedule"),
         ("schedule Infinity", _raw(valid, retrySchedule="[0, Infinity]"), 400,
          "retrySchedule"),
@@ -268,8 +291,14 @@ async def test_unknown_ids_and_routes_are_404(gateway: RunningGateway) -> None:
         if found := problem(f"{method} {path}", status, answer, 404, mentions):
             problems.append(found)
     assert problems == []
-    status, answer = await gateway.api("DELETE", "/v1/numbers")
-    assert_error(status, answer, 405)
+    async with gateway.http.delete(gateway.url + "/v1/numbers") as response:
+        assert_error(response.status, await response.json(), 405)
+        # RFC 9110: a 405 names the methods the resource has.
+        allowed = set(response.headers["Allow"].replace(" ", "").split(","))
+        assert allowed == {"GET", "POST"}, allowed
+    # An empty id is no resource: 404, not a redirect to the collection.
+    status, answer = await gateway.api("GET", "/v1/destinations/", allow_redirects=False)
+    assert_error(status, answer, 404)
 
 
 async def test_delivery_list_parameters_are_validated(gateway: RunningGateway) -> None:
@@ -281,6 +310,11 @@ async def test_delivery_list_parameters_are_validated(gateway: RunningGateway) -
         ("limit=many", "limit"),
         ("cursor=abc", "cursor"),
         ("cursor=-1", "cursor"),
+        # Digits to str.isdigit, not to int(); past SQLite's and PostgreSQL's 64 bits;
+        # past Python's 4300-digit limit for int(): each was a 500 (found by schemathesis).
+        ("cursor=%C2%B2", "cursor"),
+        ("cursor=9223372036854775808", "cursor"),
+        ("cursor=" + "1" * 5000, "cursor"),
     ]:
         status, answer = await gateway.api("GET", f"/v1/deliveries?{query}")
         if found := problem(query, status, answer, 400, mentions):
@@ -288,6 +322,13 @@ async def test_delivery_list_parameters_are_validated(gateway: RunningGateway) -
     assert problems == []
     status, page = await gateway.api("GET", "/v1/deliveries?status=failed&limit=1")
     assert (status, page) == (200, {"data": [], "nextCursor": None})
+
+
+async def test_a_body_that_is_not_utf8_is_an_invalid_request(gateway: RunningGateway) -> None:
+    headers = {"Content-Type": "application/json"}
+    status, answer = await gateway.api("POST", "/v1/numbers", data=b"\xc5t\xe3", headers=headers)
+    assert_error(status, answer, 400)
+    assert answer["error"]["code"] == "invalid_request", answer
 
 
 # --- API keys ---------------------------------------------------------------------------
@@ -405,3 +446,74 @@ async def test_strings_the_database_cannot_hold_are_refused(gateway: RunningGate
     assert_error(status, body, 400, "label")
     status, body = await gateway.api("POST", "/v1/numbers", number_body(wabaId="1\u00002"))
     assert_error(status, body, 400, "wabaId")
+
+
+# --- NUL characters ---------------------------------------------------------------------
+
+
+async def test_nul_in_a_path_or_query_is_a_400_on_every_route(gateway: RunningGateway) -> None:
+    """PostgreSQL text cannot hold NUL: a lookup by such an id was a 500 there. Every
+    operation of the document, with each path parameter or string query parameter NUL."""
+    status, document = await gateway.api("GET", "/openapi.json")
+    assert status == 200
+    requests: list[tuple[str, str]] = [
+        ("GET", "/ingress/meta?hub.mode=subscribe&hub.verify_token=%00&hub.challenge=1"),
+    ]
+    for template, item in document["paths"].items():
+        for method, operation in item.items():
+            parameters = operation.get("parameters", [])
+            path = template
+            for parameter in parameters:
+                if parameter["in"] == "path":
+                    path = path.replace("{" + parameter["name"] + "}", "a%00b")
+            if path != template:
+                requests.append((method.upper(), path))
+            requests += [
+                (method.upper(), f"{template}?{p['name']}=%00".replace("{", "").replace("}", ""))
+                for p in parameters
+                if p["in"] == "query"
+            ]
+    problems = []
+    for method, path in requests:
+        status, answer = await gateway.api(method, path, headers={"Connection": "close"})
+        if found := problem(f"{method} {path}", status, answer, 400, "NUL"):
+            problems.append(found)
+    assert problems == [], "\n".join(problems)
+    assert len(requests) >= 14
+
+
+async def test_nul_in_the_socket_query_is_refused_before_the_upgrade(
+    gateway: RunningGateway,
+) -> None:
+    url = gateway.url.replace("http", "ws") + f"/ws?apiKey={gateway.api_key}&conversationId=%00"
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        async with gateway.http.ws_connect(url):
+            pass
+    assert refused.value.status == 400
+
+
+async def test_every_cursor_parameter_refuses_what_is_not_a_cursor(
+    gateway: RunningGateway,
+) -> None:
+    """ "²" is a digit to str.isdigit() and not to int(); 5000 digits are past int(): each
+    was a 500 on a list's cursor (found by schemathesis). Every list of the document (in
+    one of an unknown resource, a 404 will do too)."""
+    status, document = await gateway.api("GET", "/openapi.json")
+    assert status == 200
+    lists = [
+        path
+        for path, item in document["paths"].items()
+        if any(p["name"] == "cursor" for p in item.get("get", {}).get("parameters", []))
+    ]
+    assert "/v1/deliveries" in lists, lists
+    problems = []
+    for template in lists:
+        path = re.sub(r"\{[^}]+\}", "unknown", template)
+        for cursor in ("%C2%B2", "1" * 5000, "9223372036854775808"):
+            status, answer = await gateway.api("GET", f"{path}?cursor={cursor}")
+            expected = 404 if path != template and status == 404 else 400
+            mentions = "cursor" if expected == 400 else None
+            what = f"GET {path}?cursor={cursor[:20]}"
+            if found := problem(what, status, answer, expected, mentions):
+                problems.append(found)
+    assert problems == [], "\n".join(problems)

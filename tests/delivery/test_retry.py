@@ -159,6 +159,12 @@ def test_parse_retry_after_delta_seconds(value: str, expected: float) -> None:
     assert parse_retry_after(value, NOW) == expected
 
 
+@pytest.mark.parametrize("value", ["²", "١٢", "12a", "-5"])
+def test_parse_retry_after_takes_ascii_digits_only(value: str) -> None:
+    # "²".isdigit() is true and float("²") raises: a receiver's header must not break us.
+    assert parse_retry_after(value, NOW) is None
+
+
 def test_parse_retry_after_http_date() -> None:
     later = datetime.fromtimestamp(NOW + 90, tz=UTC)
     header = format_datetime(later, usegmt=True)  # "Tue, 14 Nov 2023 22:14:50 GMT"

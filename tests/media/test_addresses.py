@@ -119,3 +119,12 @@ def test_legacy_ipv4_spellings_are_not_addresses(text: str) -> None:
 def test_canonical_addresses_parse() -> None:
     assert parse_address("127.0.0.1") == ipaddress.ip_address("127.0.0.1")
     assert parse_address("::ffff:7f00:1") == ipaddress.ip_address("::ffff:127.0.0.1")
+
+
+def test_a_closed_policy_refuses_public_addresses_too() -> None:
+    policy = AddressPolicy.allowing(["127.0.0.0/8"], public=False)
+    ip = ipaddress.ip_address
+    for address in PUBLIC:
+        assert policy.refusal(ip(address)) == "public (outbound_allow_public is off)"
+    assert policy.refusal(ip("127.0.0.1")) is None
+    assert policy.refusal(ip("10.0.0.1")) == "private"

@@ -2,6 +2,7 @@
 ``pipes.media`` → download through the API; unavailable files, ranges, owners, expiry."""
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +108,9 @@ async def test_ranges_owners_and_unknown_ids(
     assert (status, body) == (206, data[-5:])
     status, headers, body = await download(gateway, media_id, Range="bytes=9990-")
     assert (status, body) == (206, data[9990:])
-    status, headers, _ = await download(gateway, media_id, Range="bytes=20000-")
+    status, headers, body = await download(gateway, media_id, Range="bytes=20000-")
     assert status == 416 and headers["Content-Range"] == f"bytes */{len(data)}"
+    assert json.loads(body)["error"]["code"] == "range_not_satisfiable"
     store = gateway.gateway.store
     other = await issue_tenant_key(store, (await store.create_tenant("ten_x", "X")).id)
     assert (await download(gateway, media_id, other))[0] == 404  # no existence leak

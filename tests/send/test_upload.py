@@ -87,3 +87,30 @@ async def test_uploads_that_cannot_be_sent_are_refused_and_nothing_is_kept(
     assert stored_files(gateway) == before
     async with gateway.http.post(gateway.url + "/v1/media", data=aiohttp.FormData()) as r:
         assert r.status == 401
+
+
+async def test_names_and_types_are_refused_or_kept_so_the_file_can_be_stored_and_served(
+    gateway: RunningGateway,
+) -> None:
+    """NUL cannot be stored (PostgreSQL) and CR/LF cannot go back in a header: each was a
+    500, at the upload or at every download after it (found by schemathesis)."""
+    before = stored_files(gateway)
+    for fields, mentions in [
+        ({"fileName": "\x00"}, "fileName"),
+        ({"mimeType": "image/png\x00"}, "mimeType"),
+        ({"mimeType": "text/plain\r\nX-Injected: 1"}, "mimeType"),
+    ]:
+        status, answer = await upload(gateway, b"hello", **fields)
+        assert status == 400 and mentions in answer["error"]["message"], (fields, answer)
+    assert stored_files(gateway) == before
+    status, body = await upload(gateway, b"hello", fileName="a\r\nX-Injected: 1")
+    assert status == 201, body
+    headers = {"Authorization": f"Bearer {gateway.api_key}"}
+    async with gateway.http.get(
+        f"{gateway.url}/v1/media/download/{body['mediaId']}", headers=headers
+    ) as response:
+        assert (response.status, await response.read()) == (200, b"hello")
+        assert "X-Injected" not in response.headers
+        disposition = response.headers["Content-Disposition"]
+        assert 'filename="a__X-Injected: 1"' in disposition, disposition
+        assert "filename*=UTF-8''a%0D%0AX-Injected%3A%201" in disposition, disposition

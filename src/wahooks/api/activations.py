@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel, iso
+from wahooks.api.errors import error_responses
 from wahooks.errors import Conflict, InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.ids import new_id
@@ -43,10 +44,6 @@ ActivationId = Annotated[
     Path(min_length=1, max_length=100, description="The activation (act_…)."),
     AfterValidator(_no_nul),
 ]
-
-
-def _errors(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    return {status: {"description": text} for status, text in described.items()}
 
 
 class ActivationIn(ApiModel):
@@ -127,7 +124,7 @@ TenantDep = Annotated[Tenant, Depends(current_tenant)]
     response_model=NewActivationOut,
     response_model_by_alias=True,
     summary="Request an activation code",
-    responses=_errors(
+    responses=error_responses(
         {
             400: "invalid_request: numberId names no number, or a dedicated one (activations "
             "are for pool numbers), or the label is not 1-100 characters.",
@@ -191,7 +188,7 @@ async def create_activation(
     response_model=list[ActivationOut],
     response_model_by_alias=True,
     summary="List activations",
-    responses=_errors({403: "forbidden: not a tenant key."}),
+    responses=error_responses({403: "forbidden: not a tenant key."}),
 )
 async def list_activations(
     request: Request,
@@ -216,7 +213,7 @@ async def list_activations(
     response_model=ActivationOut,
     response_model_by_alias=True,
     summary="Get an activation",
-    responses=_errors(
+    responses=error_responses(
         {403: "forbidden: not a tenant key.", 404: "not_found: no such activation here."}
     ),
 )
@@ -233,7 +230,7 @@ async def get_activation(
     response_model=ActivationOut,
     response_model_by_alias=True,
     summary="Change an activation's label",
-    responses=_errors(
+    responses=error_responses(
         {
             400: "invalid_request: the label is not 1-100 characters, or an unknown field.",
             403: "forbidden: not a tenant key.",
@@ -256,7 +253,7 @@ async def update_activation(
     response_model=ActivationOut,
     response_model_by_alias=True,
     summary="Deactivate an activation",
-    responses=_errors(
+    responses=error_responses(
         {403: "forbidden: not a tenant key.", 404: "not_found: no such activation here."}
     ),
 )

@@ -355,9 +355,8 @@ class AppTenant(Tenant):
     app_id: str
 
 
-async def tenant_or_own_app(request: Request) -> Tenant:
+async def tenant_or_own_app(who: Annotated[Principal, Depends(tenant_or_app)]) -> Tenant:
     """FastAPI dependency: the tenant of a pk_live_ key, or an AppTenant for an ak_live_ key."""
-    who = await tenant_or_app(request)
     assert who.tenant is not None
     if who.kind is KeyKind.APP:
         assert who.app_id is not None

@@ -10,9 +10,9 @@ milliseconds.
 
 import hashlib
 import hmac
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
-from fastapi import Request
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wahooks.errors import Forbidden, Unauthorized
@@ -29,8 +29,10 @@ TENANT_KEY_PREFIX = KEY_PREFIXES[KeyKind.TENANT]
 KEY_RANDOM_CHARS = 32
 LOOKUP_CHARS = 16
 
+# auto_error off: a missing key is our own 401 with the error body, not FastAPI's 403.
 bearer = HTTPBearer(
     auto_error=False,
+    scheme_name="apiKey",
     description="An API key: pk_live_… (tenant), ak_live_… (App) or op_live_… (operator).",
 )
 
@@ -105,10 +107,17 @@ async def authenticate(store: Store, key: str | None) -> Tenant:
     return principal.tenant
 
 
-async def _principal(request: Request) -> Principal:
-    credentials: HTTPAuthorizationCredentials | None = await bearer(request)
+async def _principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> Principal:
+    """Taking ``bearer`` through ``Security`` puts the scheme on every operation whose
+    dependencies reach this one, in the OpenAPI document."""
     store: Store = request.app.state.gateway.store
     return await identify(store, credentials.credentials if credentials else None)
+
+
+PrincipalDep = Annotated[Principal, Depends(_principal)]
 
 
 def _require(principal: Principal, *kinds: KeyKind) -> Principal:
@@ -118,28 +127,28 @@ def _require(principal: Principal, *kinds: KeyKind) -> Principal:
     return principal
 
 
-async def current_tenant(request: Request) -> Tenant:
+async def current_tenant(principal: PrincipalDep) -> Tenant:
     """FastAPI dependency: the tenant whose pk_live_ key made this request."""
-    principal = _require(await _principal(request), KeyKind.TENANT)
+    principal = _require(principal, KeyKind.TENANT)
     assert principal.tenant is not None
     return principal.tenant
 
 
-async def current_operator(request: Request) -> Principal:
+async def current_operator(principal: PrincipalDep) -> Principal:
     """FastAPI dependency: the request was made with an operator key."""
-    return _require(await _principal(request), KeyKind.OPERATOR)
+    return _require(principal, KeyKind.OPERATOR)
 
 
-async def current_app(request: Request) -> Principal:
+async def current_app(principal: PrincipalDep) -> Principal:
     """FastAPI dependency: an App key's principal (tenant and app_id set)."""
-    return _require(await _principal(request), KeyKind.APP)
+    return _require(principal, KeyKind.APP)
 
 
-async def tenant_or_app(request: Request) -> Principal:
+async def tenant_or_app(principal: PrincipalDep) -> Principal:
     """FastAPI dependency for endpoints both tenants and Apps call (sends, media)."""
-    return _require(await _principal(request), KeyKind.TENANT, KeyKind.APP)
+    return _require(principal, KeyKind.TENANT, KeyKind.APP)
 
 
-async def any_key(request: Request) -> Principal:
+async def any_key(principal: PrincipalDep) -> Principal:
     """FastAPI dependency for endpoints the operator may call as well (numbers)."""
-    return await _principal(request)
+    return principal

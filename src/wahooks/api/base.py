@@ -1,10 +1,10 @@
 """What every resource module shares: camelCase JSON models and time formatting."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -30,9 +30,19 @@ def iso(ts: float | None) -> str | None:
     )
 
 
+# What check_http_url takes, for the document (it does not validate): scheme, optional
+# user info, then a host name or a bracketed IPv6 address.
+HTTP_URL_PATTERN = r"^https?://([^/?#@]*@)?([^/?#@:\[\]]+|\[[0-9A-Fa-f:.]+\])([:/?#]|$)"
+
+
 def check_http_url(value: str) -> str:
     """An absolute http(s) URL with a host; anything else is refused."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an absolute http:// or https:// URL")
     return value
+
+
+HttpUrl = Annotated[
+    str, AfterValidator(check_http_url), Field(json_schema_extra={"pattern": HTTP_URL_PATTERN})
+]

@@ -238,7 +238,8 @@ def _conversation_cursor(cursor: str | None) -> tuple[float, str] | None:
 def _seq_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not cursor.isdigit() or len(cursor) > 18:
+    # ASCII digits: str.isdigit() takes "²", which int() refuses (a 500: schemathesis).
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
         raise InvalidRequest("cursor: not a cursor returned by this API")
     return int(cursor)
 

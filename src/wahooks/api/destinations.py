@@ -13,12 +13,12 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Body, Depends, Request
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, Strict, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from wahooks.api.apps import app_scope, destination_app, tenant_or_own_app
-from wahooks.api.base import ApiModel, check_http_url, iso
-from wahooks.config import validate_retry_schedule
+from wahooks.api.base import ApiModel, HttpUrl, iso
+from wahooks.config import MAX_RETRY_ATTEMPTS, MAX_RETRY_DELAY_S, validate_retry_schedule
 from wahooks.delivery.signing import SIGNATURE_HEADERS, new_secret
 from wahooks.delivery.webhook import prepare
 from wahooks.errors import InvalidRequest, NotFound
@@ -37,10 +37,11 @@ from wahooks.models import (
 
 router = APIRouter(prefix="/v1/destinations", tags=["destinations"])
 
-Url = Annotated[str, Field(max_length=2048), AfterValidator(check_http_url)]
+Url = Annotated[HttpUrl, Field(max_length=2048)]
 SecretField = Annotated[str, Field(min_length=16, max_length=256)]
 Label = Annotated[str, Field(max_length=100)]
-Timeout = Annotated[float, Field(ge=1, le=30, allow_inf_nan=False)]
+# Strict: a JSON number, as the document says; lax pydantic took false as 0 and "5" as 5.
+Timeout = Annotated[float, Strict(), Field(ge=1, le=30, allow_inf_nan=False)]
 MAX_RATE = 1000.0
 MAX_IN_FLIGHT = 1000
 MaxRate = Annotated[float, Field(gt=0, le=MAX_RATE, allow_inf_nan=False)]
@@ -60,6 +61,18 @@ def _check_schedule(value: list[float] | None) -> list[float] | None:
 
 
 SUBSCRIBABLE = tuple(e.value for e in EventType if e is not EventType.TEST)
+# The validators check these; the document lists them too (as enums), so the docs show the
+# choices and generated clients can check them.
+FormatName = Annotated[str, Field(json_schema_extra={"enum": sorted(FORMATS)})]
+EventName = Annotated[str, Field(json_schema_extra={"enum": list(SUBSCRIBABLE)})]
+Schedule = Annotated[
+    list[
+        Annotated[
+            float, Strict(), Field(json_schema_extra={"minimum": 0, "maximum": MAX_RETRY_DELAY_S})
+        ]
+    ],
+    Field(json_schema_extra={"minItems": 1, "maxItems": MAX_RETRY_ATTEMPTS}),
+]
 
 
 def _check_events(value: list[str] | None) -> list[str] | None:
@@ -83,8 +96,10 @@ class DestinationIn(ApiModel):
         "queued while none is open.",
     )
     url: Url | None = Field(None, description="http(s) URL that receives the POSTs (webhook).")
-    events: list[str] | None = Field(
-        None, description=f"Event types to receive; default {', '.join(DEFAULT_EVENTS)}."
+    events: list[EventName] | None = Field(
+        None,
+        min_length=1,
+        description=f"Event types to receive; default {', '.join(DEFAULT_EVENTS)}.",
     )
     secret: SecretField | None = Field(
         None, description="Signing secret, 16-256 characters; generated when absent."
@@ -99,9 +114,9 @@ class DestinationIn(ApiModel):
         description="Only this App's events (its numbers'), retried 10 s, 60 s, 5 min by "
         "default; an App key's destinations are always its own App's.",
     )
-    format: str = Field(DEFAULT_FORMAT, description="Payload format.")
+    format: FormatName = Field(DEFAULT_FORMAT, description="Payload format.")
     timeout_seconds: Timeout | None = Field(None, description="Request timeout, 1-30 s.")
-    retry_schedule: list[float] | None = Field(
+    retry_schedule: Schedule | None = Field(
         None, description="Delays in seconds before attempt 1, 2, ...; first is usually 0."
     )
     max_rate: MaxRate | None = Field(
@@ -136,15 +151,15 @@ class DestinationPatch(ApiModel):
     period: see rotate-secret); ``maxRate``/``maxInFlight`` null go back to the default."""
 
     method: Method | None = None
-    events: list[str] | None = None
+    events: list[EventName] | None = Field(None, min_length=1)
     url: Url | None = None
     secret: SecretField | None = None
     label: Label | None = None
     number_id: str | None = None
     activation_id: str | None = None
-    format: str | None = None
+    format: FormatName | None = None
     timeout_seconds: Timeout | None = None
-    retry_schedule: list[float] | None = None
+    retry_schedule: Schedule | None = None
     max_rate: MaxRate | None = None
     max_in_flight: MaxInFlight | None = None
     ordered: bool | None = None

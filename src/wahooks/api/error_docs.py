@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import BaseModel
+from wahooks.api.errors import ErrorBody
 
 _MEANING = {
     400: "Invalid request: the message names the field and the problem.",
@@ -12,15 +12,6 @@ _MEANING = {
     409: "The resource is not in a state that allows this.",
     413: "Request body too large.",
 }
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:

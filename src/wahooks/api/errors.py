@@ -1,14 +1,36 @@
 """Every API error as ``{"error": {"code", "message"}}``: WahooksError, validation, 404/405."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from wahooks.errors import Unauthorized, WahooksError
+
+
+class ErrorDetail(BaseModel):
+    # Some errors carry more fields, e.g. Meta's own code in a graph_error.
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(description="Stable, machine-readable: invalid_request, not_found, ...")
+    message: str = Field(description="For people: names the field or thing at fault.")
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx answer of the API."""
+
+    error: ErrorDetail
+
+
+def error_responses(described: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses=``: each status with its meaning and the error body."""
+    return {status: {"model": ErrorBody, "description": text} for status, text in described.items()}
 
 
 def error_response(
@@ -39,16 +61,37 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
     return error_response(400, "invalid_request", problems)
 
 
-async def _http_error(_: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     codes = {
+        400: "invalid_request",  # e.g. FastAPI's "error parsing the body": not UTF-8
         404: "not_found",
         405: "method_not_allowed",
         401: "unauthorized",
         413: "payload_too_large",
     }
     code = codes.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail))
+    response = error_response(exc.status_code, code, str(exc.detail))
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        # RFC 9110 wants every method of the resource in Allow; Starlette names only those
+        # of the first route with this path (POST /v1/numbers, not GET too).
+        response.headers["Allow"] = ", ".join(_methods_of(request))
+    return response
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _methods_of(request: Request) -> list[str]:
+    """The methods some route takes on this request's path, asked of the routes themselves
+    (included routers nest theirs)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -38,7 +38,10 @@ class BodySizeLimit:
         max_bytes = self.overrides.get(scope["path"], self.max_bytes)
         message = f"request body exceeds {max_bytes} bytes"
         for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > max_bytes:
+            # bytes.isdigit() is ASCII only; a length past 18 digits is past any limit (and
+            # int() refuses past 4300).
+            too_long = value.isdigit() and (len(value) > 18 or int(value) > max_bytes)
+            if name == b"content-length" and too_long:
                 await error_response(413, "payload_too_large", message)(scope, receive, send)
                 return
         received = 0

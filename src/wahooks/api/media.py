@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from wahooks.api.auth import tenant_or_app
+from wahooks.api.errors import error_response, error_responses
 from wahooks.errors import Conflict, Gone, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.media.blobs import BlobRangeError
@@ -21,7 +22,8 @@ from wahooks.models import MediaRecord, Principal
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 PRESIGNED_URL_S = 300
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# ASCII digits, and few enough for int() (at most 4300 digits) and for any file size.
+_RANGE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")
 
 
 def _range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -41,27 +43,38 @@ def _range(header: str | None, size: int) -> tuple[int, int] | None:
 def _disposition(record: MediaRecord) -> str:
     name = record.file_name or f"{record.id}"
     ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
+    # A name may hold CR or LF (a WhatsApp user's document, an upload): a header cannot.
+    ascii_name = "".join(c if c.isprintable() else "_" for c in ascii_name)
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+# The file's own type is the Content-Type: any type, bytes.
+_FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 
 
 @router.get(
     "/download/{media_id}",
+    summary="Download a file",
+    response_class=Response,
     responses={
-        200: {"description": "The file.", "content": {"application/octet-stream": {}}},
-        206: {"description": "The requested byte range."},
+        200: {"description": "The file, with its own Content-Type.", "content": _FILE},
+        206: {"description": "The requested byte range (Range: bytes=…).", "content": _FILE},
         302: {"description": "Redirect to a presigned URL valid for 5 minutes (S3 store)."},
-        404: {
-            "description": "No such file for this tenant (for an App key: that came in on "
-            "one of the App's numbers)."
-        },
-        409: {"description": "Still being fetched from WhatsApp; try again shortly."},
-        410: {"description": "Expired, or WhatsApp could not provide it."},
-        416: {"description": "The range is outside the file."},
+        **error_responses({
+            404: "not_found: no such file for this tenant (for an App key: that came in on "
+                 "one of the App's numbers).",
+            409: "conflict: still being fetched from WhatsApp; try again shortly.",
+            410: "gone: expired, or WhatsApp could not provide it.",
+            416: "range_not_satisfiable: the range is outside the file; Content-Range "
+                 "names its size.",
+        }),
     },
-)
+)  # fmt: skip
 async def download(
     media_id: str, request: Request, who: Annotated[Principal, Depends(tenant_or_app)]
 ) -> Response:
+    """A received or uploaded file (`mediaId` from a webhook payload or an upload), for its
+    owner only: another tenant's id is a 404 like an unknown one."""
     gateway = gateway_of(request)
     assert who.tenant is not None
     record = await gateway.store.media(who.tenant.id, media_id) if is_media_id(media_id) else None
@@ -89,7 +102,10 @@ async def download(
     try:
         stream = await blobs.open(record.blob_key, *(wanted or (0, None)))
     except BlobRangeError:
-        return Response(status_code=416, headers={"Content-Range": f"bytes */{record.byte_size}"})
+        outside = f"the range is outside the file ({record.byte_size} bytes)"
+        refused = error_response(416, "range_not_satisfiable", outside)
+        refused.headers["Content-Range"] = f"bytes */{record.byte_size}"
+        return refused
     headers = {
         "Content-Length": str(stream.length),
         "Content-Disposition": _disposition(record),

@@ -3,10 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from wahooks.api.auth import tenant_or_app
 from wahooks.api.base import ApiModel
+from wahooks.api.errors import error_responses
 from wahooks.errors import InvalidRequest
 from wahooks.gateway import gateway_of
 from wahooks.media.kinds import MAX_CAPTION_CHARS
@@ -18,6 +19,18 @@ router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
 
 class SendIn(ApiModel):
+    # What _text_or_media and send_message check across fields, in the document too: text
+    # or media is needed; caption, mimeType and fileName only go with media.
+    model_config = ApiModel.model_config | ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}},
+                {"required": ["media"], "properties": {"media": {"type": "string"}}},
+            ],
+            "dependentRequired": {name: ["media"] for name in ("caption", "mimeType", "fileName")},
+        }
+    )
+
     conversation_id: str = Field(min_length=1, max_length=100, description="conv_… to reply in.")
     text: str | None = Field(
         None,
@@ -60,22 +73,21 @@ class SendOut(ApiModel):
     response_model=SendOut,
     response_model_by_alias=True,
     response_model_exclude_none=True,
-    responses={
-        400: {
-            "description": "Bad input: no text or media, bad base64, missing mimeType, an "
-            "http:// URL (insecure_url), a URL to a private address (forbidden_address), "
-            "a caption on audio or a sticker, or a URL that failed (media_url_failed)."
-        },
-        404: {"description": "No such conversation, or no such media id, for this tenant "
-              "(for an App key: no such conversation on the App's numbers)."},
-        409: {"description": "activation_inactive: a pool-number conversation whose "
-              "activation was deactivated."},
-        410: {"description": "The media id's file has expired."},
-        413: {"description": "Over WhatsApp's size limit for the type, or the inline limit."},
-        422: {"description": "SERVICE_WINDOW_EXPIRED: the user's last message is over 24 h old."},
-        502: {"description": "graph_error: Meta refused (its code is included); or a media URL "
-              "could not be reached (media_url_failed)."},
-    },
+    summary="Send a message",
+    responses=error_responses({
+        400: "Bad input: no text or media, bad base64, missing mimeType, an http:// URL "
+             "(insecure_url), a URL to a private address (forbidden_address), a caption on "
+             "audio or a sticker, or a URL that failed (media_url_failed).",
+        404: "No such conversation, or no such media id, for this tenant (for an App key: no "
+             "such conversation on the App's numbers).",
+        409: "activation_inactive: a pool-number conversation whose activation was "
+             "deactivated.",
+        410: "The media id's file has expired.",
+        413: "Over WhatsApp's size limit for the type, or the inline limit.",
+        422: "SERVICE_WINDOW_EXPIRED: the user's last message is over 24 h old.",
+        502: "graph_error: Meta refused (its code is included); or a media URL could not be "
+             "reached (media_url_failed).",
+    }),
 )  # fmt: skip
 async def send_message(
     body: SendIn, request: Request, who: Annotated[Principal, Depends(tenant_or_app)]

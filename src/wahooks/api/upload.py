@@ -12,6 +12,7 @@ from pydantic import Field
 
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel, iso
+from wahooks.api.errors import error_responses
 from wahooks.api.multipart import PartStart, field_text, multipart_events, part_bytes
 from wahooks.errors import InvalidRequest
 from wahooks.gateway import gateway_of
@@ -46,6 +47,8 @@ def _file_name(fields: dict[str, str], part: PartStart) -> str | None:
     name = fields.get("fileName") or part.file_name or None
     if name is not None and len(name) > MAX_FILE_NAME_CHARS:
         raise InvalidRequest(f"fileName: at most {MAX_FILE_NAME_CHARS} characters")
+    if name is not None and "\x00" in name:  # PostgreSQL text cannot hold it
+        raise InvalidRequest("fileName: must not contain NUL (\\u0000) characters")
     return name
 
 
@@ -72,13 +75,17 @@ def _file_name(fields: dict[str, str], part: PartStart) -> str | None:
             },
         }
     },
-    responses={
-        400: {"description": "Not multipart, no file part, a bad MIME type or field."},
-        413: {"description": "Over WhatsApp's size limit for the file's type (it is named)."},
-    },
+    summary="Upload a file",
+    responses=error_responses(
+        {
+            400: "invalid_request: not multipart, no file part, a bad MIME type or field.",
+            413: "payload_too_large: over WhatsApp's size limit for the file's type (named).",
+        }
+    ),
 )
 async def upload(request: Request, tenant: Annotated[Tenant, Depends(current_tenant)]) -> UploadOut:
-    """Store a file (streamed) for sending; WhatsApp's per-type size limits apply."""
+    """Store a file (streamed) to send later by its `mediaId`; WhatsApp's per-type size
+    limits apply. It expires like a received file (48 hours by default)."""
     gateway = gateway_of(request)
     fields: dict[str, str] = {}
     record: MediaRecord | None = None

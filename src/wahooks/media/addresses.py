@@ -88,18 +88,22 @@ def parse_address(text: str) -> IPAddress | None:
 
 @dataclass(frozen=True, slots=True)
 class AddressPolicy:
-    """Forbidden ranges minus an explicit allow-list (development and tests only)."""
+    """Forbidden ranges minus an explicit allow-list (development and tests only); with
+    ``public`` off, public addresses are forbidden too (a closed network)."""
 
     allow: tuple[IPNetwork, ...] = ()
+    public: bool = True
 
     @classmethod
-    def allowing(cls, cidrs: Iterable[str]) -> AddressPolicy:
+    def allowing(cls, cidrs: Iterable[str], *, public: bool = True) -> AddressPolicy:
         """From CIDR strings, e.g. ``Settings.outbound_allow_networks``."""
-        return cls(tuple(ipaddress.ip_network(c, strict=False) for c in cidrs))
+        return cls(tuple(ipaddress.ip_network(c, strict=False) for c in cidrs), public)
 
     def refusal(self, address: IPAddress) -> str | None:
         """Why this policy refuses `address`, or None when it may be connected to."""
         reason = forbidden_reason(address)
+        if reason is None and not self.public:
+            reason = "public (outbound_allow_public is off)"
         if reason is None or self._allowed(address):
             return None
         return reason

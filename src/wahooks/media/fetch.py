@@ -138,7 +138,8 @@ def decode_sha256(text: str) -> bytes | None:
 
 def _retry_after(response: aiohttp.ClientResponse) -> float | None:
     value = response.headers.get("Retry-After", "")
-    return float(value) if value.isdigit() else None
+    # str.isdigit() alone takes "²", which float() refuses.
+    return float(value) if value.isascii() and value.isdigit() else None
 
 
 def _graph_message(body: bytes) -> str:

@@ -30,7 +30,10 @@ def check_mime(mime_type: str) -> str:
     """`mime_type` if it is a ``type/subtype`` string; InvalidRequest otherwise."""
     base = base_mime(mime_type)
     kind, _, sub = base.partition("/")
-    if not kind or not sub or any(c.isspace() for c in base) or len(mime_type) > 200:
+    # Control characters (NUL, CR, LF) can be neither stored (PostgreSQL) nor sent back in
+    # a Content-Type header.
+    control = any(not c.isprintable() for c in mime_type)
+    if not kind or not sub or any(c.isspace() for c in base) or control or len(mime_type) > 200:
         raise InvalidRequest(f"mimeType: {mime_type!r} is not a MIME type like image/jpeg")
     return mime_type.strip()
 
