@@ -15,8 +15,10 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
+import trustme
 from aiohttp.abc import AbstractResolver
 
+from tests.send.files import FileServer
 from wahooks.api.auth import issue_operator_key, issue_tenant_key
 from wahooks.app import create_app
 from wahooks.config import Settings
@@ -164,13 +166,16 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @contextlib.asynccontextmanager
-async def registered_sim(gateway: RunningGateway) -> AsyncIterator[Simulator]:
+async def registered_sim(
+    gateway: RunningGateway, *, status_delays_s: tuple[float, ...] = (0.01, 0.02, 0.03)
+) -> AsyncIterator[Simulator]:
     """A simulator with its own phone number id, registered on ``gateway``; its number's
-    id on the gateway is ``sim.number_id``."""
+    id on the gateway is ``sim.number_id``. ``status_delays_s``: when a send's statuses (or
+    its failure, at the first delay) follow it."""
     settings = SimSettings(
         gateway_url=gateway.ingress_url,
         phone_number_id=str(10**14 + uuid.uuid4().int % 10**13),
-        status_delays_s=(0.01, 0.02, 0.03),
+        status_delays_s=status_delays_s,
     )
     async with Simulator(settings) as simulator:
         status, body = await gateway.api("POST", "/v1/numbers", number_registration(simulator))
@@ -198,6 +203,30 @@ async def sim(gateway: RunningGateway) -> AsyncIterator[Simulator]:
 
 
 register_body = number_registration
+
+
+# --- HTTPS files: media by URL (sends, replies) -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tls_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def ca_file(tls_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test CA as a PEM file, for ``outbound_ca_file``: a gateway trusting it fetches
+    from the ``files`` server."""
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    tls_ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+@pytest.fixture
+async def files(tls_ca: trustme.CA) -> AsyncIterator[FileServer]:
+    server = await FileServer(tls_ca).start()
+    yield server
+    await server.stop()
 
 
 async def add_destination(gateway: RunningGateway, receiver: Receiver, **fields: Any) -> Any:

@@ -60,6 +60,7 @@ from wahooks.send.apps import AppMessenger
 from wahooks.send.graph import GraphClient
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
+from wahooks.send.replies import ReplySender
 from wahooks.socket.endpoint import socket_endpoint
 from wahooks.socket.hub import Hub
 from wahooks.store import open_store
@@ -127,11 +128,6 @@ def create_app(
         )
         sender = WebhookSender(session, excerpt_bytes=settings.response_excerpt_bytes, clock=clock)
         directory = NumberDirectory(store)
-        dispatcher = (
-            Dispatcher(store, sender, settings, clock=clock, rand=rand)
-            if settings.worker_enabled
-            else None
-        )
         graph = GraphClient(
             session,
             timeout_s=settings.graph_timeout_s,
@@ -149,6 +145,21 @@ def create_app(
         intake = MediaIntake(
             store, blobs, session, url_timeout_s=settings.media_url_timeout_s, clock=clock
         )
+        media_sender = MediaSender(
+            messenger, intake, blobs, graph, max_inline_bytes=settings.media_inline_max_bytes
+        )
+        dispatcher = (
+            Dispatcher(
+                store,
+                sender,
+                settings,
+                replies=ReplySender(messenger, media_sender),
+                clock=clock,
+                rand=rand,
+            )
+            if settings.worker_enabled
+            else None
+        )
         app.state.gateway = Gateway(
             settings=settings,
             store=store,
@@ -157,13 +168,7 @@ def create_app(
             ingress=MetaIngress(store, directory, max_body_bytes=settings.ingress_max_body_bytes),
             dispatcher=dispatcher,
             messenger=messenger,
-            media_sender=MediaSender(
-                messenger,
-                intake,
-                blobs,
-                graph,
-                max_inline_bytes=settings.media_inline_max_bytes,
-            ),
+            media_sender=media_sender,
             intake=intake,
             hub=hub,
             blobs=blobs,

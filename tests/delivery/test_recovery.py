@@ -18,6 +18,7 @@ from tests.conftest import (
     eventually,
     gateway_with_sim,
     running_gateway,
+    secret_settings,
 )
 from wahooks.config import Settings
 from wahooks.demo.receiver import Receiver
@@ -268,7 +269,9 @@ class World:
 @pytest.fixture
 async def world(database_url: str) -> AsyncIterator[World]:
     clock = FakeClock()
-    store = await open_store(Settings(database_url=database_url), clock=clock)
+    store = await open_store(
+        Settings(database_url=database_url, **secret_settings(database_url)), clock=clock
+    )
     tenant = await store.create_tenant(new_id("ten"), "t")
     number = await store.create_number(
         Number(

@@ -551,22 +551,30 @@ async def _count(bot: PywaBot, n: int) -> bool:
     return len(bot.raw) >= n
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outbound events carry no contact yet (MessageEvent.contact is None for them), "
-    "and pywa >= 4.5 builds a MessageStatus / OutgoingMessage only from contacts[0].user_id",
-)
 async def test_pywa_builds_statuses_from_the_gateway(
     gateway: RunningGateway, sim: Simulator
 ) -> None:
+    """Meta's statuses carry no contact; pywa (>= 4.5) builds a MessageStatus and an
+    OutgoingMessage only from ``contacts[0]`` with its ``user_id``. The gateway lends them
+    the contact of the user's last message, so the bot knows whom each status is about."""
     settings = sim.settings
     bot = PywaBot(app_secret=SECRET, phone_id=settings.phone_number_id, waba_id=settings.waba_id)
-    async with bot.running():
-        await outbound_round(gateway, sim, bot)
-        parsed = await bot.wait_for(5, timeout=5)
+    with PywaErrors().watching() as errors:
+        async with bot.running():
+            wamid = await outbound_round(gateway, sim, bot)
+            parsed = await bot.wait_for(5, timeout=5)
+    assert errors.messages == []
     assert sorted(p.handler for p in parsed) == sorted(
         ["on_message", "on_outgoing_message"] + ["on_message_status"] * 3
     )
+    user = sim.user("15551230079", "Jane Doe")
+    statuses = [p.update for p in parsed if p.handler == "on_message_status"]
+    assert all(isinstance(s, MessageStatus) for s in statuses)
+    assert sorted(s.status.value for s in statuses) == ["delivered", "read", "sent"]
+    assert all(s.id == wamid for s in statuses)
+    for update in [*statuses, *(p.update for p in parsed if p.handler != "on_message_status")]:
+        assert update.from_user.wa_id == user.wa_id and update.from_user.name == "Jane Doe"
+        assert update.from_user.bsuid == user.user_id
 
 
 async def test_the_test_delivery_reaches_a_pywa_bot(

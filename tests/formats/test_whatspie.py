@@ -7,22 +7,29 @@ examples are parsed, sent through the Graph API client to the simulator, and bad
 give clear errors. An end-to-end test checks what a real receiver gets from the gateway.
 """
 
+import asyncio
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
 import pytest
 
-from tests.conftest import RunningGateway, add_destination, eventually
+from tests.conftest import RunningGateway, add_destination, eventually, gateway_with_sim
 from tests.formats.seeds import FIXTURES, seed_json
-from wahooks.demo.receiver import Receiver
+from tests.send.files import FileServer
+from wahooks.delivery.webhook import REPLY_MAX_BYTES
+from wahooks.demo.receiver import Arrival, Receiver
 from wahooks.formats import FORMATS, SPECS, SkipEvent, expresses, whatspie
 from wahooks.formats.whatspie import MAX_REPLY_MESSAGES, Reply, parse_reply
 from wahooks.models import EventType, MediaInfo, MessageEvent
 from wahooks.send.graph import GraphClient
 from wahooks.sim import Simulator
+from wahooks.sim.graph import SentMessage
 from wahooks.sim.media import MediaStore
 from wahooks.sim.messages import MessageBuilder, SimUser
 
@@ -379,9 +386,9 @@ def test_an_empty_answer_asks_for_nothing(body: bytes) -> None:
 
 
 def test_an_image_without_any_caption() -> None:
-    reply = {"type": "chat", "body": "", "params": {"image": {"url": "http://x.example/a.png"}}}
+    reply = {"type": "chat", "body": "", "params": {"image": {"url": "https://x.example/a.png"}}}
     assert parse(reply).messages == (
-        {"type": "image", "image": {"link": "http://x.example/a.png"}},
+        {"type": "image", "image": {"link": "https://x.example/a.png"}},
     )
 
 
@@ -419,11 +426,15 @@ def test_a_removed_reaction() -> None:
         ),
         (
             b'{"type": "chat", "body": "x", "params": {"image": {"url": "ftp://a"}}}',
-            "reply.params.image.url: must be an http(s) URL",
+            "reply.params.image.url: must be an https URL",
+        ),
+        (  # we fetch the file, and https only, as for POST /v1/messages/send
+            b'{"type": "chat", "body": "x", "params": {"image": {"url": "http://a/b.png"}}}',
+            "reply.params.image.url: must be an https URL",
         ),
         (
             b'{"type": "chat", "body": "x", "params": {"image": {}}}',
-            "reply.params.image.url: must be an http(s) URL",
+            "reply.params.image.url: must be an https URL",
         ),
         (
             b'{"type": "chat", "body": "x", "params": {"document": {"url": "https://a"},'
@@ -538,26 +549,184 @@ async def test_every_whatspie_type_arrives_from_the_gateway(
     )
 
 
-# --- what the dispatcher does not do yet (strict: these fail loudly once it does) --------------
+# --- replies in the response body, end to end -----------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the dispatcher does not read whatspie replies from response bodies yet"
-)
+def answer_with(receiver: Receiver, reply_for: Callable[[Any], Any]) -> None:
+    """The receiver answers each delivery with ``reply_for(payload)`` as JSON (bytes as is)."""
+
+    def decide(arrival: Arrival) -> None:
+        reply = reply_for(arrival.json())
+        receiver.response_body = reply if isinstance(reply, bytes) else orjson.dumps(reply)
+
+    receiver.on_arrival = decide
+
+
+async def sent_count(sim: Simulator, n: int, timeout: float = 5) -> list[SentMessage]:
+    async def enough() -> bool:
+        return len(sim.sent) >= n
+
+    await eventually(enough, timeout=timeout)
+    return list(sim.sent)
+
+
+async def attempts_of(gateway: RunningGateway, wamid: str) -> list[Any]:
+    """The attempts of the finished delivery of the message ``wamid``."""
+
+    async def finished() -> Any:
+        status, page = await gateway.api("GET", "/v1/deliveries")
+        assert status == 200, page
+        mine = [d for d in page["data"] if d["wamid"] == wamid and d["status"] == "succeeded"]
+        return mine[0] if mine else None
+
+    delivery = await eventually(finished, timeout=5)
+    status, detail = await gateway.api("GET", f"/v1/deliveries/{delivery['id']}")
+    assert status == 200, detail
+    return list(detail["attemptLog"])
+
+
 async def test_a_reply_in_the_response_body_is_sent_to_the_user(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
+    """Each reply goes to the conversation of the message it answers."""
     await add_destination(gateway, receiver, format="whatspie")
-    receiver.response_body = orjson.dumps({"type": "chat", "body": "Thanks!", "simulation": True})
-    user = sim.user("15551230087", "Jane Doe")
-    assert (await sim.send(user, "text", body="hi")).ok
+    answer_with(receiver, lambda p: {"type": "chat", "body": f"re: {p['message']}",
+                                     "simulation": True})  # fmt: skip
+    jane, bob = sim.user("15551230087", "Jane Doe"), sim.user("15551230085", "Bob")
+    first = await sim.send(jane, "text", body="hi")
+    assert first.ok and (await sim.send(bob, "text", body="hello")).ok
+    sent = await sent_count(sim, 2)
+    assert sorted((s.to, s.type, s.payload["text"]["body"]) for s in sent) == [
+        (bob.wa_id, "text", "re: hello"), (jane.wa_id, "text", "re: hi")
+    ]  # fmt: skip
+    (attempt,) = await attempts_of(gateway, first.wamid)
+    assert attempt["statusCode"] == 200 and attempt["errorDetail"] is None
 
-    async def replied() -> bool:
-        return any(s.to == user.wa_id and s.type == "text" for s in sim.sent)
 
-    await eventually(replied, timeout=3)
-    (sent,) = sim.sent
-    assert sent.payload["text"]["body"] == "Thanks!"
+async def test_every_seed_reply_shape_reaches_the_user(
+    database_url: str, ca_file: Path, files: FileServer, receiver: Receiver
+) -> None:
+    """Text, image, document and reaction (the seed's shapes) in one array, sent in order
+    the way POST /v1/messages/send sends them: files fetched from their https URL and
+    uploaded, the reaction on the message delivered."""
+    png_url = files.add("catalog.png", PNG, "image/png")
+    pdf_url = files.add("prices.pdf", PDF, "application/pdf")
+    image = {**REPLY_IMAGE, "params": {**REPLY_IMAGE["params"], "image": {"url": png_url}}}
+    document = {**REPLY_DOCUMENT,
+                "params": {**REPLY_DOCUMENT["params"], "document": {"url": pdf_url}}}  # fmt: skip
+    async with gateway_with_sim(database_url, outbound_ca_file=str(ca_file)) as (gateway, sim):
+        await add_destination(gateway, receiver, format="whatspie")
+        receiver.response_body = orjson.dumps([REPLY_TEXT, image, document, REPLY_REACTION])
+        user = sim.user("15551230084", "Jane Doe")
+        inbound = await sim.send(user, "text", body="catalog please")
+        assert inbound.ok
+        sent = await sent_count(sim, 4, timeout=10)
+        assert [(s.to, s.type) for s in sent] == [
+            (user.wa_id, t) for t in ("text", "image", "document", "reaction")
+        ]
+        text, img, doc, reaction = (s.payload for s in sent)
+        assert text["text"]["body"] == REPLY_TEXT["body"]
+        assert img["image"]["caption"] == "Product catalog 2024"
+        assert sim.media.get(img["image"]["id"]).read() == PNG
+        assert doc["document"]["filename"] == "price_list.pdf"
+        assert doc["document"]["caption"] == REPLY_DOCUMENT["body"]
+        assert sim.media.get(doc["document"]["id"]).read() == PDF
+        assert reaction["reaction"] == {"message_id": inbound.wamid, "emoji": "👍"}
+        (attempt,) = await attempts_of(gateway, inbound.wamid)
+        assert attempt["errorDetail"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "note"),
+    [
+        (b"OK", "reply: the response body is not JSON"),
+        (b'{"ok": true}', 'reply.type: must be "chat" or "reaction", got None'),
+        (b'[{"type": "chat", "body": "fine"}, {"type": "chat"}]', "reply[1].body"),
+        # Valid JSON, but past what we read: never parsed as a (4096-character) text.
+        (
+            orjson.dumps({"type": "chat", "body": "x" * REPLY_MAX_BYTES}),
+            f"reply: the response body is over {REPLY_MAX_BYTES} bytes",
+        ),
+    ],
+)
+async def test_an_invalid_reply_is_noted_and_the_delivery_still_succeeds(
+    gateway: RunningGateway, sim: Simulator, receiver: Receiver, body: bytes, note: str
+) -> None:
+    await add_destination(gateway, receiver, format="whatspie", retrySchedule=[0, 0.1])
+    answer_with(receiver, lambda p: body if p["message"] == "first" else
+                {"type": "chat", "body": "second answered"})  # fmt: skip
+    user = sim.user("15551230083", "Jane Doe")
+    first = await sim.send(user, "text", body="first")
+    assert first.ok
+    (attempt,) = await attempts_of(gateway, first.wamid)
+    assert attempt["statusCode"] == 200 and attempt["error"] is None
+    assert attempt["errorDetail"].startswith(note), attempt["errorDetail"]
+    assert attempt["errorDetail"].endswith("nothing sent back")
+    assert receiver.count == 1  # not retried
+    # Replies of a conversation go out in order: once the second is sent, a first would be.
+    assert (await sim.send(user, "text", body="second")).ok
+    await sent_count(sim, 1)
+    await asyncio.sleep(0.2)
+    assert [s.payload["text"]["body"] for s in sim.sent] == ["second answered"]
+
+
+async def test_a_reply_that_cannot_be_sent_is_logged(
+    gateway: RunningGateway, sim: Simulator, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Meta refuses the reply: logged, the rest of that reply dropped, the delivery stays
+    delivered, and later replies go out."""
+    await add_destination(gateway, receiver, format="whatspie")
+    answer_with(receiver, lambda p: [{"type": "chat", "body": f"1 {p['message']}"},
+                                     {"type": "chat", "body": f"2 {p['message']}"}])  # fmt: skip
+    sim.fail_next_sends(1, code=131026, http_status=400)
+    user = sim.user("15551230082", "Jane Doe")
+    with caplog.at_level(logging.WARNING, logger="wahooks.send.replies"):
+        first = await sim.send(user, "text", body="a")
+        assert first.ok
+
+        async def logged() -> bool:
+            return any("not sent" in r.getMessage() for r in caplog.records)
+
+        await eventually(logged, timeout=5)
+    (record,) = [r for r in caplog.records if r.name == "wahooks.send.replies"]
+    assert "message 1 of 2 (text) not sent, nor the rest" in record.getMessage()
+    assert (await attempts_of(gateway, first.wamid))[0]["errorDetail"] is None
+    assert (await sim.send(user, "text", body="b")).ok
+    sent = await sent_count(sim, 2)
+    assert [s.payload["text"]["body"] for s in sent] == ["1 b", "2 b"]
+
+
+async def test_replies_do_not_hold_up_deliveries(
+    database_url: str, ca_file: Path, files: FileServer, receiver: Receiver
+) -> None:
+    """A reply whose file is slow to fetch is sent in the background: the conversation's
+    next message is delivered meanwhile, and its reply waits its turn behind the first."""
+    slow = files.add("slow.png", PNG, "image/png").replace("/files/", "/gated/")
+    async with gateway_with_sim(database_url, outbound_ca_file=str(ca_file)) as (gateway, sim):
+        await add_destination(gateway, receiver, format="whatspie")
+        image = {"type": "chat", "body": "", "params": {"image": {"url": slow}}}
+        answer_with(receiver, lambda p: image if p["message"] == "one" else
+                    {"type": "chat", "body": "two"})  # fmt: skip
+        user = sim.user("15551230081", "Jane Doe")
+        assert (await sim.send(user, "text", body="one")).ok
+
+        async def fetching() -> bool:
+            return files.hits == ["/gated/slow.png"]
+
+        try:
+            await eventually(fetching, timeout=5)
+            assert (await sim.send(user, "text", body="two")).ok
+            await receiver.wait_for(lambda r: r.count == 2, timeout=5)
+            await asyncio.sleep(0.2)
+            assert sim.sent == []  # the text reply waits behind the image
+        finally:
+            files.gate.set()  # else a failure here waits for the held fetch at shutdown
+        sent = await sent_count(sim, 2)
+        assert [s.type for s in sent] == ["image", "text"]
+        assert sim.media.get(sent[0].payload["image"]["id"]).read() == PNG
 
 
 async def test_a_skipped_event_is_finished_without_a_request(

@@ -3,6 +3,7 @@ gateway is told to trust, on any loopback address, counting what it was asked fo
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from dataclasses import dataclass, field
 
@@ -19,6 +20,8 @@ class FileServer:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # name -> (bytes, type)
     hits: list[str] = field(default_factory=list)  # paths requested, in order
     port: int = 0
+    # /gated/{name} answers only once this is set (a slow file server, held by the test).
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
 
     def add(self, name: str, data: bytes, content_type: str = "application/octet-stream") -> str:
@@ -33,6 +36,7 @@ class FileServer:
         app = web.Application()
         app.router.add_get("/files/{name}", self._file)
         app.router.add_get("/chunked/{name}", self._chunked)  # no Content-Length
+        app.router.add_get("/gated/{name}", self._gated)
         app.router.add_get("/redirect", self._redirect)  # ?to=<url>
         app.router.add_get("/status/{code}", self._status)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -67,6 +71,12 @@ class FileServer:
             await response.write(data[start : start + CHUNK])
         await response.write_eof()
         return response
+
+    async def _gated(self, request: web.Request) -> web.Response:
+        self._seen(request)
+        await self.gate.wait()
+        data, content_type = self.files[request.match_info["name"]]
+        return web.Response(body=data, headers={"Content-Type": content_type})
 
     async def _redirect(self, request: web.Request) -> web.Response:
         self._seen(request)

@@ -202,3 +202,119 @@ async def test_concurrent_claims_never_hand_out_a_delivery_twice(world: World) -
     batches = await asyncio.gather(*[world.store.claim_due(limit=7, lease_s=60) for _ in range(12)])
     ids = [c.id for batch in batches for c in batch]
     assert len(ids) == len(set(ids)) == 60
+
+
+# --- the contact of outbound events ---------------------------------------------------------
+
+ALL_EVENTS = ("message:in:new", "message:out:new", "message:out:ack", "message:out:failed")
+
+
+async def _subscribe_to_everything(world: World) -> None:
+    from dataclasses import replace
+
+    await world.store.update_destination(replace(world.destination, events=ALL_EVENTS))
+
+
+async def _status(world: World, wamid: str, name: str, to: str) -> None:
+    number = world.number
+    update = StatusUpdate(
+        wamid=Wamid(wamid), phone_number_id=number.phone_number_id, status=name,
+        timestamp=1, recipient_id=to, item={"id": wamid, "status": name},
+    )  # fmt: skip
+    await world.store.ingest({number.phone_number_id: number}, IngestBatch(statuses=[update]))
+
+
+async def _claim_all(world: World) -> list[ClaimedDelivery]:
+    """Every delivery, in order, each recorded as delivered once claimed."""
+    claimed: list[ClaimedDelivery] = []
+    while batch := await world.store.claim_due(limit=10, lease_s=60):
+        claimed += batch
+        await world.finish(batch, ok=True)
+    return claimed
+
+
+async def test_outbound_events_carry_the_latest_inbound_contact(world: World) -> None:
+    """Meta sends statuses without a contact; we give them the one of the conversation's
+    latest inbound message that has one, verbatim (a Meta bot needs its ``user_id``)."""
+    from dataclasses import replace
+
+    await _subscribe_to_everything(world)
+    older = world.message(1)
+    newer = replace(
+        world.message(2), contact={"profile": {"name": "Ann B."}, "wa_id": "15550001",
+                                   "user_id": "US.7"},
+    )  # fmt: skip
+    number_change = replace(world.message(3, kind="system"), contact=None)
+    await world.ingest(older, newer, number_change)
+    await world.store.record_outbound(world.number, "15550001", "wamid.out", "text", {})
+    await _status(world, "wamid.out", "sent", "15550001")
+    await _status(world, "wamid.out", "failed", "15550001")
+    events = [c.event for c in await _claim_all(world)]
+    assert [e.event_type for e in events] == [
+        "message:in:new", "message:in:new", "message:in:new",
+        "message:out:new", "message:out:ack", "message:out:failed",
+    ]  # fmt: skip
+    assert [e.contact for e in events[:3]] == [older.contact, newer.contact, None]
+    assert all(e.contact == newer.contact for e in events[3:])
+
+
+async def test_without_an_inbound_contact_the_conversation_stands_in(world: World) -> None:
+    """A conversation we opened (or whose messages came without contacts): its wa_id."""
+    await _subscribe_to_everything(world)
+    await world.store.record_outbound(world.number, "15550077", "wamid.first", "text", {})
+    await _status(world, "wamid.first", "delivered", "15550077")
+    events = [c.event for c in await _claim_all(world)]
+    assert [e.event_type for e in events] == ["message:out:new", "message:out:ack"]
+    assert all(e.contact == {"wa_id": "15550077"} for e in events)
+
+
+async def test_a_named_conversation_without_inbound_contacts_lends_its_name(world: World) -> None:
+    """The conversation's name stands in too, in Meta's shape (no inbound message holds a
+    contact, e.g. once messages are pruned: here the conversation is written alone)."""
+    from wahooks.store.base import FetchOne, Operation
+
+    def named_conversation() -> Operation[None]:
+        yield FetchOne(
+            "upsert_conversation",
+            {"id": new_id("conv"), "tenant_id": world.number.tenant_id,
+             "number_id": world.number.id, "wa_id": "15550078", "contact_name": "Zed",
+             "last_inbound_at": None, "activation_id": None, "now": world.clock.now},
+        )  # fmt: skip
+
+    await _subscribe_to_everything(world)
+    await world.store.connector.transaction(named_conversation())
+    await world.store.record_outbound(world.number, "15550078", "wamid.named", "text", {})
+    (claimed,) = await _claim_all(world)
+    assert claimed.event.contact == {"profile": {"name": "Zed"}, "wa_id": "15550078"}
+
+
+async def test_a_status_that_overtakes_its_send_is_applied_when_the_send_is_recorded(
+    world: World,
+) -> None:
+    """Meta may report 'sent' before the Graph API's answer reaches us (the simulator does,
+    10 ms after a send): the stored status moves the message once it is recorded, with its
+    message:out:ack event."""
+    await _subscribe_to_everything(world)
+    await _status(world, "wamid.fast", "sent", "15550079")  # before we know the wamid
+    await world.store.record_outbound(world.number, "15550079", "wamid.fast", "text", {})
+    assert await world.store.outbound_status(world.number.id, "wamid.fast") == "sent"
+    events = [c.event.event_type for c in await _claim_all(world)]
+    assert events == ["message:out:new", "message:out:ack"]
+
+
+async def test_a_status_racing_its_send_is_never_lost(world: World) -> None:
+    """The send's recording and its status's ingest running at the same time (PostgreSQL:
+    two transactions, each of which could miss the other's row): every message ends 'sent'."""
+    await _subscribe_to_everything(world)
+    wamids = [f"wamid.race.{i}" for i in range(60)]
+
+    async def send(wamid: str) -> None:
+        await world.store.record_outbound(world.number, "15550080", wamid, "text", {})
+
+    await asyncio.gather(
+        *(step for w in wamids for step in (send(w), _status(world, w, "sent", "15550080")))
+    )
+    statuses = [await world.store.outbound_status(world.number.id, w) for w in wamids]
+    assert statuses == ["sent"] * len(wamids)
+    events = [c.event.event_type for c in await _claim_all(world)]
+    assert events.count("message:out:ack") == len(wamids)

@@ -7,22 +7,30 @@ this process dies the lease runs out and the delivery is claimed again (same web
 Per-conversation order is the claim query's job: it only hands out a conversation's oldest
 active delivery (for destinations with ``ordered`` on). Per-destination rate and in-flight
 limits are pacing.py's; automatic disabling is health.py's, applied as attempts are recorded.
+
+Deliveries claimed together of a type the format batches go out in one POST (batches.py),
+with the same outcome recorded on each. A reply in the answer (the whatspie format) is
+handed to the reply sender, which sends it in the background (replies.py).
 """
 
 import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from wahooks.config import Settings
+from wahooks.delivery.batches import batches, webhook_id
 from wahooks.delivery.context import with_conversation
 from wahooks.delivery.health import HealthPolicy
 from wahooks.delivery.pacing import Deferred, Pacer
+from wahooks.delivery.replies import take_reply
 from wahooks.delivery.retry import GONE, next_delay
-from wahooks.delivery.webhook import WebhookSender, prepare
+from wahooks.delivery.webhook import PreparedRequest, WebhookSender, prepare, prepare_batch
 from wahooks.formats.skip import SkipEvent
 from wahooks.models import AttemptDecision, AttemptResult, ClaimedDelivery, Clock, Destination
+from wahooks.send.replies import ReplySender
 from wahooks.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,11 +43,13 @@ class Dispatcher:
         sender: WebhookSender,
         settings: Settings,
         *,
+        replies: ReplySender | None = None,
         clock: Clock = time.time,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
         self._sender = sender
+        self._replies = replies  # None: replies in answers are not sent
         self._settings = settings
         self._clock = clock
         self._rand = rand
@@ -87,6 +97,8 @@ class Dispatcher:
             await asyncio.gather(*pending, return_exceptions=True)
         self._results_ready.set()
         await record
+        if self._replies is not None:
+            await self._replies.close(grace_s)
 
     # --- claim ------------------------------------------------------------------------
 
@@ -107,8 +119,8 @@ class Dispatcher:
                     )
                 except Exception:
                     log.exception("claiming deliveries failed; retrying shortly")
-                for delivery in claimed:
-                    task = asyncio.create_task(self._attempt(delivery))
+                for group in batches(claimed):
+                    task = asyncio.create_task(self._attempt(group))
                     self._inflight.add(task)
                     task.add_done_callback(self._inflight.discard)
                 if len(claimed) == limit:
@@ -131,20 +143,34 @@ class Dispatcher:
 
     # --- send ---------------------------------------------------------------------------
 
-    async def _attempt(self, delivery: ClaimedDelivery) -> None:
-        slot = await self._pacer.admit(delivery.destination)
+    def _prepare(self, group: Sequence[ClaimedDelivery]) -> PreparedRequest:
+        first = group[0]
+        if len(group) == 1:
+            request = prepare(first.destination, first.event, first.id, self._clock())
+        else:
+            events = [d.event for d in group]
+            request = prepare_batch(first.destination, events, webhook_id(group), self._clock())
+        return request.capped(self._settings.max_timeout_s)
+
+    async def _attempt(self, group: Sequence[ClaimedDelivery]) -> None:
+        """One POST for the group (one delivery, or a batch), its outcome recorded on each."""
+        first = group[0]
+        # One request, one place in the destination's pacing, whatever the batch's size.
+        slot = await self._pacer.admit(first.destination)
         if isinstance(slot, Deferred):  # no room: back to the queue, no attempt made
-            self._deferred.append((delivery.id, slot.delay_s))
+            self._deferred.extend((d.id, slot.delay_s) for d in group)
             self._results_ready.set()
             return
         try:
-            delivery = await with_conversation(self._store, self._settings, delivery)
-            request = prepare(delivery.destination, delivery.event, delivery.id, self._clock())
-            request = request.capped(self._settings.max_timeout_s)
-            result = await self._sender.send(delivery.id, request)
+            group = [await with_conversation(self._store, self._settings, d) for d in group]
+            first = group[0]
+            answer = await self._sender.exchange(first.id, self._prepare(group))
+            result = answer.result
+            if self._replies is not None and len(group) == 1:
+                result = take_reply(first, answer, self._replies)
         except SkipEvent as skip:  # the format has no shape for it: finished, nothing sent
             result = AttemptResult(
-                delivery_id=delivery.id,
+                delivery_id=first.id,
                 started_at=self._clock(),
                 status_code=None,
                 latency_ms=0.0,
@@ -152,9 +178,9 @@ class Dispatcher:
                 error=None,
             )
         except Exception as exc:  # a bug must not lose the delivery: record it as an attempt
-            log.exception("delivery %s could not be attempted", delivery.id)
+            log.exception("deliveries %s could not be attempted", [d.id for d in group])
             result = AttemptResult(
-                delivery_id=delivery.id,
+                delivery_id=first.id,
                 started_at=self._clock(),
                 status_code=None,
                 latency_ms=0.0,
@@ -164,7 +190,9 @@ class Dispatcher:
             )
         finally:
             slot.release()
-        self._results.append((self._decide(delivery, result), delivery.destination))
+        for delivery in group:
+            own = replace(result, delivery_id=delivery.id)
+            self._results.append((self._decide(delivery, own), delivery.destination))
         self._results_ready.set()
 
     def _decide(self, delivery: ClaimedDelivery, result: AttemptResult) -> AttemptDecision:

@@ -30,6 +30,7 @@ __all__ = [
     "FormatSpec",
     "SkipEvent",
     "expresses",
+    "is_2xx",
     "skipped_events",
 ]
 
@@ -38,6 +39,7 @@ Renderer = Callable[[MessageEvent], bytes]
 
 
 def is_2xx(status: int) -> bool:
+    """The usual rule: any 2xx acknowledges a delivery."""
     return 200 <= status <= 299
 
 

@@ -243,9 +243,11 @@ class _Invalid(ValueError):
     pass
 
 
-def _http_url(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise _Invalid(f"{where}: must be an http(s) URL")
+def _https_url(value: Any, where: str) -> str:
+    # The gateway fetches the file (as for a URL given to POST /v1/messages/send), and it
+    # fetches https only: refusing http here records why on the attempt.
+    if not isinstance(value, str) or not value.startswith("https://"):
+        raise _Invalid(f"{where}: must be an https URL")
     if len(value) > 2048:
         raise _Invalid(f"{where}: longer than 2048 characters")
     return value
@@ -272,7 +274,7 @@ def _media_reply(params: Mapping[str, Any], body: str, where: str) -> JsonObject
     media = params[kind]
     if not isinstance(media, dict):
         raise _Invalid(f"{where}.params.{kind}: must be an object with a url")
-    obj: JsonObject = {"link": _http_url(media.get("url"), f"{where}.params.{kind}.url")}
+    obj: JsonObject = {"link": _https_url(media.get("url"), f"{where}.params.{kind}.url")}
     caption = _optional_str(params, "caption", f"{where}.params")
     _optional_str(params, "mimeType", f"{where}.params")  # Meta takes the type from the file
     if kind == "document":

@@ -8,11 +8,11 @@ from typing import Any
 
 import orjson
 
-from wahooks.ids import new_id
 from wahooks.models import InboundMessage, Number
 from wahooks.pool.codes import candidates, code_hash, is_only_a_code
 from wahooks.pool.notices import NoticeKind, NoticePolicy
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
+from wahooks.store.convs_ops import upsert_inbound_conversation
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -236,19 +236,8 @@ def _store_code_message(
 ) -> Operation[None]:
     """The activating message starts the tenant's conversation (its 24-hour window opens,
     so the tenant may greet the user), stored without events: it is delivered to nobody."""
-    contact_name = (msg.contact or {}).get("profile", {}).get("name")
-    conversation = yield FetchOne(
-        "upsert_conversation",
-        {
-            "id": new_id("conv"),
-            "tenant_id": tenant_id,
-            "number_id": number.id,
-            "wa_id": msg.from_wa_id,
-            "contact_name": contact_name,
-            "last_inbound_at": float(msg.timestamp),
-            "activation_id": activation_id,
-            "now": now,
-        },
+    conversation = yield from upsert_inbound_conversation(
+        number, tenant_id, activation_id, msg, now
     )
     yield FetchOne(
         "insert_message",

@@ -16,9 +16,11 @@ from wahooks.models import (
     ConversationContext,
     ConversationNote,
     ConversationRecord,
+    InboundMessage,
     JsonObject,
     MediaInfo,
     MessageRecord,
+    Number,
     RecoveryJob,
     RecoveryState,
 )
@@ -202,7 +204,8 @@ def set_external_user_id(
     )
 
 
-def _media(row: Row) -> MediaInfo | None:
+def media_info(row: Row) -> MediaInfo | None:
+    """A message's file (the media_* columns of a join), as payloads show it."""
     if row["media_id"] is None:
         return None
     if row["media_state"] != "ready":
@@ -229,7 +232,7 @@ def _message(row: Row) -> MessageRecord:
         status=row["status"],
         status_at=row["status_at"],
         created_at=row["created_at"],
-        media=_media(row),
+        media=media_info(row),
     )
 
 
@@ -418,3 +421,25 @@ def release_recovery_job(job: RecoveryJob, now: float) -> Operation[bool]:
         "release_recovery_job", {"id": job.id, "lease": job.lease_until, "now": now}
     )
     return bool(released)
+
+
+def upsert_inbound_conversation(
+    number: Number, tenant_id: str, activation_id: str | None, msg: InboundMessage, now: float
+) -> Operation[Row]:
+    """The tenant's conversation with an inbound message's sender, created or brought up to
+    date (last inbound time, contact name, activation); its row (id, activation_id)."""
+    contact_name = (msg.contact or {}).get("profile", {}).get("name")
+    row: Row = yield FetchOne(
+        "upsert_conversation",
+        {
+            "id": new_id("conv"),
+            "tenant_id": tenant_id,
+            "number_id": number.id,
+            "wa_id": msg.from_wa_id,
+            "contact_name": contact_name,
+            "last_inbound_at": float(msg.timestamp),
+            "activation_id": activation_id,
+            "now": now,
+        },
+    )
+    return row

@@ -28,7 +28,6 @@ from wahooks.models import (
     IngestBatch,
     IngestOutcome,
     JsonObject,
-    MediaInfo,
     MediaJob,
     MediaRecord,
     MessageEvent,
@@ -40,6 +39,7 @@ from wahooks.pool.notices import NoticeKind, NoticePolicy
 from wahooks.secrets import Keyring, hash_verify_token
 from wahooks.store.activation_ops import route_pool_message
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
+from wahooks.store.convs_ops import media_info, upsert_inbound_conversation
 from wahooks.store.destination_ops import destination_options, event_data, track_health
 
 
@@ -300,21 +300,10 @@ def ingest(
         if route is None:
             continue
         tenant_id, activation_id = route
-        contact_name = (msg.contact or {}).get("profile", {}).get("name")
-        conversation_id = yield FetchOne(
-            "upsert_conversation",
-            {
-                "id": new_id("conv"),
-                "tenant_id": tenant_id,
-                "number_id": number.id,
-                "wa_id": msg.from_wa_id,
-                "contact_name": contact_name,
-                "last_inbound_at": float(msg.timestamp),
-                "activation_id": activation_id,
-                "now": now,
-            },
+        conversation = yield from upsert_inbound_conversation(
+            number, tenant_id, activation_id, msg, now
         )
-        conversation_id = conversation_id["id"]
+        conversation_id = conversation["id"]
         message = yield FetchOne(
             "insert_message",
             {
@@ -355,6 +344,9 @@ def ingest(
         deliveries += made
         if made:
             tenants.add(tenant_id)
+    # Locked in one order, so two ingests of overlapping statuses cannot deadlock.
+    for key in sorted({_message_key(numbers[s.phone_number_id], s.wamid) for s in batch.statuses}):
+        yield FetchOne("lock_message", {"key": key})
     for status in batch.statuses:
         number = numbers[status.phone_number_id]
         yield Execute(
@@ -508,6 +500,10 @@ def _publish(
     return len(subscribed)
 
 
+def _message_key(number: Number, wamid: str) -> str:
+    return f"{number.id}:{wamid}"
+
+
 def _apply_status(
     targets: Targets,
     number: Number,
@@ -574,6 +570,7 @@ def record_outbound(
             "now": now,
         },
     )
+    yield FetchOne("lock_message", {"key": _message_key(number, wamid)})
     message = yield FetchOne(
         "insert_message",
         {
@@ -648,21 +645,6 @@ def claim_due(
     return [_claimed(r, keyring) for r in rows]
 
 
-def _media_info(row: Row) -> MediaInfo | None:
-    if row["media_id"] is None:
-        return None
-    if row["media_state"] != "ready":
-        return MediaInfo(
-            media_id=None, mime_type=row["media_mime_type"], byte_size=0, unavailable=True
-        )
-    return MediaInfo(
-        media_id=row["media_id"],
-        mime_type=row["media_mime_type"],
-        byte_size=row["media_byte_size"],
-        file_name=row["media_file_name"],
-    )
-
-
 def _claimed(row: Row, keyring: Keyring) -> ClaimedDelivery:
     return ClaimedDelivery(
         id=DeliveryId(row["id"]),
@@ -682,7 +664,7 @@ def _claimed(row: Row, keyring: Keyring) -> ClaimedDelivery:
             contact=orjson.loads(row["contact"]) if row["contact"] else None,
             **event_data(row["event_type"], row["event_data"]),
             wa_id=row["wa_id"] or "",
-            media=None if row["event_type"].startswith("message:out:") else _media_info(row),
+            media=None if row["event_type"].startswith("message:out:") else media_info(row),
         ),
     )
 

@@ -1,5 +1,10 @@
 -- PostgreSQL-only SQL: several processes claim at once, so the claim skips locked rows.
 
+-- name: lock_message
+-- Serialises a sent message's recording with the ingest of its statuses (which may come
+-- first: Meta's webhook can outrun the Graph API's answer): held to the transaction's end.
+SELECT pg_advisory_xact_lock(hashtextextended(:key, 0));
+
 -- name: claim_due
 -- Due, not held, destination enabled and not paused by this process's pacing (:paused, its
 -- ids), and, for an ordered destination, no earlier delivery of the same conversation to
@@ -37,7 +42,19 @@ SELECT d.id, d.seq, d.attempts,
        t.consecutive_failures AS dst_consecutive_failures,
        t.failing_since AS dst_failing_since, t.disabled_at AS dst_disabled_at,
        d.created_at, e.type AS event_type, e.conversation_id, e.data AS event_data, c.wa_id,
-       m.item, m.contact,
+       m.item,
+       -- Meta sends no contact with a status, but bots built on Meta clients (pywa) need one:
+       -- an outbound message takes the contact of the conversation's latest inbound message
+       -- (Meta's object verbatim, user_id included), else one built from the conversation.
+       CASE WHEN m.direction = 'out' THEN COALESCE(
+         (SELECT i.contact FROM messages i
+          WHERE i.conversation_id = e.conversation_id AND i.direction = 'in'
+            AND i.contact IS NOT NULL
+          ORDER BY i.seq DESC LIMIT 1),
+         CASE WHEN c.contact_name IS NULL THEN json_build_object('wa_id', c.wa_id)::text
+              ELSE json_build_object('profile', json_build_object('name', c.contact_name),
+                           'wa_id', c.wa_id)::text END)
+       ELSE m.contact END AS contact,
        n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id,
        md.id AS media_id, md.state AS media_state, md.mime_type AS media_mime_type,
        md.byte_size AS media_byte_size, md.file_name AS media_file_name
