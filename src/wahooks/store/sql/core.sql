@@ -98,10 +98,6 @@ WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
 UPDATE deliveries SET state = 'failed', last_error = :reason, updated_at = :now
 WHERE destination_id = :destination_id AND state IN ('pending', 'leased');
 
--- name: disable_destination
-UPDATE destinations SET enabled = FALSE, disabled_reason = :reason, updated_at = :now
-WHERE id = :id AND enabled;
-
 -- name: upsert_conversation
 INSERT INTO conversations (id, tenant_id, number_id, wa_id, contact_name, last_inbound_at,
                            activation_id, last_message_at, created_at)
