@@ -173,7 +173,7 @@ def create_app(
             hub=hub,
             blobs=blobs,
             clock=clock,
-            app_messenger=AppMessenger(store, graph, messenger, session, clock=clock),
+            app_messenger=AppMessenger(store, graph, messenger, clock=clock),
             number_health=number_health,
             recovery=recovery,
         )

@@ -14,12 +14,11 @@ App's tenant, so Meta's statuses move it forward like any other send.
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
 import orjson
 
 from wahooks.errors import Forbidden, InvalidRequest, NotFound, ServiceWindowExpired
 from wahooks.models import Clock, Conversation, JsonObject, Number
-from wahooks.send.graph import GraphClient, GraphError, _graph_error
+from wahooks.send.graph import GraphClient, GraphError
 from wahooks.send.messenger import (
     SERVICE_WINDOW_S,
     WINDOW_EXPIRED,
@@ -54,16 +53,13 @@ class AppMessenger:
         store: Store,
         graph: GraphClient,
         messenger: Messenger,
-        session: aiohttp.ClientSession,
         *,
         clock: Clock,
     ) -> None:
         self._store = store
         self._graph = graph
         self._messenger = messenger
-        self._session = session
         self._clock = clock
-        self._timeout = aiohttp.ClientTimeout(total=graph.timeout_s)
 
     # --- whose is it --------------------------------------------------------------------
 
@@ -220,30 +216,12 @@ class AppMessenger:
         params: Mapping[str, str] | None = None,
         body: JsonObject | None = None,
     ) -> JsonObject:
-        url = f"{number.graph_base_url}/{number.waba_id}/{edge}"
-        headers = {"Authorization": f"Bearer {number.access_token}", **_JSON}
         data = None if body is None else orjson.dumps(body)
 
         async def attempt() -> dict[str, Any]:
-            try:
-                async with self._session.request(
-                    method, url, params=params, data=data, headers=headers, timeout=self._timeout
-                ) as response:
-                    raw = await response.read()
-                    status = response.status
-            except TimeoutError as exc:
-                raise GraphError("Graph API did not answer in time", None, None) from exc
-            except aiohttp.ClientError as exc:
-                raise GraphError(f"Graph API unreachable: {exc}", None, None) from exc
-            if status >= 300:
-                raise _graph_error(status, raw)
-            try:
-                answer = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise GraphError("Graph API answered with invalid JSON", 0, status) from exc
-            if not isinstance(answer, dict):
-                raise GraphError("Graph API answered with a non-object", 0, status)
-            return answer
+            return await self._graph.request_once(
+                method, number, f"{number.waba_id}/{edge}", params=params, data=data, headers=_JSON
+            )
 
         try:
             if method == "GET":

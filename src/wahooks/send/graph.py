@@ -7,7 +7,7 @@ own code and message.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import aiohttp
@@ -113,27 +113,8 @@ class GraphClient:
     async def phone_number(self, number: Number) -> dict[str, Any]:
         """``GET /{phone-number-id}`` with the number's token, once (no retries: the health
         check reports a transient failure as it is). GraphError on any failure."""
-        url = f"{number.graph_base_url}/{number.phone_number_id}"
         params = {"fields": "display_phone_number,verified_name,quality_rating"}
-        headers = {"Authorization": f"Bearer {number.access_token}"}
-        try:
-            async with self._session.get(
-                url, params=params, headers=headers, timeout=self._timeout
-            ) as response:
-                raw = await response.read()
-                if response.status >= 300:
-                    raise _graph_error(response.status, raw)
-        except TimeoutError as exc:
-            raise GraphError("Graph API did not answer in time", None, None) from exc
-        except aiohttp.ClientError as exc:
-            raise GraphError(f"Graph API unreachable: {exc}", None, None) from exc
-        try:
-            answer = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise GraphError("Graph API answered with invalid JSON", 0, response.status) from exc
-        if not isinstance(answer, dict):
-            raise GraphError("Graph API answered with a non-object", 0, response.status)
-        return answer
+        return await self.request_once("GET", number, number.phone_number_id, params=params)
 
     async def post_once(
         self,
@@ -145,23 +126,46 @@ class GraphClient:
     ) -> dict[str, Any]:
         """One POST of `data` to ``{graph base}/{path}`` with the number's token; its JSON
         answer, or GraphError."""
+        return await self.request_once(
+            "POST", number, path, data=data, headers=headers, timeout=timeout
+        )
+
+    async def request_once(
+        self,
+        method: str,
+        number: Number,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> dict[str, Any]:
+        """One request to ``{graph base}/{path}`` with the number's token; its JSON object
+        answer, or GraphError (transient for network errors, timeouts, 5xx, throttling)."""
         url = f"{number.graph_base_url}/{path}"
-        headers = {"Authorization": f"Bearer {number.access_token}", **headers}
+        all_headers = {"Authorization": f"Bearer {number.access_token}", **(headers or {})}
         try:
-            async with self._session.post(
-                url, data=data, headers=headers, timeout=timeout or self._timeout
+            async with self._session.request(
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=all_headers,
+                timeout=timeout or self._timeout,
             ) as response:
                 raw = await response.read()
-                if response.status >= 300:
-                    raise _graph_error(response.status, raw)
+                status = response.status
         except TimeoutError as exc:
             raise GraphError("Graph API did not answer in time", None, None) from exc
         except aiohttp.ClientError as exc:
             raise GraphError(f"Graph API unreachable: {exc}", None, None) from exc
+        if status >= 300:
+            raise _graph_error(status, raw)
         try:
             answer = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise GraphError("Graph API answered with invalid JSON", 0, response.status) from exc
+            raise GraphError("Graph API answered with invalid JSON", 0, status) from exc
         if not isinstance(answer, dict):
-            raise GraphError("Graph API answered with a non-object", 0, response.status)
+            raise GraphError("Graph API answered with a non-object", 0, status)
         return answer
