@@ -13,10 +13,10 @@ conditional update claims it); ``check_now`` runs one at once (the API's health-
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 
+from wahooks.background import Loop
 from wahooks.models import Clock, Number
 from wahooks.send.graph import GraphClient, GraphError
 from wahooks.store import Store
@@ -62,7 +62,7 @@ class NumberHealth:
         self._graph = graph
         self._interval_s = interval_s
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Loop("number-health")
         self._slots = asyncio.Semaphore(CONCURRENCY)
 
     async def check_now(self, number_id: str) -> Number | None:
@@ -110,21 +110,18 @@ class NumberHealth:
         await self._store.record_health(number.id, stored_token, health, detail)
 
     def start(self) -> None:
-        if self._interval_s > 0 and self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="number-health")
+        if self._interval_s > 0:
+            self._loop.start(self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """After the checks in progress (each bounded by the Graph API timeout)."""
+        await self._loop.stop()
 
-    async def _loop(self) -> None:
+    async def _run(self) -> None:
         tick = min(self._interval_s / 4, MAX_TICK_S)
-        while True:
+        while not self._loop.stopping:
             try:
                 await self.run_once()
             except Exception:
                 log.exception("number health checks failed; trying again later")
-            await asyncio.sleep(tick)
+            await self._loop.pause(tick, wakeable=False)

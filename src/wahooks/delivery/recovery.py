@@ -10,9 +10,9 @@ between chunks leaves the database to ingest and to the dispatcher, which starts
 delivering the first chunk while later ones are still being re-queued.
 """
 
-import asyncio
 import logging
 
+from wahooks.background import Loop
 from wahooks.config import Settings
 from wahooks.models import RecoveryJob, RecoveryState
 from wahooks.store import Store
@@ -28,39 +28,29 @@ class RecoveryJobs:
         self._store = store
         self._chunk = settings.recovery_chunk_size
         self._pause_s = settings.recovery_chunk_pause_s
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Loop("recovery-jobs")
 
     def wake(self) -> None:
         """A job was just recorded: look now rather than at the next poll."""
-        self._wake.set()
+        self._loop.wake()
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="recovery-jobs")
+        self._loop.start(self._run)
 
     async def stop(self) -> None:
         """Finish the chunk in progress (its transaction is not cancelled mid-way), then
         stop; an unfinished job keeps its cursor and gives its lease up, so the next worker
         (here after a restart, or in another process) resumes it at once."""
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._loop.stop()
 
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
+    async def _run(self) -> None:
+        while not self._loop.stopping:
             try:
-                while not self._stopping.is_set() and await self.run_one():
+                while not self._loop.stopping and await self.run_one():
                     pass
             except Exception:
                 log.exception("recovery jobs: claiming failed; retrying shortly")
-            try:
-                async with asyncio.timeout(POLL_S):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+            await self._loop.pause(POLL_S)
 
     async def run_one(self) -> bool:
         """Lease one due job and work it to its end (or until stopping). False: none due."""
@@ -75,7 +65,7 @@ class RecoveryJobs:
         """Chunk after chunk until done; None if the lease was lost or we are stopping."""
         current: RecoveryJob | None = job
         while current is not None and current.state == RecoveryState.RUNNING:
-            if self._stopping.is_set():
+            if self._loop.stopping:
                 await self._store.release_recovery_job(current)
                 log.info("recovery %s: paused at %d; resumed on start", job.id, current.recovered)
                 return None
@@ -89,11 +79,7 @@ class RecoveryJobs:
                 await self._store.fail_recovery_job(before, f"{type(exc).__name__}: {exc}")
                 return None
             if current is not None and current.state == RecoveryState.RUNNING and self._pause_s:
-                try:
-                    async with asyncio.timeout(self._pause_s):
-                        await self._stopping.wait()
-                except TimeoutError:
-                    pass
+                await self._loop.pause(self._pause_s, wakeable=False)
         if current is None:
             log.warning("recovery %s: lease lost; another process continues it", job.id)
         else:

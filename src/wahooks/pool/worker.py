@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import orjson
 
+from wahooks.background import Loop
 from wahooks.config import Settings
 from wahooks.send.graph import GraphClient, GraphError
 from wahooks.store import Store
@@ -37,29 +38,23 @@ class NoticeWorker:
         self._store = store
         self._graph = graph
         self._settings = settings
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Loop("pool-notices")
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     async def start(self) -> None:
         self._store.add_notice_listener(self.wake)
-        self._task = asyncio.create_task(self._loop(), name="pool-notices")
+        self._loop.start(self._run)
 
     async def stop(self) -> None:
         """Stop claiming; the batch being sent finishes (its sends are bounded by the Graph
         timeout). Never cancelled mid-query: a cancelled query can spoil a pooled connection."""
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._loop.stop()
 
-    async def _loop(self) -> None:
+    async def _run(self) -> None:
         lease_s = self._graph.timeout_s + LEASE_MARGIN_S
-        while not self._stopping.is_set():
-            self._wake.clear()
+        while not self._loop.stopping:
             jobs: list[NoticeJob] = []
             try:
                 jobs = await self._store.claim_notices(limit=CLAIM_BATCH, lease_s=lease_s)
@@ -69,12 +64,7 @@ class NoticeWorker:
                 await self.send_all(jobs)
                 if len(jobs) == CLAIM_BATCH:
                     continue
-            # asyncio.timeout, not wait_for: see the dispatcher (Python 3.11 cancellation).
-            try:
-                async with asyncio.timeout(self._settings.dispatch_poll_interval_s):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+            await self._loop.pause(self._settings.dispatch_poll_interval_s)
 
     async def send_all(self, jobs: Sequence[NoticeJob]) -> None:
         """Recipients in parallel, each recipient's notices in order."""
