@@ -12,7 +12,7 @@ from wahooks.models import InboundMessage, Number
 from wahooks.pool.codes import candidates, code_hash, is_only_a_code
 from wahooks.pool.notices import NoticeKind, NoticePolicy
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
-from wahooks.store.convs_ops import upsert_inbound_conversation
+from wahooks.store.convs_ops import store_inbound_message
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -236,25 +236,7 @@ def _store_code_message(
 ) -> Operation[None]:
     """The activating message starts the tenant's conversation (its 24-hour window opens,
     so the tenant may greet the user), stored without events: it is delivered to nobody."""
-    conversation = yield from upsert_inbound_conversation(
-        number, tenant_id, activation_id, msg, now
-    )
-    yield FetchOne(
-        "insert_message",
-        {
-            "number_id": number.id,
-            "conversation_id": conversation["id"],
-            "wamid": msg.wamid,
-            "direction": "in",
-            "type": msg.type,
-            "timestamp": msg.timestamp,
-            "item": _json(msg.item),
-            "contact": _json(msg.contact),
-            "status": None,
-            "status_rank": 0,
-            "now": now,
-        },
-    )
+    yield from store_inbound_message(number, tenant_id, activation_id, msg, now)
 
 
 def _json(value: Any) -> str | None:

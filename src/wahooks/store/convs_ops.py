@@ -443,3 +443,30 @@ def upsert_inbound_conversation(
         },
     )
     return row
+
+
+def store_inbound_message(
+    number: Number, tenant_id: str, activation_id: str | None, msg: InboundMessage, now: float
+) -> Operation[tuple[str, Row | None]]:
+    """An inbound message in its conversation: (conversation id, the message's row), the row
+    None when Meta sent this wamid before (a redelivery, stored once)."""
+    conversation = yield from upsert_inbound_conversation(
+        number, tenant_id, activation_id, msg, now
+    )
+    message: Row | None = yield FetchOne(
+        "insert_message",
+        {
+            "number_id": number.id,
+            "conversation_id": conversation["id"],
+            "wamid": msg.wamid,
+            "direction": "in",
+            "type": msg.type,
+            "timestamp": msg.timestamp,
+            "item": orjson.dumps(msg.item).decode(),
+            "contact": None if msg.contact is None else orjson.dumps(msg.contact).decode(),
+            "status": None,
+            "status_rank": 0,
+            "now": now,
+        },
+    )
+    return str(conversation["id"]), message

@@ -39,7 +39,7 @@ from wahooks.pool.notices import NoticeKind, NoticePolicy
 from wahooks.secrets import Keyring, hash_verify_token
 from wahooks.store.activation_ops import route_pool_message
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
-from wahooks.store.convs_ops import media_info, upsert_inbound_conversation
+from wahooks.store.convs_ops import media_info, store_inbound_message
 from wahooks.store.destination_ops import destination_options, event_data, track_health
 
 
@@ -300,25 +300,8 @@ def ingest(
         if route is None:
             continue
         tenant_id, activation_id = route
-        conversation = yield from upsert_inbound_conversation(
+        conversation_id, message = yield from store_inbound_message(
             number, tenant_id, activation_id, msg, now
-        )
-        conversation_id = conversation["id"]
-        message = yield FetchOne(
-            "insert_message",
-            {
-                "number_id": number.id,
-                "conversation_id": conversation_id,
-                "wamid": msg.wamid,
-                "direction": "in",
-                "type": msg.type,
-                "timestamp": msg.timestamp,
-                "item": _json(msg.item),
-                "contact": _json(msg.contact),
-                "status": None,
-                "status_rank": 0,
-                "now": now,
-            },
         )
         if message is None:
             duplicates += 1
