@@ -13,7 +13,6 @@ the database, generated (mode 0600) on first start; PostgreSQL without the setti
 start, since every process sharing the database must share the key.
 """
 
-import hashlib
 import logging
 import os
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from wahooks.digests import sha256_hex
 from wahooks.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class Keyring:
 
 def hash_verify_token(token: str) -> str:
     """What Meta's GET handshake looks numbers up by (the token itself is encrypted)."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return sha256_hex(token)
 
 
 def _parse_keys(keys: Sequence[str], source: str) -> list[str]:
