@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from wahooks.database_url import is_sqlite, sqlite_path
 from wahooks.digests import sha256_hex
 from wahooks.errors import ConfigError
 
@@ -120,7 +121,7 @@ def _parse_keys(keys: Sequence[str], source: str) -> list[str]:
 
 def key_file_for(database_url: str) -> Path:
     """The generated key file of a SQLite database: next to it."""
-    path = Path(database_url.removeprefix("sqlite:///"))
+    path = sqlite_path(database_url)
     return path.with_name(path.name + KEY_FILE_SUFFIX)
 
 
@@ -153,7 +154,7 @@ def open_keyring(database_url: str, keys: Sequence[str]) -> Keyring:
     """The keyring for this configuration (see the module doc)."""
     if keys:
         return Keyring(_parse_keys(keys, SETTING))
-    if database_url.startswith("sqlite:"):
+    if is_sqlite(database_url):
         found = _read_or_create_key_file(key_file_for(database_url))
         if not found:
             raise ConfigError(f"the secret key file {key_file_for(database_url)} holds no key")
