@@ -55,7 +55,7 @@ from harness import (
     wait_http,
 )
 
-from wahooks.api.auth import issue_tenant_key
+from wahooks.accounts import issue_tenant_key
 from wahooks.config import Settings
 from wahooks.demo.registration import number_registration
 from wahooks.ids import new_id
@@ -237,7 +237,7 @@ async def make_tenants(database_url: str, count: int) -> list[str]:
         keys = []
         for i in range(count):
             tenant = await store.create_tenant(new_id("ten"), f"bench {i}")
-            keys.append(await issue_tenant_key(store, tenant.id))
+            keys.append((await issue_tenant_key(store, tenant.id)).key)
         return keys
     finally:
         await store.close()

@@ -19,7 +19,7 @@ import trustme
 from aiohttp.abc import AbstractResolver
 
 from tests.send.files import FileServer
-from wahooks.api.auth import issue_operator_key, issue_tenant_key
+from wahooks.accounts import issue_operator_key, issue_tenant_key
 from wahooks.app import create_app
 from wahooks.config import Settings
 from wahooks.demo.receiver import Receiver
@@ -146,8 +146,8 @@ async def running_gateway(
     async with server as url, aiohttp.ClientSession() as http:
         gateway: Gateway = app.state.gateway
         tenant = await gateway.store.create_tenant(new_id("ten"), "test tenant")
-        key = await issue_tenant_key(gateway.store, tenant.id)
-        operator_key = await issue_operator_key(gateway.store, "tests")
+        key = (await issue_tenant_key(gateway.store, tenant.id)).key
+        operator_key = (await issue_operator_key(gateway.store, "tests")).key
         yield RunningGateway(url, gateway, tenant.id, key, http, operator_key)
 
 

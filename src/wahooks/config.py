@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from wahooks.database_url import KNOWN_PREFIXES, is_sqlite
 from wahooks.errors import ConfigError
 
 ENV_PREFIX = "WAHOOKS_"
@@ -326,7 +327,7 @@ class Settings(BaseModel):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        if not value.startswith(KNOWN_PREFIXES):
             raise ValueError("must start with sqlite:///, postgresql:// or postgres://")
         return value
 
@@ -380,7 +381,7 @@ class Settings(BaseModel):
 
     @property
     def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite:")
+        return is_sqlite(self.database_url)
 
     @property
     def inline_body_bytes(self) -> int:

@@ -10,7 +10,6 @@ again on its next start. Each frame is POSTed as it arrived (JSON), with the
 
 import asyncio
 import logging
-import random
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import aiohttp
 import orjson
 
 from wahooks.errors import Unauthorized
+from wahooks.retry import exponential, full_jitter
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class Forwarder:
                     log.warning("socket connection failed: %s", exc)
                     failures += 1
                 # Full jitter, as the reference client: random(0, min(cap, 2^n s)).
-                await asyncio.sleep(random.uniform(0, min(RECONNECT_MAX_S, 2.0**failures)))
+                await asyncio.sleep(full_jitter(exponential(1.0, failures + 1, RECONNECT_MAX_S)))
 
     async def _connection(self, session: aiohttp.ClientSession) -> None:
         async with session.ws_connect(socket_url(self._options), heartbeat=25) as ws:
@@ -113,6 +113,6 @@ class Forwarder:
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 problem = str(exc) or type(exc).__name__
             attempt += 1
-            delay = min(RETRY_MAX_S, 0.5 * 2**attempt)
+            delay = exponential(1.0, attempt, RETRY_MAX_S)  # 1 s, 2 s, 4 s, … 30 s
             log.warning("forwarding %s failed (%s); again in %.1f s", delivery_id, problem, delay)
             await asyncio.sleep(delay)

@@ -13,7 +13,6 @@ the database, generated (mode 0600) on first start; PostgreSQL without the setti
 start, since every process sharing the database must share the key.
 """
 
-import hashlib
 import logging
 import os
 from collections.abc import Sequence
@@ -21,6 +20,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from wahooks.database_url import is_sqlite, sqlite_path
+from wahooks.digests import sha256_hex
 from wahooks.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class Keyring:
 
 def hash_verify_token(token: str) -> str:
     """What Meta's GET handshake looks numbers up by (the token itself is encrypted)."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return sha256_hex(token)
 
 
 def _parse_keys(keys: Sequence[str], source: str) -> list[str]:
@@ -120,7 +121,7 @@ def _parse_keys(keys: Sequence[str], source: str) -> list[str]:
 
 def key_file_for(database_url: str) -> Path:
     """The generated key file of a SQLite database: next to it."""
-    path = Path(database_url.removeprefix("sqlite:///"))
+    path = sqlite_path(database_url)
     return path.with_name(path.name + KEY_FILE_SUFFIX)
 
 
@@ -153,7 +154,7 @@ def open_keyring(database_url: str, keys: Sequence[str]) -> Keyring:
     """The keyring for this configuration (see the module doc)."""
     if keys:
         return Keyring(_parse_keys(keys, SETTING))
-    if database_url.startswith("sqlite:"):
+    if is_sqlite(database_url):
         found = _read_or_create_key_file(key_file_for(database_url))
         if not found:
             raise ConfigError(f"the secret key file {key_file_for(database_url)} holds no key")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.conftest import RunningGateway
-from wahooks.api.auth import issue_tenant_key
+from wahooks.accounts import issue_tenant_key
 from wahooks.ids import new_id
 
 Json = dict[str, Any]
@@ -67,5 +67,5 @@ class OtherTenant:
 async def other_tenant(gateway: RunningGateway) -> OtherTenant:
     store = gateway.gateway.store
     tenant = await store.create_tenant(new_id("ten"), "another tenant")
-    key = await issue_tenant_key(store, tenant.id)
+    key = (await issue_tenant_key(store, tenant.id)).key
     return OtherTenant(gateway, tenant.id, key)

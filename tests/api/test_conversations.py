@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.api.helpers import assert_error, other_tenant
 from tests.conftest import RunningGateway, eventually
-from wahooks.api.auth import new_key
 from wahooks.demo.registration import number_registration
 from wahooks.ids import new_id
+from wahooks.keys import new_key
 from wahooks.models import KeyKind
 from wahooks.sim import SimSettings, Simulator
 from wahooks.store.migrate import sqlalchemy_url

@@ -9,9 +9,9 @@ import asyncpg
 from tests.api.helpers import assert_error, number_body, other_tenant
 from tests.conftest import RunningGateway, add_destination
 from tests.ingress.helpers import table
-from wahooks.api.auth import new_key
 from wahooks.demo.receiver import Receiver
 from wahooks.demo.registration import number_registration
+from wahooks.keys import new_key
 from wahooks.models import KeyKind
 from wahooks.sim import SimSettings, Simulator
 

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import RunningGateway, add_destination, eventually
 from tests.media.conftest import new_s3_store, s3_settings
 from tests.socket.conftest import WsClient, gateway_with_sim, socket_destination
-from wahooks.api.auth import issue_tenant_key
+from wahooks.accounts import issue_tenant_key
 from wahooks.demo.receiver import Receiver
 from wahooks.media.s3 import S3BlobStore
 from wahooks.sim import Simulator
@@ -112,7 +112,7 @@ async def test_ranges_owners_and_unknown_ids(
     assert status == 416 and headers["Content-Range"] == f"bytes */{len(data)}"
     assert json.loads(body)["error"]["code"] == "range_not_satisfiable"
     store = gateway.gateway.store
-    other = await issue_tenant_key(store, (await store.create_tenant("ten_x", "X")).id)
+    other = (await issue_tenant_key(store, (await store.create_tenant("ten_x", "X")).id)).key
     assert (await download(gateway, media_id, other))[0] == 404  # no existence leak
     assert (await download(gateway, media_id, ""))[0] == 401
     assert (await download(gateway, "A" * 21))[0] == 404

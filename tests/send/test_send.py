@@ -6,7 +6,7 @@ from typing import Any
 
 from tests.conftest import RunningGateway, add_destination, eventually
 from tests.socket.conftest import WsClient, socket_destination
-from wahooks.api.auth import issue_tenant_key
+from wahooks.accounts import issue_tenant_key
 from wahooks.demo.receiver import Receiver
 from wahooks.sim import Simulator
 
@@ -139,7 +139,7 @@ async def test_bad_sends_are_clear_4xx_and_send_nothing(
     assert status == 200, answer  # the limit itself is fine
     # Another tenant cannot send into this conversation (and learns nothing: 404).
     store = gateway.gateway.store
-    other = await issue_tenant_key(store, (await store.create_tenant("ten_b", "B")).id)
+    other = (await issue_tenant_key(store, (await store.create_tenant("ten_b", "B")).id)).key
     status, answer = await send(gateway, {"conversationId": conversation, "text": "hi"}, other)
     assert status == 404
     assert len(sim.sent) == 1

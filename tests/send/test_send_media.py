@@ -11,7 +11,7 @@ import aiohttp
 from tests.conftest import RunningGateway, add_destination
 from tests.send.files import FileServer
 from tests.send.test_send import conversation_of, out_events, send
-from wahooks.api.auth import issue_tenant_key
+from wahooks.accounts import issue_tenant_key
 from wahooks.demo.receiver import Receiver
 from wahooks.media.ids import new_media_id
 from wahooks.models import MediaRecord
@@ -216,7 +216,7 @@ async def test_bad_media_sends_are_clear_4xx_and_nothing_reaches_meta(
     conversation = await conversation_of(gateway, receiver, sim, "15551239007")
     store = gateway.gateway.store
     other = await store.create_tenant("ten_other", "Other")
-    other_key = await issue_tenant_key(store, other.id)
+    other_key = (await issue_tenant_key(store, other.id)).key
     as_other = RunningGateway(
         gateway.url, gateway.gateway, other.id, other_key, gateway.http, gateway.operator_key
     )

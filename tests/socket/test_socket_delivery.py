@@ -10,7 +10,7 @@ from websockets.exceptions import InvalidStatus
 
 from tests.conftest import RunningGateway, eventually, when
 from tests.socket.conftest import WsClient, gateway_with_sim, socket_destination, ws_url
-from wahooks.api.auth import issue_tenant_key
+from wahooks.accounts import issue_tenant_key
 from wahooks.sim import Simulator
 
 
@@ -51,10 +51,12 @@ async def test_foreign_or_unknown_conversation_is_403_before_the_upgrade(
 ) -> None:
     await socket_destination(gateway)
     conversation = await conversation_of(gateway, sim, "15550000101")
-    other_key = await issue_tenant_key(
-        gateway.gateway.store,
-        (await gateway.gateway.store.create_tenant("ten_other", "other")).id,
-    )
+    other_key = (
+        await issue_tenant_key(
+            gateway.gateway.store,
+            (await gateway.gateway.store.create_tenant("ten_other", "other")).id,
+        )
+    ).key
     for key, conversation_id in ((other_key, conversation), (gateway.api_key, "conv_nope")):
         url = ws_url(gateway, conversationId=conversation_id).replace(gateway.api_key, key)
         with pytest.raises(InvalidStatus) as refused:

@@ -21,13 +21,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
-from wahooks.api.auth import current_app, current_tenant, new_key, tenant_or_app
+from wahooks.accounts import regenerate_app_key
+from wahooks.api.auth import current_app, current_tenant, tenant_or_app
 from wahooks.api.base import ApiModel, iso
 from wahooks.delivery.signing import new_secret
 from wahooks.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from wahooks.formats import DEFAULT_FORMAT
 from wahooks.gateway import Gateway, gateway_of
 from wahooks.ids import new_id
+from wahooks.keys import lookup_prefix, new_key
 from wahooks.models import (
     DEFAULT_EVENTS,
     App,
@@ -289,12 +291,12 @@ async def regenerate_key(app_id: str, request: Request, tenant: TenantDep) -> Ap
     """A new key for the App, shown once. The old key stops working at once (401), and the
     App's sockets opened with it on this process are closed (code 4401)."""
     gateway = gateway_of(request)
-    made = new_key(KeyKind.APP)
-    app = await gateway.store.set_app_key(tenant.id, app_id, made.prefix, made.key_hash)
-    if app is None:
+    regenerated = await regenerate_app_key(gateway.store, tenant.id, app_id)
+    if regenerated is None:
         raise NotFound(f"no app {app_id}")
+    app, key = regenerated
     await gateway.hub.close_app(tenant.id, app_id, "key regenerated")
-    return AppKeyOut(id=app.id, api_key=made.key, key_prefix=made.prefix)
+    return AppKeyOut(id=app.id, api_key=key, key_prefix=lookup_prefix(key))
 
 
 @router.delete(

@@ -1,11 +1,12 @@
 """What every resource module shares: camelCase JSON models and time formatting."""
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
+
+from wahooks.times import iso_time
 
 
 class ApiModel(BaseModel):
@@ -22,12 +23,8 @@ class ApiModel(BaseModel):
         return value
 
 
-def iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return (
-        datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    )
+# The API's name for the one time format (wahooks.times), used by every answer model.
+iso = iso_time
 
 
 # What check_http_url takes, for the document (it does not validate): scheme, optional

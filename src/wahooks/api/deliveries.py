@@ -7,7 +7,6 @@ the time each delivery was created.
 """
 
 import re
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,6 +19,7 @@ from wahooks.api.error_docs import errors
 from wahooks.errors import Conflict, InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.models import AttemptRecord, DeliveryRecord, RecoveryJob, Tenant
+from wahooks.times import TIME_FORMAT, parse_time
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 TenantDep = Annotated[Tenant, Depends(current_tenant)]
@@ -83,23 +83,8 @@ def _out(d: DeliveryRecord) -> dict[str, Any]:
     }
 
 
-TIME_FORMAT = "ISO 8601 with a timezone, e.g. 2025-06-01T00:00:00Z"
 # parse_time checks it; the document says it too (date-time: RFC 3339, which it takes).
 Time = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
-
-
-def parse_time(value: str) -> float:
-    """An ISO 8601 time with a timezone, as Unix seconds; anything else is refused."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"not a time in {TIME_FORMAT}") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"needs a timezone ({TIME_FORMAT})")
-    try:
-        return moment.timestamp()
-    except (OverflowError, ValueError):
-        raise ValueError("out of range") from None
 
 
 def time_range(since: str | None, until: str | None) -> tuple[float | None, float | None]:

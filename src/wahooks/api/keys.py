@@ -11,11 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field
 
-from wahooks.api.auth import current_operator, current_tenant, new_key
+from wahooks.accounts import issue_operator_key, issue_tenant_key
+from wahooks.api.auth import current_operator, current_tenant
 from wahooks.api.base import ApiModel, iso
 from wahooks.errors import Conflict, NotFound
 from wahooks.gateway import gateway_of
-from wahooks.models import KeyKind, KeyRecord, Principal, Tenant
+from wahooks.models import KeyRecord, Principal, Tenant
 from wahooks.store.keys_ops import LastKey
 
 Responses = dict[int | str, dict[str, Any]]
@@ -59,11 +60,8 @@ def new_key_out(record: KeyRecord, key: str) -> NewKeyOut:
 
 
 async def issue_api_key(request: Request, tenant_id: str, label: str | None) -> NewKeyOut:
-    made = new_key(KeyKind.TENANT)
-    record = await gateway_of(request).store.add_api_key(
-        tenant_id, made.prefix, made.key_hash, label
-    )
-    return new_key_out(record, made.key)
+    issued = await issue_tenant_key(gateway_of(request).store, tenant_id, label)
+    return new_key_out(issued.record, issued.key)
 
 
 async def revoke_api_key(
@@ -146,11 +144,8 @@ async def revoke_key(key_id: ResourceId, request: Request, tenant: TenantDep) ->
 )
 async def create_operator_key(body: KeyIn, request: Request, _: OperatorDep) -> NewKeyOut:
     """A new `op_live_…` key. The key is in this answer only."""
-    made = new_key(KeyKind.OPERATOR)
-    record = await gateway_of(request).store.add_operator_key(
-        made.prefix, made.key_hash, body.label
-    )
-    return new_key_out(record, made.key)
+    issued = await issue_operator_key(gateway_of(request).store, body.label)
+    return new_key_out(issued.record, issued.key)
 
 
 @router.get(

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
-from wahooks.api.auth import current_operator, new_key
+from wahooks.accounts import create_tenant_with_key
+from wahooks.api.auth import current_operator
 from wahooks.api.base import ApiModel, iso
 from wahooks.api.keys import (
     KeyIn,
@@ -20,8 +21,7 @@ from wahooks.api.keys import (
 )
 from wahooks.errors import NotFound
 from wahooks.gateway import gateway_of
-from wahooks.ids import new_id
-from wahooks.models import KeyKind, Principal, Tenant
+from wahooks.models import Principal, Tenant
 
 Responses = dict[int | str, dict[str, Any]]
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
@@ -73,11 +73,10 @@ async def _tenant(request: Request, tenant_id: str) -> Tenant:
 )
 async def create_tenant(body: TenantIn, request: Request, _: OperatorDep) -> NewTenantOut:
     """A new tenant with its first `pk_live_…` key; the key is in this answer only."""
-    made = new_key(KeyKind.TENANT)
-    tenant, record = await gateway_of(request).store.create_tenant_with_key(
-        new_id("ten"), body.name, made.prefix, made.key_hash, body.key_label
+    tenant, issued = await create_tenant_with_key(
+        gateway_of(request).store, body.name, body.key_label
     )
-    return NewTenantOut(api_key=new_key_out(record, made.key), **_out(tenant).model_dump())
+    return NewTenantOut(api_key=new_key_out(issued.record, issued.key), **_out(tenant).model_dump())
 
 
 @router.get(

@@ -10,9 +10,9 @@ conversation, and the next one of each conversation is claimed only once the bat
 is recorded. (An unordered destination asked for none.)
 """
 
-import hashlib
 from collections.abc import Sequence
 
+from wahooks.digests import sha256_hex
 from wahooks.formats import SPECS
 from wahooks.models import ClaimedDelivery
 
@@ -43,4 +43,4 @@ def webhook_id(group: Sequence[ClaimedDelivery]) -> str:
     if len(group) == 1:
         return group[0].id
     members = "\n".join(sorted(d.id for d in group)).encode()
-    return "batch_" + hashlib.sha256(members).hexdigest()[:32]
+    return "batch_" + sha256_hex(members)[:32]

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from wahooks.background import Loop, Tasks
 from wahooks.config import Settings
 from wahooks.delivery.batches import batches, webhook_id
 from wahooks.delivery.context import with_conversation
@@ -53,12 +54,12 @@ class Dispatcher:
         self._settings = settings
         self._clock = clock
         self._rand = rand
-        self._wake = asyncio.Event()
+        self._claiming = Loop("dispatcher-claim")
+        self._recording = Loop("dispatcher-record")  # woken when results are ready
+        # Waits on the database's notifications only (no query): cancelled on stop.
+        self._listening = Loop("dispatcher-listen", cancellable=True)
         self._results: list[tuple[AttemptDecision, Destination]] = []
-        self._results_ready = asyncio.Event()
-        self._inflight: set[asyncio.Task[None]] = set()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._stopping = False
+        self._inflight = Tasks()
         self._health = HealthPolicy(
             settings.destination_disable_after_failures, settings.destination_disable_after_s
         )
@@ -70,33 +71,24 @@ class Dispatcher:
         self._deferred: list[tuple[str, float]] = []  # handed back by pacing: (id, delay)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._claiming.wake()
 
     async def start(self) -> None:
         released = await self._store.release_leases()
         if released:
             log.info("released %d deliveries leased before a restart", released)
         self._store.add_listener(lambda _tenants: self.wake())
-        self._tasks = [
-            asyncio.create_task(self._claim_loop(), name="dispatcher-claim"),
-            asyncio.create_task(self._record_loop(), name="dispatcher-record"),
-            asyncio.create_task(self._listen_loop(), name="dispatcher-listen"),
-        ]
+        self._claiming.start(self._claim_loop)
+        self._recording.start(self._record_loop)
+        self._listening.start(self._listen_loop)
 
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop claiming, let running attempts finish (up to ``grace_s``), record them."""
-        self._stopping = True
-        self._wake.set()
-        claim, record, listen = self._tasks
-        listen.cancel()
-        await asyncio.gather(claim, listen, return_exceptions=True)
-        if self._inflight:
-            _, pending = await asyncio.wait(self._inflight, timeout=grace_s)
-            for task in pending:  # their leases will expire; they are sent again later
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-        self._results_ready.set()
-        await record
+        await asyncio.gather(self._claiming.stop(), self._listening.stop())
+        # Attempts still running after grace_s are cancelled: their leases expire and they
+        # are sent again later.
+        await self._inflight.drain(grace_s)
+        await self._recording.stop()  # records what the attempts left, then ends
         if self._replies is not None:
             await self._replies.close(grace_s)
 
@@ -107,8 +99,7 @@ class Dispatcher:
         # Every request is capped at max_timeout_s, so one lease length fits them all: a
         # lease outlives its request, and a dead process's leases expire soon after.
         lease_s = settings.max_timeout_s + settings.lease_margin_s
-        while not self._stopping:
-            self._wake.clear()
+        while not self._claiming.stopping:
             free = settings.dispatch_concurrency - len(self._inflight)
             claimed: list[ClaimedDelivery] = []
             if free > 0:
@@ -120,22 +111,14 @@ class Dispatcher:
                 except Exception:
                     log.exception("claiming deliveries failed; retrying shortly")
                 for group in batches(claimed):
-                    task = asyncio.create_task(self._attempt(group))
-                    self._inflight.add(task)
-                    task.add_done_callback(self._inflight.discard)
+                    self._inflight.spawn(self._attempt(group))
                 if len(claimed) == limit:
                     continue  # more may be due right now
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
-            # arrives as the event is set, and the loop would never stop.
-            try:
-                async with asyncio.timeout(settings.dispatch_poll_interval_s):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+            await self._claiming.pause(settings.dispatch_poll_interval_s)
 
     async def _listen_loop(self) -> None:
         """Deliveries ingested by other processes (PostgreSQL) wake us, and the socket hub."""
-        while True:
+        while not self._listening.stopping:
             await self._store.connector.wait_for_notification(
                 self._settings.dispatch_poll_interval_s
             )
@@ -159,7 +142,7 @@ class Dispatcher:
         slot = await self._pacer.admit(first.destination)
         if isinstance(slot, Deferred):  # no room: back to the queue, no attempt made
             self._deferred.extend((d.id, slot.delay_s) for d in group)
-            self._results_ready.set()
+            self._recording.wake()
             return
         try:
             group = [await with_conversation(self._store, self._settings, d) for d in group]
@@ -193,7 +176,7 @@ class Dispatcher:
         for delivery in group:
             own = replace(result, delivery_id=delivery.id)
             self._results.append((self._decide(delivery, own), delivery.destination))
-        self._results_ready.set()
+        self._recording.wake()
 
     def _decide(self, delivery: ClaimedDelivery, result: AttemptResult) -> AttemptDecision:
         if result.succeeded:
@@ -229,8 +212,7 @@ class Dispatcher:
 
     async def _record_loop(self) -> None:
         while True:
-            await self._results_ready.wait()
-            self._results_ready.clear()
+            await self._recording.pause(None)
             if self._deferred:
                 deferred, self._deferred = self._deferred, []
                 try:
@@ -252,8 +234,7 @@ class Dispatcher:
                 offered = {dst.tenant_id for d, dst in batch if d.offer_to_socket}
                 if offered:
                     self._store.announce(offered)
-                self._wake.set()  # a conversation's next delivery may now be claimable
-            elif self._stopping and not self._inflight:
-                return
-            if self._stopping and not self._inflight and not self._results:
+                self.wake()  # a conversation's next delivery may now be claimable
+            # Stopped only after the attempts are drained: nothing more will come.
+            if self._recording.stopping and not self._results and not self._deferred:
                 return

@@ -15,9 +15,11 @@ pending due at once, with a fresh round of its retry schedule.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from wahooks.models import AttemptResult
+
+# Re-exported for store/destination_ops.py, which writes health notes with it.
+from wahooks.times import iso_time as iso_time
 
 GONE = 410
 
@@ -63,11 +65,3 @@ def _duration(seconds: float) -> str:
     if minutes:
         return f"{minutes} min {secs} s"
     return f"{secs} s"
-
-
-def iso_time(ts: float | None) -> str | None:
-    """Unix seconds as ISO 8601 UTC with milliseconds, as the API writes times."""
-    if ts is None:
-        return None
-    moment = datetime.fromtimestamp(ts, tz=UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,8 +1,11 @@
-"""When to try a delivery again: a pure function of the schedule and the response."""
+"""When to try a delivery again: a pure function of the destination's schedule and the
+response, built on the shared retry policy (wahooks.retry)."""
 
-import email.utils
 from collections.abc import Callable, Sequence
-from datetime import UTC
+
+from wahooks.retry import honour_retry_after, parse_retry_after, scheduled, spread
+
+__all__ = ["GONE", "THROTTLE_STATUSES", "next_delay", "parse_retry_after"]
 
 THROTTLE_STATUSES = frozenset({429, 503})
 GONE = 410
@@ -24,25 +27,10 @@ def next_delay(
     receivers coming back from an outage are not hit by every retry at the same moment.
     A ``Retry-After`` on 429/503 pushes the attempt later, never earlier.
     """
-    if attempts_made >= len(schedule):
+    base = scheduled(schedule, attempts_made)
+    if base is None:
         return None
-    delay = schedule[attempts_made] * (1 + jitter * (2 * rand() - 1))
-    if status_code in THROTTLE_STATUSES and retry_after_s is not None:
-        delay = max(delay, min(retry_after_s, retry_after_max_s))
+    delay = spread(base, jitter, rand)
+    if status_code in THROTTLE_STATUSES:
+        delay = honour_retry_after(delay, retry_after_s, retry_after_max_s)
     return max(delay, 0.0)
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """``Retry-After`` as delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():  # str.isdigit() alone takes "²": float() not
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # asctime form names no zone; HTTP dates are always GMT
-        when = when.replace(tzinfo=UTC)
-    return max(when.timestamp() - now, 0.0)

@@ -16,9 +16,9 @@ message when any of them verifies), and the old secret's body digests go in
 
 import base64
 import binascii
-import hashlib
-import hmac
 import secrets
+
+from wahooks.digests import HUB_PREFIX, hmac_sha256_b64, hmac_sha256_hex
 
 STANDARD_PREFIX = "whsec_"
 
@@ -38,14 +38,7 @@ def standard_key(secret: str) -> bytes:
 
 
 def _standard(secret: str, signed: bytes) -> str:
-    return (
-        "v1,"
-        + base64.b64encode(hmac.new(standard_key(secret), signed, hashlib.sha256).digest()).decode()
-    )
-
-
-def _body_hex(secret: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return "v1," + hmac_sha256_b64(standard_key(secret), signed)
 
 
 def signature_headers(
@@ -53,19 +46,19 @@ def signature_headers(
 ) -> dict[str, str]:
     signed = f"{webhook_id}.{timestamp}.".encode() + body
     standard = _standard(secret, signed)
-    body_hex = _body_hex(secret, body)
+    body_hex = hmac_sha256_hex(secret, body)
     headers = {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": standard,
         "X-Pipes-Signature": body_hex,
-        "X-Hub-Signature-256": "sha256=" + body_hex,
+        "X-Hub-Signature-256": HUB_PREFIX + body_hex,
     }
     if previous is not None and previous != secret:
         headers["webhook-signature"] = standard + " " + _standard(previous, signed)
-        previous_hex = _body_hex(previous, body)
+        previous_hex = hmac_sha256_hex(previous, body)
         headers["X-Pipes-Signature-Previous"] = previous_hex
-        headers["X-Hub-Signature-256-Previous"] = "sha256=" + previous_hex
+        headers["X-Hub-Signature-256-Previous"] = HUB_PREFIX + previous_hex
     return headers
 
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 
 import aiohttp
 
-from wahooks.delivery.retry import parse_retry_after
 from wahooks.delivery.signing import signature_headers
 from wahooks.formats import SPECS, is_2xx
 from wahooks.models import AttemptResult, Clock, DeliveryId, Destination, MessageEvent
+from wahooks.retry import parse_retry_after
 
 USER_AGENT = "wahooks-webhooks/0.1"
 # A reply in a response body is a few small JSON objects; reading more would only let a

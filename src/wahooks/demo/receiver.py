@@ -7,9 +7,6 @@ bench/e2e.py.
 """
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +16,7 @@ import orjson
 from aiohttp import web
 
 from wahooks.delivery.signing import standard_key
+from wahooks.digests import HUB_PREFIX, hmac_sha256_b64, hmac_sha256_hex, same
 
 MAX_TIMESTAMP_SKEW_S = 300  # Standard Webhooks: refuse timestamps over 5 minutes off
 
@@ -41,19 +39,19 @@ class Arrival:
 
 def verify(secret: str, headers: dict[str, str], body: bytes, now: float) -> bool:
     """All three signatures must match, and the timestamp must be fresh."""
-    body_hex = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(headers.get("x-pipes-signature", ""), body_hex):
+    body_hex = hmac_sha256_hex(secret, body)
+    if not same(headers.get("x-pipes-signature", ""), body_hex):
         return False
-    if not hmac.compare_digest(headers.get("x-hub-signature-256", ""), "sha256=" + body_hex):
+    if not same(headers.get("x-hub-signature-256", ""), HUB_PREFIX + body_hex):
         return False
     webhook_id = headers.get("webhook-id", "")
     timestamp = headers.get("webhook-timestamp", "")
     if not timestamp.isdigit() or abs(now - int(timestamp)) > MAX_TIMESTAMP_SKEW_S:
         return False
     signed = f"{webhook_id}.{timestamp}.".encode() + body
-    expected = base64.b64encode(hmac.new(standard_key(secret), signed, hashlib.sha256).digest())
+    expected = hmac_sha256_b64(standard_key(secret), signed)
     offered = [s.split(",", 1)[1] for s in headers.get("webhook-signature", "").split() if "," in s]
-    return any(hmac.compare_digest(expected.decode(), sig) for sig in offered)
+    return any(same(expected, sig) for sig in offered)
 
 
 @dataclass

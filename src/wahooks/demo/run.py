@@ -16,13 +16,12 @@ from typing import Any
 
 import aiohttp
 
-from wahooks.api.auth import issue_tenant_key
+from wahooks.accounts import create_tenant_with_key
 from wahooks.app import create_app
 from wahooks.config import Settings
 from wahooks.demo.receiver import Arrival, Receiver
 from wahooks.demo.registration import number_registration
 from wahooks.gateway import Gateway
-from wahooks.ids import new_id
 from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.server import serve_in_background
 from wahooks.sim import SimSettings, Simulator
@@ -86,8 +85,8 @@ async def demo(data_dir: Path) -> int:
 async def _run(app: Any, receiver: Receiver, data_dir: Path) -> int:
     async with serve_in_background(app) as gateway_url, aiohttp.ClientSession() as http:
         gateway: Gateway = app.state.gateway
-        tenant = await gateway.store.create_tenant(new_id("ten"), "demo")
-        key = await issue_tenant_key(gateway.store, tenant.id)
+        _, issued = await create_tenant_with_key(gateway.store, "demo")
+        key = issued.key
         sim_settings = SimSettings(gateway_url=f"{gateway_url}/ingress/meta")
         async with Simulator(sim_settings) as sim:
             print(f"gateway   {gateway_url}   (SQLite in {data_dir})")

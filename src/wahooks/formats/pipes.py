@@ -9,21 +9,13 @@ envelope: ``{"object": "wahooks", "event": "destination:disabled", "data": {dest
 url, reason, failures, failingSince, disabledAt}, "pipes": {"event": ...}}``.
 """
 
-from datetime import UTC, datetime
-from typing import Any
-
 import orjson
 
 from wahooks.models import EventType, JsonObject, MediaInfo, MessageEvent
+from wahooks.times import iso_from_unix_text
 
-
-def iso8601(unix_seconds: Any) -> str:
-    """``"1697043223"`` → ``"2023-10-11T16:53:43.000Z"``."""
-    try:
-        moment = datetime.fromtimestamp(int(unix_seconds), tz=UTC)
-    except (TypeError, ValueError, OverflowError):
-        return str(unix_seconds)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+# Meta's Unix-seconds text as ISO 8601, the formats' name for it (wahooks.times).
+iso8601 = iso_from_unix_text
 
 
 def _contact(event: MessageEvent) -> JsonObject:

@@ -26,13 +26,13 @@ incoming messages only": other event types are skipped.
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from wahooks.formats.skip import SkipEvent
 from wahooks.models import EventType, JsonObject, MediaInfo, MessageEvent, MessageRecord
+from wahooks.times import iso_time, readable_time
 
 EVENTS = frozenset({EventType.MESSAGE_IN_NEW.value, EventType.TEST.value})
 """The event types this format expresses; any other is skipped."""
@@ -101,15 +101,6 @@ def media_url(media: MediaInfo | None, public_url: str) -> str | None:
     return f"{public_url.rstrip('/')}/v1/media/download/{media.media_id}"
 
 
-def _iso(unix_seconds: float) -> str:
-    moment = datetime.fromtimestamp(unix_seconds, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _readable_time(unix_seconds: float) -> str:
-    return datetime.fromtimestamp(unix_seconds, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _timestamp(item: Mapping[str, Any], fallback: float) -> int:
     try:
         return int(item.get("timestamp", fallback))
@@ -126,7 +117,7 @@ def _entry(message: MessageRecord) -> JsonObject:
     return {
         "type": "user" if message.direction == "in" else "bot",
         "content": message_text(message.item),
-        "timestamp": _iso(message.timestamp),
+        "timestamp": iso_time(message.timestamp),
         "content_type": message.type,
     }
 
@@ -144,14 +135,14 @@ def summary_text(
     if last_user is not None:
         parts.append(
             f"{who} last wrote {_quote(message_text(last_user.item))} "
-            f"({last_user.type}, {_readable_time(last_user.timestamp)})."
+            f"({last_user.type}, {readable_time(last_user.timestamp)})."
         )
     else:
         parts.append(f"{who} has not written yet.")
     if last_ours is not None:
         parts.append(
             f"Our last message: {_quote(message_text(last_ours.item))} "
-            f"({_readable_time(last_ours.timestamp)})."
+            f"({readable_time(last_ours.timestamp)})."
         )
     else:
         parts.append("We have not written yet.")

@@ -12,9 +12,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from wahooks.digests import hub_signature_valid
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.ingress.parse import InvalidNotification, parse_notification
-from wahooks.ingress.signature import is_valid
 from wahooks.store import Store
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class MetaIngress:
             return Response(_OK, media_type="application/json")
         header = request.headers.get("x-hub-signature-256")
         secrets = {n.app_secret for n in numbers.values()}
-        if not all(is_valid(body, header, secret) for secret in secrets):
+        if not all(hub_signature_valid(body, header, secret) for secret in secrets):
             log.warning("bad X-Hub-Signature-256 for %s", sorted(numbers))
             return _error(401, "invalid_signature", "X-Hub-Signature-256 does not match")
 

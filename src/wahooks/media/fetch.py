@@ -17,6 +17,7 @@ import binascii
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from wahooks.media.blobs import BlobStore
 from wahooks.media.capped import DownloadCaps, DownloadTooLarge
 from wahooks.media.guard import ForbiddenAddress
 from wahooks.media.limits import MAX_MEDIA_BYTES
+from wahooks.retry import Rand, exponential, honour_retry_after, parse_retry_after, spread
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +98,12 @@ class FetchPolicy:
             timeout_s=settings.media_fetch_timeout_s,
         )
 
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+    def delay(
+        self, attempt: int, retry_after: float | None = None, rand: Rand = random.random
+    ) -> float:
         """Seconds before try `attempt + 1` (attempt counts from 1), +/-20% jitter."""
-        base = min(self.backoff_s * 2.0 ** (attempt - 1), self.max_backoff_s)
-        if retry_after is not None:
-            base = max(base, min(retry_after, _RETRY_AFTER_MAX_S))
-        return base * random.uniform(0.8, 1.2)
+        base = exponential(self.backoff_s, attempt, self.max_backoff_s)
+        return spread(honour_retry_after(base, retry_after, _RETRY_AFTER_MAX_S), 0.2, rand)
 
 
 class _Unavailable(Exception):
@@ -134,12 +136,6 @@ def decode_sha256(text: str) -> bytes | None:
         except (binascii.Error, ValueError):
             return None
     return digest if len(digest) == 32 else None
-
-
-def _retry_after(response: aiohttp.ClientResponse) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    # str.isdigit() alone takes "²", which float() refuses.
-    return float(value) if value.isascii() and value.isdigit() else None
 
 
 def _graph_message(body: bytes) -> str:
@@ -256,7 +252,8 @@ class MediaFetcher:
             return
         detail = f"{what}: HTTP {status} {_graph_message(body)}".rstrip()
         if status >= 500 or status in (408, 429):
-            raise _Transient(detail, _retry_after(response))
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
+            raise _Transient(detail, retry_after)
         if status in (404, 410) or (what == "download" and status == 403):
             raise _Unavailable(not_found, detail)
         raise _Unavailable("graph_refused", detail)

@@ -9,6 +9,7 @@ with leases, like deliveries, so a crash mid-download only means the file is fet
 import asyncio
 import logging
 
+from wahooks.background import Loop, Tasks
 from wahooks.config import Settings
 from wahooks.media.blobs import BlobStore
 from wahooks.media.fetch import FetchedMedia, GraphMedia, MediaFetcher
@@ -32,37 +33,27 @@ class MediaJobs:
         self._fetcher = fetcher
         self._blobs = blobs
         self._settings = settings
-        self._wake = asyncio.Event()
-        self._inflight: set[asyncio.Task[None]] = set()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._stopping = asyncio.Event()
+        self._claiming = Loop("media-claim")
+        self._purging = Loop("media-purge")
+        self._inflight = Tasks(on_done=self._claiming.wake)  # a finished fetch makes room
 
     async def start(self) -> None:
-        self._store.add_listener(lambda _tenants: self._wake.set())
-        self._tasks = [
-            asyncio.create_task(self._claim_loop(), name="media-claim"),
-            asyncio.create_task(self._purge_loop(), name="media-purge"),
-        ]
+        self._store.add_listener(lambda _tenants: self._claiming.wake())
+        self._claiming.start(self._claim_loop)
+        self._purging.start(self._purge_loop)
 
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop claiming; give running fetches ``grace_s`` to finish. The loops are not
         cancelled mid-query (a cancelled query can leave a pooled connection unusable)."""
-        self._stopping.set()
-        self._wake.set()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._inflight:
-            _, unfinished = await asyncio.wait(self._inflight, timeout=grace_s)
-            for task in unfinished:  # leased: fetched again after a restart
-                task.cancel()
-            await asyncio.gather(*unfinished, return_exceptions=True)
+        await asyncio.gather(self._claiming.stop(), self._purging.stop())
+        await self._inflight.drain(grace_s)  # the unfinished are leased: fetched again later
 
     async def _claim_loop(self) -> None:
         settings = self._settings
         # A lease outlives every try of one fetch, so a live fetch is never claimed twice.
         policy = self._fetcher.policy
         lease_s = policy.attempts * (policy.timeout_s + policy.max_backoff_s) + 60
-        while not self._stopping.is_set():
-            self._wake.clear()
+        while not self._claiming.stopping:
             free = settings.media_concurrency - len(self._inflight)
             jobs: list[MediaJob] = []
             if free > 0:
@@ -71,22 +62,10 @@ class MediaJobs:
                 except Exception:
                     log.exception("claiming media jobs failed; retrying shortly")
                 for job in jobs:
-                    task = asyncio.create_task(self._fetch(job))
-                    self._inflight.add(task)
-                    task.add_done_callback(self._done)
+                    self._inflight.spawn(self._fetch(job))
             if jobs and len(jobs) == free:
                 continue
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
-            # (e.g. of the whole gateway at shutdown) that arrives as the event is set.
-            try:
-                async with asyncio.timeout(settings.dispatch_poll_interval_s):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._inflight.discard(task)
-        self._wake.set()  # room for another job
+            await self._claiming.pause(settings.dispatch_poll_interval_s)
 
     async def _fetch(self, job: MediaJob) -> None:
         media = GraphMedia(job.graph_media_id or "", job.mime_type, job.sha256, job.file_name)
@@ -113,15 +92,12 @@ class MediaJobs:
             )
 
     async def _purge_loop(self) -> None:
-        while not self._stopping.is_set():
+        while not self._purging.stopping:
             try:
                 await self.purge()
             except Exception:
                 log.exception("purging expired media failed")
-            try:
-                await asyncio.wait_for(self._stopping.wait(), self._settings.maintenance_interval_s)
-            except TimeoutError:
-                pass
+            await self._purging.pause(self._settings.maintenance_interval_s, wakeable=False)
 
     async def purge(self) -> int:
         """Remove every expired file (blob and bytes; the row stays, so downloads say 410)."""

@@ -6,9 +6,10 @@ before it expires is hopeless. A user may type it in lower case, with or without
 or a space, alone or inside a sentence ("my code is abcd efgh").
 """
 
-import hashlib
 import re
 import secrets
+
+from wahooks.digests import sha256_hex
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
@@ -34,7 +35,7 @@ def normalize(code: str) -> str:
 
 def code_hash(number_id: str, code: str) -> str:
     """What is stored: SHA-256 of the number and the canonical code (codes are per number)."""
-    return hashlib.sha256(f"{number_id}:{normalize(code)}".encode()).hexdigest()
+    return sha256_hex(f"{number_id}:{normalize(code)}")
 
 
 def _is_code(candidate: str) -> bool:

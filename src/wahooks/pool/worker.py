@@ -17,6 +17,7 @@ import orjson
 
 from wahooks.background import Loop
 from wahooks.config import Settings
+from wahooks.retry import exponential
 from wahooks.send.graph import GraphClient, GraphError
 from wahooks.store import Store
 from wahooks.store.notice_ops import NoticeJob
@@ -30,7 +31,7 @@ LEASE_MARGIN_S = 30.0
 
 def backoff_s(first_s: float, attempt: int) -> float:
     """Delay after the ``attempt``-th failed try (1, 2, ...): first_s, doubling, capped."""
-    return float(min(first_s * 2 ** (attempt - 1), MAX_BACKOFF_S))
+    return exponential(first_s, attempt, MAX_BACKOFF_S)
 
 
 class NoticeWorker:

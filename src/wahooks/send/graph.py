@@ -14,6 +14,7 @@ import aiohttp
 import orjson
 
 from wahooks.models import JsonObject, Number
+from wahooks.retry import scheduled
 
 # Throttling: app (4), WABA (80007), account (130429) and per-recipient pair (131056) limits.
 THROTTLING_CODES = frozenset({4, 80007, 130429, 131056})
@@ -97,18 +98,17 @@ class GraphClient:
 
     async def retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """``attempt()`` again after each transient GraphError, with the configured delays."""
-        last: GraphError | None = None
-        for delay in (0.0, *self._retry_delays_s):
-            if delay:
-                await asyncio.sleep(delay)
+        attempts_made = 0
+        while True:
             try:
                 return await attempt()
             except GraphError as exc:
-                if not exc.transient:
+                delay = scheduled(self._retry_delays_s, attempts_made)
+                if not exc.transient or delay is None:
                     raise
-                last = exc
-        assert last is not None
-        raise last
+            attempts_made += 1
+            if delay:
+                await asyncio.sleep(delay)
 
     async def phone_number(self, number: Number) -> dict[str, Any]:
         """``GET /{phone-number-id}`` with the number's token, once (no retries: the health

@@ -22,6 +22,8 @@ class Connection:
     app_id: str | None = None  # an App's connection (ak_live_ key): only the App's events
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     closed: bool = False
+    # The close of a too-slow peer, kept referenced while it runs (it is not awaited).
+    _closing: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     @property
     def scope(self) -> str:
@@ -48,7 +50,7 @@ class Connection:
         except TimeoutError:
             log.warning("socket %s: too slow to read its frames; closing it", self.id)
             self.closed = True
-            asyncio.get_running_loop().create_task(self._close_slow())
+            self._closing = asyncio.create_task(self._close_slow())
             return False
         except Exception as exc:  # any failure to write means the peer is gone
             log.debug("socket %s: write failed: %s", self.id, exc)

@@ -5,10 +5,10 @@ runs while its tenant has a connection here, and is woken when the store announc
 deliveries for that tenant (or, from other processes, for anyone).
 """
 
-import asyncio
 import logging
 from collections.abc import Collection
 
+from wahooks.background import Loop
 from wahooks.config import Settings
 from wahooks.models import Clock
 from wahooks.socket.connection import Connection
@@ -28,17 +28,14 @@ class Hub:
         self._clock = clock
         # Per tenant: its pump (key None) and one per App of it with connections here.
         self._pumps: dict[str, dict[str | None, TenantPump]] = {}
-        self._maintenance: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
+        self._maintenance = Loop("socket-retention")
 
     def start(self) -> None:
         self._store.add_listener(self._on_new_deliveries)
-        self._maintenance = asyncio.create_task(self._maintain(), name="socket-retention")
+        self._maintenance.start(self._maintain)
 
     async def close(self) -> None:
-        self._stopping.set()  # not cancelled mid-query: that can spoil a pooled connection
-        if self._maintenance is not None:
-            await self._maintenance
+        await self._maintenance.stop()  # between queries: a cancel can spoil a connection
         pumps = [pump for of_tenant in self._pumps.values() for pump in of_tenant.values()]
         self._pumps.clear()
         for pump in pumps:
@@ -108,7 +105,7 @@ class Hub:
 
     async def _maintain(self) -> None:
         settings = self._settings
-        while not self._stopping.is_set():
+        while not self._maintenance.stopping:
             try:
                 dropped = await self._store.drop_from_socket_queue(
                     settings.socket_queue_retention_s, settings.socket_queue_max_per_sender
@@ -117,7 +114,4 @@ class Hub:
                     log.warning("dropped %d socket deliveries past the queue's limits", dropped)
             except Exception:
                 log.exception("applying the socket queue's limits failed")
-            try:
-                await asyncio.wait_for(self._stopping.wait(), settings.maintenance_interval_s)
-            except TimeoutError:
-                pass
+            await self._maintenance.pause(settings.maintenance_interval_s, wakeable=False)

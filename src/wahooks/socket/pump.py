@@ -9,11 +9,11 @@ due again at once; if this process dies instead, the lease runs out. Leases of f
 awaiting an ack are renewed while their connection lives.
 """
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
 
+from wahooks.background import Loop
 from wahooks.config import Settings
 from wahooks.ids import new_id
 from wahooks.models import ClaimedDelivery, Clock
@@ -57,27 +57,22 @@ class TenantPump:
         self._unacked: dict[str, _Unacked] = {}
         self._finished: list[SocketAttempt] = []
         self._released: list[SocketAttempt] = []
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Loop(f"socket-pump-{tenant_id}")
         self._renewed_at = time.monotonic()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"socket-pump-{self.tenant_id}")
+        self._loop.start(self._run)
 
     async def stop(self) -> None:
         """Release what awaits an ack, record what is finished, and end."""
-        self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            await self._task
+        await self._loop.stop()
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def add(self, connection: Connection) -> None:
         self.connections.add(connection)
-        self._wake.set()
+        self._loop.wake()
 
     def remove(self, connection: Connection) -> None:
         connection.closed = True
@@ -87,7 +82,7 @@ class TenantPump:
             if not waiting.recipients:
                 del self._unacked[delivery_id]
                 self._released.append(self._attempt(delivery_id, waiting, connection))
-        self._wake.set()
+        self._loop.wake()
 
     def ack(self, connection: Connection, delivery_id: str) -> bool:
         waiting = self._unacked.get(delivery_id)
@@ -95,7 +90,7 @@ class TenantPump:
             return False  # unknown, already acknowledged, or never sent to this connection
         del self._unacked[delivery_id]
         self._finished.append(self._attempt(delivery_id, waiting, connection))
-        self._wake.set()
+        self._loop.wake()
         return True
 
     def _attempt(self, delivery_id: str, waiting: _Unacked, by: Connection) -> SocketAttempt:
@@ -107,8 +102,7 @@ class TenantPump:
     async def _run(self) -> None:
         settings = self._settings
         while True:
-            self._wake.clear()
-            if self._stopping:
+            if self._loop.stopping:
                 for delivery_id, waiting in self._unacked.items():
                     note = next(iter(waiting.recipients))
                     self._released.append(self._attempt(delivery_id, waiting, note))
@@ -128,13 +122,7 @@ class TenantPump:
                 claimed = []
             if claimed and len(claimed) == room:
                 continue  # more may be waiting
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
-            # arrives as the event is set, and the loop would never stop.
-            try:
-                async with asyncio.timeout(settings.dispatch_poll_interval_s):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+            await self._loop.pause(settings.dispatch_poll_interval_s)
 
     async def _claim(self, limit: int) -> list[ClaimedDelivery]:
         open_ = [c for c in self.connections if not c.closed]
