@@ -23,6 +23,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from wahooks.database_url import is_sqlite, sqlite_path
 from wahooks.digests import sha256_hex
 from wahooks.errors import ConfigError
+from wahooks.files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def _read_or_create_key_file(path: Path) -> list[str]:
     try:
         text = path.read_text()
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         key = Keyring.generate_key()
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -496,6 +496,7 @@ async def test_handshake_echoes_the_challenge_for_the_right_verify_token(
     async with gateway.http.get(gateway.ingress_url, params=params) as response:
         assert response.status == 200
         assert await response.text() == "1158201444"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"  # an echo of the caller
 
 
 async def test_handshake_with_a_wrong_token_is_403(gateway: RunningGateway, sim: Simulator) -> None:

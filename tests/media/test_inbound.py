@@ -58,6 +58,9 @@ async def test_every_media_type_is_fetched_delivered_and_downloadable(
     assert headers["Content-Type"].startswith(media["mimeType"].split(";")[0])
     assert headers["Content-Length"] == str(len(data))
     assert headers["Content-Disposition"].startswith("attachment; filename=")
+    # A user's file: never sniffed into HTML, and sandboxed if a browser renders it.
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Security-Policy"].startswith("sandbox")
 
 
 async def test_unavailable_media_is_still_delivered_and_marked(

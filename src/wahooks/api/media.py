@@ -22,6 +22,12 @@ from wahooks.models import MediaRecord, Principal
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 PRESIGNED_URL_S = 300
+# A user's file is not ours to interpret: no MIME sniffing (an "image" that is HTML), and
+# if a browser renders it anyway, it runs sandboxed, with no script and no requests.
+USER_FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+}
 # ASCII digits, and few enough for int() (at most 4300 digits) and for any file size.
 _RANGE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")
 
@@ -111,6 +117,7 @@ async def download(
         "Content-Disposition": _disposition(record),
         "Accept-Ranges": "bytes",
         "Cache-Control": "private, no-store",
+        **USER_FILE_HEADERS,
     }
     status = 200
     if wanted is not None:

@@ -42,7 +42,8 @@ class MetaIngress:
                           "and hub.challenge")  # fmt: skip
         if not await self._store.numbers_by_verify_token(token):
             return _error(403, "forbidden", "hub.verify_token matches no number")
-        return PlainTextResponse(challenge)
+        # The challenge is the caller's text echoed back: never let a browser sniff it as HTML.
+        return PlainTextResponse(challenge, headers={"X-Content-Type-Options": "nosniff"})
 
     async def receive(self, request: Request) -> Response:
         body = await self._read_body(request)

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
+from wahooks.files import open_private, private_dir
 from wahooks.media.blobs import (
     READ_CHUNK_BYTES,
     BlobNotFound,
@@ -41,13 +42,17 @@ def path_from_url(media_url: str) -> Path:
     return Path(rest)
 
 
+def _create_private(path: Path) -> BinaryIO:
+    return os.fdopen(open_private(path), "wb")
+
+
 class LocalBlobStore:
     def __init__(self, root: Path, *, fsync: bool = True) -> None:
         # fsync=False only for throwaway stores (tests, benchmarks on tmpfs).
         self.root = root
         self._partials = root / PARTIAL_DIR
         self._fsync = fsync
-        self._partials.mkdir(parents=True, exist_ok=True)
+        private_dir(self._partials)
 
     def path(self, key: str) -> Path:
         return self.root / check_key(key)
@@ -64,7 +69,7 @@ class LocalBlobStore:
         partial = self._partials / f"{secrets.token_hex(12)}"
         digest = hashlib.sha256()
         size = 0
-        file: BinaryIO = await asyncio.to_thread(partial.open, "wb")
+        file: BinaryIO = await asyncio.to_thread(_create_private, partial)
         try:
             try:
                 async for chunk in chunks:
@@ -89,7 +94,7 @@ class LocalBlobStore:
             os.fsync(file.fileno())
 
     def _publish(self, partial: Path, final: Path) -> None:
-        final.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(final.parent)
         os.replace(partial, final)
         if self._fsync:
             # The rename itself is durable only once its directory is synced.

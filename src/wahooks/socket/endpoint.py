@@ -4,11 +4,16 @@ A plain Starlette endpoint (the socket is a hot path). A bad key is refused with
 and a foreign conversation with 403, both before the upgrade, as Pipes.bot's clients expect.
 A tenant key's connections get the tenant's socket deliveries; an App key's (``ak_live_``)
 get only that App's (its numbers' messages), and may reply only in its conversations.
+
+The key may come, first found wins, as ``Authorization: Bearer <key>`` (servers), as an entry
+of ``Sec-WebSocket-Protocol`` beside ``wahooks`` (browsers, which cannot set headers on a
+socket: ``new WebSocket(url, ["wahooks", key])``; the answer selects ``wahooks``, never the
+key), or as ``?apiKey=`` for Pipes.bot's clients. Log lines redact all three.
 """
 
 from starlette.websockets import WebSocket
 
-from wahooks.api.auth import identify
+from wahooks.api.auth import identify, key_kind
 from wahooks.api.errors import error_response
 from wahooks.errors import Unauthorized
 from wahooks.gateway import gateway_of
@@ -17,12 +22,31 @@ from wahooks.socket.connection import Connection
 from wahooks.socket.frames import flat_frame
 from wahooks.socket.replies import ClientFrames
 
+SUBPROTOCOL = "wahooks"
+
+
+def _offered_protocols(websocket: WebSocket) -> list[str]:
+    offered = websocket.headers.get("sec-websocket-protocol", "")
+    return [p.strip() for p in offered.split(",") if p.strip()]
+
+
+def socket_key(websocket: WebSocket) -> str | None:
+    """The API key of a socket handshake: header, then subprotocol, then query string."""
+    authorization = websocket.headers.get("authorization", "")
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    for protocol in _offered_protocols(websocket):
+        if key_kind(protocol) is not None:
+            return protocol
+    return websocket.query_params.get("apiKey")
+
 
 async def socket_endpoint(websocket: WebSocket) -> None:
     gateway = gateway_of(websocket)
     params = websocket.query_params
     try:
-        who = await identify(gateway.store, params.get("apiKey"))
+        who = await identify(gateway.store, socket_key(websocket))
     except Unauthorized as exc:
         await websocket.send_denial_response(error_response(401, exc.code, exc.message))
         return
@@ -39,7 +63,8 @@ async def socket_endpoint(websocket: WebSocket) -> None:
             message = f"conversation {conversation_id} does not exist or is not yours"
             await websocket.send_denial_response(error_response(403, "forbidden", message))
             return
-    await websocket.accept()
+    offered = _offered_protocols(websocket)
+    await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
     connection = Connection(
         websocket=websocket,
         tenant_id=tenant.id,

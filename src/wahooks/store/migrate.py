@@ -7,6 +7,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from wahooks.store.sqlite.connector import prepare_database_file, sqlite_path
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Several processes may start together on one PostgreSQL: one migrates, the others wait.
 _PG_MIGRATION_LOCK = 0x77616801
@@ -38,7 +40,7 @@ def sqlalchemy_url(database_url: str) -> str:
 async def upgrade(database_url: str) -> None:
     url = sqlalchemy_url(database_url)
     if url.startswith("sqlite"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        prepare_database_file(sqlite_path(database_url))
         engine = sa.create_engine(url)
         try:
             with engine.begin() as conn:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from wahooks.files import private_dir, private_file, tighten
 from wahooks.store.base import (
     Duplicate,
     Execute,
@@ -38,6 +39,15 @@ def sqlite_path(database_url: str) -> Path:
     return Path(database_url.removeprefix("sqlite:///"))
 
 
+def prepare_database_file(path: Path) -> None:
+    """Create the database file 0600 in a 0700 folder before SQLite opens it: SQLite gives
+    its -wal and -shm files the database file's permissions."""
+    private_dir(path.parent)
+    private_file(path)
+    for companion in ("-wal", "-shm", "-journal"):
+        tighten(path.with_name(path.name + companion))
+
+
 class SqliteConnector:
     def __init__(self, database_url: str, *, synchronous: str = "FULL") -> None:
         self._path = sqlite_path(database_url)
@@ -48,7 +58,7 @@ class SqliteConnector:
         self._flusher: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_database_file(self._path)
         loop = asyncio.get_running_loop()
         self._conn = await loop.run_in_executor(self._executor, self._connect)
 
