@@ -13,10 +13,11 @@ key), or as ``?apiKey=`` for Pipes.bot's clients. Log lines redact all three.
 
 from starlette.websockets import WebSocket
 
-from wahooks.api.auth import identify, key_kind
+from wahooks.api.auth import identify
 from wahooks.api.errors import error_response
 from wahooks.errors import Unauthorized
 from wahooks.gateway import gateway_of
+from wahooks.keys import key_kind
 from wahooks.models import KeyKind
 from wahooks.socket.connection import Connection
 from wahooks.socket.frames import flat_frame
