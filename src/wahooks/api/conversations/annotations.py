@@ -5,18 +5,23 @@ format sends along with each message.
 from fastapi import APIRouter, Request
 
 from wahooks.api.conversations.models import LabelIn, LabelsIn, LabelsOut, NoteIn, NoteOut, _note
-from wahooks.api.conversations.values import PrincipalDep, Text, _scope
+from wahooks.api.conversations.values import ConversationId, NoteId, PrincipalDep, Text, _scope
 from wahooks.api.error_docs import errors
 from wahooks.gateway import gateway_of
 
 router = APIRouter(prefix="/v1/conversations")
 
 
-@router.put("/{conversation_id}/labels", response_model=LabelsOut,
-            response_model_by_alias=True, summary="Replace the labels",
-            responses=errors(400, 404))  # fmt: skip
+@router.put(
+    "/{conversationId}/labels",
+    operation_id="replaceConversationLabels",
+    response_model=LabelsOut,
+    response_model_by_alias=True,
+    summary="Replace the labels",
+    responses=errors(400, 404),
+)
 async def replace_labels(
-    conversation_id: Text, body: LabelsIn, request: Request, principal: PrincipalDep
+    conversation_id: ConversationId, body: LabelsIn, request: Request, principal: PrincipalDep
 ) -> LabelsOut:
     """Replace every label (each kept once; at most 20, of 1-50 characters)."""
     tenant_id, app_id = _scope(principal)
@@ -26,11 +31,16 @@ async def replace_labels(
     return LabelsOut(labels=list(labels))
 
 
-@router.post("/{conversation_id}/labels", response_model=LabelsOut,
-             response_model_by_alias=True, summary="Add a label",
-             responses=errors(400, 404))  # fmt: skip
+@router.post(
+    "/{conversationId}/labels",
+    operation_id="addConversationLabel",
+    response_model=LabelsOut,
+    response_model_by_alias=True,
+    summary="Add a label",
+    responses=errors(400, 404),
+)
 async def add_label(
-    conversation_id: Text, body: LabelIn, request: Request, principal: PrincipalDep
+    conversation_id: ConversationId, body: LabelIn, request: Request, principal: PrincipalDep
 ) -> LabelsOut:
     """Add one label (nothing changes if it is there already); answers every label."""
     tenant_id, app_id = _scope(principal)
@@ -40,11 +50,16 @@ async def add_label(
     return LabelsOut(labels=list(labels))
 
 
-@router.delete("/{conversation_id}/labels/{label}", response_model=LabelsOut,
-               response_model_by_alias=True, summary="Remove a label",
-               responses=errors(404))  # fmt: skip
+@router.delete(
+    "/{conversationId}/labels/{label}",
+    operation_id="removeConversationLabel",
+    response_model=LabelsOut,
+    response_model_by_alias=True,
+    summary="Remove a label",
+    responses=errors(404),
+)
 async def remove_label(
-    conversation_id: Text, label: Text, request: Request, principal: PrincipalDep
+    conversation_id: ConversationId, label: Text, request: Request, principal: PrincipalDep
 ) -> LabelsOut:
     """Remove one label; 404 if the conversation does not have it. Answers the rest."""
     tenant_id, app_id = _scope(principal)
@@ -54,11 +69,17 @@ async def remove_label(
     return LabelsOut(labels=list(labels))
 
 
-@router.post("/{conversation_id}/notes", status_code=201, response_model=NoteOut,
-             response_model_by_alias=True, summary="Add a note",
-             responses=errors(400, 404))  # fmt: skip
+@router.post(
+    "/{conversationId}/notes",
+    operation_id="addConversationNote",
+    status_code=201,
+    response_model=NoteOut,
+    response_model_by_alias=True,
+    summary="Add a note",
+    responses=errors(400, 404),
+)
 async def add_note(
-    conversation_id: Text, body: NoteIn, request: Request, principal: PrincipalDep
+    conversation_id: ConversationId, body: NoteIn, request: Request, principal: PrincipalDep
 ) -> NoteOut:
     """A note of 1-2000 characters (at most 100 per conversation)."""
     tenant_id, app_id = _scope(principal)
@@ -68,10 +89,15 @@ async def add_note(
     return _note(note)
 
 
-@router.delete("/{conversation_id}/notes/{note_id}", status_code=204,
-               summary="Delete a note", responses=errors(404))  # fmt: skip
+@router.delete(
+    "/{conversationId}/notes/{noteId}",
+    operation_id="deleteConversationNote",
+    status_code=204,
+    summary="Delete a note",
+    responses=errors(404),
+)
 async def delete_note(
-    conversation_id: Text, note_id: Text, request: Request, principal: PrincipalDep
+    conversation_id: ConversationId, note_id: NoteId, request: Request, principal: PrincipalDep
 ) -> None:
     """Remove one note of the conversation."""
     tenant_id, app_id = _scope(principal)

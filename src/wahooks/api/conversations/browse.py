@@ -19,6 +19,7 @@ from wahooks.api.conversations.models import (
 )
 from wahooks.api.conversations.values import (
     MAX_EXTERNAL_ID_CHARS,
+    ConversationId,
     PrincipalDep,
     Text,
     _scope,
@@ -56,8 +57,14 @@ def _seq_cursor(cursor: str | None) -> int | None:
     return int(cursor)
 
 
-@router.get("", response_model=ConversationPage, response_model_by_alias=True,
-            summary="List conversations", responses=errors(400))  # fmt: skip
+@router.get(
+    "",
+    operation_id="listConversations",
+    response_model=ConversationPage,
+    response_model_by_alias=True,
+    summary="List conversations",
+    responses=errors(400),
+)
 async def list_conversations(
     request: Request,
     principal: PrincipalDep,
@@ -116,21 +123,29 @@ async def _detail(
     )
 
 
-@router.get("/{conversation_id}", response_model=ConversationDetail,
+@router.get("/{conversationId}", operation_id="getConversation", response_model=ConversationDetail,
             response_model_by_alias=True, summary="Get a conversation",
             responses=errors(404))  # fmt: skip
 async def get_conversation(
-    conversation_id: Text, request: Request, principal: PrincipalDep
+    conversation_id: ConversationId, request: Request, principal: PrincipalDep
 ) -> ConversationDetail:
     """The conversation with its labels, notes, 24-hour window and message counts."""
     return await _detail(request, principal, conversation_id)
 
 
-@router.patch("/{conversation_id}", response_model=ConversationDetail,
-              response_model_by_alias=True, summary="Set the external user id",
-              responses=errors(400, 404))  # fmt: skip
+@router.patch(
+    "/{conversationId}",
+    operation_id="updateConversation",
+    response_model=ConversationDetail,
+    response_model_by_alias=True,
+    summary="Set the external user id",
+    responses=errors(400, 404),
+)
 async def update_conversation(
-    conversation_id: Text, body: ConversationPatch, request: Request, principal: PrincipalDep
+    conversation_id: ConversationId,
+    body: ConversationPatch,
+    request: Request,
+    principal: PrincipalDep,
 ) -> ConversationDetail:
     """Set ``externalUserId`` (your own id for this user, sent as the summary format's
     ``user_id``), or clear it with null."""
@@ -141,11 +156,16 @@ async def update_conversation(
     return await _detail(request, principal, conversation_id)
 
 
-@router.get("/{conversation_id}/messages", response_model=MessagePage,
-            response_model_by_alias=True, summary="List a conversation's messages",
-            responses=errors(400, 404))  # fmt: skip
+@router.get(
+    "/{conversationId}/messages",
+    operation_id="listConversationMessages",
+    response_model=MessagePage,
+    response_model_by_alias=True,
+    summary="List a conversation's messages",
+    responses=errors(400, 404),
+)
 async def list_messages(
-    conversation_id: Text,
+    conversation_id: ConversationId,
     request: Request,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

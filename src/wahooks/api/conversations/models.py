@@ -4,7 +4,7 @@ it (the 24-hour window is computed here, at read time, from the last inbound mes
 
 from pydantic import Field
 
-from wahooks.api.base import ApiModel, iso
+from wahooks.api.base import ApiModel, examples, iso
 from wahooks.api.conversations.values import (
     MAX_EXTERNAL_ID_CHARS,
     MAX_LABEL_CHARS,
@@ -94,20 +94,30 @@ class LabelsOut(ApiModel):
 
 
 class LabelsIn(ApiModel):
+    model_config = ApiModel.model_config | examples({"labels": ["vip", "billing"]})
+
     labels: list[Label] = Field(
         max_length=MAX_LABELS, description=f"The new labels, at most {MAX_LABELS}."
     )
 
 
 class LabelIn(ApiModel):
+    model_config = ApiModel.model_config | examples({"label": "vip"})
+
     label: Label = Field(description=f"1-{MAX_LABEL_CHARS} characters, no commas.")
 
 
 class NoteIn(ApiModel):
+    model_config = ApiModel.model_config | examples(
+        {"text": "Asked for a refund of order 1042; call back on Monday."}
+    )
+
     text: Text = Field(min_length=1, max_length=MAX_NOTE_CHARS)
 
 
 class ConversationPatch(ApiModel):
+    model_config = ApiModel.model_config | examples({"externalUserId": "crm-customer-48213"})
+
     external_user_id: Text | None = Field(
         min_length=1,
         max_length=MAX_EXTERNAL_ID_CHARS,

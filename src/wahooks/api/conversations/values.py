@@ -6,7 +6,7 @@ lists labels comma-separated), and whose conversations a key sees.
 import unicodedata
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Path
 from pydantic import AfterValidator
 
 from wahooks.api.auth import tenant_or_app
@@ -50,6 +50,9 @@ def storable(value: str | None) -> str | None:
 
 Text = Annotated[str, AfterValidator(storable)]
 """A path, query or body value that goes to the database."""
+# Path parameters, camelCase in the URL like every path parameter of the API.
+ConversationId = Annotated[Text, Path(alias="conversationId")]
+NoteId = Annotated[Text, Path(alias="noteId")]
 
 
 def _scope(principal: Principal) -> tuple[str, str | None]:

@@ -4,7 +4,7 @@ sees only its App's), and the number or activation it names is the tenant's.
 
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Path
 
 from wahooks.api.apps import app_scope, tenant_or_own_app
 from wahooks.errors import InvalidRequest, NotFound
@@ -35,6 +35,8 @@ async def _get(gateway: Gateway, tenant: Tenant, destination_id: str) -> Destina
     return destination
 
 
+# The path parameter, camelCase in the URL like every path parameter of the API.
+DestinationId = Annotated[str, Path(alias="destinationId")]
 # A tenant key, or an App key (which sees only its App's destinations).
 TenantDep = Annotated[Tenant, Depends(tenant_or_own_app)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {

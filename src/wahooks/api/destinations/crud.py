@@ -13,6 +13,7 @@ from wahooks.api.apps import app_scope, destination_app
 from wahooks.api.destinations.access import (
     INVALID,
     NOT_FOUND,
+    DestinationId,
     TenantDep,
     _check_activation,
     _check_number,
@@ -34,6 +35,7 @@ router = APIRouter(prefix="/v1/destinations")
 
 @router.post(
     "",
+    operation_id="createDestination",
     status_code=201,
     response_model=DestinationOut,
     response_model_by_alias=True,
@@ -76,8 +78,14 @@ async def create_destination(
     return _out(destination, gateway.clock(), with_secret=True)
 
 
-@router.get("", response_model=list[DestinationOut], response_model_by_alias=True,
-            response_model_exclude_none=False, summary="List destinations")  # fmt: skip
+@router.get(
+    "",
+    operation_id="listDestinations",
+    response_model=list[DestinationOut],
+    response_model_by_alias=True,
+    response_model_exclude_none=False,
+    summary="List destinations",
+)
 async def list_destinations(request: Request, tenant: TenantDep) -> list[DestinationOut]:
     """Every destination of the tenant (an App key: of its App), oldest first, without
     secrets."""
@@ -89,14 +97,15 @@ async def list_destinations(request: Request, tenant: TenantDep) -> list[Destina
 
 
 @router.get(
-    "/{destination_id}",
+    "/{destinationId}",
+    operation_id="getDestination",
     response_model=DestinationOut,
     response_model_by_alias=True,
     summary="Get a destination",
     responses=NOT_FOUND,
 )
 async def get_destination(
-    destination_id: str, request: Request, tenant: TenantDep
+    destination_id: DestinationId, request: Request, tenant: TenantDep
 ) -> DestinationOut:
     """One destination with its options and health, without its secret."""
     gateway = gateway_of(request)
@@ -104,7 +113,8 @@ async def get_destination(
 
 
 @router.patch(
-    "/{destination_id}",
+    "/{destinationId}",
+    operation_id="updateDestination",
     response_model=DestinationOut,
     response_model_by_alias=True,
     summary="Change a destination",
@@ -114,7 +124,7 @@ async def get_destination(
     },
 )
 async def update_destination(
-    destination_id: str, body: DestinationPatch, request: Request, tenant: TenantDep
+    destination_id: DestinationId, body: DestinationPatch, request: Request, tenant: TenantDep
 ) -> DestinationOut:
     """Change some fields. ``{"enabled": true}`` on a disabled destination resets its
     failure count and makes its pending deliveries due at once."""
@@ -171,9 +181,15 @@ async def update_destination(
 
 
 @router.delete(
-    "/{destination_id}", status_code=204, summary="Delete a destination", responses=NOT_FOUND
+    "/{destinationId}",
+    operation_id="deleteDestination",
+    status_code=204,
+    summary="Delete a destination",
+    responses=NOT_FOUND,
 )
-async def delete_destination(destination_id: str, request: Request, tenant: TenantDep) -> None:
+async def delete_destination(
+    destination_id: DestinationId, request: Request, tenant: TenantDep
+) -> None:
     """Delete it; its deliveries still pending are marked failed (destination_deleted)."""
     await _get(gateway_of(request), tenant, destination_id)  # an App: only its own
     if not await gateway_of(request).store.delete_destination(tenant.id, destination_id):

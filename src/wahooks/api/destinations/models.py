@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, Strict, field_validator, model_validator
 
-from wahooks.api.base import ApiModel, HttpUrl, iso
+from wahooks.api.base import ApiModel, HttpUrl, examples, iso
 from wahooks.config import MAX_RETRY_ATTEMPTS, MAX_RETRY_DELAY_S, validate_retry_schedule
 from wahooks.formats import DEFAULT_FORMAT, FORMATS
 from wahooks.models import (
@@ -73,6 +73,18 @@ Method = Literal["webhook", "socket"]
 
 
 class DestinationIn(ApiModel):
+    model_config = ApiModel.model_config | examples(
+        {
+            "url": "https://hooks.example.com/whatsapp",
+            "label": "support",
+            "events": ["message:in:new", "message:out:ack"],
+            "format": "pipes",
+            "timeoutSeconds": 10,
+            "maxRate": 50,
+            "ordered": True,
+        }
+    )
+
     method: Method = Field(
         "webhook",
         description="webhook: POST to url. socket: the tenant's WebSocket connections, "
@@ -133,6 +145,8 @@ class DestinationPatch(ApiModel):
     """Only the fields given change. ``secret`` replaces the secret at once (no grace
     period: see rotate-secret); ``maxRate``/``maxInFlight`` null go back to the default."""
 
+    model_config = ApiModel.model_config | examples({"enabled": True, "maxInFlight": 20})
+
     method: Method | None = None
     events: list[EventName] | None = Field(None, min_length=1)
     url: Url | None = None
@@ -158,6 +172,8 @@ class DestinationPatch(ApiModel):
 
 
 class RotateIn(ApiModel):
+    model_config = ApiModel.model_config | examples({"graceSeconds": 3600})
+
     secret: SecretField | None = Field(
         None, description="The new secret, 16-256 characters; generated when absent."
     )

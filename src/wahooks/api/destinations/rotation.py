@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Request
 
-from wahooks.api.destinations.access import INVALID, NOT_FOUND, TenantDep, _get
+from wahooks.api.destinations.access import INVALID, NOT_FOUND, DestinationId, TenantDep, _get
 from wahooks.api.destinations.models import DestinationOut, RotateIn, _out
 from wahooks.delivery.signing import new_secret
 from wahooks.errors import NotFound
@@ -17,14 +17,15 @@ router = APIRouter(prefix="/v1/destinations")
 
 
 @router.post(
-    "/{destination_id}/rotate-secret",
+    "/{destinationId}/rotate-secret",
+    operation_id="rotateDestinationSecret",
     response_model=DestinationOut,
     response_model_by_alias=True,
     summary="Rotate a destination's secret",
     responses={400: {"description": INVALID}, **NOT_FOUND},
 )
 async def rotate_secret(
-    destination_id: str,
+    destination_id: DestinationId,
     request: Request,
     tenant: TenantDep,
     body: Annotated[RotateIn | None, Body()] = None,

@@ -5,7 +5,7 @@ receiver's answer reported; nothing stored, so setting up a receiver costs no he
 import orjson
 from fastapi import APIRouter, Request
 
-from wahooks.api.destinations.access import NOT_FOUND, TenantDep, _get
+from wahooks.api.destinations.access import NOT_FOUND, DestinationId, TenantDep, _get
 from wahooks.api.destinations.models import TestResult
 from wahooks.delivery.signing import SIGNATURE_HEADERS
 from wahooks.delivery.webhook import prepare
@@ -23,7 +23,8 @@ router = APIRouter(prefix="/v1/destinations")
 
 
 @router.post(
-    "/{destination_id}/test",
+    "/{destinationId}/test",
+    operation_id="testDestination",
     response_model=TestResult,
     response_model_by_alias=True,
     summary="Send a test delivery",
@@ -32,7 +33,9 @@ router = APIRouter(prefix="/v1/destinations")
         **NOT_FOUND,
     },
 )
-async def test_destination(destination_id: str, request: Request, tenant: TenantDep) -> TestResult:
+async def test_destination(
+    destination_id: DestinationId, request: Request, tenant: TenantDep
+) -> TestResult:
     """POST a sample message in the destination's format, marked ``test: true`` and signed
     like any delivery, now (also while it is disabled), and report how the receiver
     answered: status, latency, the start of its response, and the signature headers sent.
