@@ -22,4 +22,8 @@ lint: install
 test: lint
 	$(BIN)/pytest -q
 
-.PHONY: install demo lint test
+# docs/configuration.md is generated from the settings model; a test checks it is current.
+docs: install
+	$(BIN)/wahooks config-reference > docs/configuration.md
+
+.PHONY: install demo lint test docs

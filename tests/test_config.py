@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from wahooks.config import DEFAULT_RETRY_SCHEDULE, load_settings
+from wahooks.config import DEFAULT_RETRY_SCHEDULE, Settings, load_settings
+from wahooks.config.reference import DOCUMENT, GROUPS, configuration_markdown
 from wahooks.errors import ConfigError
 
 
@@ -49,3 +50,23 @@ def test_unreadable_config_file(tmp_path: Path) -> None:
     broken.write_text("port = = 1")
     with pytest.raises(ConfigError, match=r"broken\.toml"):
         load_settings({}, broken)
+
+
+def test_every_option_is_described_and_in_one_group() -> None:
+    """docs/configuration.md is made from the descriptions: each option needs its line."""
+    grouped = [
+        name for group in GROUPS for name in group.__annotations__ if name in Settings.model_fields
+    ]
+    assert sorted(grouped) == sorted(Settings.model_fields)
+    undescribed = [
+        name
+        for name, field in Settings.model_fields.items()
+        if not (field.description or "").strip() or "\n" in (field.description or "")
+    ]
+    assert not undescribed, undescribed
+
+
+def test_the_configuration_page_is_current() -> None:
+    """Regenerate with `make docs` (`wahooks config-reference > docs/configuration.md`)."""
+    page = Path(__file__).resolve().parents[1] / DOCUMENT
+    assert page.read_text() == configuration_markdown(), "docs/configuration.md is stale: make docs"

@@ -70,6 +70,13 @@ def _secret_key_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_reference(args: argparse.Namespace) -> int:
+    from wahooks.config.reference import configuration_markdown
+
+    sys.stdout.write(configuration_markdown())
+    return 0
+
+
 def _sim(args: argparse.Namespace) -> int:
     from wahooks.sim import command
 
@@ -146,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
         "generate", help="print a new key for WAHOOKS_SECRET_KEYS"
     )
     generate.set_defaults(func=_secret_key_generate)
+
+    reference = commands.add_parser(
+        "config-reference",
+        help="print docs/configuration.md: every option, generated from the settings model",
+    )
+    reference.set_defaults(func=_config_reference)
 
     sim = commands.add_parser(
         "sim",

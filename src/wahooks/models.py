@@ -169,7 +169,7 @@ class Destination:
     events: tuple[str, ...] = DEFAULT_EVENTS
     activation_id: str | None = None  # only this pool activation's conversations
     app_id: str | None = None  # only this App's events (its numbers'); None: the tenant's
-    # --- options and health (api/destinations.py, delivery/pacing.py, delivery/health.py)
+    # --- options and health (api/destinations/, delivery/pacing.py, delivery/health.py)
     max_rate: float | None = None  # deliveries per second, per process; None: unlimited
     max_in_flight: int | None = None  # concurrent requests per process; None: the default
     ordered: bool = True  # False: a conversation's deliveries may overtake each other

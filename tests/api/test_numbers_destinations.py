@@ -285,7 +285,7 @@ async def test_the_openapi_document_describes_numbers_without_secrets(
     assert document["info"]["title"] == "wahooks"
     paths = document["paths"]
     assert {"post", "get"} <= set(paths["/v1/numbers"])
-    assert {"get", "patch", "delete"} <= set(paths["/v1/destinations/{destination_id}"])
+    assert {"get", "patch", "delete"} <= set(paths["/v1/destinations/{destinationId}"])
     schemas = document["components"]["schemas"]
     number_in = set(schemas["NumberIn"]["properties"])
     assert set(SECRET_FIELDS) <= number_in

@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import jsonschema
 import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Route, WebSocketRoute
@@ -24,6 +25,17 @@ BODILESS = {"204", "205", "301", "302", "303", "304", "307", "308"}
 PUBLIC_PATHS = {"/health"}
 
 Json = dict[str, Any]
+
+# operationIds are lowerCamelCase and start with a verb (listDeliveries, getDelivery,
+# rotateDestinationSecret): stable names for generated clients, unlike FastAPI's
+# list_deliveries_v1_deliveries_get, which changes with the path.
+LOWER_CAMEL = re.compile(r"^[a-z]+(?:[A-Z][a-z0-9]*)*$")
+VERBS = {
+    "add", "check", "create", "deactivate", "delete", "download", "get", "list", "recover",
+    "regenerate", "remove", "replace", "resend", "revoke", "rotate", "send", "test", "update",
+    "upload",
+}  # fmt: skip
+PLACEHOLDER = re.compile(r"{([^}]*)}")
 
 
 @pytest.fixture
@@ -102,6 +114,78 @@ def operation_problems(document: Json, method: str, path: str, operation: Json) 
         schema = responses[status].get("content", {}).get("application/json", {}).get("schema")
         if schema != {"$ref": ERROR_REF}:
             found.append(f"{where}: error {status} is not described by ErrorBody: {schema}")
+    found += naming_problems(where, path, operation)
+    found += example_problems(document, where, operation)
+    return found
+
+
+def naming_problems(where: str, path: str, operation: Json) -> list[str]:
+    """The operationId is explicit, lowerCamelCase and verb-first; path parameters are
+    lowerCamelCase (one style across the document: {destinationId}, {mediaId})."""
+    found: list[str] = []
+    operation_id = operation.get("operationId", "")
+    if not operation_id:
+        found.append(f"{where}: no operationId")
+    elif not LOWER_CAMEL.match(operation_id):
+        found.append(f"{where}: operationId {operation_id!r} is not lowerCamelCase (generated?)")
+    elif re.split("(?=[A-Z])", operation_id)[0] not in VERBS:
+        found.append(f"{where}: operationId {operation_id!r} does not start with a verb")
+    names = set(PLACEHOLDER.findall(path)) | {
+        p["name"] for p in operation.get("parameters", []) if p.get("in") == "path"
+    }
+    found += [
+        f"{where}: path parameter {name!r} is not lowerCamelCase"
+        for name in sorted(names)
+        if not LOWER_CAMEL.match(name)
+    ]
+    return found
+
+
+def _schema_examples(document: Json, schema: Json) -> list[Any]:
+    """The examples a body's schema carries, through $ref and a nullable anyOf."""
+    schema = resolve(document, schema)
+    found = list(schema.get("examples", [])) + ([schema["example"]] if "example" in schema else [])
+    for choice in schema.get("anyOf", []):
+        found += _schema_examples(document, choice)
+    return found
+
+
+def example_problems(document: Json, where: str, operation: Json) -> list[str]:
+    """Every request body shows an example, and each JSON example is valid for its schema
+    (an example the server would refuse teaches the wrong thing)."""
+    found: list[str] = []
+    for media_type, content in operation.get("requestBody", {}).get("content", {}).items():
+        schema = content.get("schema", {})
+        listed = _schema_examples(document, schema)
+        if "example" in content:
+            listed.append(content["example"])
+        listed += [e.get("value") for e in content.get("examples", {}).values()]
+        if not listed:
+            found.append(f"{where}: request body ({media_type}) has no example")
+        if media_type != "application/json":
+            continue
+        rooted = {**schema, "components": document.get("components", {})}
+        for example in listed:
+            error = jsonschema.exceptions.best_match(
+                jsonschema.Draft202012Validator(rooted).iter_errors(example)
+            )
+            if error is not None:
+                found.append(f"{where}: example {example!r} does not fit: {error.message}")
+    return found
+
+
+def document_problems(document: Json) -> list[str]:
+    """What no single operation shows: an operationId given twice."""
+    seen: dict[str, str] = {}
+    found: list[str] = []
+    for method, path, operation in operations(document):
+        operation_id = operation.get("operationId")
+        if operation_id in seen:
+            found.append(
+                f"{method} {path}: operationId {operation_id!r} is {seen[operation_id]}'s too"
+            )
+        elif operation_id:
+            seen[operation_id] = f"{method} {path}"
     return found
 
 
@@ -109,6 +193,7 @@ async def test_every_operation_is_completely_described(document: Json) -> None:
     listed = operations(document)
     assert len(listed) >= 15, [f"{m} {p}" for m, p, _ in listed]
     problems = [line for m, p, op in listed for line in operation_problems(document, m, p, op)]
+    problems += document_problems(document)
     assert not problems, "\n".join(problems)
 
 
@@ -148,8 +233,9 @@ def test_the_problem_finder_finds_problems() -> None:
     """The walk above would pass vacuously if it could not see a gap: it sees each kind."""
     document: Json = {"tags": [], "components": {"securitySchemes": {}}}
     bare: Json = {
+        "operationId": "post_thing_v1_things__thing_id__post",
         "parameters": [{"in": "path", "name": "thing_id"}],
-        "requestBody": {},
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
         "security": [{"nope": []}],
         "responses": {"200": {"description": "ok"}, "422": {"description": "Validation"}},
     }
@@ -164,8 +250,30 @@ def test_the_problem_finder_finds_problems() -> None:
         "documents no 404",
         "documents no 400",
         "error 422 is not described by ErrorBody",
+        "is not lowerCamelCase (generated?)",
+        "path parameter 'thing_id' is not lowerCamelCase",
+        "request body (application/json) has no example",
     ):
         assert expected in problems, (expected, problems)
+    nouns: Json = {"operationId": "thingCreate", "responses": {}}
+    problems = "\n".join(operation_problems(document, "POST", "/v1/things/{thingId}", nouns))
+    assert "does not start with a verb" in problems
+    assert "path parameter" not in problems
+    bad_example: Json = {
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "required": ["name"], "examples": [{}]}
+                }
+            }
+        },
+        "responses": {},
+    }
+    problems = "\n".join(operation_problems(document, "POST", "/v1/things", bad_example))
+    assert "does not fit: 'name' is a required property" in problems
+    assert "no operationId" in problems
+    twice: Json = {"paths": {p: {"get": {"operationId": "getThing"}} for p in ("/a", "/b")}}
+    assert document_problems(twice) == ["GET /b: operationId 'getThing' is GET /a's too"]
     no_errors: Json = {"responses": {"204": {"description": "done"}}}
     problems = "\n".join(operation_problems(document, "DELETE", "/v1/things", no_errors))
     assert "no error response documented" in problems

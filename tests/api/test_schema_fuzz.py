@@ -69,12 +69,12 @@ async def _seed(
     pool_id: str = pool.number_id  # type: ignore[attr-defined]
     return Known(
         path_parameters={
-            "number_id": [number_id, pool_id],
-            "activation_id": [activation["id"]],
-            "tenant_id": [gateway.tenant_id],
-            "destination_id": [socket["id"], hook["id"]],
-            "delivery_id": [delivery["id"]],
-            "media_id": [media_id],
+            "numberId": [number_id, pool_id],
+            "activationId": [activation["id"]],
+            "tenantId": [gateway.tenant_id],
+            "destinationId": [socket["id"], hook["id"]],
+            "deliveryId": [delivery["id"]],
+            "mediaId": [media_id],
         },
         body_fields={
             "conversationId": [delivery["conversationId"]],

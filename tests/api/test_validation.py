@@ -383,7 +383,7 @@ async def test_health_and_openapi_need_no_key(gateway: RunningGateway) -> None:
         assert response.status == 200
         document = await response.json()
     assert document["openapi"].startswith("3.")
-    for path in ("/v1/numbers", "/v1/destinations", "/v1/destinations/{destination_id}",
+    for path in ("/v1/numbers", "/v1/destinations", "/v1/destinations/{destinationId}",
                  "/v1/deliveries", "/health"):  # fmt: skip
         assert path in document["paths"], path
     # The ingress is Meta's, not part of our API document.

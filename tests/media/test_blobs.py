@@ -12,6 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from wahooks.api.errors import status_of
 from wahooks.config import Settings
 from wahooks.errors import ConfigError
 from wahooks.media.blobs import (
@@ -111,7 +112,7 @@ async def test_unsatisfiable_ranges(store: BlobStore, start: int, end: int | Non
     with pytest.raises(BlobRangeError) as refused:
         await store.open("ranged", start, end)
     assert refused.value.size == 1000
-    assert refused.value.http_status == 416
+    assert status_of(refused.value) == 416
 
 
 async def test_missing_keys(store: BlobStore) -> None:
@@ -177,7 +178,7 @@ async def test_max_bytes(store: BlobStore, size: int) -> None:
     data = os.urandom(size)
     with pytest.raises(BlobTooLarge) as refused:
         await store.write("big", stream(data, 64 * 1024), max_bytes=size - 1)
-    assert refused.value.http_status == 413
+    assert status_of(refused.value) == 413
     with pytest.raises(BlobNotFound):
         await store.size("big")
     written = await store.write("big", stream(data, 64 * 1024), max_bytes=size)

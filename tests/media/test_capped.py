@@ -8,6 +8,7 @@ import time
 import aiohttp
 import pytest
 
+from wahooks.api.errors import status_of
 from wahooks.media.addresses import AddressPolicy
 from wahooks.media.capped import DownloadCaps, DownloadTooLarge
 from wahooks.media.guard import guarded_session
@@ -57,7 +58,7 @@ async def test_declared_oversize_is_refused_before_reading() -> None:
         with pytest.raises(DownloadTooLarge) as refused:
             await read_all(server.url, DownloadCaps(max_bytes=999, total_s=5))
     assert (refused.value.limit, refused.value.declared) == (999, 1000)
-    assert refused.value.http_status == 413
+    assert status_of(refused.value) == 413
 
 
 async def test_undeclared_oversize_is_cut_off_at_the_cap() -> None:

@@ -8,6 +8,7 @@ import asyncio
 import aiohttp
 import pytest
 
+from wahooks.api.errors import status_of
 from wahooks.errors import WahooksError
 from wahooks.media.addresses import AddressPolicy
 from wahooks.media.guard import ForbiddenAddress, GuardedResolver, guarded_session
@@ -180,7 +181,7 @@ async def test_refusal_is_a_connection_error_and_a_400() -> None:
     error = ForbiddenAddress("h", "10.0.0.1", "private")
     assert isinstance(error, aiohttp.ClientConnectionError)
     assert isinstance(error, WahooksError)
-    assert (error.http_status, error.code) == (400, "forbidden_address")
+    assert (status_of(error), error.code) == (400, "forbidden_address")
 
 
 async def test_many_refusals_leave_nothing_open() -> None:

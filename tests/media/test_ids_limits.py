@@ -5,6 +5,7 @@ from collections import Counter
 
 import pytest
 
+from wahooks.api.errors import status_of
 from wahooks.errors import InvalidRequest
 from wahooks.media.ids import MEDIA_ID_LENGTH, is_media_id, new_media_id
 from wahooks.media.limits import (
@@ -54,7 +55,7 @@ def test_limits(media_type: str, animated: bool, limit: int) -> None:
     check_media_size(media_type, limit, animated=animated)  # exactly at the limit is fine
     with pytest.raises(MediaTooLarge) as refused:
         check_media_size(media_type, limit + 1, animated=animated)
-    assert (refused.value.limit, refused.value.size, refused.value.http_status) == (
+    assert (refused.value.limit, refused.value.size, status_of(refused.value)) == (
         limit,
         limit + 1,
         413,

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AfterValidator, Field
 
 from wahooks.api.auth import current_tenant
-from wahooks.api.base import ApiModel, iso
+from wahooks.api.base import ApiModel, examples, iso
 from wahooks.api.errors import error_responses
 from wahooks.errors import Conflict, InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
@@ -41,12 +41,16 @@ def _no_nul(value: str) -> str:
 
 ActivationId = Annotated[
     str,
-    Path(min_length=1, max_length=100, description="The activation (act_…)."),
+    Path(alias="activationId", min_length=1, max_length=100, description="The activation (act_…)."),
     AfterValidator(_no_nul),
 ]
 
 
 class ActivationIn(ApiModel):
+    model_config = ApiModel.model_config | examples(
+        {"numberId": "num_8Jd2kQ4xLp7Vz1mN3bR5t", "label": "work"}
+    )
+
     number_id: str = Field(min_length=1, max_length=100, description="The pool number (num_…).")
     label: Label | None = Field(
         None, description="Sent with this activation's messages (pipes.label, data.label)."
@@ -54,6 +58,8 @@ class ActivationIn(ApiModel):
 
 
 class ActivationPatch(ApiModel):
+    model_config = ApiModel.model_config | examples({"label": "personal"})
+
     label: Label | None = Field(description="The new label; null removes it.")
 
 
@@ -120,6 +126,7 @@ TenantDep = Annotated[Tenant, Depends(current_tenant)]
 
 @router.post(
     "",
+    operation_id="createActivation",
     status_code=201,
     response_model=NewActivationOut,
     response_model_by_alias=True,
@@ -185,6 +192,7 @@ async def create_activation(
 
 @router.get(
     "",
+    operation_id="listActivations",
     response_model=list[ActivationOut],
     response_model_by_alias=True,
     summary="List activations",
@@ -209,7 +217,8 @@ async def list_activations(
 
 
 @router.get(
-    "/{activation_id}",
+    "/{activationId}",
+    operation_id="getActivation",
     response_model=ActivationOut,
     response_model_by_alias=True,
     summary="Get an activation",
@@ -226,7 +235,8 @@ async def get_activation(
 
 
 @router.patch(
-    "/{activation_id}",
+    "/{activationId}",
+    operation_id="updateActivation",
     response_model=ActivationOut,
     response_model_by_alias=True,
     summary="Change an activation's label",
@@ -249,7 +259,8 @@ async def update_activation(
 
 
 @router.delete(
-    "/{activation_id}",
+    "/{activationId}",
+    operation_id="deactivateActivation",
     response_model=ActivationOut,
     response_model_by_alias=True,
     summary="Deactivate an activation",

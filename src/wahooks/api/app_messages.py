@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from wahooks.api.auth import current_app, tenant_or_app
-from wahooks.api.base import ApiModel
+from wahooks.api.base import ApiModel, examples
 from wahooks.errors import InvalidRequest
 from wahooks.gateway import gateway_of
 from wahooks.models import KeyKind, Principal
@@ -20,6 +20,14 @@ ID_CHARS = 100
 
 
 class AppSendIn(ApiModel):
+    model_config = ApiModel.model_config | examples(
+        {
+            "poolNumberId": "num_8Jd2kQ4xLp7Vz1mN3bR5t",
+            "toNumber": "+4915123456789",
+            "text": "Your order 1042 has shipped.",
+        }
+    )
+
     pool_number_id: str = Field(
         min_length=1, max_length=ID_CHARS, description="Our id of one of the App's numbers."
     )
@@ -64,6 +72,7 @@ SEND_ERRORS: dict[int | str, dict[str, str]] = {
 
 @router.post(
     "/app/send",
+    operation_id="sendAppMessage",
     response_model=GraphSendOut,
     summary="Send a text from one of an App's numbers",
     responses={
@@ -94,6 +103,7 @@ PASSTHROUGH_EXAMPLE = {
 
 @router.post(
     "/passthrough",
+    operation_id="sendPassthroughMessage",
     response_model=GraphSendOut,
     summary="Forward a Meta Cloud API message as given",
     responses={

@@ -18,12 +18,12 @@ it is created: its connections' queue, kept while none is open.
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field
 
 from wahooks.accounts import regenerate_app_key
 from wahooks.api.auth import current_app, current_tenant, tenant_or_app
-from wahooks.api.base import ApiModel, iso
+from wahooks.api.base import ApiModel, examples, iso
 from wahooks.delivery.signing import new_secret
 from wahooks.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from wahooks.formats import DEFAULT_FORMAT
@@ -44,6 +44,7 @@ from wahooks.send.messenger import SERVICE_WINDOW_S
 from wahooks.store import Duplicate
 
 router = APIRouter(prefix="/v1/apps", tags=["apps"])
+AppId = Annotated[str, Path(alias="appId")]
 own_router = APIRouter(prefix="/v1/app", tags=["apps"])
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
@@ -60,11 +61,15 @@ Slug = Annotated[
 
 
 class AppIn(ApiModel):
+    model_config = ApiModel.model_config | examples({"name": "Support bot", "slug": "support-bot"})
+
     name: Name
     slug: Slug
 
 
 class AppPatch(ApiModel):
+    model_config = ApiModel.model_config | examples({"name": "Support bot (EU)"})
+
     name: Name | None = None
     slug: str | None = Field(
         None, description="Immutable: only the App's current slug is accepted here."
@@ -172,6 +177,7 @@ NOT_FOUND: dict[int | str, dict[str, str]] = {
 
 @router.post(
     "",
+    operation_id="createApp",
     status_code=201,
     response_model=AppCreated,
     response_model_by_alias=True,
@@ -224,6 +230,7 @@ async def create_app(body: AppIn, request: Request, tenant: TenantDep) -> AppCre
 
 @router.get(
     "",
+    operation_id="listApps",
     response_model=list[AppOut],
     response_model_by_alias=True,
     summary="List the tenant's Apps",
@@ -240,13 +247,14 @@ async def list_apps(request: Request, tenant: TenantDep) -> list[AppOut]:
 
 
 @router.get(
-    "/{app_id}",
+    "/{appId}",
+    operation_id="getApp",
     response_model=AppOut,
     response_model_by_alias=True,
     summary="Get an App",
     responses={**AUTH_ERRORS, **NOT_FOUND},
 )
-async def get_app(app_id: str, request: Request, tenant: TenantDep) -> AppOut:
+async def get_app(app_id: AppId, request: Request, tenant: TenantDep) -> AppOut:
     """One App with its numbers (health, active conversations) and its overall health."""
     gateway = gateway_of(request)
     app = await _get(gateway, tenant, app_id)
@@ -254,7 +262,8 @@ async def get_app(app_id: str, request: Request, tenant: TenantDep) -> AppOut:
 
 
 @router.patch(
-    "/{app_id}",
+    "/{appId}",
+    operation_id="updateApp",
     response_model=AppOut,
     response_model_by_alias=True,
     summary="Rename an App",
@@ -264,7 +273,7 @@ async def get_app(app_id: str, request: Request, tenant: TenantDep) -> AppOut:
         400: {"description": "A bad name, or a slug other than the App's own (immutable)."},
     },
 )
-async def update_app(app_id: str, body: AppPatch, request: Request, tenant: TenantDep) -> AppOut:
+async def update_app(app_id: AppId, body: AppPatch, request: Request, tenant: TenantDep) -> AppOut:
     """Change an App's name. Its slug cannot be changed."""
     gateway = gateway_of(request)
     app = await _get(gateway, tenant, app_id)
@@ -281,13 +290,14 @@ async def update_app(app_id: str, body: AppPatch, request: Request, tenant: Tena
 
 
 @router.post(
-    "/{app_id}/key",
+    "/{appId}/key",
+    operation_id="regenerateAppKey",
     response_model=AppKeyOut,
     response_model_by_alias=True,
     summary="Regenerate an App's key",
     responses={**AUTH_ERRORS, **NOT_FOUND},
 )
-async def regenerate_key(app_id: str, request: Request, tenant: TenantDep) -> AppKeyOut:
+async def regenerate_key(app_id: AppId, request: Request, tenant: TenantDep) -> AppKeyOut:
     """A new key for the App, shown once. The old key stops working at once (401), and the
     App's sockets opened with it on this process are closed (code 4401)."""
     gateway = gateway_of(request)
@@ -300,7 +310,8 @@ async def regenerate_key(app_id: str, request: Request, tenant: TenantDep) -> Ap
 
 
 @router.delete(
-    "/{app_id}",
+    "/{appId}",
+    operation_id="deleteApp",
     status_code=204,
     summary="Delete an App",
     responses={
@@ -309,7 +320,7 @@ async def regenerate_key(app_id: str, request: Request, tenant: TenantDep) -> Ap
         409: {"description": "Numbers are still connected to it: disconnect them first."},
     },
 )
-async def delete_app(app_id: str, request: Request, tenant: TenantDep) -> None:
+async def delete_app(app_id: AppId, request: Request, tenant: TenantDep) -> None:
     """Delete an App that has no numbers left: its key stops working, its destinations go
     (undelivered events fail with app_deleted), its slug is free again."""
     gateway = gateway_of(request)
@@ -328,6 +339,7 @@ async def delete_app(app_id: str, request: Request, tenant: TenantDep) -> None:
 
 @own_router.get(
     "",
+    operation_id="getOwnApp",
     response_model=AppOut,
     response_model_by_alias=True,
     summary="The calling App",

@@ -9,11 +9,11 @@ the time each delivery was created.
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field, field_validator
 
 from wahooks.api.auth import current_tenant
-from wahooks.api.base import ApiModel, iso
+from wahooks.api.base import ApiModel, examples, iso
 from wahooks.api.conversations import Text
 from wahooks.api.error_docs import errors
 from wahooks.errors import Conflict, InvalidRequest, NotFound
@@ -22,6 +22,8 @@ from wahooks.models import AttemptRecord, DeliveryRecord, RecoveryJob, Tenant
 from wahooks.times import TIME_FORMAT, parse_time
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
+DeliveryId = Annotated[Text, Path(alias="deliveryId")]
+RecoveryId = Annotated[Text, Path(alias="recoveryId")]
 TenantDep = Annotated[Tenant, Depends(current_tenant)]
 
 
@@ -102,6 +104,14 @@ def time_range(since: str | None, until: str | None) -> tuple[float | None, floa
 
 
 class RecoverIn(ApiModel):
+    model_config = ApiModel.model_config | examples(
+        {
+            "since": "2025-06-01T00:00:00Z",
+            "until": "2025-06-02T00:00:00Z",
+            "destinationId": "dst_2x7k9QmV4bN8cR1tY6wZ3",
+        }
+    )
+
     since: Time = Field(description=f"Start of the range (inclusive), {TIME_FORMAT}.")
     until: Time = Field(
         description=f"End of the range (exclusive), {TIME_FORMAT}; capped at the time of the "
@@ -179,8 +189,14 @@ def _attempt(a: AttemptRecord) -> AttemptOut:
     )
 
 
-@router.get("", response_model=DeliveryPage, response_model_by_alias=True,
-            summary="List deliveries", responses=errors(400))  # fmt: skip
+@router.get(
+    "",
+    operation_id="listDeliveries",
+    response_model=DeliveryPage,
+    response_model_by_alias=True,
+    summary="List deliveries",
+    responses=errors(400),
+)
 async def list_deliveries(
     request: Request,
     tenant: TenantDep,
@@ -213,10 +229,16 @@ async def list_deliveries(
     return DeliveryPage(data=[DeliveryOut(**_out(d)) for _, d in rows], next_cursor=next_cursor)
 
 
-# Before /{delivery_id}: "recoveries" must not be taken for a delivery id.
-@router.post("/recover", status_code=202, response_model=RecoveryOut,
-             response_model_by_alias=True, summary="Recover failed deliveries of a time range",
-             responses=errors(400))  # fmt: skip
+# Before /{deliveryId}: "recoveries" must not be taken for a delivery id.
+@router.post(
+    "/recover",
+    operation_id="recoverDeliveries",
+    status_code=202,
+    response_model=RecoveryOut,
+    response_model_by_alias=True,
+    summary="Recover failed deliveries of a time range",
+    responses=errors(400),
+)
 async def recover(body: RecoverIn, request: Request, tenant: TenantDep) -> RecoveryOut:
     """Start a background job that re-queues every failed delivery created in
     [since, until) (of one destination, if given), as a re-send does: pending at once, a
@@ -236,8 +258,14 @@ async def recover(body: RecoverIn, request: Request, tenant: TenantDep) -> Recov
     return _recovery(job)
 
 
-@router.get("/recoveries", response_model=RecoveryPage, response_model_by_alias=True,
-            summary="List recovery jobs", responses=errors(400))  # fmt: skip
+@router.get(
+    "/recoveries",
+    operation_id="listRecoveries",
+    response_model=RecoveryPage,
+    response_model_by_alias=True,
+    summary="List recovery jobs",
+    responses=errors(400),
+)
 async def list_recoveries(
     request: Request,
     tenant: TenantDep,
@@ -252,10 +280,10 @@ async def list_recoveries(
     return RecoveryPage(data=[_recovery(j) for _, j in rows], next_cursor=next_cursor)
 
 
-@router.get("/recoveries/{recovery_id}", response_model=RecoveryOut,
+@router.get("/recoveries/{recoveryId}", operation_id="getRecovery", response_model=RecoveryOut,
             response_model_by_alias=True, summary="Get a recovery job",
             responses=errors(404))  # fmt: skip
-async def get_recovery(recovery_id: Text, request: Request, tenant: TenantDep) -> RecoveryOut:
+async def get_recovery(recovery_id: RecoveryId, request: Request, tenant: TenantDep) -> RecoveryOut:
     """A recovery job's state and progress (``recovered`` of ``total``)."""
     job = await gateway_of(request).store.recovery_job(tenant.id, recovery_id)
     if job is None:
@@ -263,9 +291,17 @@ async def get_recovery(recovery_id: Text, request: Request, tenant: TenantDep) -
     return _recovery(job)
 
 
-@router.get("/{delivery_id}", response_model=DeliveryDetail, response_model_by_alias=True,
-            summary="Get a delivery and its attempts", responses=errors(404))  # fmt: skip
-async def get_delivery(delivery_id: Text, request: Request, tenant: TenantDep) -> DeliveryDetail:
+@router.get(
+    "/{deliveryId}",
+    operation_id="getDelivery",
+    response_model=DeliveryDetail,
+    response_model_by_alias=True,
+    summary="Get a delivery and its attempts",
+    responses=errors(404),
+)
+async def get_delivery(
+    delivery_id: DeliveryId, request: Request, tenant: TenantDep
+) -> DeliveryDetail:
     """The delivery with every attempt (time, status code, latency, response excerpt, error)."""
     found = await gateway_of(request).store.delivery(tenant.id, delivery_id)
     if found is None:
@@ -274,10 +310,18 @@ async def get_delivery(delivery_id: Text, request: Request, tenant: TenantDep) -
     return DeliveryDetail(**_out(delivery), attempt_log=[_attempt(a) for a in attempts])
 
 
-@router.post("/{delivery_id}/resend", status_code=202, response_model=DeliveryOut,
-             response_model_by_alias=True, summary="Re-send a delivery",
-             responses=errors(404, 409))  # fmt: skip
-async def resend_delivery(delivery_id: Text, request: Request, tenant: TenantDep) -> DeliveryOut:
+@router.post(
+    "/{deliveryId}/resend",
+    operation_id="resendDelivery",
+    status_code=202,
+    response_model=DeliveryOut,
+    response_model_by_alias=True,
+    summary="Re-send a delivery",
+    responses=errors(404, 409),
+)
+async def resend_delivery(
+    delivery_id: DeliveryId, request: Request, tenant: TenantDep
+) -> DeliveryOut:
     """Queue a finished (failed or succeeded) delivery again, with a fresh retry schedule
     and the same webhook-id."""
     store = gateway_of(request).store

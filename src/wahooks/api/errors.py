@@ -11,7 +11,50 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from wahooks.errors import Unauthorized, WahooksError
+from wahooks.errors import (
+    Conflict,
+    Forbidden,
+    Gone,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    ServiceWindowExpired,
+    Unauthorized,
+    UpstreamError,
+    WahooksError,
+)
+from wahooks.media.blobs import BlobRangeError, InvalidBlobKey
+from wahooks.media.guard import ForbiddenAddress
+
+# The HTTP status of each domain error (wahooks/errors.py and the media layer's own): the
+# only place HTTP meets the error tree. A class not listed answers as its nearest listed
+# base class does (MediaTooLarge is a PayloadTooLarge: 413), and one with none is a 500.
+# A new error class either inherits its status from a base here or gets a line here.
+STATUSES: dict[type[WahooksError], int] = {
+    InvalidRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Gone: 410,
+    PayloadTooLarge: 413,
+    BlobRangeError: 416,
+    ServiceWindowExpired: 422,
+    UpstreamError: 502,
+    InvalidBlobKey: 400,
+    ForbiddenAddress: 400,
+}
+INTERNAL = 500
+
+
+def status_of(error: WahooksError) -> int:
+    """The HTTP status the API answers ``error`` with: its class's, or the nearest base
+    class's along the MRO (so subclasses inherit), else 500."""
+    for cls in type(error).__mro__:
+        status = STATUSES.get(cls)
+        if status is not None:
+            return status
+    return INTERNAL
 
 
 class ErrorDetail(BaseModel):
@@ -49,7 +92,7 @@ def _describe(error: dict[str, Any]) -> str:
 
 async def _wahooks_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, WahooksError)
-    response = error_response(exc.http_status, exc.code, exc.message, exc.details)
+    response = error_response(status_of(exc), exc.code, exc.message, exc.details)
     if isinstance(exc, Unauthorized):  # a 401 must name the scheme it wants (RFC 9110)
         response.headers["WWW-Authenticate"] = "Bearer"
     return response

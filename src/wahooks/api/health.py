@@ -20,6 +20,7 @@ class HealthOut(ApiModel):
 
 @router.get(
     "/health",
+    operation_id="getHealth",
     response_model=HealthOut,
     response_model_by_alias=True,
     summary="Health check",

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from wahooks.accounts import issue_operator_key, issue_tenant_key
 from wahooks.api.auth import current_operator, current_tenant
-from wahooks.api.base import ApiModel, iso
+from wahooks.api.base import ApiModel, examples, iso
 from wahooks.errors import Conflict, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.models import KeyRecord, Principal, Tenant
@@ -23,13 +23,23 @@ Responses = dict[int | str, dict[str, Any]]
 router = APIRouter(tags=["keys"])
 
 Label = Annotated[str, Field(min_length=1, max_length=200)]
-# Ids in paths (ten_…, key_…, opk_…, num_…): anything else is a 400, before the database.
-ResourceId = Annotated[
-    str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$", description="An id.")
-]
+
+
+def resource_id(alias: str) -> Any:
+    """An id in a path (ten_…, key_…, opk_…, num_…), named ``alias`` in the URL: camelCase,
+    as every path parameter of the API. Anything but a plain id is a 400, before the
+    database."""
+    return Path(
+        alias=alias, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$", description="An id."
+    )
+
+
+KeyId = Annotated[str, resource_id("keyId")]
 
 
 class KeyIn(ApiModel):
+    model_config = ApiModel.model_config | examples({"label": "ci-deploy"})
+
     label: Label | None = Field(None, description="A name for people, e.g. where it is used.")
 
 
@@ -91,6 +101,7 @@ _OPERATOR_KEY: Responses = {
 
 @router.post(
     "/v1/keys",
+    operation_id="createKey",
     status_code=201,
     response_model=NewKeyOut,
     response_model_by_alias=True,
@@ -104,6 +115,7 @@ async def create_key(body: KeyIn, request: Request, tenant: TenantDep) -> NewKey
 
 @router.get(
     "/v1/keys",
+    operation_id="listKeys",
     response_model=list[KeyOut],
     response_model_by_alias=True,
     summary="List API keys",
@@ -115,7 +127,8 @@ async def list_keys(request: Request, tenant: TenantDep) -> list[KeyOut]:
 
 
 @router.delete(
-    "/v1/keys/{key_id}",
+    "/v1/keys/{keyId}",
+    operation_id="revokeKey",
     response_model=KeyOut,
     response_model_by_alias=True,
     summary="Revoke an API key",
@@ -125,7 +138,7 @@ async def list_keys(request: Request, tenant: TenantDep) -> list[KeyOut]:
         409: {"description": "conflict: it is the tenant's last live key."},
     },
 )
-async def revoke_key(key_id: ResourceId, request: Request, tenant: TenantDep) -> KeyOut:
+async def revoke_key(key_id: KeyId, request: Request, tenant: TenantDep) -> KeyOut:
     """Revoke a key: its next request is refused (401). Revoking a revoked key answers it
     as it is. The last live key is kept (409), so the tenant keeps a way in."""
     return await revoke_api_key(request, tenant.id, key_id, keep_one=True)
@@ -136,6 +149,7 @@ async def revoke_key(key_id: ResourceId, request: Request, tenant: TenantDep) ->
 
 @router.post(
     "/v1/operator/keys",
+    operation_id="createOperatorKey",
     status_code=201,
     response_model=NewKeyOut,
     response_model_by_alias=True,
@@ -150,6 +164,7 @@ async def create_operator_key(body: KeyIn, request: Request, _: OperatorDep) -> 
 
 @router.get(
     "/v1/operator/keys",
+    operation_id="listOperatorKeys",
     response_model=list[KeyOut],
     response_model_by_alias=True,
     summary="List operator keys",
@@ -161,7 +176,8 @@ async def list_operator_keys(request: Request, _: OperatorDep) -> list[KeyOut]:
 
 
 @router.delete(
-    "/v1/operator/keys/{key_id}",
+    "/v1/operator/keys/{keyId}",
+    operation_id="revokeOperatorKey",
     response_model=KeyOut,
     response_model_by_alias=True,
     summary="Revoke an operator key",
@@ -171,7 +187,7 @@ async def list_operator_keys(request: Request, _: OperatorDep) -> list[KeyOut]:
         409: {"description": "conflict: it is the last live operator key."},
     },
 )
-async def revoke_operator_key(key_id: ResourceId, request: Request, _: OperatorDep) -> KeyOut:
+async def revoke_operator_key(key_id: KeyId, request: Request, _: OperatorDep) -> KeyOut:
     """Revoke an operator key: its next request is refused (401). The last live operator
     key cannot be revoked (409): the operator would lock itself out."""
     try:

@@ -9,7 +9,7 @@ import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from wahooks.api.auth import tenant_or_app
@@ -21,6 +21,7 @@ from wahooks.media.ids import is_media_id
 from wahooks.models import MediaRecord, Principal
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
+MediaId = Annotated[str, Path(alias="mediaId")]
 PRESIGNED_URL_S = 300
 # A user's file is not ours to interpret: no MIME sniffing (an "image" that is HTML), and
 # if a browser renders it anyway, it runs sandboxed, with no script and no requests.
@@ -59,7 +60,7 @@ _FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 
 
 @router.get(
-    "/download/{media_id}",
+    "/download/{mediaId}", operation_id="downloadMedia",
     summary="Download a file",
     response_class=Response,
     responses={
@@ -77,7 +78,7 @@ _FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
     },
 )  # fmt: skip
 async def download(
-    media_id: str, request: Request, who: Annotated[Principal, Depends(tenant_or_app)]
+    media_id: MediaId, request: Request, who: Annotated[Principal, Depends(tenant_or_app)]
 ) -> Response:
     """A received or uploaded file (`mediaId` from a webhook payload or an upload), for its
     owner only: another tenant's id is a 404 like an unknown one."""

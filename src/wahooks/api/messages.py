@@ -28,6 +28,15 @@ class SendIn(ApiModel):
                 {"required": ["media"], "properties": {"media": {"type": "string"}}},
             ],
             "dependentRequired": {name: ["media"] for name in ("caption", "mimeType", "fileName")},
+            "examples": [
+                {"conversationId": "conv_5fK2pQ8wLm3Xv7Rb1Nz4T", "text": "Thanks, we are on it!"},
+                {
+                    "conversationId": "conv_5fK2pQ8wLm3Xv7Rb1Nz4T",
+                    "media": "https://files.example.com/invoices/1042.pdf",
+                    "fileName": "invoice-1042.pdf",
+                    "caption": "Your invoice",
+                },
+            ],
         }
     )
 
@@ -69,7 +78,7 @@ class SendOut(ApiModel):
 
 
 @router.post(
-    "/send",
+    "/send", operation_id="sendMessage",
     response_model=SendOut,
     response_model_by_alias=True,
     response_model_exclude_none=True,

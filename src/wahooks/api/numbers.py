@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from wahooks.api.auth import any_key
-from wahooks.api.base import ApiModel, HttpUrl, iso
-from wahooks.api.keys import ResourceId
+from wahooks.api.base import ApiModel, HttpUrl, examples, iso
+from wahooks.api.keys import resource_id
 from wahooks.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.ids import new_id
@@ -24,6 +24,7 @@ from wahooks.store import Duplicate
 from wahooks.store.keys_ops import NumberChanges
 
 router = APIRouter(prefix="/v1/numbers", tags=["numbers"])
+NumberId = Annotated[str, resource_id("numberId")]
 
 DEFAULT_GRAPH_BASE_URL = "https://graph.facebook.com/v21.0"
 Text = Annotated[str, Field(min_length=1, max_length=256)]
@@ -34,6 +35,20 @@ AccessToken = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[!-
 
 
 class NumberIn(ApiModel):
+    model_config = ApiModel.model_config | examples(
+        {
+            "phoneNumberId": "106540352242922",
+            "wabaId": "102290129340398",
+            "displayPhoneNumber": "15550783881",
+            "accessToken": "EAAJB3lGk2ZBEBOZCexampleAccessToken",
+            "appSecret": "7b3f0c5e9d2a4c6e8f1a3b5c7d9e0f12",
+            "verifyToken": "a-long-random-verify-token",
+            "graphApiBaseUrl": "https://graph.facebook.com/v21.0",
+            "kind": "dedicated",
+            "displayName": "Acme Support",
+        }
+    )
+
     phone_number_id: Text = Field(description="Meta's phone-number id (metadata.phone_number_id).")
     waba_id: Text = Field(description="WhatsApp Business Account id.")
     display_phone_number: Text = Field(
@@ -59,6 +74,10 @@ class NumberIn(ApiModel):
 
 class NumberPatch(ApiModel):
     """Fields to change; those left out stay as they are."""
+
+    model_config = ApiModel.model_config | examples(
+        {"displayName": "Acme Support (EU)", "accessToken": "EAAJB3lGk2ZBEBOZCrotatedAccessToken"}
+    )
 
     display_name: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
         None, description="A name for people; null clears it."
@@ -188,6 +207,7 @@ WhoDep = Annotated[Principal, Depends(any_key)]
 
 @router.post(
     "",
+    operation_id="createNumber",
     status_code=201,
     response_model=NumberOut,
     response_model_by_alias=True,
@@ -230,7 +250,11 @@ async def create_number(body: NumberIn, request: Request, who: WhoDep) -> Number
 
 
 @router.get(
-    "", response_model=list[NumberOut], response_model_by_alias=True, summary="List numbers"
+    "",
+    operation_id="listNumbers",
+    response_model=list[NumberOut],
+    response_model_by_alias=True,
+    summary="List numbers",
 )
 async def list_numbers(request: Request, who: WhoDep) -> list[NumberOut]:
     """The numbers this key sees, oldest first, without secrets: the operator every number,
@@ -248,26 +272,28 @@ async def list_numbers(request: Request, who: WhoDep) -> list[NumberOut]:
 
 
 @router.get(
-    "/{number_id}",
+    "/{numberId}",
+    operation_id="getNumber",
     response_model=NumberOut,
     response_model_by_alias=True,
     summary="Get a number",
     responses=_NOT_FOUND,
 )
-async def get_number(number_id: ResourceId, request: Request, who: WhoDep) -> NumberOut:
+async def get_number(number_id: NumberId, request: Request, who: WhoDep) -> NumberOut:
     """One number by its id (`num_…`), without secrets."""
     return _out(await _visible(request, who, number_id))
 
 
 @router.patch(
-    "/{number_id}",
+    "/{numberId}",
+    operation_id="updateNumber",
     response_model=NumberOut,
     response_model_by_alias=True,
     summary="Change a number",
     responses=_MANAGED,
 )
 async def update_number(
-    number_id: ResourceId, body: NumberPatch, request: Request, who: WhoDep
+    number_id: NumberId, body: NumberPatch, request: Request, who: WhoDep
 ) -> NumberOut:
     """Change a number's display name or Cloud API connection (access token, app secret,
     verify token, Graph API base URL). A new token or URL makes the health unknown until
@@ -302,13 +328,14 @@ def _camel(field: str) -> str:
 
 
 @router.delete(
-    "/{number_id}",
+    "/{numberId}",
+    operation_id="deleteNumber",
     response_model=NumberOut,
     response_model_by_alias=True,
     summary="Disconnect a number",
     responses=_MANAGED,
 )
-async def delete_number(number_id: ResourceId, request: Request, who: WhoDep) -> NumberOut:
+async def delete_number(number_id: NumberId, request: Request, who: WhoDep) -> NumberOut:
     """Disconnect a number: its notifications are ignored from now on (as an unknown
     number's), it is no longer listed, and its phone-number id may be registered again.
     Its conversations and deliveries stay. Answers the number as it was."""
@@ -321,13 +348,14 @@ async def delete_number(number_id: ResourceId, request: Request, who: WhoDep) ->
 
 
 @router.post(
-    "/{number_id}/health-check",
+    "/{numberId}/health-check",
+    operation_id="checkNumberHealth",
     response_model=NumberOut,
     response_model_by_alias=True,
     summary="Check a number's health now",
     responses=_MANAGED,
 )
-async def check_number_health(number_id: ResourceId, request: Request, who: WhoDep) -> NumberOut:
+async def check_number_health(number_id: NumberId, request: Request, who: WhoDep) -> NumberOut:
     """Check the number's access token against the Graph API now (as the periodic check
     does) and answer the number with the result: healthy, degraded (a transient failure)
     or down (an invalid or expired token, or missing permissions)."""

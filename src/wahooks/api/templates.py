@@ -49,7 +49,25 @@ class TemplateComponent(BaseModel):
 class TemplateIn(BaseModel):
     """A template in Meta's own format (snake_case), forwarded as given."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "order_shipped",
+                    "category": "UTILITY",
+                    "language": "en_US",
+                    "components": [
+                        {
+                            "type": "BODY",
+                            "text": "Hi {{1}}, your order {{2}} has shipped.",
+                            "example": {"body_text": [["Maria", "1042"]]},
+                        }
+                    ],
+                }
+            ]
+        },
+    )
     name: str = Field(pattern=TEMPLATE_NAME, description="Lowercase letters, digits, _.")
     category: Literal["AUTHENTICATION", "MARKETING", "UTILITY"]
     language: str = Field(pattern=LANGUAGE, description="e.g. en_US, pt_BR, de.")
@@ -90,6 +108,7 @@ ERRORS: dict[int | str, dict[str, str]] = {
 
 @router.get(
     "",
+    operation_id="listTemplates",
     response_model=TemplatePage,
     summary="List the templates of an App's number",
     responses={**ERRORS, 400: {"description": "A bad query parameter (limit 1-1000)."}},
@@ -120,6 +139,7 @@ async def list_templates(
 
 @router.get(
     "/{name}",
+    operation_id="getTemplate",
     response_model=TemplatePage,
     summary="Get one template, every language",
     responses=ERRORS,
@@ -139,6 +159,7 @@ async def get_template(
 
 @router.post(
     "",
+    operation_id="createTemplate",
     response_model=TemplateCreated,
     summary="Create a template (goes to Meta's review)",
     responses={

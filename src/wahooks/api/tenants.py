@@ -8,15 +8,16 @@ from pydantic import Field
 
 from wahooks.accounts import create_tenant_with_key
 from wahooks.api.auth import current_operator
-from wahooks.api.base import ApiModel, iso
+from wahooks.api.base import ApiModel, examples, iso
 from wahooks.api.keys import (
+    KeyId,
     KeyIn,
     KeyOut,
     NewKeyOut,
-    ResourceId,
     issue_api_key,
     key_out,
     new_key_out,
+    resource_id,
     revoke_api_key,
 )
 from wahooks.errors import NotFound
@@ -25,6 +26,7 @@ from wahooks.models import Principal, Tenant
 
 Responses = dict[int | str, dict[str, Any]]
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
+TenantId = Annotated[str, resource_id("tenantId")]
 
 OperatorDep = Annotated[Principal, Depends(current_operator)]
 _OPERATOR_KEY: Responses = {
@@ -34,6 +36,8 @@ _NO_TENANT: Responses = {404: {"description": "not_found: no such tenant."}}
 
 
 class TenantIn(ApiModel):
+    model_config = ApiModel.model_config | examples({"name": "Acme Corp", "keyLabel": "production"})
+
     name: Annotated[str, Field(min_length=1, max_length=200)] = Field(
         description="The customer's name, for people."
     )
@@ -65,6 +69,7 @@ async def _tenant(request: Request, tenant_id: str) -> Tenant:
 
 @router.post(
     "",
+    operation_id="createTenant",
     status_code=201,
     response_model=NewTenantOut,
     response_model_by_alias=True,
@@ -81,6 +86,7 @@ async def create_tenant(body: TenantIn, request: Request, _: OperatorDep) -> New
 
 @router.get(
     "",
+    operation_id="listTenants",
     response_model=list[TenantOut],
     response_model_by_alias=True,
     summary="List tenants",
@@ -92,19 +98,21 @@ async def list_tenants(request: Request, _: OperatorDep) -> list[TenantOut]:
 
 
 @router.get(
-    "/{tenant_id}",
+    "/{tenantId}",
+    operation_id="getTenant",
     response_model=TenantOut,
     response_model_by_alias=True,
     summary="Get a tenant",
     responses={**_OPERATOR_KEY, **_NO_TENANT},
 )
-async def get_tenant(tenant_id: ResourceId, request: Request, _: OperatorDep) -> TenantOut:
+async def get_tenant(tenant_id: TenantId, request: Request, _: OperatorDep) -> TenantOut:
     """One tenant by its id (`ten_…`)."""
     return _out(await _tenant(request, tenant_id))
 
 
 @router.post(
-    "/{tenant_id}/keys",
+    "/{tenantId}/keys",
+    operation_id="createTenantKey",
     status_code=201,
     response_model=NewKeyOut,
     response_model_by_alias=True,
@@ -112,7 +120,7 @@ async def get_tenant(tenant_id: ResourceId, request: Request, _: OperatorDep) ->
     responses={**_OPERATOR_KEY, **_NO_TENANT},
 )
 async def create_tenant_key(
-    tenant_id: ResourceId, body: KeyIn, request: Request, _: OperatorDep
+    tenant_id: TenantId, body: KeyIn, request: Request, _: OperatorDep
 ) -> NewKeyOut:
     """A new `pk_live_…` key for this tenant (e.g. one that lost its keys); shown once."""
     await _tenant(request, tenant_id)
@@ -120,20 +128,22 @@ async def create_tenant_key(
 
 
 @router.get(
-    "/{tenant_id}/keys",
+    "/{tenantId}/keys",
+    operation_id="listTenantKeys",
     response_model=list[KeyOut],
     response_model_by_alias=True,
     summary="List a tenant's API keys",
     responses={**_OPERATOR_KEY, **_NO_TENANT},
 )
-async def list_tenant_keys(tenant_id: ResourceId, request: Request, _: OperatorDep) -> list[KeyOut]:
+async def list_tenant_keys(tenant_id: TenantId, request: Request, _: OperatorDep) -> list[KeyOut]:
     """The tenant's keys, revoked ones included; never the keys themselves."""
     await _tenant(request, tenant_id)
     return [key_out(k) for k in await gateway_of(request).store.api_keys(tenant_id)]
 
 
 @router.delete(
-    "/{tenant_id}/keys/{key_id}",
+    "/{tenantId}/keys/{keyId}",
+    operation_id="revokeTenantKey",
     response_model=KeyOut,
     response_model_by_alias=True,
     summary="Revoke a tenant's API key",
@@ -143,7 +153,7 @@ async def list_tenant_keys(tenant_id: ResourceId, request: Request, _: OperatorD
     },
 )
 async def revoke_tenant_key(
-    tenant_id: ResourceId, key_id: ResourceId, request: Request, _: OperatorDep
+    tenant_id: TenantId, key_id: KeyId, request: Request, _: OperatorDep
 ) -> KeyOut:
     """Revoke one of the tenant's keys, even its last one (the operator can issue another):
     its next request is refused (401)."""

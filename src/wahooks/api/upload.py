@@ -54,6 +54,7 @@ def _file_name(fields: dict[str, str], part: PartStart) -> str | None:
 
 @router.post(
     "",
+    operation_id="uploadMedia",
     status_code=201,
     response_model=UploadOut,
     response_model_by_alias=True,
@@ -70,7 +71,13 @@ def _file_name(fields: dict[str, str], part: PartStart) -> str | None:
                             "fileName": {"type": "string", "description": "Before `file`."},
                             "file": {"type": "string", "format": "binary"},
                         },
-                    }
+                    },
+                    # A file's bytes cannot be shown: the example names the part's fields.
+                    "example": {
+                        "mimeType": "image/jpeg",
+                        "fileName": "receipt-1042.jpg",
+                        "file": "(the JPEG's bytes)",
+                    },
                 }
             },
         }

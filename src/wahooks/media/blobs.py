@@ -33,10 +33,9 @@ class BlobNotFound(NotFound):
 
 
 class BlobRangeError(WahooksError):
-    """The requested byte range does not overlap the blob (HTTP 416)."""
+    """The requested byte range does not overlap the blob (the API answers 416)."""
 
     code = "range_not_satisfiable"
-    http_status = 416
 
     def __init__(self, key: str, size: int, start: int, end: int | None) -> None:
         super().__init__(f"range [{start}, {end}) is not within the {size} bytes of {key!r}")
@@ -57,7 +56,6 @@ class BlobTooLarge(PayloadTooLarge):
 
 class InvalidBlobKey(WahooksError):
     code = "invalid_blob_key"
-    http_status = 400
 
 
 def check_key(key: str) -> str:

@@ -34,7 +34,6 @@ class ForbiddenAddress(WahooksError, aiohttp.ClientConnectionError):
     """
 
     code = "forbidden_address"
-    http_status = 400
 
     def __init__(self, host: str, address: str, reason: str) -> None:
         super().__init__(f"{host} resolves to {address}, a {reason} address: not allowed")

@@ -1,0 +1,103 @@
+"""Options of the webhook dispatcher, and the retry schedules (shared with the destination
+API, which validates a destination's own schedule the same way)."""
+
+from pydantic import Field, field_validator
+
+from wahooks.config.base import Options
+
+# Standard Webhooks' recommended schedule, tightened at the start like Pipes.bot's
+# (immediately, 2 s, 8 s) so a blip is bridged in seconds: delays in seconds before
+# attempt 1, 2, 3, ...
+DEFAULT_RETRY_SCHEDULE: tuple[float, ...] = (
+    0, 2, 8, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400,
+)  # fmt: skip
+# App (dedicated-number) webhooks, as Pipes.bot's BYON: at once, then 10 s, 60 s, 5 min.
+APP_RETRY_SCHEDULE: tuple[float, ...] = (0, 10, 60, 300)
+
+
+MAX_RETRY_ATTEMPTS = 50
+MAX_RETRY_DELAY_S = 7 * 86400
+
+
+def validate_retry_schedule(value: tuple[float, ...] | list[float]) -> tuple[float, ...]:
+    """Shared by config and the destination API: 1-50 delays, each 0 s to 7 days."""
+    if not value:
+        raise ValueError("retry schedule needs at least one attempt")
+    if len(value) > MAX_RETRY_ATTEMPTS:
+        raise ValueError(f"retry schedule allows at most {MAX_RETRY_ATTEMPTS} attempts")
+    if any(not 0 <= d <= MAX_RETRY_DELAY_S for d in value):  # NaN compares false: refused
+        raise ValueError(f"each retry delay must be between 0 and {MAX_RETRY_DELAY_S} seconds")
+    return tuple(float(d) for d in value)
+
+
+class DeliveryOptions(Options):
+    """The webhook dispatcher: claiming, timeouts, retries, pacing and health, recovery jobs."""
+
+    dispatch_concurrency: int = Field(
+        256, ge=1, le=10_000, description="Deliveries in flight at once in this process."
+    )
+    dispatch_batch: int = Field(
+        100, ge=1, le=1000, description="Deliveries claimed per database round trip."
+    )
+    dispatch_poll_interval_s: float = Field(
+        0.5, gt=0, le=60, description="Longest wait between two looks for due deliveries."
+    )
+    max_timeout_s: float = Field(
+        30, ge=1, le=30, description="Longest webhook request timeout; caps every destination's."
+    )
+    lease_margin_s: float = Field(
+        30, ge=1, le=3600, description="A claim outlives the request timeout by this much."
+    )
+    default_timeout_s: float = Field(
+        10, ge=1, le=30, description="Webhook request timeout for new destinations (seconds)."
+    )
+    default_retry_schedule: tuple[float, ...] = Field(
+        DEFAULT_RETRY_SCHEDULE,
+        description="Delays (s) before each attempt for new destinations; first is usually 0.",
+    )
+    app_retry_schedule: tuple[float, ...] = Field(
+        APP_RETRY_SCHEDULE,
+        description="Delays (s) before each attempt for new App webhooks (Pipes.bot's BYON: "
+        "10 s, 60 s, 5 min, then failed).",
+    )
+    retry_jitter: float = Field(0.2, ge=0, le=0.5, description="Random +/- share of each delay.")
+    retry_after_max_s: float = Field(
+        86400, ge=1, description="Longest Retry-After from a receiver that is honoured (s)."
+    )
+    response_excerpt_bytes: int = Field(
+        4096, ge=0, le=65536, description="Bytes of each response body kept on the attempt."
+    )
+    default_max_in_flight: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="Requests in flight at once to one destination, in this process, unless "
+        "the destination sets maxInFlight.",
+    )
+    destination_disable_after_failures: int = Field(
+        60,
+        ge=0,
+        le=1_000_000,
+        description="A destination failing this many attempts in a row (and for at least "
+        "WAHOOKS_DESTINATION_DISABLE_AFTER_S) is disabled (0: never; a 410 always disables).",
+    )
+    destination_disable_after_s: float = Field(
+        3600,
+        ge=0,
+        le=30 * 86400,
+        description="... and only once its failures span at least this long (s).",
+    )
+    recovery_chunk_size: int = Field(
+        500, ge=1, le=10_000, description="Failed deliveries a recovery job re-queues at once."
+    )
+    recovery_chunk_pause_s: float = Field(
+        0.05, ge=0, le=10, description="Pause between two chunks of a recovery job (s)."
+    )
+    summary_recent_messages: int = Field(
+        10, ge=1, le=100, description="Recent messages in a `summary` format payload."
+    )
+
+    @field_validator("default_retry_schedule", "app_retry_schedule")
+    @classmethod
+    def _sane_schedule(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        return validate_retry_schedule(value)
