@@ -38,6 +38,7 @@ from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
 from wahooks.api.nul import NulGuard
 from wahooks.api.openapi import DESCRIPTION, WahooksApi, tag_descriptions
+from wahooks.api.socket import socket_endpoint
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
 from wahooks.delivery.recovery import RecoveryJobs
@@ -61,7 +62,6 @@ from wahooks.send.graph import GraphClient
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
 from wahooks.send.replies import ReplySender
-from wahooks.socket.endpoint import socket_endpoint
 from wahooks.socket.hub import Hub
 from wahooks.store import open_store
 
