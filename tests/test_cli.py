@@ -39,3 +39,26 @@ def test_invalid_configuration_is_refused_before_start() -> None:
     )
     assert done.returncode == 2
     assert "WAHOOKS_DATABASE_URL" in done.stderr
+
+
+def test_a_misspelt_setting_is_refused_naming_the_closest_one(tmp_path: object) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "wahooks", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"WAHOOKS_DATABSE_URL": "sqlite:///elsewhere.db", "PATH": ""},
+        cwd=str(tmp_path),
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        "wahooks: unknown setting WAHOOKS_DATABSE_URL; did you mean WAHOOKS_DATABASE_URL?"
+    ]
+
+
+def test_version() -> None:
+    from wahooks import __version__
+
+    done = _wahooks("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"wahooks {__version__}"

@@ -70,3 +70,12 @@ def test_the_configuration_page_is_current() -> None:
     """Regenerate with `make docs` (`wahooks config-reference > docs/configuration.md`)."""
     page = Path(__file__).resolve().parents[1] / DOCUMENT
     assert page.read_text() == configuration_markdown(), "docs/configuration.md is stale: make docs"
+
+
+def test_unknown_variables_are_refused_but_tests_and_listen_variables_pass() -> None:
+    with pytest.raises(ConfigError, match="did you mean WAHOOKS_PORT"):
+        load_settings({"WAHOOKS_PROT": "9000"})
+    with pytest.raises(ConfigError, match="unknown setting WAHOOKS_ZZZ; see serve --help"):
+        load_settings({"WAHOOKS_ZZZ": "1"})
+    env = {"WAHOOKS_TEST_POSTGRES_URL": "postgresql://x", "WAHOOKS_API_KEY": "k", "OTHER": "1"}
+    assert load_settings(env).port == Settings().port

@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from wahooks import __version__
 from wahooks.config import Settings, describe_options, load_settings
 from wahooks.errors import ConfigError, Unauthorized
 
@@ -109,6 +110,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wahooks", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"wahooks {__version__}")
     parser.add_argument(
         "--config", type=Path, default=None, help="TOML config file (else $WAHOOKS_CONFIG)."
     )

@@ -143,6 +143,8 @@ def _destination_cases(valid: Json) -> list[Case]:
         ("url without scheme", {**valid, "url": "example.com/hook"}, 400, "url"),
         ("url relative", {**valid, "url": "/hook"}, 400, "url"),
         ("url empty", {**valid, "url": ""}, 400, "url"),
+        ("url with CR/LF", {**valid, "url": "https://example.com/a\r\nX-Injected: 1"}, 400, "url"),
+        ("url with a tab", {**valid, "url": "https://example.com/a\tb"}, 400, "url"),
         ("url a number", {**valid, "url": 8080}, 400, "url"),
         ("url too long", {**valid, "url": "http://example.com/" + "a" * 2100}, 400, "url"),
         ("secret of 15", {**valid, "secret": "s" * 15}, 400, "secret"),

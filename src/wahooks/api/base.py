@@ -34,6 +34,10 @@ HTTP_URL_PATTERN = r"^https?://([^/?#@]*@)?([^/?#@:\[\]]+|\[[0-9A-Fa-f:.]+\])([:
 
 def check_http_url(value: str) -> str:
     """An absolute http(s) URL with a host; anything else is refused."""
+    # urlsplit quietly drops CR, LF and tabs but the string kept them: a header or a log
+    # line built from it later would carry them, so they are refused here.
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ValueError("must not contain spaces or control characters (CR, LF, tab, …)")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an absolute http:// or https:// URL")

@@ -4,6 +4,7 @@ This module is the only reader of the environment; everything else receives a Se
 instance.
 """
 
+import difflib
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +17,28 @@ from wahooks.config.settings import Settings
 from wahooks.errors import ConfigError
 
 ENV_PREFIX = "WAHOOKS_"
+# Variables of ours that are not settings: the config file, `wahooks listen`'s key, and the
+# test suite's own (WAHOOKS_TEST_*), which a developer's shell may well export.
+NOT_SETTINGS = frozenset({"WAHOOKS_CONFIG", "WAHOOKS_API_KEY"})
+TEST_PREFIX = "WAHOOKS_TEST_"
+
+
+def known_variables() -> list[str]:
+    return sorted({ENV_PREFIX + name.upper() for name in Settings.model_fields} | NOT_SETTINGS)
+
+
+def check_variables(environ: Mapping[str, str]) -> None:
+    """A misspelt WAHOOKS_ variable is an error naming the closest known one: ignoring it
+    would start the gateway on a default (a fresh SQLite file instead of the database)."""
+    known = known_variables()
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX) or name.startswith(TEST_PREFIX) or name in known:
+            continue
+        # Compared without the prefix every name shares, or anything would look close.
+        suffixes = [k.removeprefix(ENV_PREFIX) for k in known]
+        close = difflib.get_close_matches(name.removeprefix(ENV_PREFIX), suffixes, n=1)
+        hint = f"; did you mean {ENV_PREFIX}{close[0]}?" if close else "; see serve --help"
+        raise ConfigError(f"unknown setting {name}{hint}")
 
 
 def load_settings(
@@ -24,6 +47,7 @@ def load_settings(
     **overrides: Any,
 ) -> Settings:
     """Defaults, then the TOML file, then WAHOOKS_* variables, then explicit overrides."""
+    check_variables(environ)
     values: dict[str, Any] = {}
     path = config_file or (Path(environ["WAHOOKS_CONFIG"]) if "WAHOOKS_CONFIG" in environ else None)
     if path is not None:
