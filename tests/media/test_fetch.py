@@ -3,6 +3,7 @@ guard (127.0.0.1 allow-listed, as the test suite does everywhere)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import tracemalloc
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 
 from wahooks.media.addresses import AddressPolicy
@@ -259,6 +261,38 @@ async def test_over_the_size_cap(
     assert sleeps.delays == []
     with pytest.raises(BlobNotFound):
         await local_store.size("k11")
+
+
+async def test_a_body_longer_than_graph_announced_is_cut_off_at_once(
+    local_store: LocalBlobStore,
+) -> None:
+    announced, offered, chunk = 10_000, 64 * MiB, 64 * 1024
+    sent = 0
+    base = ""
+
+    async def graph(target: str, writer: asyncio.StreamWriter) -> None:
+        nonlocal sent
+        if not target.startswith("/file"):
+            body = orjson.dumps({"url": base + "file", "file_size": announced, "id": "123"})
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
+            writer.write(head.encode() + b"Content-Type: application/json\r\n\r\n" + body)
+            return
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nConnection: close\r\n\r\n")
+        while sent < offered:  # no Content-Length: only the reader can stop it
+            writer.write(b"\0" * chunk)
+            await writer.drain()
+            sent += chunk
+
+    async with counting_server("127.0.0.1", graph) as server, guarded_session(LOCAL) as http:
+        base = server.url
+        fetch, sleeps = fetcher(http, local_store, max_bytes=offered)
+        result = await fetch.fetch(server.url + "v21.0", TOKEN, GraphMedia("123"), "k12")
+    assert isinstance(result, UnavailableMedia) and result.code == "size_mismatch", result
+    assert str(announced) in result.reason
+    assert sent < 16 * MiB  # stopped past the announced size, not at the 64 MiB limit
+    assert sleeps.delays == []
+    with pytest.raises(BlobNotFound):
+        await local_store.size("k12")
 
 
 @pytest.mark.parametrize("media_id", ["../../etc/passwd", "", "a/b", "x" * 200])

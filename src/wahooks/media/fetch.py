@@ -279,7 +279,10 @@ class MediaFetcher:
             raise _Unavailable("sha256_mismatch", "the webhook's and Graph's sha256 differ")
         want = expected or meta_digest
         mime_type = media.mime_type or _text(meta.get("mime_type"))
-        caps = DownloadCaps(self.policy.max_bytes, self.policy.timeout_s)
+        # A body longer than Graph announced is wrong already: stop reading at the first
+        # byte past it instead of downloading up to the gateway's own limit.
+        limit = self.policy.max_bytes if size is None else size
+        caps = DownloadCaps(limit, self.policy.timeout_s)
         async with self._session.get(
             meta["url"], headers=headers, timeout=caps.timeout()
         ) as response:
@@ -287,7 +290,16 @@ class MediaFetcher:
                 body = await response.content.read(4096)
                 self._judge_status(response, body, "download", not_found="url_expired")
             mime_type = mime_type or response.content_type or "application/octet-stream"
-            written = await self._store.write(key, caps.chunks(response), content_type=mime_type)
+            try:
+                written = await self._store.write(
+                    key, caps.chunks(response), content_type=mime_type
+                )
+            except DownloadTooLarge:
+                if size is None:
+                    raise
+                raise _Unavailable(
+                    "size_mismatch", f"more than the {size} bytes Graph announced"
+                ) from None
         problem = None
         if size is not None and written.size != size:
             problem = ("size_mismatch", f"got {written.size} bytes; Graph announced {size}")
