@@ -4,8 +4,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.conftest import RunningGateway
+from tests.conftest import RunningGateway, eventually, running_gateway
 from tests.socket.conftest import WsClient
+from wahooks.accounts import issue_tenant_key
 
 
 def bare_url(gateway: RunningGateway) -> str:
@@ -47,3 +48,31 @@ async def test_the_header_wins_over_the_query_string(gateway: RunningGateway) ->
     url = bare_url(gateway) + "?apiKey=pk_live_" + "y" * 32
     async with connect(url, additional_headers=headers) as ws:
         assert (await WsClient(ws).next("connected"))["userId"] == gateway.tenant_id
+
+
+async def test_one_key_may_hold_only_so_many_sockets(database_url: str) -> None:
+    async with running_gateway(database_url, socket_max_per_key=2) as gateway:
+        url = bare_url(gateway) + "?apiKey=" + gateway.api_key
+        first, second = await connect(url), await connect(url)
+        try:
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(url)
+            assert refused.value.response.status_code == 429
+            assert b'"too_many_sockets"' in (refused.value.response.body or b"")
+            # Another key of the same tenant has its own allowance.
+            other = await issue_tenant_key(gateway.gateway.store, gateway.tenant_id)
+            async with connect(bare_url(gateway) + "?apiKey=" + other.key) as ws:
+                assert (await WsClient(ws).next("connected"))["userId"] == gateway.tenant_id
+        finally:
+            await first.close()
+
+        # A closed socket gives its place back.
+        async def reconnected() -> bool:
+            try:
+                async with connect(url):
+                    return True
+            except InvalidStatus:
+                return False
+
+        assert await eventually(reconnected)
+        await second.close()

@@ -17,8 +17,8 @@ from wahooks.api.auth import identify
 from wahooks.api.errors import error_response
 from wahooks.errors import Unauthorized
 from wahooks.gateway import gateway_of
-from wahooks.keys import key_kind
-from wahooks.models import KeyKind
+from wahooks.keys import key_kind, lookup_prefix
+from wahooks.models import KeyKind, Tenant
 from wahooks.socket.connection import Connection
 from wahooks.socket.frames import flat_frame
 from wahooks.socket.replies import ClientFrames
@@ -45,25 +45,47 @@ def socket_key(websocket: WebSocket) -> str | None:
 
 async def socket_endpoint(websocket: WebSocket) -> None:
     gateway = gateway_of(websocket)
-    params = websocket.query_params
+    key = socket_key(websocket)
     try:
-        who = await identify(gateway.store, socket_key(websocket))
+        who = await identify(gateway.store, key)
     except Unauthorized as exc:
         await websocket.send_denial_response(error_response(401, exc.code, exc.message))
         return
-    if who.kind not in (KeyKind.TENANT, KeyKind.APP) or who.tenant is None:
+    if who.kind not in (KeyKind.TENANT, KeyKind.APP) or who.tenant is None or key is None:
         message = "the socket takes a tenant key (pk_live_…) or an App key (ak_live_…)"
         await websocket.send_denial_response(error_response(403, "forbidden", message))
         return
-    tenant, app_id = who.tenant, who.app_id
-    conversation_id = params.get("conversationId") or None
+    conversation_id = websocket.query_params.get("conversationId") or None
     if conversation_id is not None:
-        conversation = await gateway.store.conversation(tenant.id, conversation_id)
+        conversation = await gateway.store.conversation(who.tenant.id, conversation_id)
         # An App's connection may watch only a conversation on the App's numbers.
-        if conversation is None or (app_id is not None and conversation.number.app_id != app_id):
+        if conversation is None or (
+            who.app_id is not None and conversation.number.app_id != who.app_id
+        ):
             message = f"conversation {conversation_id} does not exist or is not yours"
             await websocket.send_denial_response(error_response(403, "forbidden", message))
             return
+    # The key's lookup prefix names it (it is listed with the key) without being a secret.
+    key_id = lookup_prefix(key)
+    if not gateway.hub.reserve(key_id):
+        cap = gateway.settings.socket_max_per_key
+        message = (
+            f"this key already has {cap} open sockets on this gateway process, the most "
+            "WAHOOKS_SOCKET_MAX_PER_KEY allows: close one first"
+        )
+        await websocket.send_denial_response(error_response(429, "too_many_sockets", message))
+        return
+    try:
+        await _serve(websocket, who.tenant, who.app_id, conversation_id)
+    finally:
+        gateway.hub.release(key_id)
+
+
+async def _serve(
+    websocket: WebSocket, tenant: Tenant, app_id: str | None, conversation_id: str | None
+) -> None:
+    gateway = gateway_of(websocket)
+    params = websocket.query_params
     offered = _offered_protocols(websocket)
     await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
     connection = Connection(

@@ -33,6 +33,13 @@ class SocketOptions(Options):
     socket_max_unacked: int = Field(
         1000, ge=1, description="Messages sent to ack=1 connections and not yet acknowledged."
     )
+    socket_max_per_key: int = Field(
+        100,
+        ge=1,
+        le=100_000,
+        description="Open sockets one API key may hold on one gateway process; "
+        "more are refused with 429 too_many_sockets.",
+    )
     socket_ping_interval_s: float = Field(
         20, gt=0, le=600, description="Server WebSocket pings, to find dead peers (s)."
     )

@@ -6,6 +6,7 @@ deliveries for that tenant (or, from other processes, for anyone).
 """
 
 import logging
+from collections import Counter
 from collections.abc import Collection
 
 from wahooks.background import Loop
@@ -29,6 +30,8 @@ class Hub:
         # Per tenant: its pump (key None) and one per App of it with connections here.
         self._pumps: dict[str, dict[str | None, TenantPump]] = {}
         self._maintenance = Loop("socket-retention")
+        # Open sockets per key (its lookup prefix), for WAHOOKS_SOCKET_MAX_PER_KEY.
+        self._per_key: Counter[str] = Counter()
 
     def start(self) -> None:
         self._store.add_listener(self._on_new_deliveries)
@@ -46,6 +49,18 @@ class Hub:
                 except Exception:  # already gone
                     log.debug("socket %s was already closed", connection.id)
             await pump.stop()
+
+    def reserve(self, key_id: str) -> bool:
+        """Room for one more socket of this key in this process; call ``release`` after."""
+        if self._per_key[key_id] >= self._settings.socket_max_per_key:
+            return False
+        self._per_key[key_id] += 1
+        return True
+
+    def release(self, key_id: str) -> None:
+        self._per_key[key_id] -= 1
+        if self._per_key[key_id] <= 0:
+            del self._per_key[key_id]
 
     def connect(self, connection: Connection) -> TenantPump:
         of_tenant = self._pumps.setdefault(connection.tenant_id, {})
