@@ -25,6 +25,7 @@ from wahooks.config import Settings
 from wahooks.demo.receiver import Receiver
 from wahooks.demo.registration import number_registration
 from wahooks.gateway import Gateway
+from wahooks.http_limits import timed_http_protocol
 from wahooks.ids import new_id
 from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.models import Clock
@@ -142,6 +143,7 @@ async def running_gateway(
         ws_ping_interval=config.socket_ping_interval_s,
         ws_ping_timeout=config.socket_ping_timeout_s,
         ws_max_size=config.inline_body_bytes,
+        http_protocol=timed_http_protocol(config.http_header_timeout_s, config.http_body_timeout_s),
     )
     async with server as url, aiohttp.ClientSession() as http:
         gateway: Gateway = app.state.gateway

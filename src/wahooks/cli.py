@@ -19,6 +19,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from wahooks.app import create_app
+    from wahooks.http_limits import timed_http_protocol
     from wahooks.logs import setup_logging
 
     settings = _settings(args, host=args.host, port=args.port)
@@ -30,6 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         access_log=False,
         log_config=None,
+        http=timed_http_protocol(settings.http_header_timeout_s, settings.http_body_timeout_s),
         # Protocol-level pings find dead peers, so their unacknowledged frames are released.
         ws_ping_interval=settings.socket_ping_interval_s,
         ws_ping_timeout=settings.socket_ping_timeout_s,

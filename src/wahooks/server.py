@@ -18,12 +18,14 @@ async def serve_in_background(
     ws_ping_timeout: float = 20.0,
     ws_per_message_deflate: bool = False,
     ws_max_size: int = 16 * 1024 * 1024,
+    http_protocol: type[asyncio.Protocol] | None = None,
 ) -> AsyncIterator[str]:
     """Start ``app`` on ``host:port`` (0 = a free port), yield its base URL, stop on exit."""
     config = uvicorn.Config(
         app, host=host, port=port, lifespan="on", log_level="warning", access_log=False,
         log_config=None, ws_ping_interval=ws_ping_interval, ws_ping_timeout=ws_ping_timeout,
         ws_per_message_deflate=ws_per_message_deflate, ws_max_size=ws_max_size,
+        http=http_protocol or "auto",
     )  # fmt: skip
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

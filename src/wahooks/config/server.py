@@ -25,6 +25,18 @@ class ServerOptions(Options):
     )
     host: str = Field("127.0.0.1", description="Address `wahooks serve` listens on.")
     port: int = Field(8080, ge=0, le=65535, description="Port `wahooks serve` listens on.")
+    http_header_timeout_s: float = Field(
+        10,
+        gt=0,
+        le=600,
+        description="A request's headers must arrive within this long, or 408 and close (s).",
+    )
+    http_body_timeout_s: float = Field(
+        60,
+        gt=0,
+        le=3600,
+        description="A request's body must arrive within this long after its headers (s).",
+    )
     ingress_max_body_bytes: int = Field(
         1_000_000, ge=1024, description="Largest Meta notification accepted (bytes)."
     )
