@@ -4,6 +4,7 @@ that one tenant never sees or changes another's activations."""
 from typing import Any
 
 from tests.api.helpers import assert_error, number_body, other_tenant, problem
+from tests.apps.helpers import create_app
 from tests.conftest import RunningGateway, running_gateway
 from tests.pool.conftest import activate, new_activation, number_id, pool_sim
 from wahooks.pool.codes import ALPHABET, normalize
@@ -142,3 +143,22 @@ async def test_another_tenants_activations_are_invisible(
         "POST", "/v1/messages/send", {"conversationId": mine["conversationId"], "text": "hi"}
     )
     assert_error(status, refused, 404)
+
+
+async def test_an_app_destination_cannot_bind_the_tenants_activation(
+    gateway: RunningGateway, pool: Simulator
+) -> None:
+    activation = await new_activation(gateway, pool)
+    app = await create_app(gateway, "bound", "bound")
+    body = {"url": "https://hooks.example.com/a", "activationId": activation["id"]}
+    status, refused = await app.api("POST", "/v1/destinations", body)
+    assert status == 400 and "activationId" in refused["error"]["message"], refused
+    # Nor through a PATCH of one of the App's own destinations.
+    status, own = await app.api("POST", "/v1/destinations", {"url": body["url"]})
+    assert status == 201, own
+    patch = {"activationId": activation["id"]}
+    status, refused = await app.api("PATCH", f"/v1/destinations/{own['id']}", patch)
+    assert status == 400 and "activationId" in refused["error"]["message"], refused
+    # The tenant's own key still may.
+    status, created = await gateway.api("POST", "/v1/destinations", body)
+    assert status == 201 and created["activationId"] == activation["id"], created

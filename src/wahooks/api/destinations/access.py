@@ -20,7 +20,16 @@ async def _check_number(gateway: Gateway, tenant: Tenant, number_id: str | None)
         raise InvalidRequest(f"numberId: no number {number_id}")
 
 
-async def _check_activation(gateway: Gateway, tenant: Tenant, activation_id: str | None) -> None:
+async def _check_activation(
+    gateway: Gateway, tenant: Tenant, activation_id: str | None, app_id: str | None
+) -> None:
+    """``app_id``: the App the destination belongs to, if any. Activations are the tenant's
+    own, on pool numbers; an App's destination serves its dedicated numbers only."""
+    if activation_id is not None and app_id is not None:
+        raise InvalidRequest(
+            "activationId: an App's destination receives its own numbers' messages; "
+            "activations belong to the tenant's pool numbers"
+        )
     if (
         activation_id is not None
         and await gateway.store.activation(tenant.id, activation_id) is None

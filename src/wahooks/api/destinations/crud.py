@@ -49,8 +49,8 @@ async def create_destination(
     chosen format, signed with the secret (shown only in this answer)."""
     gateway = gateway_of(request)
     await _check_number(gateway, tenant, body.number_id)
-    await _check_activation(gateway, tenant, body.activation_id)
     app_id = await destination_app(gateway, tenant, body.app_id, body.number_id)
+    await _check_activation(gateway, tenant, body.activation_id, app_id)
     settings = gateway.settings
     schedule = settings.app_retry_schedule if app_id else settings.default_retry_schedule
     destination = Destination(
@@ -135,7 +135,7 @@ async def update_destination(
         await _check_number(gateway, tenant, body.number_id)
         await destination_app(gateway, tenant, current.app_id, body.number_id)
     if "activation_id" in changes:
-        await _check_activation(gateway, tenant, body.activation_id)
+        await _check_activation(gateway, tenant, body.activation_id, current.app_id)
     for required in (
         "url", "format", "timeout_seconds", "retry_schedule", "enabled", "secret", "method",
         "events", "ordered",
