@@ -1,7 +1,9 @@
 """The `wahooks` command as a user runs it: real subprocesses."""
 
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from wahooks.config import Settings
 
@@ -62,3 +64,52 @@ def test_version() -> None:
 
     done = _wahooks("--version")
     assert done.returncode == 0 and done.stdout.strip() == f"wahooks {__version__}"
+
+
+def _serve_refused(env: dict[str, str], *args: str) -> str:
+    """`wahooks serve` that must stop at once: exit 2, one line on stderr (returned)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "wahooks", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "", **env},
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wahooks: "), done.stderr
+    return lines[0]
+
+
+def test_an_unreachable_database_is_one_line_and_exit_2() -> None:
+    line = _serve_refused(
+        {
+            "WAHOOKS_DATABASE_URL": "postgresql://postgres:hunter2@127.0.0.1:1/nothing",
+            "WAHOOKS_SECRET_KEYS": "4kmRCYnnNEZ3KLtX6dNMWtG7BN2u_v1XuIfDyZM2ZYU=",
+        },
+        "--port",
+        "0",
+    )
+    assert "cannot reach the database postgresql://postgres:***@127.0.0.1:1/nothing" in line
+    assert "hunter2" not in line
+
+
+def test_postgres_without_a_secret_key_is_one_line_and_exit_2() -> None:
+    line = _serve_refused(
+        {"WAHOOKS_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nothing"}, "--port", "0"
+    )
+    assert "WAHOOKS_SECRET_KEYS is not set" in line
+
+
+def test_a_port_in_use_is_one_line_and_exit_2_before_the_database_is_made(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        database = tmp_path / "never.db"
+        env = {"WAHOOKS_DATABASE_URL": f"sqlite:///{database}"}
+        line = _serve_refused(env, "--port", str(port))
+    assert f"cannot listen on 127.0.0.1:{port}" in line
+    assert not database.exists()  # nothing was migrated

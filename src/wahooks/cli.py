@@ -21,8 +21,10 @@ def _serve(args: argparse.Namespace) -> int:
     from wahooks.app import create_app
     from wahooks.http_limits import timed_http_protocol
     from wahooks.logs import setup_logging
+    from wahooks.preflight import run_preflight
 
     settings = _settings(args, host=args.host, port=args.port)
+    run_preflight(settings)  # one line and exit 2, before anything is migrated or started
     setup_logging(settings.log_level, json=settings.log_json)
     uvicorn.run(
         create_app(settings),
