@@ -113,7 +113,7 @@ async def test_every_fixture_payload_is_accepted_stored_and_delivered(
             statuses += [(s["id"], s["status"]) for s in value.get("statuses", [])]
             errors_values += "errors" in value
 
-    assert len(originals) == 32 and len(statuses) == 7 and errors_values == 1
+    assert len(originals) == 34 and len(statuses) == 8 and errors_values == 1
     # Stored: every message once, its item verbatim, its type as Meta named it.
     stored = await stored_messages(gateway)
     assert set(stored) == set(originals)
