@@ -109,6 +109,9 @@ async def closed_gateway(
         yield gateway
 
 
+# Budgeted by examples (MAX_EXAMPLES per operation and key), not by time: about 35 s per
+# database on an idle machine; the timeout only catches a hang, so it is far above that.
+@pytest.mark.timeout(1200)
 async def test_fuzzed_requests_get_no_5xx_and_answers_match_the_schema(
     closed_gateway: RunningGateway,
 ) -> None:
