@@ -10,6 +10,7 @@ import pytest
 
 from tests.api.helpers import assert_error, other_tenant
 from tests.conftest import RunningGateway, add_destination, eventually, running_gateway
+from tests.destinations.helpers import JumpingClock
 from tests.pool.conftest import (
     ACTIVATED,
     ALREADY_ACTIVE,
@@ -150,10 +151,11 @@ async def test_reused_code_is_refused_and_resent_code_says_already_active(
 
 
 async def test_expired_code_is_refused(database_url: str) -> None:
-    async with running_gateway(database_url, activation_code_ttl_s=1) as gateway:
+    clock = JumpingClock()
+    async with running_gateway(database_url, clock=clock, activation_code_ttl_s=60) as gateway:
         async with pool_sim(gateway) as pool:
             created = await new_activation(gateway, pool)
-            await asyncio.sleep(1.2)
+            clock.jump(61)  # past the code's TTL, without waiting for it
             status, shown = await gateway.api("GET", f"/v1/activations/{created['id']}")
             assert status == 200 and shown["state"] == "expired", shown
             user = pool.user("4915100000004", "Late")
