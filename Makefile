@@ -22,4 +22,9 @@ lint: install
 test: lint
 	$(BIN)/pytest -q
 
-.PHONY: install demo lint test
+# The quick loop: everything but the end-to-end tests (marked e2e), in 4 worker processes,
+# without lint. `make test` still runs everything.
+test-quick: install
+	$(BIN)/pytest -q -m "not e2e" -n 4
+
+.PHONY: install demo lint test test-quick

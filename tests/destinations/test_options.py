@@ -5,6 +5,8 @@ conversation's next message pass a stuck one. Real receivers, on SQLite and Post
 import itertools
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import RECEIVER_URL, assert_error
 from tests.conftest import (
     RunningGateway,
@@ -125,6 +127,7 @@ async def test_out_of_range_options_are_refused(gateway: RunningGateway) -> None
 # --- at work ---------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_max_rate_spaces_the_requests(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -139,6 +142,7 @@ async def test_max_rate_spaces_the_requests(
     assert all(a.verified for a in receiver.arrivals)
 
 
+@pytest.mark.e2e
 async def test_without_a_rate_the_same_burst_is_not_spaced(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -150,6 +154,7 @@ async def test_without_a_rate_the_same_burst_is_not_spaced(
     assert times[-1] - times[0] < 1.5, times[-1] - times[0]
 
 
+@pytest.mark.e2e
 async def test_max_in_flight_caps_concurrent_requests(
     gateway: RunningGateway, sim: Simulator
 ) -> None:
@@ -175,6 +180,7 @@ async def test_max_in_flight_caps_concurrent_requests(
         await slow.stop()
 
 
+@pytest.mark.e2e
 async def test_the_default_in_flight_cap_applies_without_max_in_flight(
     database_url: str,
 ) -> None:
@@ -223,6 +229,7 @@ async def test_unordered_a_stuck_message_does_not_hold_up_the_next(
     assert first["status"] in ("pending", "leased")  # still retrying
 
 
+@pytest.mark.e2e
 async def test_ordered_a_stuck_message_holds_up_the_next(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:

@@ -63,6 +63,7 @@ def test_without_a_previous_secret_only_one_signs() -> None:
 # --- the endpoint ----------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_rotation_signs_with_both_secrets_until_the_grace_period_ends(
     database_url: str, receiver: Receiver
 ) -> None:

@@ -485,6 +485,7 @@ async def test_a_pywa_bot_gets_every_message_type_from_the_gateway(
                      "EditedMessage", "DeletedMessage"}  # fmt: skip
 
 
+@pytest.mark.e2e
 async def test_a_bot_with_another_secret_gets_nothing(
     gateway: RunningGateway, sim: Simulator
 ) -> None:

@@ -35,6 +35,7 @@ async def download(
         return response.status, dict(response.headers), await response.read()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind", MEDIA_TYPES)
 async def test_every_media_type_is_fetched_delivered_and_downloadable(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver, kind: str
@@ -75,6 +76,7 @@ async def test_unavailable_media_is_still_delivered_and_marked(
         assert "mediaId" not in media and "downloadUrl" not in media
 
 
+@pytest.mark.e2e
 async def test_a_slow_file_holds_only_its_own_conversation(
     database_url: str, receiver: Receiver
 ) -> None:
@@ -92,6 +94,7 @@ async def test_a_slow_file_holds_only_its_own_conversation(
         assert receiver.accepted()[1].json()["pipes"]["media"]["byteSize"] > 0
 
 
+@pytest.mark.e2e
 async def test_ranges_owners_and_unknown_ids(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -140,6 +143,7 @@ async def _attempts_recorded(gateway: RunningGateway, n: int) -> bool:
     return [d["attempts"] for d in page["data"]] == [n]
 
 
+@pytest.mark.e2e
 async def test_expired_files_are_purged_only_after_their_deliveries(
     database_url: str, tmp_path: Path, receiver: Receiver
 ) -> None:
@@ -179,6 +183,7 @@ async def _gone(gateway: RunningGateway, media_id: str) -> bool:
     return (await download(gateway, media_id))[0] == 410
 
 
+@pytest.mark.e2e
 async def test_an_s3_store_redirects_downloads_to_a_presigned_url(
     database_url: str, receiver: Receiver, s3_endpoint: str
 ) -> None:
