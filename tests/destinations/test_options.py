@@ -3,6 +3,7 @@ work: maxRate spaces requests, maxInFlight caps concurrency, ordered off lets a
 conversation's next message pass a stuck one. Real receivers, on SQLite and PostgreSQL."""
 
 import itertools
+import statistics
 from typing import Any
 
 import pytest
@@ -138,7 +139,9 @@ async def test_max_rate_spaces_the_requests(
     # 20 requests, one every 0.1 s at most: the last at least 1.9 s after the first.
     assert times[-1] - times[0] >= 1.8, times[-1] - times[0]
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.08, gaps
+    # Spaced one by one, not sent in bunches: the typical gap is the rate's. (Not every gap:
+    # on a starved machine a request that started late arrives close to the next one.)
+    assert statistics.median(gaps) >= 0.08, gaps
     assert all(a.verified for a in receiver.arrivals)
 
 
