@@ -22,8 +22,13 @@ lint: install
 test: lint
 	$(BIN)/pytest -q
 
+# The quick loop: everything but the end-to-end tests (marked e2e), in 4 worker processes,
+# without lint. `make test` still runs everything.
+test-quick: install
+	$(BIN)/pytest -q -m "not e2e" -n 4
+
 # docs/configuration.md is generated from the settings model; a test checks it is current.
 docs: install
 	$(BIN)/wahooks config-reference > docs/configuration.md
 
-.PHONY: install demo lint test docs
+.PHONY: install demo lint test test-quick docs

@@ -37,7 +37,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # PostgreSQL needs WAHOOKS_SECRET_KEYS (every process shares it); SQLite tests use the key file
 # the gateway generates next to the database, as a default installation does.
 TEST_SECRET_KEY = "4kmRCYnnNEZ3KLtX6dNMWtG7BN2u_v1XuIfDyZM2ZYU="
-META_FIXTURES = Path(__file__).parents[2] / "shared" / "fixtures" / "meta-cloud-api"
+# Meta Cloud API notifications written from Meta's documented webhook format (build.py there).
+META_FIXTURES = FIXTURES / "meta"
 
 
 @contextlib.asynccontextmanager

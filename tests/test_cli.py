@@ -5,7 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from wahooks.config import Settings
+
+pytestmark = pytest.mark.e2e  # the command in real subprocesses
 
 
 def _wahooks(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -7,6 +7,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -42,6 +43,7 @@ async def get(gateway: RunningGateway, path: str) -> Any:
     return body
 
 
+@pytest.mark.e2e
 async def test_list_get_and_messages_both_ways(gateway: RunningGateway, sim: Simulator) -> None:
     ann, bob = sim.user("15551230001", "Ann Lee"), sim.user("15551230002", "Bob")
     before = time.time()

@@ -17,7 +17,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.api.browser import headless_chromium, missing_browser, off_machine, requested_urls
 from tests.conftest import running_gateway
 
-pytestmark = pytest.mark.skipif(missing_browser() is not None, reason=str(missing_browser()))
+pytestmark = [
+    pytest.mark.e2e,  # a real browser
+    pytest.mark.skipif(missing_browser() is not None, reason=str(missing_browser())),
+]
 WAIT_S = 30
 METHODS = ("get", "put", "post", "delete", "patch")
 

@@ -3,6 +3,8 @@
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.api.helpers import RECEIVER_URL, Json, assert_error, number_body, other_tenant
 from tests.conftest import RunningGateway, add_destination
 from wahooks.demo.receiver import Receiver
@@ -187,6 +189,7 @@ async def test_a_destination_is_patched_disabled_enabled_and_deleted(
     assert await gateway.api("GET", "/v1/destinations") == (200, [])
 
 
+@pytest.mark.e2e
 async def test_a_test_send_reports_how_the_receiver_answered(
     gateway: RunningGateway, receiver: Receiver
 ) -> None:
@@ -275,6 +278,7 @@ async def test_health_answers(gateway: RunningGateway) -> None:
         assert await response.json() == {"status": "ok", "pendingDeliveries": 0}
 
 
+@pytest.mark.e2e
 async def test_the_openapi_document_describes_numbers_without_secrets(
     gateway: RunningGateway,
 ) -> None:

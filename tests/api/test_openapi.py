@@ -197,6 +197,7 @@ async def test_every_operation_is_completely_described(document: Json) -> None:
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.e2e
 async def test_the_error_model_is_ours_and_fastapis_422_is_gone(document: Json) -> None:
     schemas = document["components"]["schemas"]
     assert "HTTPValidationError" not in schemas

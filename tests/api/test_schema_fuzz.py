@@ -109,6 +109,10 @@ async def closed_gateway(
         yield gateway
 
 
+# Budgeted by examples (MAX_EXAMPLES per operation and key), not by time: about 35 s per
+# database on an idle machine; the timeout only catches a hang, so it is far above that.
+@pytest.mark.e2e
+@pytest.mark.timeout(1200)
 async def test_fuzzed_requests_get_no_5xx_and_answers_match_the_schema(
     closed_gateway: RunningGateway,
 ) -> None:
@@ -144,6 +148,7 @@ async def test_fuzzed_requests_get_no_5xx_and_answers_match_the_schema(
     assert not nobodys, f"no key may call {sorted(nobodys)}\n{summary}"
 
 
+@pytest.mark.e2e
 async def test_the_closed_gateway_reaches_no_public_address_and_asks_no_dns(
     closed_gateway: RunningGateway, no_names: FixedResolver
 ) -> None:

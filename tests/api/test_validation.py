@@ -55,6 +55,7 @@ def _raw(body: Json, **raw_values: str) -> bytes:
 # --- numbers ----------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_number_bodies_are_validated(gateway: RunningGateway) -> None:
     valid = number_body()
     cases: list[Case] = [

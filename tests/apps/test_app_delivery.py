@@ -87,6 +87,7 @@ async def test_a_dead_webhook_does_not_hold_up_the_socket(gateway: RunningGatewa
         await client.close()
 
 
+@pytest.mark.e2e
 async def test_the_socket_queues_while_no_app_connection_is_open(
     gateway: RunningGateway,
 ) -> None:
@@ -100,6 +101,7 @@ async def test_the_socket_queues_while_no_app_connection_is_open(
         await client.close()
 
 
+@pytest.mark.e2e
 async def test_apps_and_the_tenant_each_get_only_their_own(
     gateway: RunningGateway, clients: list[WsClient]
 ) -> None:
@@ -186,6 +188,7 @@ async def test_app_socket_replies_only_in_the_apps_conversations(
         assert not other_sim.sent
 
 
+@pytest.mark.e2e
 async def test_message_from_a_sim_number_without_app_is_not_an_apps(
     gateway: RunningGateway, sim: Simulator
 ) -> None:

@@ -4,6 +4,8 @@ key; the 24-hour window; isolation; bad input."""
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_error, other_tenant, problem
 from tests.apps.helpers import AppHandle, app_sim, app_webhook, create_app, number_id
 from tests.conftest import RunningGateway
@@ -54,6 +56,7 @@ def meta_answer(body: Any, to: str) -> str:
     return str(message["id"])
 
 
+@pytest.mark.e2e
 async def test_app_send_answers_as_meta_and_is_recorded(
     gateway: RunningGateway, receiver: Receiver
 ) -> None:
@@ -186,6 +189,7 @@ async def test_a_tenant_passes_through_to_a_conversation_but_no_templates(
         assert len(sim.sent) == 2
 
 
+@pytest.mark.e2e
 async def test_passthrough_refuses_bad_input(gateway: RunningGateway) -> None:
     app, other_app = await create_app(gateway), await create_app(gateway)
     async with app_sim(app) as sim, app_sim(other_app) as other_sim:
@@ -256,6 +260,7 @@ async def test_metas_refusals_come_back_with_metas_code(gateway: RunningGateway)
         assert sim.sent == []
 
 
+@pytest.mark.e2e
 async def test_send_with_an_app_key_only_in_the_apps_conversations(
     gateway: RunningGateway, sim: Simulator
 ) -> None:

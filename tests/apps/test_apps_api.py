@@ -72,6 +72,7 @@ async def test_slugs_are_checked_unique_and_immutable(gateway: RunningGateway) -
     assert body["name"] == "Orders" and body["slug"] == "order-bot"
 
 
+@pytest.mark.e2e
 async def test_regenerating_the_key_kills_the_old_one_and_its_sockets(
     gateway: RunningGateway,
 ) -> None:
@@ -156,6 +157,7 @@ def test_app_health_summarises_its_numbers(health: tuple[str, ...], expected: st
     assert app_health(_numbers(*health)) == expected
 
 
+@pytest.mark.e2e
 async def test_delete_is_refused_while_numbers_are_connected(gateway: RunningGateway) -> None:
     app = await create_app(gateway, slug="keeps-numbers")
     status, number = await gateway.api("POST", "/v1/numbers", number_body(appId=app.id))
@@ -222,6 +224,7 @@ async def test_apps_are_invisible_to_other_tenants_and_keys(gateway: RunningGate
     assert status == 200 and body["id"] == app.id
 
 
+@pytest.mark.e2e
 async def test_numbers_register_for_an_app_only_with_its_key_or_its_tenant(
     gateway: RunningGateway,
 ) -> None:

@@ -104,6 +104,7 @@ async def _when_n(gateway: RunningGateway, n: int) -> list[Any] | None:
 # --- recovering a range through the API -------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_fifty_failed_deliveries_recovered_and_delivered(
     database_url: str, receiver: Receiver
 ) -> None:

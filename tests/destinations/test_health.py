@@ -99,6 +99,7 @@ def test_what_counts() -> None:
 # --- failing too long --------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_failing_long_enough_disables_tells_the_others_and_re_enabling_resumes(
     database_url: str,
 ) -> None:
@@ -216,6 +217,7 @@ async def test_a_success_ends_the_run_of_failures(
     assert shown["failingSince"] is not None and shown["enabled"] is True
 
 
+@pytest.mark.e2e
 async def test_without_the_span_many_failures_do_not_disable(database_url: str) -> None:
     async with gateway_with_sim(database_url, **HEALTH) as (gateway, sim):
         receiver = Receiver(always=500)
@@ -232,6 +234,7 @@ async def test_without_the_span_many_failures_do_not_disable(database_url: str) 
 # --- 410, and the socket ---------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_a_410_disables_and_the_socket_gets_the_notice_and_the_pending_messages(
     database_url: str,
 ) -> None:
@@ -289,6 +292,7 @@ async def test_a_410_disables_and_the_socket_gets_the_notice_and_the_pending_mes
             await receiver.stop()
 
 
+@pytest.mark.e2e
 async def test_a_socket_destination_subscribed_gets_the_notice_instead(database_url: str) -> None:
     async with gateway_with_sim(database_url, **HEALTH) as (gateway, sim):
         receiver = Receiver(fail_with=[410])
@@ -321,6 +325,7 @@ async def test_a_socket_destination_subscribed_gets_the_notice_instead(database_
             await receiver.stop()
 
 
+@pytest.mark.e2e
 async def test_a_destination_disabled_through_the_api_keeps_its_messages_off_the_socket(
     database_url: str,
 ) -> None:

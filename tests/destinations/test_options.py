@@ -3,7 +3,10 @@ work: maxRate spaces requests, maxInFlight caps concurrency, ordered off lets a
 conversation's next message pass a stuck one. Real receivers, on SQLite and PostgreSQL."""
 
 import itertools
+import statistics
 from typing import Any
+
+import pytest
 
 from tests.api.helpers import RECEIVER_URL, assert_error
 from tests.conftest import (
@@ -125,6 +128,7 @@ async def test_out_of_range_options_are_refused(gateway: RunningGateway) -> None
 # --- at work ---------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_max_rate_spaces_the_requests(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -135,10 +139,13 @@ async def test_max_rate_spaces_the_requests(
     # 20 requests, one every 0.1 s at most: the last at least 1.9 s after the first.
     assert times[-1] - times[0] >= 1.8, times[-1] - times[0]
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.08, gaps
+    # Spaced one by one, not sent in bunches: the typical gap is the rate's. (Not every gap:
+    # on a starved machine a request that started late arrives close to the next one.)
+    assert statistics.median(gaps) >= 0.08, gaps
     assert all(a.verified for a in receiver.arrivals)
 
 
+@pytest.mark.e2e
 async def test_without_a_rate_the_same_burst_is_not_spaced(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -150,6 +157,7 @@ async def test_without_a_rate_the_same_burst_is_not_spaced(
     assert times[-1] - times[0] < 1.5, times[-1] - times[0]
 
 
+@pytest.mark.e2e
 async def test_max_in_flight_caps_concurrent_requests(
     gateway: RunningGateway, sim: Simulator
 ) -> None:
@@ -175,6 +183,7 @@ async def test_max_in_flight_caps_concurrent_requests(
         await slow.stop()
 
 
+@pytest.mark.e2e
 async def test_the_default_in_flight_cap_applies_without_max_in_flight(
     database_url: str,
 ) -> None:
@@ -223,6 +232,7 @@ async def test_unordered_a_stuck_message_does_not_hold_up_the_next(
     assert first["status"] in ("pending", "leased")  # still retrying
 
 
+@pytest.mark.e2e
 async def test_ordered_a_stuck_message_holds_up_the_next(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:

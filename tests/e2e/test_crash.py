@@ -29,6 +29,8 @@ from wahooks.demo.receiver import Arrival, Receiver
 from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.sim import SimSettings, Simulator, SimUser
 
+pytestmark = pytest.mark.e2e  # gateway processes killed mid-delivery
+
 USERS = 8
 MESSAGES_PER_USER = 25  # 200 accepted before the kill
 DEAD_MESSAGES_PER_USER = 3  # sent (with retries) around and after the kill

@@ -1,10 +1,13 @@
 """Through the whole path: simulator → ingress → store → dispatcher → receiver."""
 
+import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.conftest import RunningGateway, add_destination
 from wahooks.demo.receiver import Receiver
 from wahooks.sim import Simulator
+
+pytestmark = pytest.mark.e2e  # a relay between gateway processes
 
 
 async def test_text_message_arrives_signed_in_pipes_format(

@@ -1,7 +1,8 @@
 """The ``meta`` format: Meta's own notification, checked three ways.
 
-1. Meta's real payloads (shared/fixtures/meta-cloud-api) are reproduced byte for byte (in
-   Meta's compact serialisation) from the message/status and contact they carry.
+1. Meta's payloads (tests/fixtures/meta, written from Meta's documented format) are
+   reproduced byte for byte (in Meta's compact serialisation) from the message/status and
+   contact they carry.
 2. A real ``pywa`` bot parses what we render for every message type the simulator produces,
    into the right update type with the right fields, over HTTP with pywa's signature check.
 3. End to end: a gateway delivers the simulator's messages to that bot, signed with the
@@ -63,6 +64,8 @@ def fixtures() -> list[tuple[str, Any]]:
     for path in sorted(META_FIXTURES.glob("*.json")):
         for name, payload in json.loads(path.read_text()).items():
             found.append((f"{path.stem}:{name}", payload))
+    # A parametrisation from files must never collect nothing without saying so.
+    assert len(found) >= 30, f"Meta fixtures missing from {META_FIXTURES}"
     return found
 
 
@@ -482,6 +485,7 @@ async def test_a_pywa_bot_gets_every_message_type_from_the_gateway(
                      "EditedMessage", "DeletedMessage"}  # fmt: skip
 
 
+@pytest.mark.e2e
 async def test_a_bot_with_another_secret_gets_nothing(
     gateway: RunningGateway, sim: Simulator
 ) -> None:

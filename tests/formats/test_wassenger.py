@@ -614,6 +614,7 @@ async def attempt_logs(gateway: RunningGateway, deliveries: list[Any]) -> list[l
     return list(await eventually(succeeded))
 
 
+@pytest.mark.e2e
 async def test_failed_messages_go_out_in_batches_of_25(
     database_url: str, receiver: Receiver
 ) -> None:

@@ -652,6 +652,7 @@ async def test_every_seed_reply_shape_reaches_the_user(
         ),
     ],
 )
+@pytest.mark.e2e
 async def test_an_invalid_reply_is_noted_and_the_delivery_still_succeeds(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver, body: bytes, note: str
 ) -> None:
@@ -673,6 +674,7 @@ async def test_an_invalid_reply_is_noted_and_the_delivery_still_succeeds(
     assert [s.payload["text"]["body"] for s in sim.sent] == ["second answered"]
 
 
+@pytest.mark.e2e
 async def test_a_reply_that_cannot_be_sent_is_logged(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -8,19 +8,13 @@ import hmac
 import json
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 
 from tests.conftest import META_FIXTURES, RunningGateway
 
-# The shared copy of pywa's real payloads; the simulator's tests keep an identical one.
-FIXTURE_DIR = (
-    META_FIXTURES
-    if META_FIXTURES.is_dir()
-    else Path(__file__).resolve().parents[1] / "sim" / "fixtures"
-)
+FIXTURE_DIR = META_FIXTURES
 
 Json = dict[str, Any]
 
@@ -31,6 +25,7 @@ def fixture_payloads() -> list[tuple[str, Json]]:
     for path in sorted(FIXTURE_DIR.glob("*.json")):
         for name, payload in json.loads(path.read_text()).items():
             payloads.append((f"{path.stem}:{name}", payload))
+    assert payloads, f"no Meta fixtures in {FIXTURE_DIR}"
     return payloads
 
 

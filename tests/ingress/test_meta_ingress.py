@@ -93,6 +93,7 @@ def database(gateway: RunningGateway) -> str:
 # --- Meta's real payloads ---------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_every_fixture_payload_is_accepted_stored_and_delivered(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -113,7 +114,7 @@ async def test_every_fixture_payload_is_accepted_stored_and_delivered(
             statuses += [(s["id"], s["status"]) for s in value.get("statuses", [])]
             errors_values += "errors" in value
 
-    assert len(originals) == 32 and len(statuses) == 7 and errors_values == 1
+    assert len(originals) == 34 and len(statuses) == 8 and errors_values == 1
     # Stored: every message once, its item verbatim, its type as Meta named it.
     stored = await stored_messages(gateway)
     assert set(stored) == set(originals)
@@ -233,6 +234,7 @@ async def test_the_same_wamid_twice_in_one_post_is_stored_and_delivered_once(
 # --- signatures and numbers -------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_bad_or_missing_signature_is_refused_and_nothing_is_stored(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -268,6 +270,7 @@ async def test_bad_or_missing_signature_is_refused_and_nothing_is_stored(
     assert len(await deliveries(gateway)) == 1
 
 
+@pytest.mark.e2e
 async def test_unknown_phone_number_id_is_acknowledged_and_ignored(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -296,6 +299,7 @@ async def test_unknown_phone_number_id_is_acknowledged_and_ignored(
 # --- malformed notifications ------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_malformed_json_is_a_400_with_a_json_error(
     gateway: RunningGateway, sim: Simulator
 ) -> None:
@@ -443,6 +447,7 @@ async def _chunks(body: bytes, size: int = 64 * 1024) -> Any:
         yield body[i : i + size]
 
 
+@pytest.mark.e2e
 async def test_a_body_over_the_limit_is_a_413(database_url: str) -> None:
     limit = 8192
     async with running_gateway(database_url, ingress_max_body_bytes=limit) as gateway:
@@ -649,6 +654,7 @@ async def test_changes_of_other_fields_are_acknowledged_and_kept(
     assert len(await wait_until_finished(gateway, 1)) == 1
 
 
+@pytest.mark.e2e
 async def test_a_notification_of_only_another_field_is_acknowledged(
     gateway: RunningGateway, sim: Simulator
 ) -> None:

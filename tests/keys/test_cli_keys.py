@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 from tests.conftest import TEST_SECRET_KEY, running_gateway
@@ -33,6 +34,7 @@ def _found(pattern: str, text: str) -> str:
     return match.group(0)
 
 
+@pytest.mark.e2e
 async def test_the_first_operator_key_and_a_tenant_come_from_the_command_line(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -57,6 +59,7 @@ async def test_the_first_operator_key_and_a_tenant_come_from_the_command_line(
         assert status == 200 and len(listed) == 1 and listed[0]["prefix"] == tenant_key[:16]
 
 
+@pytest.mark.e2e
 def test_secret_key_generate_prints_a_fernet_key(tmp_path: Path) -> None:
     done = _wahooks(f"sqlite:///{tmp_path}/x.db", tmp_path, "secret-key", "generate")
     assert done.returncode == 0, done.stderr

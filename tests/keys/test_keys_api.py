@@ -5,6 +5,8 @@ import asyncio
 import re
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_error, other_tenant
 from tests.conftest import RunningGateway
 from tests.ingress.helpers import table
@@ -182,6 +184,7 @@ async def test_operator_keys_are_created_listed_revoked_and_the_last_one_is_kept
     assert second["key"] not in str(rows)
 
 
+@pytest.mark.e2e
 async def test_concurrent_revocations_leave_one_live_operator_key(gateway: RunningGateway) -> None:
     """Two revocations at once cannot both pass the last-key check (row locks on PostgreSQL,
     one writer on SQLite)."""

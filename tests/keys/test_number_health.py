@@ -3,6 +3,8 @@ on demand (POST /v1/numbers/{id}/health-check) and by the periodic job."""
 
 import re
 
+import pytest
+
 from tests.api.helpers import assert_error, number_body, other_tenant
 from tests.conftest import RunningGateway, eventually, gateway_with_sim, when
 from wahooks.sim import Simulator
@@ -63,6 +65,7 @@ async def test_an_unreachable_graph_api_is_degraded(gateway: RunningGateway) -> 
     assert "unreachable" in str(checked["healthDetail"])
 
 
+@pytest.mark.e2e
 async def test_the_periodic_job_checks_every_number_by_itself(database_url: str) -> None:
     async with gateway_with_sim(database_url, number_health_interval_s=0.2) as (gateway, sim):
         number_id: str = sim.number_id  # type: ignore[attr-defined]

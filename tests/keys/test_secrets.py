@@ -101,6 +101,7 @@ async def test_the_database_holds_no_secret_in_clear_and_a_restart_still_verifie
         assert status == 200 and listed[0]["id"] == destination["id"]
 
 
+@pytest.mark.e2e
 async def test_a_wrong_key_is_refused_at_start_and_rotation_re_encrypts(
     database_url: str, receiver: Receiver
 ) -> None:
@@ -181,6 +182,7 @@ def test_sqlite_generates_a_private_key_file_once_and_postgres_requires_the_sett
     assert "WAHOOKS_SECRET_KEYS" in str(invalid.value)
 
 
+@pytest.mark.e2e
 def test_the_cli_refuses_postgres_without_a_key_naming_the_setting(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAHOOKS_")}
     env["WAHOOKS_DATABASE_URL"] = "postgresql://postgres@127.0.0.1/postgres"

@@ -125,6 +125,7 @@ async def test_missing_keys(store: BlobStore) -> None:
     await store.delete("nothing-here")  # purges may run twice
 
 
+@pytest.mark.e2e
 async def test_delete(store: BlobStore) -> None:
     await store.write("doomed", stream(b"bytes"))
     await store.delete("doomed")
@@ -173,6 +174,7 @@ async def test_a_failing_stream_stores_nothing(store: BlobStore, size: int) -> N
     await assert_no_leftovers(store)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("size", [1000, S3_PART_BYTES * 2 + 1])
 async def test_max_bytes(store: BlobStore, size: int) -> None:
     data = os.urandom(size)

@@ -83,6 +83,7 @@ def fetcher(
     return MediaFetcher(session, store, FetchPolicy(**values), sleep=sleeps), sleeps
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("type_", ["image", "audio", "video", "document", "sticker"])
 async def test_every_media_type(
     sim: Simulator, session: aiohttp.ClientSession, store: BlobStore, type_: str

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunningGateway, add_destination, eventually
+from tests.destinations.helpers import JumpingClock
 from tests.media.conftest import new_s3_store, s3_settings
 from tests.socket.conftest import WsClient, gateway_with_sim, socket_destination
 from wahooks.accounts import issue_tenant_key
@@ -34,6 +35,7 @@ async def download(
         return response.status, dict(response.headers), await response.read()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind", MEDIA_TYPES)
 async def test_every_media_type_is_fetched_delivered_and_downloadable(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver, kind: str
@@ -77,6 +79,7 @@ async def test_unavailable_media_is_still_delivered_and_marked(
         assert "mediaId" not in media and "downloadUrl" not in media
 
 
+@pytest.mark.e2e
 async def test_a_slow_file_holds_only_its_own_conversation(
     database_url: str, receiver: Receiver
 ) -> None:
@@ -94,6 +97,7 @@ async def test_a_slow_file_holds_only_its_own_conversation(
         assert receiver.accepted()[1].json()["pipes"]["media"]["byteSize"] > 0
 
 
+@pytest.mark.e2e
 async def test_ranges_owners_and_unknown_ids(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -136,28 +140,44 @@ async def test_the_socket_frame_carries_the_media_object(
     await client.close()
 
 
+async def _attempts_recorded(gateway: RunningGateway, n: int) -> bool:
+    status, page = await gateway.api("GET", "/v1/deliveries")
+    assert status == 200, page
+    return [d["attempts"] for d in page["data"]] == [n]
+
+
+@pytest.mark.e2e
 async def test_expired_files_are_purged_only_after_their_deliveries(
     database_url: str, tmp_path: Path, receiver: Receiver
 ) -> None:
     media_dir = tmp_path / "media"
+    # The gateway's clock jumps (by less in all than the 5 minutes a receiver lets a
+    # webhook-timestamp be off); the purge runs on it every 0.1 s.
+    clock = JumpingClock()
     settings = {
         "media_url": f"file://{media_dir}",
-        "media_ttl_s": 0.2,
-        "media_grace_s": 0.3,
+        "media_ttl_s": 60,
+        "media_grace_s": 30,
         "maintenance_interval_s": 0.1,
+        "clock": clock,
     }
     async with gateway_with_sim(database_url, **settings) as (gateway, sim):
         receiver.always = 503  # the consumer is backlogged
-        await add_destination(gateway, receiver, retrySchedule=[0, 1.5])
+        await add_destination(gateway, receiver, retrySchedule=[0, 120])
         await sim.send(sim.user("15551236007", "Backlog"), "image")
         await receiver.wait_for(lambda r: len(r.arrivals) == 1)
         media_id = receiver.arrivals[0].json()["pipes"]["media"]["mediaId"]
-        # Past its TTL, but its delivery is still pending: the file stays.
-        await asyncio.sleep(0.8)
+        await eventually(lambda: _attempts_recorded(gateway, 1))  # before the clock moves
+        # Past its TTL, but its delivery is still pending: the file stays, purge after purge.
+        clock.jump(70)
+        await asyncio.sleep(0.3)  # a few purge passes (every 0.1 s) on the jumped clock
         assert (await download(gateway, media_id))[0] == 200
         receiver.always = None
+        clock.jump(60)  # the retry is due
         await receiver.wait_for(lambda r: len(r.accepted()) == 1, timeout=5)
+        assert (await download(gateway, media_id))[0] == 200  # within the grace period
         # Delivered; after the grace period the purge removes blob and bytes.
+        clock.jump(40)
         await eventually(lambda: _gone(gateway, media_id), timeout=5)
         assert [p for p in media_dir.rglob("*") if p.is_file()] == []
 
@@ -166,6 +186,7 @@ async def _gone(gateway: RunningGateway, media_id: str) -> bool:
     return (await download(gateway, media_id))[0] == 410
 
 
+@pytest.mark.e2e
 async def test_an_s3_store_redirects_downloads_to_a_presigned_url(
     database_url: str, receiver: Receiver, s3_endpoint: str
 ) -> None:

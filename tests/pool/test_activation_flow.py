@@ -10,6 +10,7 @@ import pytest
 
 from tests.api.helpers import assert_error, other_tenant
 from tests.conftest import RunningGateway, add_destination, eventually, running_gateway
+from tests.destinations.helpers import JumpingClock
 from tests.pool.conftest import (
     ACTIVATED,
     ALREADY_ACTIVE,
@@ -44,6 +45,7 @@ async def quiet(seconds: float = 0.4) -> None:
     await asyncio.sleep(seconds)
 
 
+@pytest.mark.e2e
 async def test_code_binds_the_sender_and_their_messages_carry_the_label(
     gateway: RunningGateway, pool: Simulator, receiver: Receiver
 ) -> None:
@@ -91,6 +93,7 @@ async def _count(receiver: Receiver, n: int) -> bool:
     return len(receiver.arrivals) >= n
 
 
+@pytest.mark.e2e
 async def test_socket_frames_carry_the_label_and_a_changed_label_applies(
     gateway: RunningGateway, pool: Simulator
 ) -> None:
@@ -125,6 +128,7 @@ async def test_socket_frames_carry_the_label_and_a_changed_label_applies(
         await client.close()
 
 
+@pytest.mark.e2e
 async def test_reused_code_is_refused_and_resent_code_says_already_active(
     gateway: RunningGateway, pool: Simulator, receiver: Receiver
 ) -> None:
@@ -149,11 +153,13 @@ async def test_reused_code_is_refused_and_resent_code_says_already_active(
     assert status == 200 and [a["waId"] for a in listed] == [first.wa_id], listed
 
 
+@pytest.mark.e2e
 async def test_expired_code_is_refused(database_url: str) -> None:
-    async with running_gateway(database_url, activation_code_ttl_s=1) as gateway:
+    clock = JumpingClock()
+    async with running_gateway(database_url, clock=clock, activation_code_ttl_s=60) as gateway:
         async with pool_sim(gateway) as pool:
             created = await new_activation(gateway, pool)
-            await asyncio.sleep(1.2)
+            clock.jump(61)  # past the code's TTL, without waiting for it
             status, shown = await gateway.api("GET", f"/v1/activations/{created['id']}")
             assert status == 200 and shown["state"] == "expired", shown
             user = pool.user("4915100000004", "Late")
@@ -191,6 +197,7 @@ async def test_sender_active_for_another_tenant_on_the_number_is_refused(
     assert await arrived_texts(receiver) == ["still mine"]
 
 
+@pytest.mark.e2e
 async def test_one_sender_two_tenants_on_two_pool_numbers(
     gateway: RunningGateway, receiver: Receiver
 ) -> None:
@@ -311,6 +318,7 @@ async def test_strangers_get_one_not_activated_reply_per_period(
     ]
 
 
+@pytest.mark.e2e
 async def test_meta_redelivering_the_code_message_answers_once(
     gateway: RunningGateway, pool: Simulator
 ) -> None:
@@ -323,6 +331,7 @@ async def test_meta_redelivering_the_code_message_answers_once(
     assert told(pool, user.wa_id) == [ACTIVATED]
 
 
+@pytest.mark.e2e
 async def test_code_and_message_in_one_notification(
     gateway: RunningGateway, pool: Simulator, receiver: Receiver
 ) -> None:
@@ -341,6 +350,7 @@ async def test_code_and_message_in_one_notification(
     assert receiver.arrivals[0].json()["pipes"]["label"] == "batched"
 
 
+@pytest.mark.e2e
 async def test_media_from_an_activated_sender_reaches_the_tenant(
     gateway: RunningGateway, pool: Simulator, receiver: Receiver
 ) -> None:
@@ -406,6 +416,7 @@ async def test_destination_activation_must_be_the_tenants(
     assert_error(status, refused, 400, mentions="act_nope")
 
 
+@pytest.mark.e2e
 async def test_a_code_bound_concurrently_elsewhere_is_answered_as_used(
     database_url: str,
 ) -> None:

@@ -4,6 +4,8 @@ backoff, failed on final ones, and never lost to a restart."""
 
 import uuid
 
+import pytest
+
 from tests.conftest import eventually, running_gateway
 from tests.pool.conftest import (
     ACTIVATED,
@@ -60,6 +62,7 @@ async def test_a_refused_notice_fails_at_once(database_url: str) -> None:
             assert told(pool, user.wa_id) == []
 
 
+@pytest.mark.e2e
 async def test_retries_end_after_the_configured_attempts(database_url: str) -> None:
     async with running_gateway(database_url, notice_backoff_s=0.05, notice_attempts=3) as gateway:
         async with pool_sim(gateway) as pool:
@@ -89,6 +92,7 @@ async def test_texts_and_period_are_configurable(database_url: str) -> None:
             assert await told_eventually(pool, user.wa_id, 2) == ["Who are you?"] * 2
 
 
+@pytest.mark.e2e
 async def test_a_notice_queued_before_a_stop_is_sent_after_the_restart(
     database_url: str,
 ) -> None:

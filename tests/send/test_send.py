@@ -4,6 +4,8 @@ API, with Meta's statuses turned into message:out:* events."""
 import time
 from typing import Any
 
+import pytest
+
 from tests.conftest import RunningGateway, add_destination, eventually
 from tests.socket.conftest import WsClient, socket_destination
 from wahooks.accounts import issue_tenant_key
@@ -145,6 +147,7 @@ async def test_bad_sends_are_clear_4xx_and_send_nothing(
     assert len(sim.sent) == 1
 
 
+@pytest.mark.e2e
 async def test_graph_errors_carry_metas_code_and_only_transient_ones_are_retried(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:

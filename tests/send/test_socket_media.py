@@ -4,6 +4,8 @@
 import base64
 import os
 
+import pytest
+
 from tests.conftest import RunningGateway, add_destination
 from tests.send.test_send import conversation_of
 from tests.send.test_send_media import PDF, PNG, uploaded
@@ -18,6 +20,7 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+@pytest.mark.e2e
 async def test_a_media_reply_is_uploaded_sent_and_answered(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -50,6 +53,7 @@ async def test_a_media_reply_is_uploaded_sent_and_answered(
     await client.close()
 
 
+@pytest.mark.e2e
 async def test_bad_media_replies_are_answered_with_their_code(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 import aiohttp
+import pytest
 
 from wahooks.sim import SimSettings, Simulator
 from wahooks.sim.command import add_arguments, settings_from_args
@@ -127,6 +128,7 @@ def test_cli_arguments_cover_every_setting() -> None:
     assert custom.status_delays_s == (0.0, 1.0) and custom.send_statuses is False
 
 
+@pytest.mark.e2e
 async def test_cli_serves_until_sigint(receiver: Receiver) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,

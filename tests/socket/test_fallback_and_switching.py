@@ -4,6 +4,8 @@ method at any time without losing or duplicating a message."""
 import asyncio
 from typing import Any
 
+import pytest
+
 from tests.conftest import RunningGateway, add_destination, eventually, when
 from tests.socket.conftest import WsClient
 from wahooks.demo.receiver import Receiver
@@ -27,6 +29,7 @@ async def only_delivery(gateway: RunningGateway) -> dict[str, Any]:
     return await eventually(one)  # type: ignore[no-any-return]
 
 
+@pytest.mark.e2e
 async def test_a_dead_webhook_falls_back_to_a_socket_that_connects_later(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -56,6 +59,7 @@ async def test_a_dead_webhook_falls_back_to_a_socket_that_connects_later(
     await client.close()
 
 
+@pytest.mark.e2e
 async def test_a_webhook_that_recovers_first_finishes_it_and_the_socket_never_sees_it(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
@@ -93,6 +97,7 @@ async def test_a_failed_webhook_delivery_stays_on_the_socket_queue(
     await client.close()
 
 
+@pytest.mark.e2e
 async def test_switching_method_under_load_loses_nothing_and_sends_nothing_twice(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:

@@ -4,12 +4,15 @@ import asyncio
 import sys
 
 import orjson
+import pytest
 
 from tests.conftest import RunningGateway, eventually
 from tests.socket.conftest import socket_destination
 from wahooks.demo.receiver import Receiver
 from wahooks.listen import Forwarder, ListenOptions
 from wahooks.sim import Simulator
+
+pytestmark = pytest.mark.e2e  # `wahooks listen` in a real subprocess
 
 
 async def test_listen_forwards_in_order_and_acks_only_after_a_2xx(

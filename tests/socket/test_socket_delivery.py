@@ -37,6 +37,7 @@ async def conversation_of(gateway: RunningGateway, sim: Simulator, wa_id: str) -
 # --- the handshake -------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_bad_or_missing_key_is_401_before_the_upgrade(gateway: RunningGateway) -> None:
     base = gateway.url.replace("http://", "ws://") + "/ws"
     for url in (base, base + "?apiKey=pk_live_" + "x" * 32, base + "?apiKey=nonsense"):
@@ -46,6 +47,7 @@ async def test_bad_or_missing_key_is_401_before_the_upgrade(gateway: RunningGate
         assert b'"unauthorized"' in (refused.value.response.body or b"")
 
 
+@pytest.mark.e2e
 async def test_foreign_or_unknown_conversation_is_403_before_the_upgrade(
     gateway: RunningGateway, sim: Simulator
 ) -> None:
@@ -64,6 +66,7 @@ async def test_foreign_or_unknown_conversation_is_403_before_the_upgrade(
         assert refused.value.response.status_code == 403
 
 
+@pytest.mark.e2e
 async def test_welcome_frames_name_scope_user_and_connection(
     gateway: RunningGateway, sim: Simulator, clients: list[WsClient]
 ) -> None:
@@ -269,6 +272,7 @@ def _async(check: Any) -> Any:
 # --- retention --------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_retention_drops_old_queued_messages_visibly(database_url: str) -> None:
     settings = {"socket_queue_retention_s": 0.5, "maintenance_interval_s": 0.1}
     async with gateway_with_sim(database_url, **settings) as (gateway, sim):
@@ -303,6 +307,7 @@ async def test_per_sender_cap_drops_the_oldest_visibly(database_url: str) -> Non
         await client.close()
 
 
+@pytest.mark.e2e
 async def test_a_peer_that_stops_reading_does_not_hold_up_the_others(database_url: str) -> None:
     """A connection whose client never reads fills its buffers; it is closed as too slow
     instead of stalling every other connection of the tenant."""
@@ -334,6 +339,7 @@ async def test_a_peer_that_stops_reading_does_not_hold_up_the_others(database_ur
         stuck.close()
 
 
+@pytest.mark.e2e
 async def test_a_frame_awaiting_its_ack_stays_leased_while_the_connection_lives(
     database_url: str,
 ) -> None:

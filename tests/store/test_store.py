@@ -302,6 +302,7 @@ async def test_a_status_that_overtakes_its_send_is_applied_when_the_send_is_reco
     assert events == ["message:out:new", "message:out:ack"]
 
 
+@pytest.mark.e2e
 async def test_a_status_racing_its_send_is_never_lost(world: World) -> None:
     """The send's recording and its status's ingest running at the same time (PostgreSQL:
     two transactions, each of which could miss the other's row): every message ends 'sent'."""

@@ -1,5 +1,6 @@
 """The Graph API routes the gateway calls: media metadata and download, sends, uploads,
-and the WABA's message templates (templates.py)."""
+and the WABA's message templates (templates.py). Its answers are in graph_errors.py, sends'
+records and checks in sends.py, media bytes over HTTP in transfers.py."""
 
 from __future__ import annotations
 
@@ -8,170 +9,49 @@ import hmac
 import secrets
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import orjson
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
+from wahooks.sim.graph_errors import (
+    fbtrace_id,
+    graph_error,
+    invalid,
+    json_response,
+    no_such_object,
+    transient_failure,
+)
 from wahooks.sim.media import MediaObject, MediaStore
 from wahooks.sim.messages import Json, new_wamid
 from wahooks.sim.notifications import ERROR_TEXTS
+from wahooks.sim.sends import SERVER_ERROR_CODES, OnSent, SendFailure, SentMessage, send_error
 from wahooks.sim.settings import SimSettings
 from wahooks.sim.templates import Templates
-
-# Meta refuses media over 100 MB.
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
-_VERSION = r"{version:v[0-9]+\.[0-9]+}"
-# Graph error codes Meta answers with HTTP 500 rather than 400.
-_SERVER_ERROR_CODES = frozenset({1, 2, 131000})
-_SEND_TYPES = frozenset(
-    {
-        "text",
-        "image",
-        "audio",
-        "video",
-        "document",
-        "sticker",
-        "location",
-        "contacts",
-        "interactive",
-        "template",
-        "reaction",
-    }
+from wahooks.sim.transfers import (
+    MAX_UPLOAD_BYTES,
+    UploadRecord,
+    cut_download,
+    read_upload,
+    stream_download,
 )
 
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "GraphApi",
+    "MediaStage",
+    "OnSent",
+    "SendFailure",
+    "SentMessage",
+    "UploadRecord",
+    "fbtrace_id",
+    "graph_error",
+]
 
-@dataclass(frozen=True, slots=True)
-class SentMessage:
-    """A message the gateway sent through `POST /{phone_number_id}/messages`."""
-
-    wamid: str
-    phone_number_id: str
-    to: str
-    type: str
-    payload: Json
-    at: float
-
-    def to_json(self) -> Json:
-        return {
-            "wamid": self.wamid,
-            "phoneNumberId": self.phone_number_id,
-            "to": self.to,
-            "type": self.type,
-            "payload": self.payload,
-            "at": self.at,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class SendFailure:
-    """An injected failure for one send.
-
-    Synchronous ones answer the POST with a Graph error. Asynchronous ones accept the send
-    (200 with a wamid) and then POST a `failed` status, which is how Meta reports e.g. 131047
-    (outside the 24-hour window) and 131026 (undeliverable).
-    """
-
-    code: int
-    http_status: int
-    asynchronous: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class UploadRecord:
-    """A file the gateway uploaded through `POST /{phone_number_id}/media`."""
-
-    media_id: str
-    mime_type: str
-    filename: str | None
-    size: int
-    # The request's Content-Length: None when the body came chunked (length unknown).
-    content_length: int | None
-
+_VERSION = r"{version:v[0-9]+\.[0-9]+}"
 
 # Which media request `fail_next_media` breaks.
 MediaStage = Literal["metadata", "download", "cut"]
-
-# Called for every accepted send, with the asynchronous failure code if one was injected.
-OnSent = Callable[[SentMessage, int | None], None]
-
-
-def fbtrace_id() -> str:
-    return "A" + secrets.token_urlsafe(16)
-
-
-def graph_error(
-    http_status: int,
-    message: str,
-    *,
-    code: int,
-    type_: str = "OAuthException",
-    subcode: int | None = None,
-    details: str | None = None,
-) -> web.Response:
-    """A Graph-style error response."""
-    error: Json = {"message": message, "type": type_, "code": code}
-    if details is not None:
-        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
-    if subcode is not None:
-        error["error_subcode"] = subcode
-    error["fbtrace_id"] = fbtrace_id()
-    return _json({"error": error}, status=http_status)
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
-
-
-def _invalid(details: str) -> web.Response:
-    return graph_error(400, "(#100) Invalid parameter", code=100, details=details)
-
-
-def _no_such_object(method: str, node: str, http_status: int = 400) -> web.Response:
-    return graph_error(
-        http_status,
-        f"Unsupported {method} request. Object with ID '{node}' does not exist, cannot be loaded "
-        "due to missing permissions, or does not support this operation.",
-        code=100,
-        type_="GraphMethodException",
-        subcode=33,
-    )
-
-
-def _send_error(payload: Json) -> str | None:
-    """Why a send body is invalid, or None."""
-    if payload.get("messaging_product") != "whatsapp":
-        return "The parameter messaging_product is required and must be 'whatsapp'."
-    to = payload.get("to")
-    if not isinstance(to, str) or not any(ch.isdigit() for ch in to):
-        return "The parameter to is required and must be a phone number or wa_id."
-    # Meta defaults a missing type to text.
-    type_ = payload.get("type", "text")
-    if type_ not in _SEND_TYPES:
-        return f"Unsupported message type {type_!r}."
-    obj = payload.get(type_)
-    if type_ == "contacts":
-        return None if isinstance(obj, list) and obj else "contacts must be a non-empty list."
-    if not isinstance(obj, dict):
-        return f"The parameter {type_} is required."
-    if type_ == "text" and not isinstance(obj.get("body"), str):
-        return "The parameter text['body'] is required."
-    if type_ in ("image", "audio", "video", "document", "sticker") and not (
-        isinstance(obj.get("id"), str) or isinstance(obj.get("link"), str)
-    ):
-        return f"{type_} requires an id or a link."
-    if type_ == "location" and not ("latitude" in obj and "longitude" in obj):
-        return "location requires latitude and longitude."
-    if type_ == "interactive" and not isinstance(obj.get("type"), str):
-        return "interactive['type'] is required."
-    if type_ == "template" and not (
-        isinstance(obj.get("name"), str) and isinstance(obj.get("language"), dict)
-    ):
-        return "template requires name and language."
-    if type_ == "reaction" and not isinstance(obj.get("message_id"), str):
-        return "reaction['message_id'] is required."
-    return None
 
 
 class GraphApi:
@@ -229,7 +109,7 @@ class GraphApi:
         if 500 <= code <= 599:
             failure = SendFailure(131000, http_status or code)
         else:
-            status = http_status or (500 if code in _SERVER_ERROR_CODES else 400)
+            status = http_status or (500 if code in SERVER_ERROR_CODES else 400)
             failure = SendFailure(code, status)
         self._failures.extend([failure] * n)
 
@@ -262,33 +142,6 @@ class GraphApi:
         """The next `n` media uploads answer `http_status` with a Graph error (after reading
         the body, as a server that failed while storing it would)."""
         self._upload_failures.extend([http_status] * n)
-
-    @staticmethod
-    def _media_failure(http_status: int) -> web.Response:
-        # Graph's code 2 is its "service temporarily unavailable"; 4 is its rate limit.
-        if http_status == 429:
-            return graph_error(429, "(#4) Application request limit reached", code=4)
-        return graph_error(
-            http_status,
-            "An unexpected error has occurred. Please retry your request later.",
-            code=2,
-        )
-
-    async def _cut_download(self, request: web.Request, media: MediaObject) -> web.StreamResponse:
-        """Half of the bytes under the full Content-Length, then the connection is dropped."""
-        response = web.StreamResponse(
-            headers={"Content-Type": media.mime_type, "Content-Length": str(media.file_size)}
-        )
-        await response.prepare(request)
-        left = media.file_size // 2
-        for chunk in media.chunks():
-            if left <= 0:
-                break
-            await response.write(chunk[:left])
-            left -= len(chunk)
-        if request.transport is not None:
-            request.transport.close()
-        return response
 
     def media_url(self, media_id: str) -> str:
         expires = f"{self._clock() + self._settings.media_url_ttl_s:.3f}"
@@ -329,14 +182,14 @@ class GraphApi:
         node = request.match_info["node"]
         if node == self._settings.phone_number_id:
             if self._number_failures:
-                return self._media_failure(self._number_failures.popleft())
-            return _json(self._phone_number(request.query.get("fields")))
+                return transient_failure(self._number_failures.popleft())
+            return json_response(self._phone_number(request.query.get("fields")))
         if self._metadata_failures:
-            return self._media_failure(self._metadata_failures.popleft())
+            return transient_failure(self._metadata_failures.popleft())
         media = self._available_media(node)
         if media is None:
-            return _no_such_object("get", node, http_status=404)
-        return _json(
+            return no_such_object("get", node, http_status=404)
+        return json_response(
             {
                 "messaging_product": "whatsapp",
                 "url": self.media_url(media.id),
@@ -368,9 +221,9 @@ class GraphApi:
             return self._unauthorized()
         node = request.match_info["node"]
         if self._available_media(node) is None:
-            return _no_such_object("delete", node, http_status=404)
+            return no_such_object("delete", node, http_status=404)
         self._media.make_unavailable(node)
-        return _json({"success": True})
+        return json_response({"success": True})
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
         if not self._authorized(request):
@@ -389,24 +242,17 @@ class GraphApi:
         if self._download_failures:
             failure = self._download_failures.popleft()
             if failure is None:
-                return await self._cut_download(request, media)
-            return self._media_failure(failure)
-        response = web.StreamResponse(
-            headers={"Content-Type": media.mime_type, "Content-Length": str(media.file_size)}
-        )
-        await response.prepare(request)
-        for chunk in media.chunks():
-            await response.write(chunk)
-        await response.write_eof()
-        return response
+                return await cut_download(request, media)
+            return transient_failure(failure)
+        return await stream_download(request, media)
 
     async def _read_json(self, request: web.Request) -> Json | web.Response:
         try:
             payload = orjson.loads(await request.read())
         except orjson.JSONDecodeError:
-            return _invalid("The request body is not valid JSON.")
+            return invalid("The request body is not valid JSON.")
         if not isinstance(payload, dict):
-            return _invalid("The request body must be a JSON object.")
+            return invalid("The request body must be a JSON object.")
         return payload
 
     async def _send(self, request: web.Request) -> web.Response:
@@ -414,7 +260,7 @@ class GraphApi:
             return self._unauthorized()
         node = request.match_info["node"]
         if node != self._settings.phone_number_id:
-            return _no_such_object("post", node)
+            return no_such_object("post", node)
         payload = await self._read_json(request)
         if isinstance(payload, web.Response):
             return payload
@@ -422,12 +268,12 @@ class GraphApi:
             # Mark-as-read (and typing indicator) share the endpoint; no wamid, no statuses.
             message_id = payload.get("message_id")
             if payload.get("messaging_product") != "whatsapp" or not isinstance(message_id, str):
-                return _invalid("status=read requires messaging_product and message_id.")
+                return invalid("status=read requires messaging_product and message_id.")
             self.marked_read.append(message_id)
-            return _json({"success": True})
-        problem = _send_error(payload)
+            return json_response({"success": True})
+        problem = send_error(payload)
         if problem is not None:
-            return _invalid(problem)
+            return invalid(problem)
         failure = self._failures.popleft() if self._failures else None
         if failure is not None and not failure.asynchronous:
             title, details = ERROR_TEXTS.get(failure.code, ("Error", f"Error {failure.code}"))
@@ -449,7 +295,7 @@ class GraphApi:
         )
         self.sent.append(sent)
         self._on_sent(sent, failure.code if failure is not None else None)
-        return _json(
+        return json_response(
             {
                 "messaging_product": "whatsapp",
                 "contacts": [{"input": to, "wa_id": wa_id}],
@@ -462,7 +308,7 @@ class GraphApi:
             return self._unauthorized()
         node = request.match_info["node"]
         if node != self._settings.waba_id:
-            return _no_such_object("get", node)
+            return no_such_object("get", node)
         return await self.templates.list_templates(request)
 
     async def _create_template(self, request: web.Request) -> web.Response:
@@ -470,7 +316,7 @@ class GraphApi:
             return self._unauthorized()
         node = request.match_info["node"]
         if node != self._settings.waba_id:
-            return _no_such_object("post", node)
+            return no_such_object("post", node)
         payload = await self._read_json(request)
         if isinstance(payload, web.Response):
             return payload
@@ -481,43 +327,13 @@ class GraphApi:
             return self._unauthorized()
         node = request.match_info["node"]
         if node != self._settings.phone_number_id:
-            return _no_such_object("post", node)
+            return no_such_object("post", node)
         if self._upload_failures:
             async for _ in request.content.iter_any():
                 pass
-            return self._media_failure(self._upload_failures.popleft())
-        try:
-            reader = await request.multipart()
-        except (AssertionError, ValueError, KeyError):
-            return _invalid("The upload must be multipart/form-data.")
-        form: dict[str, str] = {}
-        data: bytes | None = None
-        part_type: str | None = None
-        filename: str | None = None
-        async for part in reader:
-            if not isinstance(part, BodyPartReader):
-                continue
-            if part.name == "file":
-                buf = bytearray()
-                while chunk := await part.read_chunk():
-                    buf += chunk
-                    if len(buf) > MAX_UPLOAD_BYTES:
-                        return _invalid("The file is larger than 100 MB.")
-                data = bytes(buf)
-                part_type = part.headers.get("Content-Type")
-                filename = part.filename
-            elif part.name:
-                # curl's documented `-F 'type="image/jpeg"'` can leave the quotes in.
-                form[part.name] = (await part.text()).strip().strip('"')
-        if form.get("messaging_product") != "whatsapp":
-            return _invalid("The parameter messaging_product is required.")
-        if data is None:
-            return _invalid("The parameter file is required.")
-        mime_type = form.get("type") or part_type
-        if not mime_type:
-            return _invalid("The parameter type is required.")
-        media = self._media.add_bytes(data, mime_type, filename=filename)
-        self.uploads.append(
-            UploadRecord(media.id, mime_type, filename, len(data), request.content_length)
-        )
-        return _json({"id": media.id})
+            return transient_failure(self._upload_failures.popleft())
+        upload = await read_upload(request, self._media)
+        if isinstance(upload, web.Response):
+            return upload
+        self.uploads.append(upload)
+        return json_response({"id": upload.media_id})
