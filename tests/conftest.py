@@ -3,6 +3,7 @@ on 127.0.0.1, the Cloud API simulator, and the sample receiver."""
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import tempfile
 import time
@@ -31,6 +32,7 @@ from wahooks.media.addresses import LOOPBACK_NETWORKS
 from wahooks.models import Clock
 from wahooks.server import serve_in_background
 from wahooks.sim import SimSettings, Simulator
+from wahooks.store.migrate import upgrade
 
 PG_URL = os.environ.get("WAHOOKS_TEST_POSTGRES_URL")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -41,9 +43,45 @@ TEST_SECRET_KEY = "4kmRCYnnNEZ3KLtX6dNMWtG7BN2u_v1XuIfDyZM2ZYU="
 META_FIXTURES = FIXTURES / "meta"
 
 
+# Each PostgreSQL test gets its own database, copied from one migrated template: creating and
+# migrating a database per test cost ~0.9 s of the 2 cores, the copy a fraction of it. The
+# template is named after the migrations, so a changed history builds a new one.
+_MIGRATIONS = Path(__file__).parents[1] / "src" / "wahooks" / "store" / "migrations"
+_TEMPLATE_LOCK = 0x77616802
+_template: str | None = None
+
+
+def _template_name() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(_MIGRATIONS.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return "wahooks_template_" + digest.hexdigest()[:12]
+
+
+async def _migrated_template(admin: asyncpg.Connection) -> str:
+    """The template database, built once (one test process builds, the others wait)."""
+    global _template
+    if _template is not None:
+        return _template
+    name = _template_name()
+    await admin.execute("SELECT pg_advisory_lock($1)", _TEMPLATE_LOCK)
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            building = name + "_building"
+            await admin.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{building}"')
+            await upgrade(PG_URL.rsplit("/", 1)[0] + "/" + building)  # type: ignore[union-attr]
+            await admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    finally:
+        await admin.execute("SELECT pg_advisory_unlock($1)", _TEMPLATE_LOCK)
+    _template = name
+    return name
+
+
 @contextlib.asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+async def postgres_database(*, migrated: bool = True) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards: migrated to the newest
+    schema (copied from the template), or empty (``migrated=False``, for the migrations)."""
     if not PG_URL:
         if os.environ.get("CI"):
             pytest.fail("CI must set WAHOOKS_TEST_POSTGRES_URL")
@@ -51,7 +89,8 @@ async def postgres_database() -> AsyncIterator[str]:
     name = "wahooks_test_" + uuid.uuid4().hex[:12]
     admin = await asyncpg.connect(PG_URL)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        template = f' TEMPLATE "{await _migrated_template(admin)}"' if migrated else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{template}')
     finally:
         await admin.close()
     try:

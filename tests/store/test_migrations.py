@@ -1,10 +1,15 @@
 """The Alembic history produces exactly the tables of schema.py, on both databases."""
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.conftest import postgres_database
 from wahooks.store.migrate import sqlalchemy_url, upgrade
 from wahooks.store.schema import metadata
 
@@ -22,7 +27,18 @@ def _columns(connection: sa.Connection) -> dict[str, list[str]]:
     }
 
 
-async def test_migrations_match_schema(database_url: str) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database no migration has touched (the shared fixture's are copied migrated)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/wahooks.db"
+        return
+    async with postgres_database(migrated=False) as url:
+        yield url
+
+
+async def test_migrations_match_schema(empty_database: str) -> None:
+    database_url = empty_database
     await upgrade(database_url)
     await upgrade(database_url)  # a second start finds nothing to do
     url = sqlalchemy_url(database_url)
