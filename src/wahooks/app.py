@@ -188,9 +188,12 @@ def create_app(
             await notices.start()
         if recovery is not None:
             await recovery.start()
+        # Other processes' deliveries (PostgreSQL NOTIFY) wake this one's workers and sockets.
+        store.notifier.start(poll_s=settings.dispatch_poll_interval_s)
         try:
             yield
         finally:
+            await store.notifier.stop()
             await number_health.stop()
             await hub.close()
             if notices is not None:

@@ -2,7 +2,7 @@
 
 import logging
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 
 from wahooks.config import Settings
 from wahooks.delivery.health import HealthPolicy
@@ -39,11 +39,9 @@ from wahooks.store import destination_ops as dest_ops
 from wahooks.store import operations as ops
 from wahooks.store.base import Connector, Operation
 from wahooks.store.migrate import upgrade
+from wahooks.store.notifier import Notifier, Topic
 
 log = logging.getLogger(__name__)
-
-DeliveriesListener = Callable[[Collection[str] | None], None]
-"""Told which tenants may have new claimable deliveries (None: possibly any)."""
 
 
 class Store:
@@ -62,18 +60,10 @@ class Store:
         self.clock = clock
         self.media_ttl_s = media_ttl_s
         self.notice_policy = notices or NoticePolicy()
-        # The dispatcher and the socket hub of this process, so new deliveries start at once.
-        self._listeners: list[DeliveriesListener] = []
-        self._notice_listeners: list[Callable[[], None]] = []
-
-    def add_listener(self, listener: DeliveriesListener) -> None:
-        self._listeners.append(listener)
-
-    def announce(self, tenant_ids: Collection[str] | None = None) -> None:
-        for listener in self._listeners:
-            listener(tenant_ids)
+        self.notifier = Notifier(connector)
 
     async def close(self) -> None:
+        await self.notifier.stop()
         await self.connector.close()
 
     # tenants and keys
@@ -138,7 +128,8 @@ class Store:
         changed = await self.connector.transaction(
             ops.update_destination(destination, self.clock(), self.keyring)
         )
-        self.announce([destination.tenant_id])  # re-enabling or a new method: claimable now
+        # Re-enabling, or a new delivery method: claimable now.
+        self.notifier.publish(Topic.DELIVERIES, [destination.tenant_id])
         return changed
 
     async def delete_destination(self, tenant_id: str, destination_id: str) -> bool:
@@ -152,11 +143,10 @@ class Store:
             ops.ingest(numbers, batch, self.clock(), self.media_ttl_s, self.notice_policy)
         )
         if outcome.notices:
-            for wake in self._notice_listeners:
-                wake()
+            self.notifier.publish(Topic.NOTICES)
         if outcome.deliveries:
-            self.announce(outcome.tenants)
-            await self.connector.notify_new_deliveries()
+            self.notifier.publish(Topic.MEDIA, outcome.tenants)
+            await self.notifier.deliveries_ready(outcome.tenants)
         return outcome
 
     async def record_outbound(
@@ -180,8 +170,7 @@ class Store:
             )
         )
         if deliveries:
-            self.announce([tenant_id])
-            await self.connector.notify_new_deliveries()
+            await self.notifier.deliveries_ready([tenant_id])
         return conversation_id
 
     async def conversation(self, tenant_id: str, conversation_id: str) -> Conversation | None:
@@ -215,8 +204,7 @@ class Store:
             ops.record_attempts(decisions, self.clock(), health, healthy)
         )
         if disabled:  # their destination:disabled notices, and the socket queue
-            self.announce(disabled)
-            await self.connector.notify_new_deliveries()
+            await self.notifier.deliveries_ready(disabled)
 
     # media
     async def claim_media(self, *, limit: int, lease_s: float) -> list[MediaJob]:
@@ -248,8 +236,7 @@ class Store:
                 now=self.clock(),
             )
         )
-        self.announce([job.tenant_id])
-        await self.connector.notify_new_deliveries()
+        await self.notifier.deliveries_ready([job.tenant_id])
 
     async def retry_media(self, job: MediaJob, delay_s: float, reason: str) -> None:
         now = self.clock()
@@ -308,13 +295,13 @@ class Store:
         await self.connector.transaction(ops.finish_socket(done, self.clock()))
         # A conversation's next delivery may now be claimable; only this tenant's (waking
         # every pump here would cost each of them a claim query).
-        self.announce([tenant_id])
+        self.notifier.publish(Topic.DELIVERIES, [tenant_id])
 
     async def release_socket(
         self, tenant_id: str, released: Sequence[tuple[str, float, float, str]], owner: str
     ) -> None:
         await self.connector.transaction(ops.release_socket(released, owner, self.clock()))
-        self.announce([tenant_id])
+        self.notifier.publish(Topic.DELIVERIES, [tenant_id])
 
     async def renew_socket_leases(
         self, delivery_ids: Sequence[str], owner: str, lease_s: float
@@ -373,7 +360,7 @@ class Store:
             ops.resend_delivery(tenant_id, delivery_id, self.clock())
         )
         if changed:
-            self.announce([tenant_id])
+            self.notifier.publish(Topic.DELIVERIES, [tenant_id])
         return changed
 
     # --- pool activations and notices (pool) ----------------------------------------------
@@ -437,10 +424,6 @@ class Store:
         return await self.connector.transaction(
             activation_ops.deactivate_activation(tenant_id, activation_id, self.clock())
         )
-
-    def add_notice_listener(self, wake: Callable[[], None]) -> None:
-        """``wake()`` after an ingest queued notices (the notice worker of this process)."""
-        self._notice_listeners.append(wake)
 
     async def claim_notices(self, *, limit: int, lease_s: float) -> list[notice_ops.NoticeJob]:
         now = self.clock()
@@ -628,9 +611,9 @@ class Store:
         changed = await self.connector.transaction(
             dest_ops.save_destination(destination, self.clock(), self.keyring, reenabled=reenabled)
         )
-        self.announce([destination.tenant_id])
+        self.notifier.publish(Topic.DELIVERIES, [destination.tenant_id])
         if changed and reenabled:
-            await self.connector.notify_new_deliveries()
+            await self.notifier.notify_others()
         return changed
 
     async def defer_deliveries(self, deferred: Sequence[tuple[str, float]]) -> None:
@@ -747,7 +730,7 @@ class Store:
         job = await self.connector.transaction(
             convs_ops.create_recovery_job(tenant_id, destination_id, since, until, self.clock())
         )
-        await self.connector.notify_new_deliveries()  # other processes' workers look sooner
+        await self.notifier.notify_others()  # other processes' workers look sooner
         return job
 
     async def recovery_job(self, tenant_id: str, job_id: str) -> RecoveryJob | None:
@@ -774,8 +757,7 @@ class Store:
         except convs_ops.LeaseLost:
             return None
         if after.recovered > job.recovered:
-            self.announce([job.tenant_id])
-            await self.connector.notify_new_deliveries()
+            await self.notifier.deliveries_ready([job.tenant_id])
         return after
 
     async def release_recovery_job(self, job: RecoveryJob) -> bool:
