@@ -329,7 +329,7 @@ async def create_destination(
         max_in_flight=body.max_in_flight,
         ordered=body.ordered,
     )
-    await gateway.store.save_new_destination(destination)
+    await gateway.store.create_destination(destination)
     return _out(destination, gateway.clock(), with_secret=True)
 
 
@@ -422,7 +422,7 @@ async def update_destination(
     )
     if reenabled:
         updated = replace(updated, consecutive_failures=0, failing_since=None, disabled_at=None)
-    if not await gateway.store.save_destination(updated, reenabled=reenabled):
+    if not await gateway.store.update_destination(updated, reenabled=reenabled):
         raise NotFound(f"no destination {destination_id}")
     return _out(updated, gateway.clock(), with_secret=new_secret_given)
 
@@ -456,7 +456,7 @@ async def rotate_secret(
         previous_secret=current.secret if grace > 0 else None,
         previous_secret_until=now + grace if grace > 0 else None,
     )
-    if not await gateway.store.save_destination(updated, reenabled=False):
+    if not await gateway.store.update_destination(updated, reenabled=False):
         raise NotFound(f"no destination {destination_id}")
     return _out(updated, now, with_secret=True)
 

@@ -23,7 +23,7 @@ from wahooks.background import Loop, Tasks
 from wahooks.config import Settings
 from wahooks.delivery.batches import batches, webhook_id
 from wahooks.delivery.context import with_conversation
-from wahooks.delivery.health import HealthPolicy
+from wahooks.delivery.health import HealthPolicy, health_update
 from wahooks.delivery.pacing import Deferred, Pacer
 from wahooks.delivery.replies import take_reply
 from wahooks.delivery.retry import GONE, next_delay
@@ -212,10 +212,10 @@ class Dispatcher:
                 batch, self._results = self._results, []
                 try:
                     failing = {dst.id for _, dst in batch if dst.consecutive_failures}
+                    decisions = [(d, dst.id) for d, dst in batch]
+                    healthy = {dst.id for _, dst in batch} - failing
                     await self._store.record_attempts(
-                        [(d, dst.id) for d, dst in batch],
-                        self._health,
-                        healthy={dst.id for _, dst in batch} - failing,
+                        decisions, health_update(decisions, self._health, healthy)
                     )
                 except Exception:
                     # Leases stay; the deliveries are attempted again when they expire.
