@@ -56,6 +56,7 @@ from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.media.stores import open_blob_store
 from wahooks.models import Clock
 from wahooks.numberhealth import NumberHealth
+from wahooks.pool.notices import NoticePolicy
 from wahooks.pool.worker import NoticeWorker
 from wahooks.send.apps import AppMessenger
 from wahooks.send.graph import GraphClient
@@ -165,7 +166,12 @@ def create_app(
             store=store,
             sender=sender,
             numbers=directory,
-            ingress=MetaIngress(store, directory, max_body_bytes=settings.ingress_max_body_bytes),
+            ingress=MetaIngress(
+                store,
+                directory,
+                max_body_bytes=settings.ingress_max_body_bytes,
+                notices=NoticePolicy.from_settings(settings),
+            ),
             dispatcher=dispatcher,
             messenger=messenger,
             media_sender=media_sender,
@@ -188,9 +194,12 @@ def create_app(
             await notices.start()
         if recovery is not None:
             await recovery.start()
+        # Other processes' deliveries (PostgreSQL NOTIFY) wake this one's workers and sockets.
+        store.notifier.start(poll_s=settings.dispatch_poll_interval_s)
         try:
             yield
         finally:
+            await store.notifier.stop()
             await number_health.stop()
             await hub.close()
             if notices is not None:

@@ -38,6 +38,16 @@ class Conflict(WahooksError):
     code = "conflict"
 
 
+class LastKey(Conflict):
+    """Revoking this key would leave no live key (the owner would be locked out)."""
+
+
+class TooManyPending(Conflict):
+    """The tenant already holds the most unexpired activation codes allowed."""
+
+    code = "too_many_pending"
+
+
 class Gone(WahooksError):
     """It existed, and is no more (an expired file)."""
 

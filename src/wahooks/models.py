@@ -5,7 +5,7 @@ kept verbatim (``item``/``contact``) because formats such as ``meta`` must forwa
 Meta sent, including ones we do not know yet.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NewType
@@ -258,6 +258,39 @@ class IngestBatch:
     messages: list[InboundMessage] = field(default_factory=list)
     statuses: list[StatusUpdate] = field(default_factory=list)
     unhandled: list[UnhandledUpdate] = field(default_factory=list)
+    # For pool numbers' messages, read before the transaction (pool/ingest.py): the codes
+    # each text carries, by wamid, and what the replies say.
+    codes: dict[str, "CodeCandidates"] = field(default_factory=dict)
+    notices: "NoticeRules | None" = None
+
+
+class NoticeKind(StrEnum):
+    ACTIVATED = "activated"  # the code bound the sender
+    ALREADY_ACTIVE = "already_active"  # a code of the account the sender is activated for
+    TAKEN = "taken"  # the sender is activated for another tenant on this number
+    CODE_USED = "code_used"
+    CODE_EXPIRED = "code_expired"
+    CODE_UNKNOWN = "code_unknown"  # the message is only a code, and no code of this number
+    NOT_ACTIVATED = "not_activated"  # a message from a sender nobody activated
+    DEACTIVATED = "deactivated"  # a message from a sender whose activation ended
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeCandidates:
+    """The activation codes a pool number's text may carry, as stored (hashed)."""
+
+    hashes: tuple[str, ...]
+    only_a_code: bool  # the whole text is code-shaped
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeRules:
+    """What each notice says, and how many of a kind one sender may get per period
+    (None: no limit); chosen by pool/notices.py."""
+
+    texts: Mapping[NoticeKind, str]
+    limits: Mapping[NoticeKind, int | None]
+    interval_s: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -398,6 +431,31 @@ class AttemptDecision:
     disable_destination: bool = False
     # The webhook's fast retries are spent: offer the message on the tenant's socket too.
     offer_to_socket: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FailureRun:
+    """How a batch of attempts moves one destination's run of consecutive failures."""
+
+    destination_id: str
+    # A success ended the run: it restarts at ``failures`` (those after the last success);
+    # otherwise ``failures`` are added to it.
+    reset: bool
+    failures: int
+    since: float | None  # when the first of those failures started
+    gone_reason: str | None = None  # the receiver said it is gone: disable, for this reason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HealthUpdate:
+    """What recorded attempts do to destinations' health, decided in delivery/health.py;
+    the store applies it in the transaction that records the attempts, so the counts it
+    judges are the ones just written (another process may have added to them)."""
+
+    runs: Sequence[FailureRun]
+    # (failures, failing_since, now) as counted after the batch -> why it is disabled, or
+    # None to keep it enabled.
+    disable_reason: Callable[[int, float | None, float], str | None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,6 +21,7 @@ from tests.conftest import (
     secret_settings,
 )
 from wahooks.config import Settings
+from wahooks.delivery.health import HealthPolicy, health_update
 from wahooks.demo.receiver import Receiver
 from wahooks.ids import new_id
 from wahooks.models import (
@@ -258,7 +259,7 @@ class World:
                 decisions.append(
                     (AttemptDecision(result=result, next_attempt_at=None), c.destination.id)
                 )
-            await self.store.record_attempts(decisions)
+            await self.store.record_attempts(decisions, health_update(decisions, HealthPolicy()))
 
     async def states(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import secret_settings
 from wahooks.config import Settings
+from wahooks.delivery.health import HealthPolicy, health_update
 from wahooks.ids import new_id
 from wahooks.models import (
     AttemptDecision,
@@ -72,7 +73,7 @@ class World:
             decisions.append(
                 (AttemptDecision(result=result, next_attempt_at=next_at), c.destination.id)
             )
-        await self.store.record_attempts(decisions)
+        await self.store.record_attempts(decisions, health_update(decisions, HealthPolicy()))
 
 
 @pytest.fixture

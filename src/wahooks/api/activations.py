@@ -17,13 +17,13 @@ from pydantic import AfterValidator, Field
 from wahooks.api.auth import current_tenant
 from wahooks.api.base import ApiModel, examples, iso
 from wahooks.api.errors import error_responses
-from wahooks.errors import Conflict, InvalidRequest, NotFound
+from wahooks.errors import Conflict, InvalidRequest, NotFound, TooManyPending
 from wahooks.gateway import gateway_of
 from wahooks.ids import new_id
 from wahooks.models import Tenant
 from wahooks.pool.codes import code_hash, new_code
 from wahooks.store import Duplicate
-from wahooks.store.activation_ops import Activation, TooManyPending
+from wahooks.store.activation_ops import Activation
 
 router = APIRouter(prefix="/v1/activations", tags=["activations"])
 

@@ -14,10 +14,9 @@ from pydantic import Field
 from wahooks.accounts import issue_operator_key, issue_tenant_key
 from wahooks.api.auth import current_operator, current_tenant
 from wahooks.api.base import ApiModel, examples, iso
-from wahooks.errors import Conflict, NotFound
+from wahooks.errors import Conflict, LastKey, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.models import KeyRecord, Principal, Tenant
-from wahooks.store.keys_ops import LastKey
 
 Responses = dict[int | str, dict[str, Any]]
 router = APIRouter(tags=["keys"])

@@ -13,7 +13,6 @@ with the same outcome recorded on each. A reply in the answer (the whatspie form
 handed to the reply sender, which sends it in the background (replies.py).
 """
 
-import asyncio
 import logging
 import random
 import time
@@ -24,7 +23,7 @@ from wahooks.background import Loop, Tasks
 from wahooks.config import Settings
 from wahooks.delivery.batches import batches, webhook_id
 from wahooks.delivery.context import with_conversation
-from wahooks.delivery.health import HealthPolicy
+from wahooks.delivery.health import HealthPolicy, health_update
 from wahooks.delivery.pacing import Deferred, Pacer
 from wahooks.delivery.replies import take_reply
 from wahooks.delivery.retry import GONE, next_delay
@@ -33,6 +32,7 @@ from wahooks.formats.skip import SkipEvent
 from wahooks.models import AttemptDecision, AttemptResult, ClaimedDelivery, Clock, Destination
 from wahooks.send.replies import ReplySender
 from wahooks.store import Store
+from wahooks.store.notifier import Topic
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,6 @@ class Dispatcher:
         self._rand = rand
         self._claiming = Loop("dispatcher-claim")
         self._recording = Loop("dispatcher-record")  # woken when results are ready
-        # Waits on the database's notifications only (no query): cancelled on stop.
-        self._listening = Loop("dispatcher-listen", cancellable=True)
         self._results: list[tuple[AttemptDecision, Destination]] = []
         self._inflight = Tasks()
         self._health = HealthPolicy(
@@ -77,14 +75,13 @@ class Dispatcher:
         released = await self._store.release_leases()
         if released:
             log.info("released %d deliveries leased before a restart", released)
-        self._store.add_listener(lambda _tenants: self.wake())
+        self._store.notifier.subscribe(Topic.DELIVERIES, lambda _tenants: self.wake())
         self._claiming.start(self._claim_loop)
         self._recording.start(self._record_loop)
-        self._listening.start(self._listen_loop)
 
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop claiming, let running attempts finish (up to ``grace_s``), record them."""
-        await asyncio.gather(self._claiming.stop(), self._listening.stop())
+        await self._claiming.stop()
         # Attempts still running after grace_s are cancelled: their leases expire and they
         # are sent again later.
         await self._inflight.drain(grace_s)
@@ -115,14 +112,6 @@ class Dispatcher:
                 if len(claimed) == limit:
                     continue  # more may be due right now
             await self._claiming.pause(settings.dispatch_poll_interval_s)
-
-    async def _listen_loop(self) -> None:
-        """Deliveries ingested by other processes (PostgreSQL) wake us, and the socket hub."""
-        while not self._listening.stopping:
-            await self._store.connector.wait_for_notification(
-                self._settings.dispatch_poll_interval_s
-            )
-            self._store.announce(None)
 
     # --- send ---------------------------------------------------------------------------
 
@@ -223,17 +212,17 @@ class Dispatcher:
                 batch, self._results = self._results, []
                 try:
                     failing = {dst.id for _, dst in batch if dst.consecutive_failures}
+                    decisions = [(d, dst.id) for d, dst in batch]
+                    healthy = {dst.id for _, dst in batch} - failing
                     await self._store.record_attempts(
-                        [(d, dst.id) for d, dst in batch],
-                        self._health,
-                        healthy={dst.id for _, dst in batch} - failing,
+                        decisions, health_update(decisions, self._health, healthy)
                     )
                 except Exception:
                     # Leases stay; the deliveries are attempted again when they expire.
                     log.exception("recording %d attempts failed", len(batch))
                 offered = {dst.tenant_id for d, dst in batch if d.offer_to_socket}
                 if offered:
-                    self._store.announce(offered)
+                    self._store.notifier.publish(Topic.DELIVERIES, offered)
                 self.wake()  # a conversation's next delivery may now be claimable
             # Stopped only after the attempts are drained: nothing more will come.
             if self._recording.stopping and not self._results and not self._deferred:

@@ -6,7 +6,8 @@ has failed ``failures`` attempts in a row (default 60) over at least ``span_s`` 
 and neither does one failure an hour. Any successful attempt ends the run. Skipped events
 (a format without a shape for them) and internal errors are neither.
 
-Disabling (store/destination_ops.py, in the transaction that records the attempt): the
+Disabling (decided here as a HealthUpdate; store/destination_ops.py applies it in the
+transaction that records the attempt): the
 destination stops receiving POSTs; a ``destination:disabled`` event goes to the tenant's
 other destinations subscribed to it, and to the tenant's sockets; the destination's pending
 deliveries (and those that arrive while it is disabled) are on the tenant's socket queue.
@@ -14,12 +15,10 @@ Re-enabling it (``PATCH {"enabled": true}``) resets the count and makes what is 
 pending due at once, with a fresh round of its retry schedule.
 """
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from wahooks.models import AttemptResult
-
-# Re-exported for store/destination_ops.py, which writes health notes with it.
-from wahooks.times import iso_time as iso_time
+from wahooks.models import AttemptDecision, AttemptResult, FailureRun, HealthUpdate
 
 GONE = 410
 
@@ -40,6 +39,50 @@ class HealthPolicy:
     def reason(self, failures: int, failing_since: float | None, now: float) -> str:
         span = now - (failing_since if failing_since is not None else now)
         return f"{failures} consecutive failed attempts over {_duration(span)}"
+
+    def disable_reason(self, failures: int, failing_since: float | None, now: float) -> str | None:
+        if self.trips(failures, failing_since, now):
+            return self.reason(failures, failing_since, now)
+        return None
+
+
+def health_update(
+    decisions: Sequence[tuple[AttemptDecision, str]],
+    policy: HealthPolicy,
+    healthy: Collection[str] = (),
+) -> HealthUpdate:
+    """Each destination's run of failed attempts (a success ends it), and which answered
+    410. ``healthy``: destinations that had no failures when their deliveries were claimed;
+    only successes for them change nothing, so the store need not touch them (the hot path).
+    ``str`` is the destination id."""
+    by_destination: dict[str, list[AttemptDecision]] = {}
+    for decision, destination_id in decisions:
+        by_destination.setdefault(destination_id, []).append(decision)
+    runs: list[FailureRun] = []
+    for destination_id, items in by_destination.items():
+        ordered = sorted(
+            (d.result.started_at, ok) for d in items if (ok := outcome(d.result)) is not None
+        )
+        gone = next((d for d in items if d.disable_destination), None)
+        gone_reason_ = None if gone is None else gone_reason(gone.result.status_code)
+        if destination_id in healthy and all(ok for _, ok in ordered):
+            reset, failed = False, []  # nothing to count, nothing to reset
+        elif any(ok for _, ok in ordered):
+            last = max(i for i, (_, ok) in enumerate(ordered) if ok)
+            reset, failed = True, ordered[last + 1 :]
+        else:
+            reset, failed = False, ordered
+        if reset or failed or gone_reason_ is not None:
+            runs.append(
+                FailureRun(
+                    destination_id=destination_id,
+                    reset=reset,
+                    failures=len(failed),
+                    since=failed[0][0] if failed else None,
+                    gone_reason=gone_reason_,
+                )
+            )
+    return HealthUpdate(runs=runs, disable_reason=policy.disable_reason)
 
 
 def outcome(result: AttemptResult) -> bool | None:

@@ -15,6 +15,8 @@ from starlette.responses import PlainTextResponse, Response
 from wahooks.digests import hub_signature_valid
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.ingress.parse import InvalidNotification, parse_notification
+from wahooks.pool.ingest import for_ingest
+from wahooks.pool.notices import NoticePolicy
 from wahooks.store import Store
 
 log = logging.getLogger(__name__)
@@ -28,8 +30,16 @@ def _error(status: int, code: str, message: str) -> Response:
 
 
 class MetaIngress:
-    def __init__(self, store: Store, numbers: NumberDirectory, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        numbers: NumberDirectory,
+        *,
+        max_body_bytes: int,
+        notices: NoticePolicy | None = None,
+    ) -> None:
         self._store = store
+        self._notices = notices or NoticePolicy()
         self._numbers = numbers
         self._max_body = max_body_bytes
 
@@ -68,7 +78,7 @@ class MetaIngress:
             log.warning("bad X-Hub-Signature-256 for %s", sorted(numbers))
             return _error(401, "invalid_signature", "X-Hub-Signature-256 does not match")
 
-        batch = parsed.for_numbers(numbers)
+        batch = for_ingest(parsed.for_numbers(numbers), numbers, self._notices)
         try:
             outcome = await self._store.ingest(numbers, batch)
         except Exception:

@@ -15,6 +15,7 @@ from wahooks.media.blobs import BlobStore
 from wahooks.media.fetch import FetchedMedia, GraphMedia, MediaFetcher
 from wahooks.models import MediaJob
 from wahooks.store import Store
+from wahooks.store.notifier import Topic
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class MediaJobs:
         self._inflight = Tasks(on_done=self._claiming.wake)  # a finished fetch makes room
 
     async def start(self) -> None:
-        self._store.add_listener(lambda _tenants: self._claiming.wake())
+        self._store.notifier.subscribe(Topic.MEDIA, lambda _tenants: self._claiming.wake())
         self._claiming.start(self._claim_loop)
         self._purging.start(self._purge_loop)
 

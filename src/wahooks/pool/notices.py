@@ -6,21 +6,10 @@ loses none.
 """
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from wahooks.config import Settings
-
-
-class NoticeKind(StrEnum):
-    ACTIVATED = "activated"  # the code bound the sender
-    ALREADY_ACTIVE = "already_active"  # a code of the account the sender is activated for
-    TAKEN = "taken"  # the sender is activated for another tenant on this number
-    CODE_USED = "code_used"
-    CODE_EXPIRED = "code_expired"
-    CODE_UNKNOWN = "code_unknown"  # the message is only a code, and no code of this number
-    NOT_ACTIVATED = "not_activated"  # a message from a sender nobody activated
-    DEACTIVATED = "deactivated"  # a message from a sender whose activation ended
-
+from wahooks.models import NoticeKind as NoticeKind
+from wahooks.models import NoticeRules
 
 # Replies to someone who keeps writing without an activation: one per period.
 QUIET_KINDS = frozenset({NoticeKind.NOT_ACTIVATED, NoticeKind.DEACTIVATED})
@@ -53,6 +42,14 @@ class NoticePolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> "NoticePolicy":
         return cls(texts=cls.texts_from(settings), interval_s=settings.notice_interval_s)
+
+    def rules(self) -> NoticeRules:
+        """The policy as data, for the ingest transaction to apply."""
+        return NoticeRules(
+            texts=dict(self.texts),
+            limits={kind: self.limit(kind) for kind in NoticeKind},
+            interval_s=self.interval_s,
+        )
 
     def limit(self, kind: NoticeKind) -> int | None:
         """How many notices of ``kind`` one sender may get per period; None: no limit."""

@@ -21,6 +21,7 @@ from wahooks.retry import exponential
 from wahooks.send.graph import GraphClient, GraphError
 from wahooks.store import Store
 from wahooks.store.notice_ops import NoticeJob
+from wahooks.store.notifier import Topic
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class NoticeWorker:
         self._loop.wake()
 
     async def start(self) -> None:
-        self._store.add_notice_listener(self.wake)
+        self._store.notifier.subscribe(Topic.NOTICES, lambda _tenants: self.wake())
         self._loop.start(self._run)
 
     async def stop(self) -> None:

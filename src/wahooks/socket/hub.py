@@ -15,6 +15,7 @@ from wahooks.models import Clock
 from wahooks.socket.connection import Connection
 from wahooks.socket.pump import TenantPump
 from wahooks.store import Store
+from wahooks.store.notifier import Topic
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class Hub:
         self._per_key: Counter[str] = Counter()
 
     def start(self) -> None:
-        self._store.add_listener(self._on_new_deliveries)
+        self._store.notifier.subscribe(Topic.DELIVERIES, self._on_new_deliveries)
         self._maintenance.start(self._maintain)
 
     async def close(self) -> None:

@@ -8,9 +8,8 @@ from typing import Any
 
 import orjson
 
-from wahooks.models import InboundMessage, Number
-from wahooks.pool.codes import candidates, code_hash, is_only_a_code
-from wahooks.pool.notices import NoticeKind, NoticePolicy
+from wahooks.errors import TooManyPending
+from wahooks.models import CodeCandidates, InboundMessage, NoticeKind, NoticeRules, Number
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
 from wahooks.store.convs_ops import store_inbound_message
 
@@ -53,10 +52,6 @@ def _activation(row: Row) -> Activation:
 
 
 # --- the tenant's side ------------------------------------------------------------------
-
-
-class TooManyPending(Exception):
-    """The tenant already holds the most unexpired codes allowed."""
 
 
 def create_activation(
@@ -147,8 +142,9 @@ def deactivate_activation(
 def route_pool_message(
     number: Number,
     msg: InboundMessage,
+    codes: CodeCandidates | None,
     now: float,
-    policy: NoticePolicy,
+    policy: NoticeRules,
     queued: list[NoticeKind],
 ) -> Operation[tuple[str, str] | None]:
     """(tenant, activation) a pool number's message goes to; None: to nobody.
@@ -156,14 +152,13 @@ def route_pool_message(
     A text carrying one of this number's activation codes is an activation attempt, never a
     message for anyone: it binds its sender, or is refused, and is answered by a notice
     (appended to ``queued``). Other messages go to the tenant the sender is activated for;
-    without one they are kept for the operator and answered (rate-limited)."""
+    without one they are kept for the operator and answered (rate-limited). ``codes``: the
+    text's code candidates (None: not a text)."""
     active = yield FetchOne("active_activation", {"number_id": number.id, "wa_id": msg.from_wa_id})
-    text = _text(msg)
-    if text is not None:
-        for candidate in candidates(text):
+    if codes is not None:
+        for hashed in codes.hashes:
             code = yield FetchOne(
-                "activation_by_code",
-                {"number_id": number.id, "code_hash": code_hash(number.id, candidate)},
+                "activation_by_code", {"number_id": number.id, "code_hash": hashed}
             )
             if code is not None:
                 yield from _code_message(number, msg, code, active, now, policy, queued)
@@ -171,7 +166,7 @@ def route_pool_message(
     if active is not None:
         return str(active["tenant_id"]), str(active["id"])
     yield from _keep_unrouted(number, msg, now)
-    if text is not None and is_only_a_code(text):
+    if codes is not None and codes.only_a_code:
         kind = NoticeKind.CODE_UNKNOWN
     else:
         last = yield FetchOne(
@@ -182,21 +177,13 @@ def route_pool_message(
     return None
 
 
-def _text(msg: InboundMessage) -> str | None:
-    if msg.type != "text":
-        return None
-    body = msg.item.get("text")
-    value = body.get("body") if isinstance(body, dict) else None
-    return value if isinstance(value, str) else None
-
-
 def _code_message(
     number: Number,
     msg: InboundMessage,
     code: Row,
     active: Row | None,
     now: float,
-    policy: NoticePolicy,
+    policy: NoticeRules,
     queued: list[NoticeKind],
 ) -> Operation[None]:
     seen = yield FetchOne("message_on_number", {"number_id": number.id, "wamid": msg.wamid})
@@ -261,11 +248,11 @@ def _notice(
     wa_id: str,
     kind: NoticeKind,
     now: float,
-    policy: NoticePolicy,
+    policy: NoticeRules,
     queued: list[NoticeKind],
 ) -> Operation[None]:
     """Queue a reply to ``wa_id``, unless this kind was sent them enough this period."""
-    limit = policy.limit(kind)
+    limit = policy.limits[kind]
     if limit is not None:
         recent = yield FetchOne(
             "count_recent_notices",

@@ -6,6 +6,7 @@ a connector inside a transaction or a read.
 
 from wahooks.models import App, AppNumber, Conversation, Destination, Number
 from wahooks.secrets import Keyring
+from wahooks.store import destination_ops as dest_ops
 from wahooks.store import operations as ops
 from wahooks.store.base import Duplicate, Execute, FetchAll, FetchOne, Operation, Row
 
@@ -39,7 +40,7 @@ def create_app(app: App, key_hash: str, socket: Destination, keyring: Keyring) -
             "now": app.created_at,
         },
     )
-    yield from ops.create_destination(socket, keyring)
+    yield from dest_ops.create_destination(socket, keyring)
     return app
 
 

@@ -2,21 +2,22 @@
 
 Options (rate, in-flight, ordering) and the rotation's previous secret are written with the
 destination's other fields, in the same transaction. Health is tracked where attempts are
-recorded (``track_health``, called by ``operations.record_attempts``); disabling happens in
+recorded (``apply_health``, called by ``operations.record_attempts``, writes what
+delivery/health.py decided); disabling happens in
 that same transaction, with its ``destination:disabled`` event and deliveries, so a crash
 can never leave a destination disabled without its notice.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any, TypedDict
 
 import orjson
 
-from wahooks.delivery.health import HealthPolicy, gone_reason, iso_time, outcome
 from wahooks.ids import new_id
-from wahooks.models import AttemptDecision, DeliveryMethod, Destination, EventType, JsonObject
+from wahooks.models import DeliveryMethod, Destination, EventType, HealthUpdate, JsonObject
 from wahooks.secrets import Keyring
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
+from wahooks.times import iso_time
 
 DISABLED = EventType.DESTINATION_DISABLED.value
 
@@ -64,22 +65,27 @@ def _options_params(d: Destination, keyring: Keyring) -> dict[str, Any]:
 
 
 def create_destination(destination: Destination, keyring: Keyring) -> Operation[Destination]:
-    from wahooks.store import operations as ops  # operations imports this module
+    """The destination with its options (rate, in-flight, ordering)."""
+    from wahooks.store.operations import destination_params  # it imports this module
 
-    yield from ops.create_destination(destination, keyring)
+    params = destination_params(destination, destination.created_at, keyring)
+    yield Execute("insert_destination", params)
     yield Execute("set_destination_options", _options_params(destination, keyring))
     return destination
 
 
-def save_destination(
-    destination: Destination, now: float, keyring: Keyring, *, reenabled: bool
+def update_destination(
+    destination: Destination, now: float, keyring: Keyring, *, reenabled: bool = False
 ) -> Operation[bool]:
     """Every field of ``destination``; ``reenabled``: it was disabled and is enabled now, so
-    its health starts afresh and what it still has pending is due at once."""
-    from wahooks.store import operations as ops
+    its health starts afresh and what it still has pending is due at once. False: no such
+    destination."""
+    from wahooks.store.operations import destination_params
 
-    changed = yield from ops.update_destination(destination, now, keyring)
-    if not changed:
+    params = destination_params(destination, now, keyring)
+    params["enabled"] = destination.enabled
+    params["disabled_reason"] = destination.disabled_reason
+    if not (yield Execute("update_destination", params)):
         return False
     yield Execute("set_destination_options", _options_params(destination, keyring))
     if reenabled:
@@ -99,54 +105,28 @@ def save_destination(
 # --- health ------------------------------------------------------------------------------
 
 
-def track_health(
-    decisions: Sequence[tuple[AttemptDecision, str]],
-    now: float,
-    policy: HealthPolicy,
-    healthy: Collection[str] = (),
-) -> Operation[set[str]]:
-    """Count each destination's run of failed attempts (a success ends it) and disable the
-    destinations that answered 410 or failed too long. ``healthy``: destinations that had no
-    failures when their deliveries were claimed; only successes for them need no query (the
-    hot path). Returns the tenants that got new deliveries (the notices), for the caller to
-    announce."""
-    by_destination: dict[str, list[AttemptDecision]] = {}
-    for decision, destination_id in decisions:
-        by_destination.setdefault(destination_id, []).append(decision)
+def apply_health(update: HealthUpdate, now: float) -> Operation[set[str]]:
+    """Write each destination's run of failures and disable those the update's policy
+    judges by the counts just written (or that are gone). Returns the tenants that got new
+    deliveries (the notices), for the caller to announce."""
     tenants: set[str] = set()
-    for destination_id, items in by_destination.items():
-        runs = sorted(
-            (d.result.started_at, ok) for d in items if (ok := outcome(d.result)) is not None
-        )
+    for run in update.runs:
         row = None
-        if destination_id in healthy and all(ok for _, ok in runs):
-            pass  # nothing to count, nothing to reset
-        elif any(ok for _, ok in runs):
-            last = max(i for i, (_, ok) in enumerate(runs) if ok)
-            trailing = runs[last + 1 :]
+        if run.reset:
             row = yield FetchOne(
                 "reset_destination_failures",
-                {
-                    "id": destination_id,
-                    "failures": len(trailing),
-                    "since": trailing[0][0] if trailing else None,
-                },
+                {"id": run.destination_id, "failures": run.failures, "since": run.since},
             )
-        elif runs:
+        elif run.failures:
             row = yield FetchOne(
                 "add_destination_failures",
-                {"id": destination_id, "failures": len(runs), "since": runs[0][0]},
+                {"id": run.destination_id, "failures": run.failures, "since": run.since},
             )
-        gone = next((d for d in items if d.disable_destination), None)
-        reason = None
-        if gone is not None:
-            reason = gone_reason(gone.result.status_code)
-        elif row is not None and policy.trips(
-            row["consecutive_failures"], row["failing_since"], now
-        ):
-            reason = policy.reason(row["consecutive_failures"], row["failing_since"], now)
+        reason = run.gone_reason
+        if reason is None and row is not None:
+            reason = update.disable_reason(row["consecutive_failures"], row["failing_since"], now)
         if reason is not None:
-            tenant = yield from disable_destination(destination_id, reason, now)
+            tenant = yield from disable_destination(run.destination_id, reason, now)
             if tenant is not None:
                 tenants.add(tenant)
     return tenants

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wahooks.errors import LastKey
 from wahooks.ids import new_id
 from wahooks.models import KeyRecord, Number, Tenant
 from wahooks.secrets import Keyring, hash_verify_token
@@ -52,10 +53,6 @@ def add_api_key(
 def api_keys_of_tenant(tenant_id: str) -> Operation[list[KeyRecord]]:
     rows = yield FetchAll("api_keys_of_tenant", {"tenant_id": tenant_id})
     return [_key(r) for r in rows]
-
-
-class LastKey(Exception):
-    """Revoking this key would leave no live key."""
 
 
 def revoke_api_key(
@@ -110,11 +107,6 @@ def revoke_operator_key(key_id: str, now: float) -> Operation[KeyRecord | None]:
 
 def all_numbers(keyring: Keyring) -> Operation[list[Number]]:
     rows = yield FetchAll("all_numbers")
-    return [_number(r, keyring) for r in rows]
-
-
-def numbers_of_app(app_id: str, keyring: Keyring) -> Operation[list[Number]]:
-    rows = yield FetchAll("numbers_of_app", {"app_id": app_id})
     return [_number(r, keyring) for r in rows]
 
 

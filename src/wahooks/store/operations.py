@@ -4,14 +4,12 @@ Each function yields Query objects (base.py) and receives their results; a conne
 drives it inside a transaction (writes) or a read. No SQL here, only names.
 """
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 
-from wahooks.delivery.health import HealthPolicy
-from wahooks.ids import new_id
-from wahooks.media.ids import new_media_id
+from wahooks.ids import new_id, new_media_id
 from wahooks.models import (
     OUT_EVENT_FOR_STATUS,
     STATUS_RANK,
@@ -25,22 +23,23 @@ from wahooks.models import (
     DeliveryState,
     Destination,
     EventType,
+    HealthUpdate,
     IngestBatch,
     IngestOutcome,
     JsonObject,
     MediaJob,
     MediaRecord,
     MessageEvent,
+    NoticeKind,
     Number,
     OutboundStatus,
     Tenant,
 )
-from wahooks.pool.notices import NoticeKind, NoticePolicy
 from wahooks.secrets import Keyring, hash_verify_token
 from wahooks.store.activation_ops import route_pool_message
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
 from wahooks.store.convs_ops import media_info, store_inbound_message
-from wahooks.store.destination_ops import destination_options, event_data, track_health
+from wahooks.store.destination_ops import apply_health, destination_options, event_data
 
 
 def _json(value: Any) -> str | None:
@@ -53,11 +52,6 @@ def _json(value: Any) -> str | None:
 def create_tenant(tenant_id: str, name: str, now: float) -> Operation[Tenant]:
     yield Execute("insert_tenant", {"id": tenant_id, "name": name, "now": now})
     return Tenant(id=tenant_id, name=name, created_at=now)
-
-
-def create_api_key(tenant_id: str, prefix: str, key_hash: str, now: float) -> Operation[None]:
-    params = {"id": new_id("key"), "tenant_id": tenant_id, "prefix": prefix}
-    yield Execute("insert_api_key", {**params, "key_hash": key_hash, "now": now})
 
 
 def find_api_key(prefix: str) -> Operation[tuple[Tenant, str] | None]:
@@ -213,7 +207,7 @@ def _destination(row: Row, keyring: Keyring, prefix: str = "") -> Destination:
     )
 
 
-def _destination_params(d: Destination, now: float, keyring: Keyring) -> dict[str, Any]:
+def destination_params(d: Destination, now: float, keyring: Keyring) -> dict[str, Any]:
     return {
         "id": d.id,
         "tenant_id": d.tenant_id,
@@ -232,13 +226,6 @@ def _destination_params(d: Destination, now: float, keyring: Keyring) -> dict[st
     }
 
 
-def create_destination(destination: Destination, keyring: Keyring) -> Operation[Destination]:
-    yield Execute(
-        "insert_destination", _destination_params(destination, destination.created_at, keyring)
-    )
-    return destination
-
-
 def destination_by_id(
     tenant_id: str, destination_id: str, keyring: Keyring
 ) -> Operation[Destination | None]:
@@ -249,14 +236,6 @@ def destination_by_id(
 def destinations_of_tenant(tenant_id: str, keyring: Keyring) -> Operation[list[Destination]]:
     rows = yield FetchAll("destinations_of_tenant", {"tenant_id": tenant_id})
     return [_destination(r, keyring) for r in rows]
-
-
-def update_destination(destination: Destination, now: float, keyring: Keyring) -> Operation[bool]:
-    params = _destination_params(destination, now, keyring)
-    params["enabled"] = destination.enabled
-    params["disabled_reason"] = destination.disabled_reason
-    changed = yield Execute("update_destination", params)
-    return bool(changed)
 
 
 def delete_destination(tenant_id: str, destination_id: str, now: float) -> Operation[bool]:
@@ -279,7 +258,6 @@ def ingest(
     batch: IngestBatch,
     now: float,
     media_ttl_s: float,
-    notices: NoticePolicy | None = None,
 ) -> Operation[IngestOutcome]:
     """Store messages (deduplicated on wamid), their conversations, events and one
     delivery per destination; store statuses and apply them; keep unknown changes raw.
@@ -292,8 +270,10 @@ def ingest(
         number = numbers[msg.phone_number_id]
         route: tuple[str, str | None] | None
         if number.tenant_id is None:  # a pool number
+            if batch.notices is None:
+                raise ValueError("a pool number's messages need the notice rules (for_ingest)")
             route = yield from route_pool_message(
-                number, msg, now, notices or NoticePolicy(), queued
+                number, msg, batch.codes.get(msg.wamid), now, batch.notices, queued
             )
         else:
             route = yield from _route(number, msg.from_wa_id)
@@ -655,13 +635,12 @@ def _claimed(row: Row, keyring: Keyring) -> ClaimedDelivery:
 def record_attempts(
     decisions: Sequence[tuple[AttemptDecision, str]],
     now: float,
-    health: HealthPolicy | None = None,
-    healthy: Collection[str] = (),
+    health: HealthUpdate | None = None,
 ) -> Operation[set[str]]:
     """Record each attempt and move its delivery on; ``str`` is the destination id.
-    Two statements for the whole batch (executemany), whatever its size; then each
-    destination's health (destination_ops.track_health), which may disable it. Returns the
-    tenants whose destinations were disabled (they have new deliveries: the notices)."""
+    Two statements for the whole batch (executemany), whatever its size; then the
+    destinations' ``health`` (destination_ops.apply_health), which may disable some. Returns
+    the tenants whose destinations were disabled (they have new deliveries: the notices)."""
     attempts = []
     finishes = []
     for decision, _ in decisions:
@@ -699,7 +678,9 @@ def record_attempts(
         # the attempt row first: it numbers itself from the delivery's total_attempts
         yield ExecuteMany("insert_attempt", attempts)
         yield ExecuteMany("finish_attempt", finishes)
-    return (yield from track_health(decisions, now, health or HealthPolicy(), healthy))
+    if health is None:
+        return set()
+    return (yield from apply_health(health, now))
 
 
 # --- the socket queue --------------------------------------------------------------------

@@ -2,10 +2,9 @@
 
 import logging
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 
 from wahooks.config import Settings
-from wahooks.delivery.health import HealthPolicy
 from wahooks.errors import ConfigError
 from wahooks.models import (
     App,
@@ -20,6 +19,7 @@ from wahooks.models import (
     ConversationRecord,
     DeliveryRecord,
     Destination,
+    HealthUpdate,
     IngestBatch,
     IngestOutcome,
     JsonObject,
@@ -31,7 +31,6 @@ from wahooks.models import (
     RecoveryJob,
     Tenant,
 )
-from wahooks.pool.notices import NoticePolicy
 from wahooks.secrets import SETTING as SECRET_KEYS_SETTING
 from wahooks.secrets import Keyring, SecretUnreadable, open_keyring
 from wahooks.store import activation_ops, apps_ops, convs_ops, keys_ops, notice_ops
@@ -39,11 +38,9 @@ from wahooks.store import destination_ops as dest_ops
 from wahooks.store import operations as ops
 from wahooks.store.base import Connector, Operation
 from wahooks.store.migrate import upgrade
+from wahooks.store.notifier import Notifier, Topic
 
 log = logging.getLogger(__name__)
-
-DeliveriesListener = Callable[[Collection[str] | None], None]
-"""Told which tenants may have new claimable deliveries (None: possibly any)."""
 
 
 class Store:
@@ -54,36 +51,21 @@ class Store:
         keyring: Keyring,
         clock: Clock = time.time,
         media_ttl_s: float = 48 * 3600,
-        notices: NoticePolicy | None = None,
     ) -> None:
         self.connector = connector
         # Encrypts secrets on their way into the database, decrypts them on the way out.
         self.keyring = keyring
         self.clock = clock
         self.media_ttl_s = media_ttl_s
-        self.notice_policy = notices or NoticePolicy()
-        # The dispatcher and the socket hub of this process, so new deliveries start at once.
-        self._listeners: list[DeliveriesListener] = []
-        self._notice_listeners: list[Callable[[], None]] = []
-
-    def add_listener(self, listener: DeliveriesListener) -> None:
-        self._listeners.append(listener)
-
-    def announce(self, tenant_ids: Collection[str] | None = None) -> None:
-        for listener in self._listeners:
-            listener(tenant_ids)
+        self.notifier = Notifier(connector)
 
     async def close(self) -> None:
+        await self.notifier.stop()
         await self.connector.close()
 
     # tenants and keys
     async def create_tenant(self, tenant_id: str, name: str) -> Tenant:
         return await self.connector.transaction(ops.create_tenant(tenant_id, name, self.clock()))
-
-    async def create_api_key(self, tenant_id: str, prefix: str, key_hash: str) -> None:
-        await self.connector.transaction(
-            ops.create_api_key(tenant_id, prefix, key_hash, self.clock())
-        )
 
     async def find_api_key(self, prefix: str) -> tuple[Tenant, str] | None:
         return await self.connector.read(ops.find_api_key(prefix))
@@ -124,7 +106,10 @@ class Store:
 
     # destinations
     async def create_destination(self, destination: Destination) -> Destination:
-        return await self.connector.transaction(ops.create_destination(destination, self.keyring))
+        """With its options (rate, in-flight, ordering)."""
+        return await self.connector.transaction(
+            dest_ops.create_destination(destination, self.keyring)
+        )
 
     async def destination(self, tenant_id: str, destination_id: str) -> Destination | None:
         return await self.connector.read(
@@ -134,11 +119,20 @@ class Store:
     async def destinations(self, tenant_id: str) -> list[Destination]:
         return await self.connector.read(ops.destinations_of_tenant(tenant_id, self.keyring))
 
-    async def update_destination(self, destination: Destination) -> bool:
+    async def update_destination(
+        self, destination: Destination, *, reenabled: bool = False
+    ) -> bool:
+        """Every field of the destination; ``reenabled``: it was disabled and is enabled now
+        (health reset, pending deliveries due at once). False: no such destination."""
         changed = await self.connector.transaction(
-            ops.update_destination(destination, self.clock(), self.keyring)
+            dest_ops.update_destination(
+                destination, self.clock(), self.keyring, reenabled=reenabled
+            )
         )
-        self.announce([destination.tenant_id])  # re-enabling or a new method: claimable now
+        # Re-enabling, or a new delivery method: claimable now.
+        self.notifier.publish(Topic.DELIVERIES, [destination.tenant_id])
+        if changed and reenabled:
+            await self.notifier.notify_others()
         return changed
 
     async def delete_destination(self, tenant_id: str, destination_id: str) -> bool:
@@ -149,14 +143,13 @@ class Store:
     # ingest
     async def ingest(self, numbers: dict[str, Number], batch: IngestBatch) -> IngestOutcome:
         outcome = await self.connector.transaction(
-            ops.ingest(numbers, batch, self.clock(), self.media_ttl_s, self.notice_policy)
+            ops.ingest(numbers, batch, self.clock(), self.media_ttl_s)
         )
         if outcome.notices:
-            for wake in self._notice_listeners:
-                wake()
+            self.notifier.publish(Topic.NOTICES)
         if outcome.deliveries:
-            self.announce(outcome.tenants)
-            await self.connector.notify_new_deliveries()
+            self.notifier.publish(Topic.MEDIA, outcome.tenants)
+            await self.notifier.deliveries_ready(outcome.tenants)
         return outcome
 
     async def record_outbound(
@@ -180,8 +173,7 @@ class Store:
             )
         )
         if deliveries:
-            self.announce([tenant_id])
-            await self.connector.notify_new_deliveries()
+            await self.notifier.deliveries_ready([tenant_id])
         return conversation_id
 
     async def conversation(self, tenant_id: str, conversation_id: str) -> Conversation | None:
@@ -207,16 +199,14 @@ class Store:
     async def record_attempts(
         self,
         decisions: Sequence[tuple[AttemptDecision, str]],
-        health: HealthPolicy | None = None,
-        healthy: Collection[str] = (),
+        health: HealthUpdate | None = None,
     ) -> None:
-        """``healthy``: destinations without failures when claimed (see track_health)."""
+        """``health``: what the attempts do to their destinations' health (None: nothing)."""
         disabled = await self.connector.transaction(
-            ops.record_attempts(decisions, self.clock(), health, healthy)
+            ops.record_attempts(decisions, self.clock(), health)
         )
         if disabled:  # their destination:disabled notices, and the socket queue
-            self.announce(disabled)
-            await self.connector.notify_new_deliveries()
+            await self.notifier.deliveries_ready(disabled)
 
     # media
     async def claim_media(self, *, limit: int, lease_s: float) -> list[MediaJob]:
@@ -248,8 +238,7 @@ class Store:
                 now=self.clock(),
             )
         )
-        self.announce([job.tenant_id])
-        await self.connector.notify_new_deliveries()
+        await self.notifier.deliveries_ready([job.tenant_id])
 
     async def retry_media(self, job: MediaJob, delay_s: float, reason: str) -> None:
         now = self.clock()
@@ -308,13 +297,13 @@ class Store:
         await self.connector.transaction(ops.finish_socket(done, self.clock()))
         # A conversation's next delivery may now be claimable; only this tenant's (waking
         # every pump here would cost each of them a claim query).
-        self.announce([tenant_id])
+        self.notifier.publish(Topic.DELIVERIES, [tenant_id])
 
     async def release_socket(
         self, tenant_id: str, released: Sequence[tuple[str, float, float, str]], owner: str
     ) -> None:
         await self.connector.transaction(ops.release_socket(released, owner, self.clock()))
-        self.announce([tenant_id])
+        self.notifier.publish(Topic.DELIVERIES, [tenant_id])
 
     async def renew_socket_leases(
         self, delivery_ids: Sequence[str], owner: str, lease_s: float
@@ -373,7 +362,7 @@ class Store:
             ops.resend_delivery(tenant_id, delivery_id, self.clock())
         )
         if changed:
-            self.announce([tenant_id])
+            self.notifier.publish(Topic.DELIVERIES, [tenant_id])
         return changed
 
     # --- pool activations and notices (pool) ----------------------------------------------
@@ -437,10 +426,6 @@ class Store:
         return await self.connector.transaction(
             activation_ops.deactivate_activation(tenant_id, activation_id, self.clock())
         )
-
-    def add_notice_listener(self, wake: Callable[[], None]) -> None:
-        """``wake()`` after an ingest queued notices (the notice worker of this process)."""
-        self._notice_listeners.append(wake)
 
     async def claim_notices(self, *, limit: int, lease_s: float) -> list[notice_ops.NoticeJob]:
         now = self.clock()
@@ -546,7 +531,7 @@ class Store:
     async def revoke_api_key(
         self, tenant_id: str, key_id: str, *, keep_one: bool
     ) -> KeyRecord | None:
-        """None: no such key of this tenant; keys_ops.LastKey: it is the last live one and
+        """None: no such key of this tenant; LastKey: it is the last live one and
         ``keep_one`` was asked."""
         return await self.connector.transaction(
             keys_ops.revoke_api_key(tenant_id, key_id, self.clock(), keep_one=keep_one)
@@ -562,14 +547,11 @@ class Store:
         return await self.connector.read(keys_ops.list_operator_keys())
 
     async def revoke_operator_key(self, key_id: str) -> KeyRecord | None:
-        """None: no such key; keys_ops.LastKey: it is the last live operator key."""
+        """None: no such key; LastKey: it is the last live operator key."""
         return await self.connector.transaction(keys_ops.revoke_operator_key(key_id, self.clock()))
 
     async def all_numbers(self) -> list[Number]:
         return await self.connector.read(keys_ops.all_numbers(self.keyring))
-
-    async def numbers_of_app(self, app_id: str) -> list[Number]:
-        return await self.connector.read(keys_ops.numbers_of_app(app_id, self.keyring))
 
     async def any_number(self, number_id: str) -> Number | None:
         """A live number, whoever owns it (the operator's view)."""
@@ -615,23 +597,6 @@ class Store:
         return await self.connector.transaction(keys_ops.apply_reseal(found))
 
     # --- destinations: options, secret rotation, health (dest) ------------------------------
-
-    async def save_new_destination(self, destination: Destination) -> Destination:
-        """Create a destination with its options (rate, in-flight, ordering)."""
-        return await self.connector.transaction(
-            dest_ops.create_destination(destination, self.keyring)
-        )
-
-    async def save_destination(self, destination: Destination, *, reenabled: bool) -> bool:
-        """Every field of the destination; ``reenabled``: it was disabled and is enabled now
-        (health reset, pending deliveries due at once). False: no such destination."""
-        changed = await self.connector.transaction(
-            dest_ops.save_destination(destination, self.clock(), self.keyring, reenabled=reenabled)
-        )
-        self.announce([destination.tenant_id])
-        if changed and reenabled:
-            await self.connector.notify_new_deliveries()
-        return changed
 
     async def defer_deliveries(self, deferred: Sequence[tuple[str, float]]) -> None:
         """Hand leased deliveries back without an attempt: (id, seconds until due)."""
@@ -747,7 +712,7 @@ class Store:
         job = await self.connector.transaction(
             convs_ops.create_recovery_job(tenant_id, destination_id, since, until, self.clock())
         )
-        await self.connector.notify_new_deliveries()  # other processes' workers look sooner
+        await self.notifier.notify_others()  # other processes' workers look sooner
         return job
 
     async def recovery_job(self, tenant_id: str, job_id: str) -> RecoveryJob | None:
@@ -774,8 +739,7 @@ class Store:
         except convs_ops.LeaseLost:
             return None
         if after.recovered > job.recovered:
-            self.announce([job.tenant_id])
-            await self.connector.notify_new_deliveries()
+            await self.notifier.deliveries_ready([job.tenant_id])
         return after
 
     async def release_recovery_job(self, job: RecoveryJob) -> bool:
@@ -810,7 +774,6 @@ async def open_store(settings: Settings, *, clock: Clock = time.time) -> Store:
         keyring=keyring,
         clock=clock,
         media_ttl_s=settings.media_ttl_s,
-        notices=NoticePolicy.from_settings(settings),
     )
     try:
         sealed = await store.reseal_secrets()

@@ -74,7 +74,7 @@ async def create_destination(
         max_in_flight=body.max_in_flight,
         ordered=body.ordered,
     )
-    await gateway.store.save_new_destination(destination)
+    await gateway.store.create_destination(destination)
     return _out(destination, gateway.clock(), with_secret=True)
 
 
@@ -175,7 +175,7 @@ async def update_destination(
     )
     if reenabled:
         updated = replace(updated, consecutive_failures=0, failing_since=None, disabled_at=None)
-    if not await gateway.store.save_destination(updated, reenabled=reenabled):
+    if not await gateway.store.update_destination(updated, reenabled=reenabled):
         raise NotFound(f"no destination {destination_id}")
     return _out(updated, gateway.clock(), with_secret=new_secret_given)
 

@@ -6,10 +6,6 @@ INSERT INTO tenants (id, name, created_at) VALUES (:id, :name, :now);
 -- name: get_tenant
 SELECT id, name, created_at FROM tenants WHERE id = :id;
 
--- name: insert_api_key
-INSERT INTO api_keys (id, tenant_id, prefix, key_hash, created_at)
-VALUES (:id, :tenant_id, :prefix, :key_hash, :now);
-
 -- name: find_api_key
 -- The key's prefix is unique; the caller compares the hash in constant time.
 SELECT k.tenant_id, k.key_hash, t.name AS tenant_name, t.created_at AS tenant_created_at

@@ -31,9 +31,6 @@ UPDATE operator_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL
 -- name: all_numbers
 SELECT * FROM numbers WHERE deleted_at IS NULL ORDER BY created_at, id;
 
--- name: numbers_of_app
-SELECT * FROM numbers WHERE app_id = :app_id AND deleted_at IS NULL ORDER BY created_at, id;
-
 -- name: any_number_by_id
 SELECT * FROM numbers WHERE id = :id AND deleted_at IS NULL;
 
