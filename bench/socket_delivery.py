@@ -236,7 +236,7 @@ async def make_tenants(database_url: str, count: int) -> list[str]:
     try:
         keys = []
         for i in range(count):
-            tenant = await store.create_tenant(new_id("ten"), f"bench {i}")
+            tenant = await store.tenants.create_tenant(new_id("ten"), f"bench {i}")
             keys.append((await issue_tenant_key(store, tenant.id)).key)
         return keys
     finally:

@@ -187,7 +187,7 @@ async def running_gateway(
     )
     async with server as url, aiohttp.ClientSession() as http:
         gateway: Gateway = app.state.gateway
-        tenant = await gateway.store.create_tenant(new_id("ten"), "test tenant")
+        tenant = await gateway.store.tenants.create_tenant(new_id("ten"), "test tenant")
         key = (await issue_tenant_key(gateway.store, tenant.id)).key
         operator_key = (await issue_operator_key(gateway.store, "tests")).key
         yield RunningGateway(url, gateway, tenant.id, key, http, operator_key)

@@ -24,7 +24,7 @@ async def create_tenant_with_key(
 ) -> tuple[Tenant, IssuedKey]:
     """A new tenant and its first ``pk_live_`` key, in one transaction."""
     made = new_key(KeyKind.TENANT)
-    tenant, record = await store.create_tenant_with_key(
+    tenant, record = await store.tenants.create_tenant_with_key(
         new_id("ten"), name, made.prefix, made.key_hash, key_label
     )
     return tenant, IssuedKey(made.key, record)
@@ -33,14 +33,14 @@ async def create_tenant_with_key(
 async def issue_tenant_key(store: Store, tenant_id: str, label: str | None = None) -> IssuedKey:
     """Another ``pk_live_`` key for the tenant."""
     made = new_key(KeyKind.TENANT)
-    record = await store.add_api_key(tenant_id, made.prefix, made.key_hash, label)
+    record = await store.tenants.add_api_key(tenant_id, made.prefix, made.key_hash, label)
     return IssuedKey(made.key, record)
 
 
 async def issue_operator_key(store: Store, label: str | None = None) -> IssuedKey:
     """A new ``op_live_`` key (on a fresh database, the operator's first)."""
     made = new_key(KeyKind.OPERATOR)
-    record = await store.add_operator_key(made.prefix, made.key_hash, label)
+    record = await store.tenants.add_operator_key(made.prefix, made.key_hash, label)
     return IssuedKey(made.key, record)
 
 
@@ -48,5 +48,5 @@ async def regenerate_app_key(store: Store, tenant_id: str, app_id: str) -> tuple
     """A new ``ak_live_`` key for the tenant's App, replacing its old one at once; None when
     the tenant has no such App."""
     made = new_key(KeyKind.APP)
-    app = await store.set_app_key(tenant_id, app_id, made.prefix, made.key_hash)
+    app = await store.apps.set_key(tenant_id, app_id, made.prefix, made.key_hash)
     return None if app is None else (app, made.key)

@@ -67,22 +67,22 @@ class NumberHealth:
 
     async def check_now(self, number_id: str) -> Number | None:
         """Check one number now; the number as stored afterwards (None: it is gone)."""
-        found = await self._store.number_for_check(number_id)
+        found = await self._store.numbers.for_check(number_id)
         if found is None:
             return None
         await self._check(*found)
-        return await self._store.any_number(number_id)
+        return await self._store.numbers.any(number_id)
 
     async def run_once(self) -> int:
         """Check every number that is due; how many this process checked."""
         checked = 0
         while True:
-            due = await self._store.numbers_due_for_health(self._interval_s)
+            due = await self._store.numbers.due_for_health(self._interval_s)
             if not due:
                 return checked
             claimed = []
             for number_id in due:
-                found = await self._store.claim_health_check(number_id, self._interval_s)
+                found = await self._store.numbers.claim_health_check(number_id, self._interval_s)
                 if found is not None:
                     claimed.append(found)
             if not claimed:
@@ -107,7 +107,7 @@ class NumberHealth:
         health, detail = classify(answer, error)
         if health != HEALTHY:
             log.warning("number %s is %s: %s", number.id, health, detail)
-        await self._store.record_health(number.id, stored_token, health, detail)
+        await self._store.numbers.record_health(number.id, stored_token, health, detail)
 
     def start(self) -> None:
         if self._interval_s > 0:

@@ -66,6 +66,6 @@ class OtherTenant:
 
 async def other_tenant(gateway: RunningGateway) -> OtherTenant:
     store = gateway.gateway.store
-    tenant = await store.create_tenant(new_id("ten"), "another tenant")
+    tenant = await store.tenants.create_tenant(new_id("ten"), "another tenant")
     key = (await issue_tenant_key(store, tenant.id)).key
     return OtherTenant(gateway, tenant.id, key)

@@ -42,7 +42,7 @@ async def conversation(app: AppHandle, sim: Simulator, wa_id: str = USER) -> str
     sent = await sim.send(sim.user(wa_id, "Jane"), "text", body="hello")
     assert sent.ok
     store = app.gateway.gateway.store
-    found = await store.conversation_with(app.gateway.tenant_id, number_id(sim), wa_id)
+    found = await store.apps.conversation_with(app.gateway.tenant_id, number_id(sim), wa_id)
     assert found is not None
     return found.id
 
@@ -76,7 +76,7 @@ async def test_app_send_answers_as_meta_and_is_recorded(
         out = receiver.accepted()[0].json()
         echo = out["entry"][0]["changes"][0]["value"]["message_echoes"][0]
         assert echo["id"] == wamid and echo["text"]["body"] == "Your order shipped"
-        status_ = await gateway.gateway.store.outbound_status(number_id(sim), wamid)
+        status_ = await gateway.gateway.store.inbound.outbound_status(number_id(sim), wamid)
         assert status_ is not None
 
 
@@ -138,7 +138,9 @@ async def test_passthrough_forwards_everything_but_the_routing_fields(
         sent = sim.sent[-1]
         assert sent.wamid == wamid
         assert sent.payload == {k: v for k, v in body.items() if k != "poolNumberId"}
-        assert await gateway.gateway.store.outbound_status(number_id(sim), wamid) is not None
+        assert (
+            await gateway.gateway.store.inbound.outbound_status(number_id(sim), wamid) is not None
+        )
 
 
 async def test_a_template_goes_out_without_an_open_window(gateway: RunningGateway) -> None:
@@ -157,8 +159,8 @@ async def test_a_template_goes_out_without_an_open_window(gateway: RunningGatewa
         assert sim.sent[-1].payload == {"to": to, "messaging_product": "whatsapp", **TEMPLATE}
         # Recorded: the conversation now exists, with the message.
         store = gateway.gateway.store
-        assert await store.conversation_with(gateway.tenant_id, number_id(sim), to) is not None
-        assert await store.outbound_status(number_id(sim), wamid) is not None
+        assert await store.apps.conversation_with(gateway.tenant_id, number_id(sim), to) is not None
+        assert await store.inbound.outbound_status(number_id(sim), wamid) is not None
         # Any other type needs the window.
         text = {**body, "type": "text", "text": {"body": "hi"}}
         status, answer = await app.api("POST", "/v1/messages/passthrough", text)
@@ -269,7 +271,7 @@ async def test_send_with_an_app_key_only_in_the_apps_conversations(
         own = await conversation(app, app_number)
         foreign = await conversation(other_app, other_number)
         await sim.send(sim.user(USER, "Tenant's"), "text", body="to the tenant's number")
-        tenants = await gateway.gateway.store.conversation_with(
+        tenants = await gateway.gateway.store.apps.conversation_with(
             gateway.tenant_id, number_id(sim), USER
         )
         assert tenants is not None

@@ -248,8 +248,8 @@ class World:
     async def failed(self, n: int, sender: str) -> None:
         """``n`` messages from ``sender``, each delivery to each destination failed."""
         batch = IngestBatch(messages=[self.message(i, sender) for i in range(n)])
-        await self.store.ingest({self.number.phone_number_id: self.number}, batch)
-        while claimed := await self.store.claim_due(limit=100, lease_s=60):
+        await self.store.inbound.ingest({self.number.phone_number_id: self.number}, batch)
+        while claimed := await self.store.deliveries.claim_due(limit=100, lease_s=60):
             decisions = []
             for c in claimed:
                 result = AttemptResult(
@@ -259,11 +259,13 @@ class World:
                 decisions.append(
                     (AttemptDecision(result=result, next_attempt_at=None), c.destination.id)
                 )
-            await self.store.record_attempts(decisions, health_update(decisions, HealthPolicy()))
+            await self.store.deliveries.record_attempts(
+                decisions, health_update(decisions, HealthPolicy())
+            )
 
     async def states(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for _, d in await self.store.list_deliveries(self.tenant_id, limit=1000):
+        for _, d in await self.store.deliveries.page(self.tenant_id, limit=1000):
             counts[d.state] = counts.get(d.state, 0) + 1
         return counts
 
@@ -274,8 +276,8 @@ async def world(database_url: str) -> AsyncIterator[World]:
     store = await open_store(
         Settings(database_url=database_url, **secret_settings(database_url)), clock=clock
     )
-    tenant = await store.create_tenant(new_id("ten"), "t")
-    number = await store.create_number(
+    tenant = await store.tenants.create_tenant(new_id("ten"), "t")
+    number = await store.numbers.create(
         Number(
             id=new_id("num"), tenant_id=tenant.id, kind="dedicated", phone_number_id="1001",
             waba_id="2002", display_phone_number="15550000", access_token="tok",
@@ -286,7 +288,7 @@ async def world(database_url: str) -> AsyncIterator[World]:
     made = []
     for _ in range(2):
         made.append(
-            await store.create_destination(
+            await store.destinations.create(
                 Destination(
                     id=new_id("dst"), tenant_id=tenant.id, number_id=None,
                     url="http://127.0.0.1:1/", secret="s" * 20, label=None, format="pipes",
@@ -311,67 +313,67 @@ async def test_a_crashed_job_is_resumed_from_its_cursor(world: World) -> None:
     await world.failed(2, "15550003")  # after the range
     assert await world.states() == {"failed": 60}
 
-    job = await store.create_recovery_job(world.tenant_id, first.id, since, until)
+    job = await store.recoveries.create(world.tenant_id, first.id, since, until)
     assert (job.state, job.total, job.recovered) == ("pending", None, 0)
-    claimed = await store.claim_recovery_job(lease_s=60)
+    claimed = await store.recoveries.claim(lease_s=60)
     assert claimed is not None and claimed.id == job.id
     assert (claimed.state, claimed.total) == ("running", 25)
-    assert await store.claim_recovery_job(lease_s=60) is None  # held
-    step = await store.recovery_step(claimed, chunk=10, lease_s=60)
+    assert await store.recoveries.claim(lease_s=60) is None  # held
+    step = await store.recoveries.step(claimed, chunk=10, lease_s=60)
     assert step is not None and (step.recovered, step.state) == (10, "running")
     assert step.cursor_seq is not None and step.lease_until == clock.now + 60
     # The process dies here. While its lease lasts, nobody takes the job over.
     clock.now += 59
-    assert await store.claim_recovery_job(lease_s=60) is None
+    assert await store.recoveries.claim(lease_s=60) is None
     clock.now += 2
-    resumed = await store.claim_recovery_job(lease_s=60)
+    resumed = await store.recoveries.claim(lease_s=60)
     assert resumed is not None and resumed.id == job.id
     assert (resumed.total, resumed.recovered, resumed.cursor_seq) == (25, 10, step.cursor_seq)
     # The dead process's step, should it wake up, changes nothing: its lease is gone.
-    assert await store.recovery_step(step, chunk=10, lease_s=60) is None
-    assert (await store.recovery_job(world.tenant_id, job.id)).recovered == 10  # type: ignore[union-attr]
+    assert await store.recoveries.step(step, chunk=10, lease_s=60) is None
+    assert (await store.recoveries.get(world.tenant_id, job.id)).recovered == 10  # type: ignore[union-attr]
 
     current: RecoveryJob | None = resumed
     while current is not None and current.state == "running":
-        current = await store.recovery_step(current, chunk=10, lease_s=60)
+        current = await store.recoveries.step(current, chunk=10, lease_s=60)
     assert current is not None
     assert (current.state, current.total, current.recovered) == ("done", 25, 25)
     assert current.finished_at == clock.now and current.lease_until is None
     # Exactly the first destination's deliveries in the range, each once, as a re-send.
     assert await world.states() == {"failed": 35, "pending": 25}
-    pending = [d for _, d in await world.store.list_deliveries(world.tenant_id, state="pending")]
+    pending = [d for _, d in await world.store.deliveries.page(world.tenant_id, state="pending")]
     assert {d.destination_id for d in pending} == {first.id}
     assert all(since <= d.created_at < until for d in pending)
-    claimed_again = await store.claim_due(limit=100, lease_s=60)
+    claimed_again = await store.deliveries.claim_due(limit=100, lease_s=60)
     assert len(claimed_again) == 1  # one conversation: in order, one at a time
     assert claimed_again[0].attempts == 0  # a fresh retry schedule
-    assert await store.claim_recovery_job(lease_s=60) is None
+    assert await store.recoveries.claim(lease_s=60) is None
     assert second.id != first.id
 
 
 async def test_jobs_without_a_destination_take_the_whole_range(world: World) -> None:
     await world.failed(4, "15550011")
-    job = await world.store.create_recovery_job(
+    job = await world.store.recoveries.create(
         world.tenant_id, None, world.clock.now - 1, world.clock.now + 1
     )
-    other = await world.store.create_tenant(new_id("ten"), "other")
-    foreign = await world.store.create_recovery_job(
+    other = await world.store.tenants.create_tenant(new_id("ten"), "other")
+    foreign = await world.store.recoveries.create(
         other.id, None, world.clock.now - 1, world.clock.now + 1
     )
-    claimed = await world.store.claim_recovery_job(lease_s=60)
+    claimed = await world.store.recoveries.claim(lease_s=60)
     assert claimed is not None and claimed.id == job.id and claimed.total == 8
-    done = await world.store.recovery_step(claimed, chunk=100, lease_s=60)
+    done = await world.store.recoveries.step(claimed, chunk=100, lease_s=60)
     assert done is not None and done.recovered == 8
-    done = await world.store.recovery_step(done, chunk=100, lease_s=60)
+    done = await world.store.recoveries.step(done, chunk=100, lease_s=60)
     assert done is not None and done.state == "done"
     assert await world.states() == {"pending": 8}
     # The other tenant's job touches only its own (none).
-    theirs = await world.store.claim_recovery_job(lease_s=60)
+    theirs = await world.store.recoveries.claim(lease_s=60)
     assert theirs is not None and theirs.id == foreign.id and theirs.total == 0
-    theirs = await world.store.recovery_step(theirs, chunk=100, lease_s=60)
+    theirs = await world.store.recoveries.step(theirs, chunk=100, lease_s=60)
     assert theirs is not None and (theirs.state, theirs.recovered) == ("done", 0)
-    assert await world.store.recovery_job(world.tenant_id, foreign.id) is None
-    failed = await world.store.fail_recovery_job(replace(theirs, lease_until=1.0), "x")
+    assert await world.store.recoveries.get(world.tenant_id, foreign.id) is None
+    failed = await world.store.recoveries.fail(replace(theirs, lease_until=1.0), "x")
     assert failed is False  # finished jobs stay finished
 
 
@@ -409,17 +411,17 @@ async def test_a_stopped_gateway_hands_its_job_to_the_next_start(
         store = again.gateway.store
 
         async def finished() -> RecoveryJob | None:
-            found = await store.recovery_job(tenant_id, job["id"])
+            found = await store.recoveries.get(tenant_id, job["id"])
             return found if found is not None and found.state == "done" else None
 
         done = await eventually(finished, timeout=15)  # well before the 60 s lease would end
         assert (done.total, done.recovered) == (12, 12)
 
         async def delivered() -> bool:
-            found = await store.list_deliveries(tenant_id, state="succeeded")
+            found = await store.deliveries.page(tenant_id, state="succeeded")
             return len(found) == 12
 
         await eventually(delivered, timeout=30)
         assert sorted({a.webhook_id for a in receiver.accepted()}) == sorted(
-            d.id for _, d in await store.list_deliveries(tenant_id)
+            d.id for _, d in await store.deliveries.page(tenant_id)
         )

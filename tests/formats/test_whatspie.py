@@ -485,7 +485,7 @@ async def test_parsed_replies_are_accepted_by_the_graph_api(
     user = sim.user("15551239001", "Customer")
     inbound = await sim.send(user, "text", body="hi")
     assert inbound.ok
-    (number,) = await gateway.gateway.store.numbers(gateway.tenant_id)
+    (number,) = await gateway.gateway.store.numbers.of_tenant(gateway.tenant_id)
     expected = []
     async with aiohttp.ClientSession() as session:
         graph = GraphClient(session, timeout_s=5, retry_delays_s=())

@@ -545,16 +545,16 @@ async def test_statuses_are_stored_and_move_outbound_messages_only_forward(
 ) -> None:
     await add_destination(gateway, receiver)
     store = gateway.gateway.store
-    (number,) = await store.numbers(gateway.tenant_id)
+    (number,) = await store.numbers.of_tenant(gateway.tenant_id)
     to = "15551230001"
     item = {"type": "text", "text": {"body": "hello from the business"}}
-    await store.record_outbound(number, to, "wamid.out.1", "text", item)
-    await store.record_outbound(number, to, "wamid.out.2", "text", item)
-    assert await store.outbound_status(number.id, "wamid.out.1") == "accepted"
+    await store.inbound.record_outbound(number, to, "wamid.out.1", "text", item)
+    await store.inbound.record_outbound(number, to, "wamid.out.2", "text", item)
+    assert await store.inbound.outbound_status(number.id, "wamid.out.1") == "accepted"
 
     async def status(wamid: str, value: str, **kw: Any) -> str | None:
         assert await sim.send_status(wamid, value, to, **kw) == 200
-        return await store.outbound_status(number.id, wamid)
+        return await store.inbound.outbound_status(number.id, wamid)
 
     # Out of order: read first, then the older news; read stays.
     assert await status("wamid.out.1", "read") == "read"
@@ -595,15 +595,17 @@ async def test_status_notifications_cannot_be_forged(
     gateway: RunningGateway, sim: Simulator
 ) -> None:
     store = gateway.gateway.store
-    (number,) = await store.numbers(gateway.tenant_id)
-    await store.record_outbound(number, "15551230001", "wamid.out.x", "text", {"type": "text"})
+    (number,) = await store.numbers.of_tenant(gateway.tenant_id)
+    await store.inbound.record_outbound(
+        number, "15551230001", "wamid.out.x", "text", {"type": "text"}
+    )
     item = sim_notifications.status_item(
         "wamid.out.x", "read", "15551230001", timestamp=1_700_000_000
     )
     body = encode(sim_notifications.statuses_notification(sim.settings, [item]))
     status, _ = await post_ingress(gateway, body, "forged-secret")
     assert status == 401
-    assert await store.outbound_status(number.id, "wamid.out.x") == "accepted"
+    assert await store.inbound.outbound_status(number.id, "wamid.out.x") == "accepted"
     assert await table(database(gateway), "message_statuses") == []
 
 

@@ -191,10 +191,10 @@ async def test_concurrent_revocations_leave_one_live_operator_key(gateway: Runni
     store = gateway.gateway.store
     status, _ = await gateway.operator("POST", "/v1/operator/keys", {"label": "b"})
     assert status == 201
-    ids = [k.id for k in await store.operator_keys()]
+    ids = [k.id for k in await store.tenants.operator_keys()]
     assert len(ids) == 2
     outcomes = await asyncio.gather(
-        *(store.revoke_operator_key(key_id) for key_id in ids), return_exceptions=True
+        *(store.tenants.revoke_operator_key(key_id) for key_id in ids), return_exceptions=True
     )
     assert sorted(type(o).__name__ for o in outcomes) == ["KeyRecord", "LastKey"], outcomes
     rows = await table(gateway.gateway.settings.database_url, "operator_keys")

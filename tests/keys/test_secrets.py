@@ -117,15 +117,15 @@ async def test_a_wrong_key_is_refused_at_start_and_rotation_re_encrypts(
     # Rotation: the new key first, the old one after it; every value moves to the new key.
     store = await open_store(_key_settings(database_url, OTHER_KEY, first))
     try:
-        (number,) = await store.all_numbers()
+        (number,) = await store.numbers.all()
         assert number.access_token == sim.settings.access_token
     finally:
         await store.close()
     store = await open_store(_key_settings(database_url, OTHER_KEY))
     try:
-        (number,) = await store.all_numbers()
+        (number,) = await store.numbers.all()
         assert number.app_secret == sim.settings.app_secret
-        (destination,) = await store.destinations(gateway.tenant_id)
+        (destination,) = await store.destinations.of_tenant(gateway.tenant_id)
         assert destination.secret == receiver.secret
     finally:
         await store.close()
@@ -147,13 +147,13 @@ async def test_plaintext_left_by_an_older_version_is_encrypted_on_start(
     await _execute(database_url, "UPDATE destinations SET secret = $1", "plain-webhook-secret-1234")
     store = await open_store(_key_settings(database_url, _first_key(database_url)))
     try:
-        (number,) = await store.all_numbers()
+        (number,) = await store.numbers.all()
         assert number.access_token == "plain-access-token"
         assert number.app_secret == sim.settings.app_secret
-        assert [n.id for n in await store.numbers_by_verify_token("plain-verify-token")] == [
+        assert [n.id for n in await store.numbers.by_verify_token("plain-verify-token")] == [
             number.id
         ]
-        (destination,) = await store.destinations(gateway.tenant_id)
+        (destination,) = await store.destinations.of_tenant(gateway.tenant_id)
         assert destination.secret == "plain-webhook-secret-1234"
     finally:
         await store.close()

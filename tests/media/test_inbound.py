@@ -119,7 +119,9 @@ async def test_ranges_owners_and_unknown_ids(
     assert status == 416 and headers["Content-Range"] == f"bytes */{len(data)}"
     assert json.loads(body)["error"]["code"] == "range_not_satisfiable"
     store = gateway.gateway.store
-    other = (await issue_tenant_key(store, (await store.create_tenant("ten_x", "X")).id)).key
+    other = (
+        await issue_tenant_key(store, (await store.tenants.create_tenant("ten_x", "X")).id)
+    ).key
     assert (await download(gateway, media_id, other))[0] == 404  # no existence leak
     assert (await download(gateway, media_id, ""))[0] == 401
     assert (await download(gateway, "A" * 21))[0] == 404

@@ -311,7 +311,7 @@ async def test_strangers_get_one_not_activated_reply_per_period(
     assert await told_eventually(pool, stranger.wa_id, 2) == [NOT_ACTIVATED, CODE_UNKNOWN]
     assert receiver.arrivals == []
     assert await unrouted_count(database_url, number_id(pool)) == 4
-    outbox = await gateway.gateway.store.notices_to(number_id(pool), stranger.wa_id)
+    outbox = await gateway.gateway.store.notices.sent_to(number_id(pool), stranger.wa_id)
     assert [(n.kind, n.state) for n in outbox] == [
         ("not_activated", "sent"),
         ("code_unknown", "sent"),

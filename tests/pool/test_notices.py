@@ -23,7 +23,7 @@ from wahooks.store.notice_ops import NoticeRecord
 
 
 async def outbox(store: Store, sim: Simulator, wa_id: str) -> list[NoticeRecord]:
-    return await store.notices_to(number_id(sim), wa_id)
+    return await store.notices.sent_to(number_id(sim), wa_id)
 
 
 async def test_transient_graph_errors_are_retried_with_backoff(database_url: str) -> None:

@@ -89,8 +89,8 @@ async def test_a_destination_without_out_events_does_not_get_them(
 
 
 async def _statuses_applied(gateway: RunningGateway, wamid: str) -> bool:
-    numbers = await gateway.gateway.store.numbers(gateway.tenant_id)
-    return await gateway.gateway.store.outbound_status(numbers[0].id, wamid) == "read"
+    numbers = await gateway.gateway.store.numbers.of_tenant(gateway.tenant_id)
+    return await gateway.gateway.store.inbound.outbound_status(numbers[0].id, wamid) == "read"
 
 
 async def test_a_failed_status_becomes_a_message_out_failed_event(
@@ -141,7 +141,9 @@ async def test_bad_sends_are_clear_4xx_and_send_nothing(
     assert status == 200, answer  # the limit itself is fine
     # Another tenant cannot send into this conversation (and learns nothing: 404).
     store = gateway.gateway.store
-    other = (await issue_tenant_key(store, (await store.create_tenant("ten_b", "B")).id)).key
+    other = (
+        await issue_tenant_key(store, (await store.tenants.create_tenant("ten_b", "B")).id)
+    ).key
     status, answer = await send(gateway, {"conversationId": conversation, "text": "hi"}, other)
     assert status == 404
     assert len(sim.sent) == 1

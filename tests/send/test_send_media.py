@@ -215,7 +215,7 @@ async def test_bad_media_sends_are_clear_4xx_and_nothing_reaches_meta(
     await add_destination(gateway, receiver)
     conversation = await conversation_of(gateway, receiver, sim, "15551239007")
     store = gateway.gateway.store
-    other = await store.create_tenant("ten_other", "Other")
+    other = await store.tenants.create_tenant("ten_other", "Other")
     other_key = (await issue_tenant_key(store, other.id)).key
     as_other = RunningGateway(
         gateway.url, gateway.gateway, other.id, other_key, gateway.http, gateway.operator_key
@@ -227,7 +227,7 @@ async def test_bad_media_sends_are_clear_4xx_and_nothing_reaches_meta(
         reason=None, blob_key=f"{gateway.tenant_id}/gone", mime_type="image/png",
         file_name=None, byte_size=10, expires_at=time.time() - 1, created_at=time.time() - 9,
     )  # fmt: skip
-    await store.add_media(expired, sha256="")
+    await store.media.add(expired, sha256="")
     big_png = b"\x89PNG" + bytes(5 * MB)
     files.add("big.png", big_png, "image/png")
     files.add("page.html", b"<html>", "text/html")

@@ -56,7 +56,7 @@ async def test_foreign_or_unknown_conversation_is_403_before_the_upgrade(
     other_key = (
         await issue_tenant_key(
             gateway.gateway.store,
-            (await gateway.gateway.store.create_tenant("ten_other", "other")).id,
+            (await gateway.gateway.store.tenants.create_tenant("ten_other", "other")).id,
         )
     ).key
     for key, conversation_id in ((other_key, conversation), (gateway.api_key, "conv_nope")):

@@ -54,7 +54,7 @@ class World:
 
     async def ingest(self, *messages: InboundMessage) -> None:
         numbers = {self.number.phone_number_id: self.number}
-        await self.store.ingest(numbers, IngestBatch(messages=list(messages)))
+        await self.store.inbound.ingest(numbers, IngestBatch(messages=list(messages)))
 
     async def finish(
         self, claimed: list[ClaimedDelivery], *, ok: bool, retry_in: float | None = 5
@@ -73,7 +73,9 @@ class World:
             decisions.append(
                 (AttemptDecision(result=result, next_attempt_at=next_at), c.destination.id)
             )
-        await self.store.record_attempts(decisions, health_update(decisions, HealthPolicy()))
+        await self.store.deliveries.record_attempts(
+            decisions, health_update(decisions, HealthPolicy())
+        )
 
 
 @pytest.fixture
@@ -82,8 +84,8 @@ async def world(database_url: str) -> AsyncIterator[World]:
     store = await open_store(
         Settings(database_url=database_url, **secret_settings(database_url)), clock=clock
     )
-    tenant = await store.create_tenant(new_id("ten"), "t")
-    number = await store.create_number(
+    tenant = await store.tenants.create_tenant(new_id("ten"), "t")
+    number = await store.numbers.create(
         Number(
             id=new_id("num"), tenant_id=tenant.id, kind="dedicated", phone_number_id="1001",
             waba_id="2002", display_phone_number="15550000", access_token="tok",
@@ -91,7 +93,7 @@ async def world(database_url: str) -> AsyncIterator[World]:
             created_at=clock.now,
         )
     )  # fmt: skip
-    destination = await store.create_destination(
+    destination = await store.destinations.create(
         Destination(
             id=new_id("dst"), tenant_id=tenant.id, number_id=None, url="http://127.0.0.1:1/",
             secret="s" * 20, label=None, format="pipes", timeout_s=5, retry_schedule=(0, 5),
@@ -105,80 +107,84 @@ async def world(database_url: str) -> AsyncIterator[World]:
 async def test_ingest_deduplicates_on_wamid(world: World) -> None:
     await world.ingest(world.message(1), world.message(1))
     await world.ingest(world.message(1))
-    claimed = await world.store.claim_due(limit=10, lease_s=60)
+    claimed = await world.store.deliveries.claim_due(limit=10, lease_s=60)
     assert [c.event.item["id"] for c in claimed] == ["wamid.15550001.1"]
 
 
 async def test_claim_hands_out_one_delivery_per_conversation_in_order(world: World) -> None:
     await world.ingest(*[world.message(n) for n in range(3)], world.message(0, sender="15550002"))
-    first = await world.store.claim_due(limit=10, lease_s=60)
+    first = await world.store.deliveries.claim_due(limit=10, lease_s=60)
     assert sorted(c.event.item["id"] for c in first) == ["wamid.15550001.0", "wamid.15550002.0"]
-    assert await world.store.claim_due(limit=10, lease_s=60) == []  # the rest wait their turn
+    assert (
+        await world.store.deliveries.claim_due(limit=10, lease_s=60) == []
+    )  # the rest wait their turn
     await world.finish(first, ok=True)
-    second = await world.store.claim_due(limit=10, lease_s=60)
+    second = await world.store.deliveries.claim_due(limit=10, lease_s=60)
     assert [c.event.item["id"] for c in second] == ["wamid.15550001.1"]
 
 
 async def test_a_failed_attempt_holds_the_conversation_until_it_is_due_again(world: World) -> None:
     await world.ingest(world.message(1), world.message(2))
-    first = await world.store.claim_due(limit=10, lease_s=60)
+    first = await world.store.deliveries.claim_due(limit=10, lease_s=60)
     await world.finish(first, ok=False, retry_in=5)
-    assert await world.store.claim_due(limit=10, lease_s=60) == []
+    assert await world.store.deliveries.claim_due(limit=10, lease_s=60) == []
     world.clock.now += 5
-    again = await world.store.claim_due(limit=10, lease_s=60)
+    again = await world.store.deliveries.claim_due(limit=10, lease_s=60)
     assert [c.event.item["id"] for c in again] == ["wamid.15550001.1"]
     assert again[0].id == first[0].id and again[0].attempts == 1
 
 
 async def test_an_abandoned_lease_falls_due_again(world: World) -> None:
     await world.ingest(world.message(1))
-    claimed = await world.store.claim_due(limit=10, lease_s=60)
+    claimed = await world.store.deliveries.claim_due(limit=10, lease_s=60)
     assert claimed
     world.clock.now += 59
-    assert await world.store.claim_due(limit=10, lease_s=60) == []
+    assert await world.store.deliveries.claim_due(limit=10, lease_s=60) == []
     world.clock.now += 2
-    assert [c.id for c in await world.store.claim_due(limit=10, lease_s=60)] == [claimed[0].id]
+    assert [c.id for c in await world.store.deliveries.claim_due(limit=10, lease_s=60)] == [
+        claimed[0].id
+    ]
 
 
 async def test_exhausted_delivery_fails_and_can_be_resent(world: World) -> None:
     await world.ingest(world.message(1))
-    claimed = await world.store.claim_due(limit=10, lease_s=60)
+    claimed = await world.store.deliveries.claim_due(limit=10, lease_s=60)
     await world.finish(claimed, ok=False, retry_in=None)
-    record, attempts = await world.store.delivery(world.destination.tenant_id, claimed[0].id)  # type: ignore[misc]
+    record, attempts = await world.store.deliveries.get(world.destination.tenant_id, claimed[0].id)  # type: ignore[misc]
     assert record.state == "failed" and len(attempts) == 1 and attempts[0].status_code == 500
-    assert await world.store.resend_delivery(world.destination.tenant_id, claimed[0].id)
-    again = await world.store.claim_due(limit=10, lease_s=60)
+    assert await world.store.deliveries.resend(world.destination.tenant_id, claimed[0].id)
+    again = await world.store.deliveries.claim_due(limit=10, lease_s=60)
     assert [c.id for c in again] == [claimed[0].id] and again[0].attempts == 0
 
 
 async def test_disabled_destination_keeps_its_deliveries_until_enabled(world: World) -> None:
     from dataclasses import replace
 
-    await world.store.update_destination(replace(world.destination, enabled=False))
+    await world.store.destinations.update(replace(world.destination, enabled=False))
     await world.ingest(world.message(1))
-    assert await world.store.claim_due(limit=10, lease_s=60) == []
-    await world.store.update_destination(replace(world.destination, enabled=True))
-    assert len(await world.store.claim_due(limit=10, lease_s=60)) == 1
+    assert await world.store.deliveries.claim_due(limit=10, lease_s=60) == []
+    await world.store.destinations.update(replace(world.destination, enabled=True))
+    assert len(await world.store.deliveries.claim_due(limit=10, lease_s=60)) == 1
 
 
 async def test_statuses_only_move_forward(world: World) -> None:
     store, number = world.store, world.number
-    await store.record_outbound(number, "15550001", "wamid.out", "text", {"type": "text"})
+    await store.inbound.record_outbound(number, "15550001", "wamid.out", "text", {"type": "text"})
 
     async def status(name: str) -> None:
         update = StatusUpdate(
             wamid=Wamid("wamid.out"), phone_number_id=number.phone_number_id, status=name,
             timestamp=1, recipient_id="15550001", item={"status": name},
         )  # fmt: skip
-        await store.ingest({number.phone_number_id: number}, IngestBatch(statuses=[update]))
+        await store.inbound.ingest({number.phone_number_id: number}, IngestBatch(statuses=[update]))
 
     await status("read")
     await status("delivered")
     await status("sent")
-    assert await store.outbound_status(number.id, "wamid.out") == "read"
+    assert await store.inbound.outbound_status(number.id, "wamid.out") == "read"
     await status("failed")
     await status("read")
-    assert await store.outbound_status(number.id, "wamid.out") == "failed"
+    assert await store.inbound.outbound_status(number.id, "wamid.out") == "failed"
 
 
 async def test_duplicate_number_is_refused_alone(world: World) -> None:
@@ -188,11 +194,13 @@ async def test_duplicate_number_is_refused_alone(world: World) -> None:
     dup = replace(world.number, id=new_id("num"))
     other = replace(world.number, id=new_id("num"), phone_number_id="1002")
     results = await asyncio.gather(
-        world.store.create_number(dup), world.store.create_number(other), return_exceptions=True
+        world.store.numbers.create(dup), world.store.numbers.create(other), return_exceptions=True
     )
     assert isinstance(results[0], Duplicate)
     assert results[1] == other
-    assert {n.phone_number_id for n in await world.store.numbers(world.number.tenant_id)} == {
+    assert {
+        n.phone_number_id for n in await world.store.numbers.of_tenant(world.number.tenant_id)
+    } == {
         "1001",
         "1002",
     }
@@ -200,7 +208,9 @@ async def test_duplicate_number_is_refused_alone(world: World) -> None:
 
 async def test_concurrent_claims_never_hand_out_a_delivery_twice(world: World) -> None:
     await world.ingest(*[world.message(0, sender=f"1555{i:04d}") for i in range(60)])
-    batches = await asyncio.gather(*[world.store.claim_due(limit=7, lease_s=60) for _ in range(12)])
+    batches = await asyncio.gather(
+        *[world.store.deliveries.claim_due(limit=7, lease_s=60) for _ in range(12)]
+    )
     ids = [c.id for batch in batches for c in batch]
     assert len(ids) == len(set(ids)) == 60
 
@@ -213,7 +223,7 @@ ALL_EVENTS = ("message:in:new", "message:out:new", "message:out:ack", "message:o
 async def _subscribe_to_everything(world: World) -> None:
     from dataclasses import replace
 
-    await world.store.update_destination(replace(world.destination, events=ALL_EVENTS))
+    await world.store.destinations.update(replace(world.destination, events=ALL_EVENTS))
 
 
 async def _status(world: World, wamid: str, name: str, to: str) -> None:
@@ -222,13 +232,15 @@ async def _status(world: World, wamid: str, name: str, to: str) -> None:
         wamid=Wamid(wamid), phone_number_id=number.phone_number_id, status=name,
         timestamp=1, recipient_id=to, item={"id": wamid, "status": name},
     )  # fmt: skip
-    await world.store.ingest({number.phone_number_id: number}, IngestBatch(statuses=[update]))
+    await world.store.inbound.ingest(
+        {number.phone_number_id: number}, IngestBatch(statuses=[update])
+    )
 
 
 async def _claim_all(world: World) -> list[ClaimedDelivery]:
     """Every delivery, in order, each recorded as delivered once claimed."""
     claimed: list[ClaimedDelivery] = []
-    while batch := await world.store.claim_due(limit=10, lease_s=60):
+    while batch := await world.store.deliveries.claim_due(limit=10, lease_s=60):
         claimed += batch
         await world.finish(batch, ok=True)
     return claimed
@@ -247,7 +259,7 @@ async def test_outbound_events_carry_the_latest_inbound_contact(world: World) ->
     )  # fmt: skip
     number_change = replace(world.message(3, kind="system"), contact=None)
     await world.ingest(older, newer, number_change)
-    await world.store.record_outbound(world.number, "15550001", "wamid.out", "text", {})
+    await world.store.inbound.record_outbound(world.number, "15550001", "wamid.out", "text", {})
     await _status(world, "wamid.out", "sent", "15550001")
     await _status(world, "wamid.out", "failed", "15550001")
     events = [c.event for c in await _claim_all(world)]
@@ -262,7 +274,7 @@ async def test_outbound_events_carry_the_latest_inbound_contact(world: World) ->
 async def test_without_an_inbound_contact_the_conversation_stands_in(world: World) -> None:
     """A conversation we opened (or whose messages came without contacts): its wa_id."""
     await _subscribe_to_everything(world)
-    await world.store.record_outbound(world.number, "15550077", "wamid.first", "text", {})
+    await world.store.inbound.record_outbound(world.number, "15550077", "wamid.first", "text", {})
     await _status(world, "wamid.first", "delivered", "15550077")
     events = [c.event for c in await _claim_all(world)]
     assert [e.event_type for e in events] == ["message:out:new", "message:out:ack"]
@@ -284,7 +296,7 @@ async def test_a_named_conversation_without_inbound_contacts_lends_its_name(worl
 
     await _subscribe_to_everything(world)
     await world.store.connector.transaction(named_conversation())
-    await world.store.record_outbound(world.number, "15550078", "wamid.named", "text", {})
+    await world.store.inbound.record_outbound(world.number, "15550078", "wamid.named", "text", {})
     (claimed,) = await _claim_all(world)
     assert claimed.event.contact == {"profile": {"name": "Zed"}, "wa_id": "15550078"}
 
@@ -297,8 +309,8 @@ async def test_a_status_that_overtakes_its_send_is_applied_when_the_send_is_reco
     message:out:ack event."""
     await _subscribe_to_everything(world)
     await _status(world, "wamid.fast", "sent", "15550079")  # before we know the wamid
-    await world.store.record_outbound(world.number, "15550079", "wamid.fast", "text", {})
-    assert await world.store.outbound_status(world.number.id, "wamid.fast") == "sent"
+    await world.store.inbound.record_outbound(world.number, "15550079", "wamid.fast", "text", {})
+    assert await world.store.inbound.outbound_status(world.number.id, "wamid.fast") == "sent"
     events = [c.event.event_type for c in await _claim_all(world)]
     assert events == ["message:out:new", "message:out:ack"]
 
@@ -311,12 +323,12 @@ async def test_a_status_racing_its_send_is_never_lost(world: World) -> None:
     wamids = [f"wamid.race.{i}" for i in range(60)]
 
     async def send(wamid: str) -> None:
-        await world.store.record_outbound(world.number, "15550080", wamid, "text", {})
+        await world.store.inbound.record_outbound(world.number, "15550080", wamid, "text", {})
 
     await asyncio.gather(
         *(step for w in wamids for step in (send(w), _status(world, w, "sent", "15550080")))
     )
-    statuses = [await world.store.outbound_status(world.number.id, w) for w in wamids]
+    statuses = [await world.store.inbound.outbound_status(world.number.id, w) for w in wamids]
     assert statuses == ["sent"] * len(wamids)
     events = [c.event.event_type for c in await _claim_all(world)]
     assert events.count("message:out:ack") == len(wamids)

@@ -115,7 +115,7 @@ def _out(a: Activation) -> ActivationOut:
 
 
 async def _get(request: Request, tenant: Tenant, activation_id: str) -> Activation:
-    found = await gateway_of(request).store.activation(tenant.id, activation_id)
+    found = await gateway_of(request).store.activations.get(tenant.id, activation_id)
     if found is None:
         raise NotFound(f"no activation {activation_id}")
     return found
@@ -148,7 +148,7 @@ async def create_activation(
     their messages reach this tenant."""
     gateway = gateway_of(request)
     settings = gateway.settings
-    number = await gateway.store.number(tenant.id, body.number_id)
+    number = await gateway.store.numbers.get(tenant.id, body.number_id)
     if number is None:
         raise InvalidRequest(f"numberId: no number {body.number_id}")
     if number.kind != "pool":
@@ -159,7 +159,7 @@ async def create_activation(
     for _ in range(CODE_DRAWS):
         code = new_code()
         try:
-            activation = await gateway.store.create_activation(
+            activation = await gateway.store.activations.create(
                 new_id("act"),
                 tenant.id,
                 number.id,
@@ -210,7 +210,7 @@ async def list_activations(
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
 ) -> list[ActivationOut]:
     """This tenant's activations, newest first (never their codes)."""
-    found = await gateway_of(request).store.activations(
+    found = await gateway_of(request).store.activations.of_tenant(
         tenant.id, state=state, number_id=number_id, limit=limit
     )
     return [_out(a) for a in found]
@@ -252,7 +252,9 @@ async def update_activation(
     activation_id: ActivationId, body: ActivationPatch, request: Request, tenant: TenantDep
 ) -> ActivationOut:
     """Set or remove (null) the label; messages delivered from now on carry the new one."""
-    updated = await gateway_of(request).store.label_activation(tenant.id, activation_id, body.label)
+    updated = await gateway_of(request).store.activations.label(
+        tenant.id, activation_id, body.label
+    )
     if updated is None:
         raise NotFound(f"no activation {activation_id}")
     return _out(updated)
@@ -274,7 +276,7 @@ async def deactivate_activation(
     """Deactivate: the sender's later messages reach nobody (they get a reply saying so),
     and their conversation can no longer be written to. A pending activation's code stops
     working (state expired). Deactivating again changes nothing."""
-    done = await gateway_of(request).store.deactivate_activation(tenant.id, activation_id)
+    done = await gateway_of(request).store.activations.deactivate(tenant.id, activation_id)
     if done is None:
         raise NotFound(f"no activation {activation_id}")
     return _out(done)

@@ -155,11 +155,11 @@ def _out(app: App, numbers: list[AppNumber]) -> AppOut:
 
 
 async def _numbers(gateway: Gateway, tenant_id: str, app_id: str | None) -> list[AppNumber]:
-    return await gateway.store.app_numbers(tenant_id, app_id, window_s=SERVICE_WINDOW_S)
+    return await gateway.store.apps.numbers(tenant_id, app_id, window_s=SERVICE_WINDOW_S)
 
 
 async def _get(gateway: Gateway, tenant: Tenant, app_id: str) -> App:
-    app = await gateway.store.app(tenant.id, app_id)
+    app = await gateway.store.apps.get(tenant.id, app_id)
     if app is None:
         raise NotFound(f"no app {app_id}")
     return app
@@ -221,7 +221,7 @@ async def create_app(body: AppIn, request: Request, tenant: TenantDep) -> AppCre
         app_id=app.id,
     )
     try:
-        await gateway.store.create_app(app, made.key_hash, socket)
+        await gateway.store.apps.create(app, made.key_hash, socket)
     except Duplicate as exc:
         raise Conflict(f"slug {body.slug} is already taken; choose another") from exc
     out = _out(app, [])
@@ -242,7 +242,7 @@ async def list_apps(request: Request, tenant: TenantDep) -> list[AppOut]:
     numbers = await _numbers(gateway, tenant.id, None)
     return [
         _out(app, [n for n in numbers if n.number.app_id == app.id])
-        for app in await gateway.store.apps(tenant.id)
+        for app in await gateway.store.apps.of_tenant(tenant.id)
     ]
 
 
@@ -282,7 +282,7 @@ async def update_app(app_id: AppId, body: AppPatch, request: Request, tenant: Te
     if "name" in body.model_fields_set and body.name is None:
         raise InvalidRequest("name: may not be null")
     if body.name is not None and body.name != app.name:
-        renamed = await gateway.store.rename_app(tenant.id, app_id, body.name)
+        renamed = await gateway.store.apps.rename(tenant.id, app_id, body.name)
         if renamed is None:
             raise NotFound(f"no app {app_id}")
         app = renamed
@@ -325,7 +325,7 @@ async def delete_app(app_id: AppId, request: Request, tenant: TenantDep) -> None
     (undelivered events fail with app_deleted), its slug is free again."""
     gateway = gateway_of(request)
     await _get(gateway, tenant, app_id)
-    if not await gateway.store.delete_app(tenant.id, app_id):
+    if not await gateway.store.apps.delete(tenant.id, app_id):
         numbers = await _numbers(gateway, tenant.id, app_id)
         if not numbers:  # deleted meanwhile by another request
             raise NotFound(f"no app {app_id}")
@@ -352,7 +352,7 @@ async def get_own_app(request: Request, who: Annotated[Principal, Depends(curren
     """The App whose key made the request, with its numbers and health."""
     gateway = gateway_of(request)
     assert who.tenant is not None and who.app_id is not None
-    app = await gateway.store.app(who.tenant.id, who.app_id)
+    app = await gateway.store.apps.get(who.tenant.id, who.app_id)
     if app is None:  # deleted between the key check and now
         raise NotFound(f"no app {who.app_id}")
     return _out(app, await _numbers(gateway, who.tenant.id, app.id))
@@ -394,9 +394,9 @@ async def destination_app(
         if app_id is not None and app_id != own:
             raise Forbidden("appId: an App key creates destinations for its own App only")
         app_id = own
-    elif app_id is not None and await gateway.store.app(tenant.id, app_id) is None:
+    elif app_id is not None and await gateway.store.apps.get(tenant.id, app_id) is None:
         raise InvalidRequest(f"appId: no app {app_id}")
     if app_id is not None and number_id is not None:
-        if await gateway.store.app_number(app_id, number_id) is None:
+        if await gateway.store.apps.number(app_id, number_id) is None:
             raise InvalidRequest(f"numberId: no number {number_id} of app {app_id}")
     return app_id

@@ -32,14 +32,14 @@ async def identify(store: Store, key: str | None) -> Principal:
         raise Unauthorized("malformed API key")
     prefix = lookup_prefix(key)
     if kind is KeyKind.OPERATOR:
-        if key_matches(await store.find_operator_key(prefix), key):
+        if key_matches(await store.tenants.find_operator_key(prefix), key):
             return Principal(kind=kind)
     elif kind is KeyKind.TENANT:
-        found = await store.find_api_key(prefix)
+        found = await store.tenants.find_api_key(prefix)
         if found is not None and key_matches(found[1], key):
             return Principal(kind=kind, tenant=found[0])
     else:
-        app = await store.find_app_key(prefix)
+        app = await store.tenants.find_app_key(prefix)
         if app is not None and key_matches(app[2], key):
             return Principal(kind=kind, tenant=app[0], app_id=app[1])
     raise Unauthorized("unknown or revoked API key")

@@ -215,7 +215,7 @@ async def list_deliveries(
     """Newest first, filtered by status, destination, conversation and creation time.
     Pass ``nextCursor`` back as ``cursor`` for the next page."""
     start, end = time_range(since, until)
-    rows = await gateway_of(request).store.list_deliveries(
+    rows = await gateway_of(request).store.deliveries.page(
         tenant.id,
         state=status,
         destination_id=destination_id,
@@ -250,9 +250,9 @@ async def recover(body: RecoverIn, request: Request, tenant: TenantDep) -> Recov
     if start >= end:
         raise InvalidRequest("since: must be in the past")
     if body.destination_id is not None:
-        if await gateway.store.destination(tenant.id, body.destination_id) is None:
+        if await gateway.store.destinations.get(tenant.id, body.destination_id) is None:
             raise InvalidRequest(f"destinationId: no destination {body.destination_id}")
-    job = await gateway.store.create_recovery_job(tenant.id, body.destination_id, start, end)
+    job = await gateway.store.recoveries.create(tenant.id, body.destination_id, start, end)
     if gateway.recovery is not None:
         gateway.recovery.wake()
     return _recovery(job)
@@ -273,7 +273,7 @@ async def list_recoveries(
     cursor: str | None = None,
 ) -> RecoveryPage:
     """The tenant's recovery jobs, newest first, with their progress."""
-    rows = await gateway_of(request).store.recovery_jobs(
+    rows = await gateway_of(request).store.recoveries.of_tenant(
         tenant.id, before_seq=_cursor(cursor), limit=limit
     )
     next_cursor = str(rows[-1][0]) if len(rows) == limit else None
@@ -285,7 +285,7 @@ async def list_recoveries(
             responses=errors(404))  # fmt: skip
 async def get_recovery(recovery_id: RecoveryId, request: Request, tenant: TenantDep) -> RecoveryOut:
     """A recovery job's state and progress (``recovered`` of ``total``)."""
-    job = await gateway_of(request).store.recovery_job(tenant.id, recovery_id)
+    job = await gateway_of(request).store.recoveries.get(tenant.id, recovery_id)
     if job is None:
         raise NotFound(f"no recovery job {recovery_id}")
     return _recovery(job)
@@ -303,7 +303,7 @@ async def get_delivery(
     delivery_id: DeliveryId, request: Request, tenant: TenantDep
 ) -> DeliveryDetail:
     """The delivery with every attempt (time, status code, latency, response excerpt, error)."""
-    found = await gateway_of(request).store.delivery(tenant.id, delivery_id)
+    found = await gateway_of(request).store.deliveries.get(tenant.id, delivery_id)
     if found is None:
         raise NotFound(f"no delivery {delivery_id}")
     delivery, attempts = found
@@ -325,11 +325,11 @@ async def resend_delivery(
     """Queue a finished (failed or succeeded) delivery again, with a fresh retry schedule
     and the same webhook-id."""
     store = gateway_of(request).store
-    found = await store.delivery(tenant.id, delivery_id)
+    found = await store.deliveries.get(tenant.id, delivery_id)
     if found is None:
         raise NotFound(f"no delivery {delivery_id}")
-    if not await store.resend_delivery(tenant.id, delivery_id):
+    if not await store.deliveries.resend(tenant.id, delivery_id):
         raise Conflict(f"delivery {delivery_id} is still {found[0].state}; nothing to re-send")
-    again = await store.delivery(tenant.id, delivery_id)
+    again = await store.deliveries.get(tenant.id, delivery_id)
     assert again is not None
     return DeliveryOut(**_out(again[0]))

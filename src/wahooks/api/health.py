@@ -29,7 +29,7 @@ class HealthOut(ApiModel):
 async def health(request: Request) -> HealthOut | Response:
     """Whether this process is up and its database answers; no key needed (load balancers)."""
     try:
-        active = await gateway_of(request).store.count_active_deliveries()
+        active = await gateway_of(request).store.deliveries.count_active()
     except Exception as exc:
         return error_response(503, "database_unavailable", str(exc))
     return HealthOut(status="ok", pending_deliveries=active)

@@ -77,7 +77,7 @@ async def revoke_api_key(
     request: Request, tenant_id: str, key_id: str, *, keep_one: bool
 ) -> KeyOut:
     try:
-        record = await gateway_of(request).store.revoke_api_key(
+        record = await gateway_of(request).store.tenants.revoke_api_key(
             tenant_id, key_id, keep_one=keep_one
         )
     except LastKey as exc:
@@ -122,7 +122,7 @@ async def create_key(body: KeyIn, request: Request, tenant: TenantDep) -> NewKey
 )
 async def list_keys(request: Request, tenant: TenantDep) -> list[KeyOut]:
     """This tenant's keys, revoked ones included, oldest first; never the keys themselves."""
-    return [key_out(k) for k in await gateway_of(request).store.api_keys(tenant.id)]
+    return [key_out(k) for k in await gateway_of(request).store.tenants.api_keys(tenant.id)]
 
 
 @router.delete(
@@ -171,7 +171,7 @@ async def create_operator_key(body: KeyIn, request: Request, _: OperatorDep) -> 
 )
 async def list_operator_keys(request: Request, _: OperatorDep) -> list[KeyOut]:
     """Every operator key, revoked ones included, oldest first; never the keys themselves."""
-    return [key_out(k) for k in await gateway_of(request).store.operator_keys()]
+    return [key_out(k) for k in await gateway_of(request).store.tenants.operator_keys()]
 
 
 @router.delete(
@@ -190,7 +190,7 @@ async def revoke_operator_key(key_id: KeyId, request: Request, _: OperatorDep) -
     """Revoke an operator key: its next request is refused (401). The last live operator
     key cannot be revoked (409): the operator would lock itself out."""
     try:
-        record = await gateway_of(request).store.revoke_operator_key(key_id)
+        record = await gateway_of(request).store.tenants.revoke_operator_key(key_id)
     except LastKey as exc:
         raise Conflict(
             f"operator key {key_id} is the last live one: create another first, or the "

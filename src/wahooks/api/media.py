@@ -84,9 +84,11 @@ async def download(
     owner only: another tenant's id is a 404 like an unknown one."""
     gateway = gateway_of(request)
     assert who.tenant is not None
-    record = await gateway.store.media(who.tenant.id, media_id) if is_media_id(media_id) else None
+    record = (
+        await gateway.store.media.get(who.tenant.id, media_id) if is_media_id(media_id) else None
+    )
     if record is not None and who.app_id is not None:  # an App: only its numbers' files
-        if not await gateway.store.media_of_app(who.app_id, media_id):
+        if not await gateway.store.media.of_app(who.app_id, media_id):
             record = None
     if record is None:
         raise NotFound(f"no media {media_id}")

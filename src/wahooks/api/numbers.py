@@ -146,12 +146,12 @@ async def _visible(request: Request, who: Principal, number_id: str) -> Number:
     store = gateway_of(request).store
     number: Number | None
     if who.kind is KeyKind.OPERATOR:
-        number = await store.any_number(number_id)
+        number = await store.numbers.any(number_id)
     elif who.kind is KeyKind.TENANT:
         assert who.tenant is not None
-        number = await store.number(who.tenant.id, number_id)
+        number = await store.numbers.get(who.tenant.id, number_id)
     else:
-        number = await store.any_number(number_id)
+        number = await store.numbers.any(number_id)
         if number is not None and number.app_id != who.app_id:
             number = None
     if number is None:
@@ -191,13 +191,13 @@ async def _owner(request: Request, body: NumberIn, who: Principal) -> tuple[str 
     else:
         tenant_id = body.tenant_id
     if body.app_id:
-        app_tenant = await store.app_tenant(body.app_id)
+        app_tenant = await store.tenants.app_tenant(body.app_id)
         if app_tenant is None or (tenant_id is not None and app_tenant != tenant_id):
             raise NotFound(f"no app {body.app_id}")
         return app_tenant, body.app_id
     if tenant_id is None:
         raise InvalidRequest("a dedicated number needs tenantId or appId")
-    if who.kind is KeyKind.OPERATOR and await store.tenant(tenant_id) is None:
+    if who.kind is KeyKind.OPERATOR and await store.tenants.get(tenant_id) is None:
         raise NotFound(f"no tenant {tenant_id}")
     return tenant_id, None
 
@@ -242,7 +242,7 @@ async def create_number(body: NumberIn, request: Request, who: WhoDep) -> Number
         created_at=gateway.clock(),
     )
     try:
-        await gateway.store.create_number(number)
+        await gateway.store.numbers.create(number)
     except Duplicate as exc:
         raise Conflict(f"phone number id {body.phone_number_id} is already registered") from exc
     gateway.numbers.forget(number.phone_number_id)
@@ -261,14 +261,14 @@ async def list_numbers(request: Request, who: WhoDep) -> list[NumberOut]:
     a tenant its own and the pool numbers, an App its own."""
     store = gateway_of(request).store
     if who.kind is KeyKind.OPERATOR:
-        found = await store.all_numbers()
+        found = await store.numbers.all()
     elif who.kind is KeyKind.TENANT:
         assert who.tenant is not None
-        found = await store.numbers(who.tenant.id)
+        found = await store.numbers.of_tenant(who.tenant.id)
     else:
         assert who.app_id is not None and who.tenant is not None
         # The window does not matter here: only the numbers are shown.
-        of_app = await store.app_numbers(who.tenant.id, who.app_id, window_s=0)
+        of_app = await store.apps.numbers(who.tenant.id, who.app_id, window_s=0)
         found = [n.number for n in of_app]
     return [_out(n) for n in found]
 
@@ -317,7 +317,7 @@ async def update_number(
         graph_base_url=body.graph_api_base_url.rstrip("/") if body.graph_api_base_url else None,
     )
     gateway = gateway_of(request)
-    updated = await gateway.store.update_number(number.id, changes)
+    updated = await gateway.store.numbers.update(number.id, changes)
     gateway.numbers.forget(number.phone_number_id)
     if updated is None:
         raise NotFound(f"no number {number_id}")
@@ -343,7 +343,7 @@ async def delete_number(number_id: NumberId, request: Request, who: WhoDep) -> N
     Its conversations and deliveries stay. Answers the number as it was."""
     number = await _managed(request, who, number_id)
     gateway = gateway_of(request)
-    if not await gateway.store.delete_number(number):
+    if not await gateway.store.numbers.delete(number):
         raise NotFound(f"no number {number_id}")
     gateway.numbers.forget(number.phone_number_id)
     return _out(number)

@@ -57,7 +57,7 @@ async def socket_endpoint(websocket: WebSocket) -> None:
         return
     conversation_id = websocket.query_params.get("conversationId") or None
     if conversation_id is not None:
-        conversation = await gateway.store.conversation(who.tenant.id, conversation_id)
+        conversation = await gateway.store.conversations.get(who.tenant.id, conversation_id)
         # An App's connection may watch only a conversation on the App's numbers.
         if conversation is None or (
             who.app_id is not None and conversation.number.app_id != who.app_id

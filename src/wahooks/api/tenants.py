@@ -61,7 +61,7 @@ def _out(tenant: Tenant) -> TenantOut:
 
 
 async def _tenant(request: Request, tenant_id: str) -> Tenant:
-    tenant = await gateway_of(request).store.tenant(tenant_id)
+    tenant = await gateway_of(request).store.tenants.get(tenant_id)
     if tenant is None:
         raise NotFound(f"no tenant {tenant_id}")
     return tenant
@@ -94,7 +94,7 @@ async def create_tenant(body: TenantIn, request: Request, _: OperatorDep) -> New
 )
 async def list_tenants(request: Request, _: OperatorDep) -> list[TenantOut]:
     """Every tenant, oldest first."""
-    return [_out(t) for t in await gateway_of(request).store.tenants()]
+    return [_out(t) for t in await gateway_of(request).store.tenants.all()]
 
 
 @router.get(
@@ -138,7 +138,7 @@ async def create_tenant_key(
 async def list_tenant_keys(tenant_id: TenantId, request: Request, _: OperatorDep) -> list[KeyOut]:
     """The tenant's keys, revoked ones included; never the keys themselves."""
     await _tenant(request, tenant_id)
-    return [key_out(k) for k in await gateway_of(request).store.api_keys(tenant_id)]
+    return [key_out(k) for k in await gateway_of(request).store.tenants.api_keys(tenant_id)]
 
 
 @router.delete(

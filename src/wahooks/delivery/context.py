@@ -20,7 +20,7 @@ async def with_conversation(
     if spec is None or not spec.needs_conversation or not event.conversation_id:
         return delivery
     wamid = event.item.get("id")
-    context = await store.conversation_context(
+    context = await store.conversations.context(
         event.conversation_id,
         str(wamid) if wamid else None,
         recent=settings.summary_recent_messages,

@@ -72,7 +72,7 @@ class Dispatcher:
         self._claiming.wake()
 
     async def start(self) -> None:
-        released = await self._store.release_leases()
+        released = await self._store.deliveries.release_leases()
         if released:
             log.info("released %d deliveries leased before a restart", released)
         self._store.notifier.subscribe(Topic.DELIVERIES, lambda _tenants: self.wake())
@@ -102,7 +102,7 @@ class Dispatcher:
             if free > 0:
                 limit = min(free, settings.dispatch_batch)
                 try:
-                    claimed = await self._store.claim_due(
+                    claimed = await self._store.deliveries.claim_due(
                         limit=limit, lease_s=lease_s, paused=self._pacer.saturated()
                     )
                 except Exception:
@@ -205,7 +205,7 @@ class Dispatcher:
             if self._deferred:
                 deferred, self._deferred = self._deferred, []
                 try:
-                    await self._store.defer_deliveries(deferred)
+                    await self._store.deliveries.defer(deferred)
                 except Exception:  # their leases expire, and they are claimed again
                     log.exception("handing back %d paced deliveries failed", len(deferred))
             if self._results:
@@ -214,7 +214,7 @@ class Dispatcher:
                     failing = {dst.id for _, dst in batch if dst.consecutive_failures}
                     decisions = [(d, dst.id) for d, dst in batch]
                     healthy = {dst.id for _, dst in batch} - failing
-                    await self._store.record_attempts(
+                    await self._store.deliveries.record_attempts(
                         decisions, health_update(decisions, self._health, healthy)
                     )
                 except Exception:

@@ -54,7 +54,7 @@ class RecoveryJobs:
 
     async def run_one(self) -> bool:
         """Lease one due job and work it to its end (or until stopping). False: none due."""
-        job = await self._store.claim_recovery_job(lease_s=LEASE_S)
+        job = await self._store.recoveries.claim(lease_s=LEASE_S)
         if job is None:
             return False
         log.info("recovery %s: %s failed deliveries to re-queue", job.id, job.total)
@@ -66,17 +66,17 @@ class RecoveryJobs:
         current: RecoveryJob | None = job
         while current is not None and current.state == RecoveryState.RUNNING:
             if self._loop.stopping:
-                await self._store.release_recovery_job(current)
+                await self._store.recoveries.release(current)
                 log.info("recovery %s: paused at %d; resumed on start", job.id, current.recovered)
                 return None
             before = current
             try:
-                current = await self._store.recovery_step(
+                current = await self._store.recoveries.step(
                     before, chunk=self._chunk, lease_s=LEASE_S
                 )
             except Exception as exc:
                 log.exception("recovery %s failed", job.id)
-                await self._store.fail_recovery_job(before, f"{type(exc).__name__}: {exc}")
+                await self._store.recoveries.fail(before, f"{type(exc).__name__}: {exc}")
                 return None
             if current is not None and current.state == RecoveryState.RUNNING and self._pause_s:
                 await self._loop.pause(self._pause_s, wakeable=False)

@@ -50,7 +50,7 @@ class MetaIngress:
         if params.get("hub.mode") != "subscribe" or not token or not challenge:
             return _error(400, "invalid_request", "expected hub.mode=subscribe, hub.verify_token "
                           "and hub.challenge")  # fmt: skip
-        if not await self._store.numbers_by_verify_token(token):
+        if not await self._store.numbers.by_verify_token(token):
             return _error(403, "forbidden", "hub.verify_token matches no number")
         # The challenge is the caller's text echoed back: never let a browser sniff it as HTML.
         return PlainTextResponse(challenge, headers={"X-Content-Type-Options": "nosniff"})
@@ -80,7 +80,7 @@ class MetaIngress:
 
         batch = for_ingest(parsed.for_numbers(numbers), numbers, self._notices)
         try:
-            outcome = await self._store.ingest(numbers, batch)
+            outcome = await self._store.inbound.ingest(numbers, batch)
         except Exception:
             log.exception("storing a notification failed; Meta will retry")
             return _error(503, "store_unavailable", "could not store the notification; retry")

@@ -32,7 +32,7 @@ class NumberDirectory:
             else:
                 missing.append(pid)
         if missing:
-            fresh = await self._store.numbers_by_phone_number_ids(missing)
+            fresh = await self._store.numbers.by_phone_number_ids(missing)
             for pid, number in fresh.items():
                 self._cache[pid] = (now + self._ttl, number)
             found.update(fresh)

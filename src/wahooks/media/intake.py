@@ -107,7 +107,7 @@ class MediaIntake:
         )
         sha256 = base64.b64encode(bytes.fromhex(written.sha256)).decode()
         try:
-            await self._store.add_media(record, sha256=sha256, number_id=number_id)
+            await self._store.media.add(record, sha256=sha256, number_id=number_id)
         except BaseException:
             await asyncio.shield(self._blobs.delete(key))
             raise
@@ -117,12 +117,12 @@ class MediaIntake:
         """Remove a file just saved that is not wanted after all (its row says purged)."""
         if record.blob_key is not None:
             await self._blobs.delete(record.blob_key)
-        await self._store.mark_media_purged(record.id)
+        await self._store.media.mark_purged(record.id)
 
     async def stored(self, tenant_id: str, media_id: str) -> MediaRecord:
         """The tenant's ready file `media_id`: 404 if not theirs (or no such id), 409 while
         it is still being fetched from WhatsApp, 410 once expired or unavailable."""
-        record = await self._store.media(tenant_id, media_id) if is_media_id(media_id) else None
+        record = await self._store.media.get(tenant_id, media_id) if is_media_id(media_id) else None
         if record is None:
             raise NotFound(f"no media {media_id}")
         if record.state == "pending":

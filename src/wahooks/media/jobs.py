@@ -59,7 +59,7 @@ class MediaJobs:
             jobs: list[MediaJob] = []
             if free > 0:
                 try:
-                    jobs = await self._store.claim_media(limit=free, lease_s=lease_s)
+                    jobs = await self._store.media.claim(limit=free, lease_s=lease_s)
                 except Exception:
                     log.exception("claiming media jobs failed; retrying shortly")
                 for job in jobs:
@@ -76,10 +76,10 @@ class MediaJobs:
             )
         except Exception as exc:
             log.exception("media %s: the blob store failed; again in %gs", job.id, STORE_RETRY_S)
-            await self._store.retry_media(job, STORE_RETRY_S, f"blob store: {exc}")
+            await self._store.media.retry(job, STORE_RETRY_S, f"blob store: {exc}")
             return
         if isinstance(result, FetchedMedia):
-            await self._store.finish_media(
+            await self._store.media.finish(
                 job,
                 ready=True,
                 blob_key=result.key,
@@ -88,7 +88,7 @@ class MediaJobs:
                 file_name=result.file_name,
             )
         else:
-            await self._store.finish_media(
+            await self._store.media.finish(
                 job, ready=False, reason=f"{result.code}: {result.reason}"
             )
 
@@ -104,14 +104,14 @@ class MediaJobs:
         """Remove every expired file (blob and bytes; the row stays, so downloads say 410)."""
         purged = 0
         while True:
-            expired = await self._store.expired_media(
+            expired = await self._store.media.expired(
                 grace_s=self._settings.media_grace_s,
                 max_retention_s=self._settings.media_max_retention_s,
             )
             for media_id, key in expired:
                 if key is not None:
                     await self._blobs.delete(key)
-                await self._store.mark_media_purged(media_id)
+                await self._store.media.mark_purged(media_id)
             purged += len(expired)
             if len(expired) < 100:
                 return purged

@@ -59,7 +59,7 @@ class NoticeWorker:
         while not self._loop.stopping:
             jobs: list[NoticeJob] = []
             try:
-                jobs = await self._store.claim_notices(limit=CLAIM_BATCH, lease_s=lease_s)
+                jobs = await self._store.notices.claim(limit=CLAIM_BATCH, lease_s=lease_s)
             except Exception:
                 log.exception("claiming notices failed; retrying shortly")
             if jobs:
@@ -100,7 +100,7 @@ class NoticeWorker:
             except GraphError as exc:
                 await self._failed(job, exc)
                 return
-            await self._store.finish_notice(job.seq, sent=True)
+            await self._store.notices.finish(job.seq, sent=True)
         except Exception:  # the store failed: the lease runs out and the notice is tried again
             log.exception("notice %d: recording its outcome failed", job.seq)
 
@@ -111,7 +111,7 @@ class NoticeWorker:
             delay = backoff_s(self._settings.notice_backoff_s, tries)
             log.warning("notice %d (%s) to %s: %s; again in %gs", job.seq, job.kind, job.number.id,
                         error, delay)  # fmt: skip
-            await self._store.retry_notice(job.seq, delay, error)
+            await self._store.notices.retry(job.seq, delay, error)
         else:
             log.warning("notice %d (%s) to %s failed: %s", job.seq, job.kind, job.number.id, error)
-            await self._store.finish_notice(job.seq, sent=False, error=error)
+            await self._store.notices.finish(job.seq, sent=False, error=error)

@@ -65,7 +65,7 @@ class AppMessenger:
 
     async def number(self, app_id: str, number_id: str) -> Number:
         """One of the App's live numbers (``poolNumberId``); another's is not found."""
-        number = await self._store.app_number(app_id, number_id)
+        number = await self._store.apps.number(app_id, number_id)
         if number is None:
             raise NotFound(f"poolNumberId: no number {number_id} of this App")
         return number
@@ -92,7 +92,7 @@ class AppMessenger:
         check_text(text)
         number = await self.number(app_id, number_id)
         wa_id = wa_id_of(to_number)
-        conversation = await self._store.conversation_with(tenant_id, number.id, wa_id)
+        conversation = await self._store.apps.conversation_with(tenant_id, number.id, wa_id)
         if not self._window_open(conversation):
             raise ServiceWindowExpired(f"{WINDOW_EXPIRED} Send a template (passthrough) instead.")
         message = {
@@ -150,7 +150,7 @@ class AppMessenger:
                 raise InvalidRequest("to: required, the recipient's phone number")
             number = await self.number(app_id, pool_number_id)
             wa_id = wa_id_of(to)
-            found = await self._store.conversation_with(tenant_id, number.id, wa_id)
+            found = await self._store.apps.conversation_with(tenant_id, number.id, wa_id)
             if kind != TEMPLATE and not self._window_open(found):
                 raise ServiceWindowExpired(
                     f"{WINDOW_EXPIRED} Only a template can be sent outside it."
@@ -179,7 +179,7 @@ class AppMessenger:
             wa_id = str(contacts[0].get("wa_id") or wa_id)
         item = {k: v for k, v in message.items() if k not in ("messaging_product",)}
         item.update(id=wamid, timestamp=str(int(self._clock())))
-        await self._store.record_outbound(
+        await self._store.inbound.record_outbound(
             number, wa_id, wamid, str(message["type"]), item, tenant_id=tenant_id
         )
         return answer

@@ -61,7 +61,7 @@ class Messenger:
         return await self._send(tenant_id, conversation_id, message)
 
     async def conversation(self, tenant_id: str, conversation_id: str) -> Conversation:
-        conversation = await self._store.conversation(tenant_id, conversation_id)
+        conversation = await self._store.conversations.get(tenant_id, conversation_id)
         if conversation is None:
             raise NotFound(f"no conversation {conversation_id}")
         return conversation
@@ -96,7 +96,7 @@ class Messenger:
         except GraphError as exc:
             raise graph_refused("the message", exc) from exc
         item = {**message, "id": wamid, "timestamp": str(int(self._clock()))}
-        await self._store.record_outbound(
+        await self._store.inbound.record_outbound(
             conversation.number,
             conversation.wa_id,
             wamid,

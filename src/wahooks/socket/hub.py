@@ -123,7 +123,7 @@ class Hub:
         settings = self._settings
         while not self._maintenance.stopping:
             try:
-                dropped = await self._store.drop_from_socket_queue(
+                dropped = await self._store.socket_queue.drop_old(
                     settings.socket_queue_retention_s, settings.socket_queue_max_per_sender
                 )
                 if dropped:

@@ -134,7 +134,7 @@ class TenantPump:
             since = min((c.opened_at for c in open_), default=self._clock())
             if not conversation_ids:
                 return []
-        return await self._store.claim_for_socket(
+        return await self._store.socket_queue.claim(
             self.tenant_id,
             self.owner,
             conversation_ids=conversation_ids,
@@ -163,13 +163,13 @@ class TenantPump:
     async def _flush(self) -> None:
         if self._finished:
             finished, self._finished = self._finished, []
-            await self._store.finish_socket(self.tenant_id, finished)
+            await self._store.socket_queue.finish(self.tenant_id, finished)
         if self._released:
             released, self._released = self._released, []
-            await self._store.release_socket(self.tenant_id, released, self.owner)
+            await self._store.socket_queue.release(self.tenant_id, released, self.owner)
         renew_every = self._settings.socket_lease_s / 3
         if self._unacked and time.monotonic() - self._renewed_at >= renew_every:
             self._renewed_at = time.monotonic()
-            await self._store.renew_socket_leases(
+            await self._store.socket_queue.renew_leases(
                 list(self._unacked), self.owner, self._settings.socket_lease_s
             )

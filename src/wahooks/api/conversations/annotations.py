@@ -25,7 +25,7 @@ async def replace_labels(
 ) -> LabelsOut:
     """Replace every label (each kept once; at most 20, of 1-50 characters)."""
     tenant_id, app_id = _scope(principal)
-    labels = await gateway_of(request).store.change_labels(
+    labels = await gateway_of(request).store.conversations.change_labels(
         tenant_id, conversation_id, app_id=app_id, replace_with=body.labels
     )
     return LabelsOut(labels=list(labels))
@@ -44,7 +44,7 @@ async def add_label(
 ) -> LabelsOut:
     """Add one label (nothing changes if it is there already); answers every label."""
     tenant_id, app_id = _scope(principal)
-    labels = await gateway_of(request).store.change_labels(
+    labels = await gateway_of(request).store.conversations.change_labels(
         tenant_id, conversation_id, app_id=app_id, add=body.label
     )
     return LabelsOut(labels=list(labels))
@@ -63,7 +63,7 @@ async def remove_label(
 ) -> LabelsOut:
     """Remove one label; 404 if the conversation does not have it. Answers the rest."""
     tenant_id, app_id = _scope(principal)
-    labels = await gateway_of(request).store.change_labels(
+    labels = await gateway_of(request).store.conversations.change_labels(
         tenant_id, conversation_id, app_id=app_id, remove=label.strip()
     )
     return LabelsOut(labels=list(labels))
@@ -83,7 +83,7 @@ async def add_note(
 ) -> NoteOut:
     """A note of 1-2000 characters (at most 100 per conversation)."""
     tenant_id, app_id = _scope(principal)
-    note = await gateway_of(request).store.add_note(
+    note = await gateway_of(request).store.conversations.add_note(
         tenant_id, conversation_id, body.text, app_id=app_id
     )
     return _note(note)
@@ -101,4 +101,6 @@ async def delete_note(
 ) -> None:
     """Remove one note of the conversation."""
     tenant_id, app_id = _scope(principal)
-    await gateway_of(request).store.delete_note(tenant_id, conversation_id, note_id, app_id=app_id)
+    await gateway_of(request).store.conversations.delete_note(
+        tenant_id, conversation_id, note_id, app_id=app_id
+    )

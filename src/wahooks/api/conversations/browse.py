@@ -85,7 +85,7 @@ async def list_conversations(
             label = check_label(label)
         except ValueError as exc:
             raise InvalidRequest(f"label: {exc}") from None
-    rows = await gateway.store.list_conversations(
+    rows = await gateway.store.conversations.page(
         tenant_id,
         app_id=app_id,
         number_id=number_id,
@@ -108,7 +108,7 @@ async def _detail(
 ) -> ConversationDetail:
     gateway = gateway_of(request)
     tenant_id, app_id = _scope(principal)
-    found = await gateway.store.conversation_detail(tenant_id, conversation_id, app_id=app_id)
+    found = await gateway.store.conversations.detail(tenant_id, conversation_id, app_id=app_id)
     if found is None:
         raise NotFound(f"no conversation {conversation_id}")
     counts = MessageCounts(
@@ -150,7 +150,7 @@ async def update_conversation(
     """Set ``externalUserId`` (your own id for this user, sent as the summary format's
     ``user_id``), or clear it with null."""
     tenant_id, app_id = _scope(principal)
-    await gateway_of(request).store.set_external_user_id(
+    await gateway_of(request).store.conversations.set_external_user_id(
         tenant_id, conversation_id, body.external_user_id, app_id=app_id
     )
     return await _detail(request, principal, conversation_id)
@@ -174,7 +174,7 @@ async def list_messages(
     """Both directions, newest first: type, text or caption, our copy of a file, and the
     status of what we sent. Pass ``nextCursor`` back as ``cursor`` for older ones."""
     tenant_id, app_id = _scope(principal)
-    rows = await gateway_of(request).store.conversation_messages(
+    rows = await gateway_of(request).store.conversations.messages(
         tenant_id, conversation_id, app_id=app_id, before_seq=_seq_cursor(cursor), limit=limit
     )
     if rows is None:

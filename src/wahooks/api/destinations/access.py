@@ -16,7 +16,7 @@ from wahooks.models import (
 
 
 async def _check_number(gateway: Gateway, tenant: Tenant, number_id: str | None) -> None:
-    if number_id is not None and await gateway.store.number(tenant.id, number_id) is None:
+    if number_id is not None and await gateway.store.numbers.get(tenant.id, number_id) is None:
         raise InvalidRequest(f"numberId: no number {number_id}")
 
 
@@ -32,13 +32,13 @@ async def _check_activation(
         )
     if (
         activation_id is not None
-        and await gateway.store.activation(tenant.id, activation_id) is None
+        and await gateway.store.activations.get(tenant.id, activation_id) is None
     ):
         raise InvalidRequest(f"activationId: no activation {activation_id}")
 
 
 async def _get(gateway: Gateway, tenant: Tenant, destination_id: str) -> Destination:
-    destination = await gateway.store.destination(tenant.id, destination_id)
+    destination = await gateway.store.destinations.get(tenant.id, destination_id)
     if destination is None or app_scope(tenant) not in (None, destination.app_id):
         raise NotFound(f"no destination {destination_id}")
     return destination

@@ -74,7 +74,7 @@ async def create_destination(
         max_in_flight=body.max_in_flight,
         ordered=body.ordered,
     )
-    await gateway.store.create_destination(destination)
+    await gateway.store.destinations.create(destination)
     return _out(destination, gateway.clock(), with_secret=True)
 
 
@@ -92,7 +92,7 @@ async def list_destinations(request: Request, tenant: TenantDep) -> list[Destina
     gateway = gateway_of(request)
     now = gateway.clock()
     scope = app_scope(tenant)
-    destinations = await gateway.store.destinations(tenant.id)
+    destinations = await gateway.store.destinations.of_tenant(tenant.id)
     return [_out(d, now) for d in destinations if scope in (None, d.app_id)]
 
 
@@ -175,7 +175,7 @@ async def update_destination(
     )
     if reenabled:
         updated = replace(updated, consecutive_failures=0, failing_since=None, disabled_at=None)
-    if not await gateway.store.update_destination(updated, reenabled=reenabled):
+    if not await gateway.store.destinations.update(updated, reenabled=reenabled):
         raise NotFound(f"no destination {destination_id}")
     return _out(updated, gateway.clock(), with_secret=new_secret_given)
 
@@ -192,5 +192,5 @@ async def delete_destination(
 ) -> None:
     """Delete it; its deliveries still pending are marked failed (destination_deleted)."""
     await _get(gateway_of(request), tenant, destination_id)  # an App: only its own
-    if not await gateway_of(request).store.delete_destination(tenant.id, destination_id):
+    if not await gateway_of(request).store.destinations.delete(tenant.id, destination_id):
         raise NotFound(f"no destination {destination_id}")

@@ -46,6 +46,6 @@ async def rotate_secret(
         previous_secret=current.secret if grace > 0 else None,
         previous_secret_until=now + grace if grace > 0 else None,
     )
-    if not await gateway.store.update_destination(updated, reenabled=False):
+    if not await gateway.store.destinations.update(updated, reenabled=False):
         raise NotFound(f"no destination {destination_id}")
     return _out(updated, now, with_secret=True)

@@ -45,7 +45,9 @@ async def test_destination(
     if destination.method != DeliveryMethod.WEBHOOK:
         raise InvalidRequest("only a webhook destination can be tested; connect to /ws instead")
     numbers = [  # an App's sample shows one of its own numbers
-        n for n in await gateway.store.numbers(tenant.id) if destination.app_id in (None, n.app_id)
+        n
+        for n in await gateway.store.numbers.of_tenant(tenant.id)
+        if destination.app_id in (None, n.app_id)
     ]
     number = next(
         (n for n in numbers if n.id == destination.number_id), numbers[0] if numbers else None

@@ -1,0 +1,122 @@
+"""Conversations: listed, read, labelled, annotated; the summary context."""
+
+from collections.abc import Sequence
+
+from wahooks.models import (
+    Conversation,
+    ConversationContext,
+    ConversationNote,
+    ConversationRecord,
+    MessageRecord,
+)
+from wahooks.store import convs_ops
+from wahooks.store import operations as ops
+from wahooks.store.area import Area
+
+
+class Conversations(Area):
+    async def get(self, tenant_id: str, conversation_id: str) -> Conversation | None:
+        return await self.connector.read(
+            ops.conversation_by_id(tenant_id, conversation_id, self.keyring)
+        )
+
+    async def page(
+        self,
+        tenant_id: str,
+        *,
+        app_id: str | None = None,
+        number_id: str | None = None,
+        label: str | None = None,
+        external_user_id: str | None = None,
+        before: tuple[float, str] | None = None,
+        limit: int = 50,
+    ) -> list[ConversationRecord]:
+        """Newest activity first; ``before`` is the (activity, id) of the last row seen."""
+        return await self.connector.read(
+            convs_ops.list_conversations(
+                tenant_id,
+                app_id=app_id,
+                number_id=number_id,
+                label=label,
+                external_user_id=external_user_id,
+                before=before,
+                limit=limit,
+            )
+        )
+
+    async def detail(
+        self, tenant_id: str, conversation_id: str, *, app_id: str | None = None
+    ) -> ConversationRecord | None:
+        return await self.connector.read(
+            convs_ops.conversation_detail(tenant_id, app_id, conversation_id)
+        )
+
+    async def change_labels(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        *,
+        app_id: str | None = None,
+        replace_with: Sequence[str] | None = None,
+        add: str | None = None,
+        remove: str | None = None,
+    ) -> tuple[str, ...]:
+        """Raises NotFound (conversation, or a label to remove) or InvalidRequest (too many)."""
+        return await self.connector.transaction(
+            convs_ops.change_labels(
+                tenant_id,
+                app_id,
+                conversation_id,
+                replace_with=replace_with,
+                add=add,
+                remove=remove,
+            )
+        )
+
+    async def add_note(
+        self, tenant_id: str, conversation_id: str, text: str, *, app_id: str | None = None
+    ) -> ConversationNote:
+        return await self.connector.transaction(
+            convs_ops.add_note(tenant_id, app_id, conversation_id, text, self.clock())
+        )
+
+    async def delete_note(
+        self, tenant_id: str, conversation_id: str, note_id: str, *, app_id: str | None = None
+    ) -> None:
+        await self.connector.transaction(
+            convs_ops.delete_note(tenant_id, app_id, conversation_id, note_id)
+        )
+
+    async def set_external_user_id(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        external_user_id: str | None,
+        *,
+        app_id: str | None = None,
+    ) -> None:
+        await self.connector.transaction(
+            convs_ops.set_external_user_id(tenant_id, app_id, conversation_id, external_user_id)
+        )
+
+    async def messages(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        *,
+        app_id: str | None = None,
+        before_seq: int | None = None,
+        limit: int = 50,
+    ) -> list[MessageRecord] | None:
+        return await self.connector.read(
+            convs_ops.conversation_messages(
+                tenant_id, app_id, conversation_id, before_seq=before_seq, limit=limit
+            )
+        )
+
+    async def context(
+        self, conversation_id: str, wamid: str | None, *, recent: int, public_url: str
+    ) -> ConversationContext | None:
+        return await self.connector.read(
+            convs_ops.conversation_context(conversation_id, wamid, recent, public_url)
+        )

@@ -1,0 +1,51 @@
+"""What Meta sends, stored in one transaction; what we sent, recorded."""
+
+from wahooks.models import (
+    IngestBatch,
+    IngestOutcome,
+    JsonObject,
+    Number,
+)
+from wahooks.store import operations as ops
+from wahooks.store.area import Area
+from wahooks.store.notifier import Topic
+
+
+class Inbound(Area):
+    async def ingest(self, numbers: dict[str, Number], batch: IngestBatch) -> IngestOutcome:
+        outcome = await self.connector.transaction(
+            ops.ingest(numbers, batch, self.clock(), self.media_ttl_s)
+        )
+        if outcome.notices:
+            self.notifier.publish(Topic.NOTICES)
+        if outcome.deliveries:
+            self.notifier.publish(Topic.MEDIA, outcome.tenants)
+            await self.notifier.deliveries_ready(outcome.tenants)
+        return outcome
+
+    async def record_outbound(
+        self,
+        number: Number,
+        to_wa_id: str,
+        wamid: str,
+        message_type: str,
+        item: JsonObject,
+        *,
+        tenant_id: str | None = None,
+    ) -> str:
+        """Store a message we sent (and its message:out:new event); returns its conversation.
+        ``tenant_id``: whose conversation it is (a pool number has no tenant of its own)."""
+        tenant_id = tenant_id or number.tenant_id
+        if tenant_id is None:
+            raise ValueError(f"a message sent from pool number {number.id} needs its tenant")
+        conversation_id, deliveries = await self.connector.transaction(
+            ops.record_outbound(
+                number, tenant_id, to_wa_id, wamid, message_type, item, self.clock()
+            )
+        )
+        if deliveries:
+            await self.notifier.deliveries_ready([tenant_id])
+        return conversation_id
+
+    async def outbound_status(self, number_id: str, wamid: str) -> str | None:
+        return await self.connector.read(ops.outbound_status(number_id, wamid))
