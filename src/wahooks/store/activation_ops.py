@@ -1,17 +1,15 @@
 """Pool-number activations, as store operations (generators of named queries; see
-operations.py): the tenant's side (codes, listing, labels, deactivation) and the ingest's
+base.py): the tenant's side (codes, listing, labels, deactivation) and the ingest's
 side (a sender's code binds them; everyone else on a pool number gets a notice, not a route).
 """
 
 from dataclasses import dataclass
-from typing import Any
-
-import orjson
 
 from wahooks.errors import TooManyPending
 from wahooks.models import CodeCandidates, InboundMessage, NoticeKind, NoticeRules, Number
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
 from wahooks.store.convs_ops import store_inbound_message
+from wahooks.store.rows import json_text as _json
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,10 +222,6 @@ def _store_code_message(
     """The activating message starts the tenant's conversation (its 24-hour window opens,
     so the tenant may greet the user), stored without events: it is delivered to nobody."""
     yield from store_inbound_message(number, tenant_id, activation_id, msg, now)
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
 
 
 def _keep_unrouted(number: Number, msg: InboundMessage, now: float) -> Operation[None]:

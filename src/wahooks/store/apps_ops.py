@@ -1,13 +1,13 @@
 """Apps: a tenant's applications, their key, their numbers and their destinations.
 
-Operations as in operations.py: generators of named queries (store/sql/apps.sql), driven by
+Operations (see base.py): generators of named queries (store/sql/apps.sql), driven by
 a connector inside a transaction or a read.
 """
 
 from wahooks.models import App, AppNumber, Conversation, Destination, Number
 from wahooks.secrets import Keyring
+from wahooks.store import convs_ops, number_ops
 from wahooks.store import destination_ops as dest_ops
-from wahooks.store import operations as ops
 from wahooks.store.base import Duplicate, Execute, FetchAll, FetchOne, Operation, Row
 
 
@@ -97,7 +97,8 @@ def numbers_of_apps(
     )
     return [
         AppNumber(
-            number=ops._number(r, keyring), active_conversations=int(r["active_conversations"])
+            number=number_ops.number_from_row(r, keyring),
+            active_conversations=int(r["active_conversations"]),
         )
         for r in rows
     ]
@@ -105,7 +106,7 @@ def numbers_of_apps(
 
 def number_of_app(app_id: str, number_id: str, keyring: Keyring) -> Operation[Number | None]:
     row = yield FetchOne("number_of_app", {"id": number_id, "app_id": app_id})
-    return None if row is None else ops._number(row, keyring)
+    return None if row is None else number_ops.number_from_row(row, keyring)
 
 
 def conversation_with(
@@ -118,7 +119,7 @@ def conversation_with(
     )
     if row is None:
         return None
-    return (yield from ops.conversation_by_id(tenant_id, row["id"], keyring))
+    return (yield from convs_ops.conversation_by_id(tenant_id, row["id"], keyring))
 
 
 def media_of_app(app_id: str, media_id: str) -> Operation[bool]:

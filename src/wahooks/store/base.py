@@ -1,6 +1,6 @@
 """The connector interface: how store operations reach a database.
 
-An operation (see operations.py) is a generator that yields named queries and receives
+An operation (the *_ops.py modules) is a generator that yields named queries and receives
 their results, so the domain logic is written once and each connector drives it its own
 way: the SQLite connector inside its writer thread (group commit), the PostgreSQL
 connector with awaits on an asyncpg connection.

@@ -10,14 +10,13 @@ from wahooks.models import (
     MessageRecord,
 )
 from wahooks.store import convs_ops
-from wahooks.store import operations as ops
 from wahooks.store.area import Area
 
 
 class Conversations(Area):
     async def get(self, tenant_id: str, conversation_id: str) -> Conversation | None:
         return await self.connector.read(
-            ops.conversation_by_id(tenant_id, conversation_id, self.keyring)
+            convs_ops.conversation_by_id(tenant_id, conversation_id, self.keyring)
         )
 
     async def page(

@@ -1,18 +1,19 @@
-"""Operations of the conversations API, the summary format's context, and recovery jobs.
+"""Operations of the conversations API, the summary format's context, and the inbound
+message's conversation.
 
-Generators of named queries like operations.py (their SQL is in sql/conversations.sql and
-sql/recovery.sql). A rule broken inside a transaction (too many labels, an unknown label)
-raises the API's own error from here, so the transaction's writes roll back with it.
+Generators of named queries (see base.py; their SQL is in sql/conversations.sql). A rule
+broken inside a transaction (too many labels, an unknown label) raises a domain error from
+here, so the transaction's writes roll back with it.
 """
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import orjson
 
 from wahooks.errors import InvalidRequest, NotFound
 from wahooks.ids import new_id
 from wahooks.models import (
+    Conversation,
     ConversationContext,
     ConversationNote,
     ConversationRecord,
@@ -21,10 +22,10 @@ from wahooks.models import (
     MediaInfo,
     MessageRecord,
     Number,
-    RecoveryJob,
-    RecoveryState,
 )
+from wahooks.secrets import Keyring
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
+from wahooks.store.number_ops import number_from_row
 
 MAX_LABELS = 20
 MAX_NOTES = 100
@@ -289,140 +290,6 @@ def conversation_context(
     )
 
 
-# --- recovery jobs -----------------------------------------------------------------------
-
-
-def _job(row: Row) -> RecoveryJob:
-    return RecoveryJob(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        destination_id=row["destination_id"],
-        since=row["since"],
-        until=row["until"],
-        state=row["state"],
-        total=row["total"],
-        recovered=row["recovered"],
-        cursor_seq=row["cursor_seq"],
-        lease_until=row["lease_until"],
-        error=row["error"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        finished_at=row["finished_at"],
-    )
-
-
-def create_recovery_job(
-    tenant_id: str, destination_id: str | None, since: float, until: float, now: float
-) -> Operation[RecoveryJob]:
-    job_id = new_id("rcv")
-    yield Execute(
-        "insert_recovery_job",
-        {
-            "id": job_id,
-            "tenant_id": tenant_id,
-            "destination_id": destination_id,
-            "since": since,
-            "until": until,
-            "now": now,
-        },
-    )
-    row = yield FetchOne("recovery_job_by_id", {"id": job_id, "tenant_id": tenant_id})
-    return _job(row)
-
-
-def recovery_job(tenant_id: str, job_id: str) -> Operation[RecoveryJob | None]:
-    row = yield FetchOne("recovery_job_by_id", {"id": job_id, "tenant_id": tenant_id})
-    return None if row is None else _job(row)
-
-
-def recovery_jobs(
-    tenant_id: str, before_seq: int | None, limit: int
-) -> Operation[list[tuple[int, RecoveryJob]]]:
-    rows = yield FetchAll(
-        "recovery_jobs_of_tenant",
-        {"tenant_id": tenant_id, "before_seq": before_seq, "limit": limit},
-    )
-    return [(r["seq"], _job(r)) for r in rows]
-
-
-def _range(job: RecoveryJob) -> dict[str, object]:
-    return {
-        "tenant_id": job.tenant_id,
-        "since": job.since,
-        "until": job.until,
-        "destination_id": job.destination_id,
-    }
-
-
-def claim_recovery_job(now: float, lease_until: float) -> Operation[RecoveryJob | None]:
-    """Lease the oldest job due; a new one first counts what it will recover."""
-    row = yield FetchOne("claim_recovery_job", {"now": now, "lease_until": lease_until})
-    if row is None:
-        return None
-    job = _job(row)
-    if job.total is None:
-        counted = yield FetchOne("count_failed_in_range", _range(job))
-        total = int(counted["n"])
-        yield Execute(
-            "set_recovery_total", {"id": job.id, "total": total, "lease": lease_until, "now": now}
-        )
-        job = replace(job, total=total)
-    return job
-
-
-class LeaseLost(Exception):
-    """Another process holds the recovery job now: this one's step is rolled back."""
-
-
-def recovery_step(
-    job: RecoveryJob, chunk: int, now: float, lease_until: float
-) -> Operation[RecoveryJob]:
-    """Re-queue the next ``chunk`` failed deliveries after the cursor and renew the lease
-    until ``lease_until``, or finish the job when none are left. Raises LeaseLost (and
-    nothing is written) if the job's lease is no longer ``job.lease_until``."""
-    after = job.cursor_seq or 0
-    found = yield FetchOne("failed_chunk_end", {**_range(job), "after_seq": after, "chunk": chunk})
-    upto = None if found is None else found["upto"]
-    if upto is None:
-        finished = yield Execute(
-            "finish_recovery_job",
-            {"id": job.id, "state": RecoveryState.DONE.value, "error": None,
-             "lease": job.lease_until, "now": now},
-        )  # fmt: skip
-        if not finished:
-            raise LeaseLost(job.id)
-    else:
-        requeued = yield Execute(
-            "requeue_failed_range",
-            {**_range(job), "after_seq": after, "upto_seq": int(upto), "now": now},
-        )
-        kept = yield Execute(
-            "advance_recovery_job",
-            {"id": job.id, "lease": job.lease_until, "lease_until": lease_until, "now": now,
-             "recovered": requeued, "cursor_seq": int(upto)},
-        )  # fmt: skip
-        if not kept:
-            raise LeaseLost(job.id)  # rolls the re-queue back with it
-    row = yield FetchOne("recovery_job_by_id", {"id": job.id, "tenant_id": job.tenant_id})
-    return _job(row)
-
-
-def fail_recovery_job(job: RecoveryJob, error: str, now: float) -> Operation[bool]:
-    failed = yield Execute(
-        "finish_recovery_job",
-        {"id": job.id, "state": RecoveryState.FAILED.value, "error": error,
-         "lease": job.lease_until, "now": now},
-    )  # fmt: skip
-    return bool(failed)
-
-
-def release_recovery_job(job: RecoveryJob, now: float) -> Operation[bool]:
-    released = yield Execute(
-        "release_recovery_job", {"id": job.id, "lease": job.lease_until, "now": now}
-    )
-    return bool(released)
-
-
 def upsert_inbound_conversation(
     number: Number, tenant_id: str, activation_id: str | None, msg: InboundMessage, now: float
 ) -> Operation[Row]:
@@ -470,3 +337,36 @@ def store_inbound_message(
         },
     )
     return str(conversation["id"]), message
+
+
+def conversation_by_id(
+    tenant_id: str, conversation_id: str, keyring: Keyring
+) -> Operation[Conversation | None]:
+    row = yield FetchOne("conversation_by_id", {"id": conversation_id, "tenant_id": tenant_id})
+    if row is None:
+        return None
+    number = yield FetchOne(
+        "number_by_id", {"id": row["number_id"], "tenant_id": row["number_tenant_id"]}
+    )
+    if number is None:  # its number was disconnected (deleted)
+        return None
+    return Conversation(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        number=number_from_row(number, keyring),
+        wa_id=row["wa_id"],
+        contact_name=row["contact_name"],
+        last_inbound_at=row["last_inbound_at"],
+        activation_id=row["activation_id"],
+        activation_state=row["activation_state"],
+    )
+
+
+def next_due_at() -> Operation[float | None]:
+    row = yield FetchOne("next_due_at")
+    return None if row is None or row["due"] is None else float(row["due"])
+
+
+def count_active_deliveries() -> Operation[int]:
+    row = yield FetchOne("count_active_deliveries")
+    return int(row["n"])

@@ -9,22 +9,22 @@ from wahooks.models import (
     DeliveryRecord,
     HealthUpdate,
 )
+from wahooks.store import convs_ops, delivery_ops
 from wahooks.store import destination_ops as dest_ops
-from wahooks.store import operations as ops
 from wahooks.store.area import Area
 from wahooks.store.notifier import Topic
 
 
 class Deliveries(Area):
     async def release_leases(self) -> int:
-        return await self.connector.transaction(ops.release_leases(self.clock()))
+        return await self.connector.transaction(delivery_ops.release_leases(self.clock()))
 
     async def claim_due(
         self, *, limit: int, lease_s: float, paused: Collection[str] = ()
     ) -> list[ClaimedDelivery]:
         now = self.clock()
         return await self.connector.transaction(
-            ops.claim_due(now, now + lease_s, limit, self.keyring, sorted(paused))
+            delivery_ops.claim_due(now, now + lease_s, limit, self.keyring, sorted(paused))
         )
 
     async def record_attempts(
@@ -34,16 +34,16 @@ class Deliveries(Area):
     ) -> None:
         """``health``: what the attempts do to their destinations' health (None: nothing)."""
         disabled = await self.connector.transaction(
-            ops.record_attempts(decisions, self.clock(), health)
+            delivery_ops.record_attempts(decisions, self.clock(), health)
         )
         if disabled:  # their destination:disabled notices, and the socket queue
             await self.notifier.deliveries_ready(disabled)
 
     async def next_due_at(self) -> float | None:
-        return await self.connector.read(ops.next_due_at())
+        return await self.connector.read(convs_ops.next_due_at())
 
     async def count_active(self) -> int:
-        return await self.connector.read(ops.count_active_deliveries())
+        return await self.connector.read(convs_ops.count_active_deliveries())
 
     async def page(
         self,
@@ -59,7 +59,7 @@ class Deliveries(Area):
     ) -> list[tuple[int, DeliveryRecord]]:
         """Newest first; ``since``/``until``: created in [since, until)."""
         return await self.connector.read(
-            ops.list_deliveries(
+            delivery_ops.list_deliveries(
                 tenant_id,
                 state=state,
                 destination_id=destination_id,
@@ -74,11 +74,13 @@ class Deliveries(Area):
     async def get(
         self, tenant_id: str, delivery_id: str
     ) -> tuple[DeliveryRecord, list[AttemptRecord]] | None:
-        return await self.connector.read(ops.delivery_with_attempts(tenant_id, delivery_id))
+        return await self.connector.read(
+            delivery_ops.delivery_with_attempts(tenant_id, delivery_id)
+        )
 
     async def resend(self, tenant_id: str, delivery_id: str) -> bool:
         changed = await self.connector.transaction(
-            ops.resend_delivery(tenant_id, delivery_id, self.clock())
+            delivery_ops.resend_delivery(tenant_id, delivery_id, self.clock())
         )
         if changed:
             self.notifier.publish(Topic.DELIVERIES, [tenant_id])

@@ -2,7 +2,7 @@
 
 Options (rate, in-flight, ordering) and the rotation's previous secret are written with the
 destination's other fields, in the same transaction. Health is tracked where attempts are
-recorded (``apply_health``, called by ``operations.record_attempts``, writes what
+recorded (``apply_health``, called by ``delivery_ops.record_attempts``, writes what
 delivery/health.py decided); disabling happens in
 that same transaction, with its ``destination:disabled`` event and deliveries, so a crash
 can never leave a destination disabled without its notice.
@@ -14,9 +14,16 @@ from typing import Any, TypedDict
 import orjson
 
 from wahooks.ids import new_id
-from wahooks.models import DeliveryMethod, Destination, EventType, HealthUpdate, JsonObject
+from wahooks.models import (
+    DeliveryMethod,
+    Destination,
+    EventType,
+    HealthUpdate,
+    JsonObject,
+)
 from wahooks.secrets import Keyring
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
+from wahooks.store.rows import json_text as _json
 from wahooks.times import iso_time
 
 DISABLED = EventType.DESTINATION_DISABLED.value
@@ -66,7 +73,6 @@ def _options_params(d: Destination, keyring: Keyring) -> dict[str, Any]:
 
 def create_destination(destination: Destination, keyring: Keyring) -> Operation[Destination]:
     """The destination with its options (rate, in-flight, ordering)."""
-    from wahooks.store.operations import destination_params  # it imports this module
 
     params = destination_params(destination, destination.created_at, keyring)
     yield Execute("insert_destination", params)
@@ -80,7 +86,6 @@ def update_destination(
     """Every field of ``destination``; ``reenabled``: it was disabled and is enabled now, so
     its health starts afresh and what it still has pending is due at once. False: no such
     destination."""
-    from wahooks.store.operations import destination_params
 
     params = destination_params(destination, now, keyring)
     params["enabled"] = destination.enabled
@@ -196,3 +201,69 @@ def defer_deliveries(deferred: Sequence[tuple[str, float]], now: float) -> Opera
             "defer_delivery",
             [{"delivery_id": d, "due": now + delay, "now": now} for d, delay in deferred],
         )
+
+
+def destination_from_row(row: Row, keyring: Keyring, prefix: str = "") -> Destination:
+    """A destinations row (or its ``prefix``ed columns), its secret decrypted."""
+    return Destination(
+        id=row[prefix + "id"],
+        tenant_id=row[prefix + "tenant_id"],
+        number_id=row[prefix + "number_id"],
+        url=row[prefix + "url"],
+        secret=keyring.decrypt(row[prefix + "secret"]),
+        label=row[prefix + "label"],
+        format=row[prefix + "format"],
+        timeout_s=row[prefix + "timeout_s"],
+        retry_schedule=tuple(orjson.loads(row[prefix + "retry_schedule"])),
+        enabled=bool(row[prefix + "enabled"]),
+        disabled_reason=row[prefix + "disabled_reason"],
+        created_at=row[prefix + "created_at"],
+        method=row[prefix + "method"],
+        events=tuple(orjson.loads(row[prefix + "events"])),
+        activation_id=row[prefix + "activation_id"],
+        app_id=row[prefix + "app_id"],
+        **destination_options(row, keyring, prefix),
+    )
+
+
+def destination_params(d: Destination, now: float, keyring: Keyring) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "tenant_id": d.tenant_id,
+        "number_id": d.number_id,
+        "url": d.url,
+        "secret": keyring.encrypt(d.secret),
+        "label": d.label,
+        "format": d.format,
+        "method": d.method,
+        "events": _json(list(d.events)),
+        "timeout_s": d.timeout_s,
+        "retry_schedule": _json(list(d.retry_schedule)),
+        "activation_id": d.activation_id,
+        "app_id": d.app_id,
+        "now": now,
+    }
+
+
+def destination_by_id(
+    tenant_id: str, destination_id: str, keyring: Keyring
+) -> Operation[Destination | None]:
+    row = yield FetchOne("destination_by_id", {"id": destination_id, "tenant_id": tenant_id})
+    return None if row is None else destination_from_row(row, keyring)
+
+
+def destinations_of_tenant(tenant_id: str, keyring: Keyring) -> Operation[list[Destination]]:
+    rows = yield FetchAll("destinations_of_tenant", {"tenant_id": tenant_id})
+    return [destination_from_row(r, keyring) for r in rows]
+
+
+def delete_destination(tenant_id: str, destination_id: str, now: float) -> Operation[bool]:
+    changed = yield Execute(
+        "delete_destination", {"id": destination_id, "tenant_id": tenant_id, "now": now}
+    )
+    if changed:
+        yield Execute(
+            "fail_deliveries_of_destination",
+            {"destination_id": destination_id, "reason": "destination_deleted", "now": now},
+        )
+    return bool(changed)

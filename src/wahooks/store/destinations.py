@@ -3,8 +3,8 @@
 from wahooks.models import (
     Destination,
 )
+from wahooks.store import destination_ops
 from wahooks.store import destination_ops as dest_ops
-from wahooks.store import operations as ops
 from wahooks.store.area import Area
 from wahooks.store.notifier import Topic
 
@@ -18,11 +18,13 @@ class Destinations(Area):
 
     async def get(self, tenant_id: str, destination_id: str) -> Destination | None:
         return await self.connector.read(
-            ops.destination_by_id(tenant_id, destination_id, self.keyring)
+            destination_ops.destination_by_id(tenant_id, destination_id, self.keyring)
         )
 
     async def of_tenant(self, tenant_id: str) -> list[Destination]:
-        return await self.connector.read(ops.destinations_of_tenant(tenant_id, self.keyring))
+        return await self.connector.read(
+            destination_ops.destinations_of_tenant(tenant_id, self.keyring)
+        )
 
     async def update(self, destination: Destination, *, reenabled: bool = False) -> bool:
         """Every field of the destination; ``reenabled``: it was disabled and is enabled now
@@ -40,5 +42,5 @@ class Destinations(Area):
 
     async def delete(self, tenant_id: str, destination_id: str) -> bool:
         return await self.connector.transaction(
-            ops.delete_destination(tenant_id, destination_id, self.clock())
+            destination_ops.delete_destination(tenant_id, destination_id, self.clock())
         )

@@ -6,7 +6,7 @@ from wahooks.models import (
     JsonObject,
     Number,
 )
-from wahooks.store import operations as ops
+from wahooks.store import ingest_ops
 from wahooks.store.area import Area
 from wahooks.store.notifier import Topic
 
@@ -14,7 +14,7 @@ from wahooks.store.notifier import Topic
 class Inbound(Area):
     async def ingest(self, numbers: dict[str, Number], batch: IngestBatch) -> IngestOutcome:
         outcome = await self.connector.transaction(
-            ops.ingest(numbers, batch, self.clock(), self.media_ttl_s)
+            ingest_ops.ingest(numbers, batch, self.clock(), self.media_ttl_s)
         )
         if outcome.notices:
             self.notifier.publish(Topic.NOTICES)
@@ -39,7 +39,7 @@ class Inbound(Area):
         if tenant_id is None:
             raise ValueError(f"a message sent from pool number {number.id} needs its tenant")
         conversation_id, deliveries = await self.connector.transaction(
-            ops.record_outbound(
+            ingest_ops.record_outbound(
                 number, tenant_id, to_wa_id, wamid, message_type, item, self.clock()
             )
         )
@@ -48,4 +48,4 @@ class Inbound(Area):
         return conversation_id
 
     async def outbound_status(self, number_id: str, wamid: str) -> str | None:
-        return await self.connector.read(ops.outbound_status(number_id, wamid))
+        return await self.connector.read(ingest_ops.outbound_status(number_id, wamid))

@@ -1,5 +1,5 @@
 """Operations of tenants, API keys, operator keys, number management, number health and
-secrets at rest (see operations.py for how operations work). Secrets cross this boundary in
+secrets at rest (see base.py for how operations work). Secrets cross this boundary in
 plaintext on the model side and encrypted on the database side: the keyring is passed in."""
 
 from collections.abc import Sequence
@@ -8,10 +8,14 @@ from typing import Any
 
 from wahooks.errors import LastKey
 from wahooks.ids import new_id
-from wahooks.models import KeyRecord, Number, Tenant
+from wahooks.models import (
+    KeyRecord,
+    Number,
+    Tenant,
+)
 from wahooks.secrets import Keyring, hash_verify_token
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
-from wahooks.store.operations import _number
+from wahooks.store.number_ops import number_from_row
 
 
 def _key(row: Row) -> KeyRecord:
@@ -107,12 +111,12 @@ def revoke_operator_key(key_id: str, now: float) -> Operation[KeyRecord | None]:
 
 def all_numbers(keyring: Keyring) -> Operation[list[Number]]:
     rows = yield FetchAll("all_numbers")
-    return [_number(r, keyring) for r in rows]
+    return [number_from_row(r, keyring) for r in rows]
 
 
 def any_number(number_id: str, keyring: Keyring) -> Operation[Number | None]:
     row = yield FetchOne("any_number_by_id", {"id": number_id})
-    return None if row is None else _number(row, keyring)
+    return None if row is None else number_from_row(row, keyring)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,7 +153,7 @@ def update_number(
     if not changed:
         return None
     row = yield FetchOne("any_number_by_id", {"id": number_id})
-    return _number(row, keyring)
+    return number_from_row(row, keyring)
 
 
 def delete_number(number: Number, now: float) -> Operation[bool]:
@@ -188,7 +192,7 @@ def number_for_check(number_id: str, keyring: Keyring) -> Operation[tuple[Number
 
 def _for_check(number_id: str, keyring: Keyring) -> Operation[tuple[Number, str] | None]:
     row = yield FetchOne("any_number_by_id", {"id": number_id})
-    return None if row is None else (_number(row, keyring), row["access_token"])
+    return None if row is None else (number_from_row(row, keyring), row["access_token"])
 
 
 def record_health(
@@ -272,3 +276,60 @@ def apply_reseal(reseal: Reseal) -> Operation[int]:
     for params in reseal.destinations:
         changed += yield Execute("reseal_destination", params)
     return changed
+
+
+def create_tenant(tenant_id: str, name: str, now: float) -> Operation[Tenant]:
+    yield Execute("insert_tenant", {"id": tenant_id, "name": name, "now": now})
+    return Tenant(id=tenant_id, name=name, created_at=now)
+
+
+def find_api_key(prefix: str) -> Operation[tuple[Tenant, str] | None]:
+    row = yield FetchOne("find_api_key", {"prefix": prefix})
+    if row is None:
+        return None
+    tenant = Tenant(
+        id=row["tenant_id"], name=row["tenant_name"], created_at=row["tenant_created_at"]
+    )
+    return tenant, row["key_hash"]
+
+
+def tenant_by_id(tenant_id: str) -> Operation[Tenant | None]:
+    row = yield FetchOne("get_tenant", {"id": tenant_id})
+    return (
+        None
+        if row is None
+        else Tenant(id=row["id"], name=row["name"], created_at=row["created_at"])
+    )
+
+
+def app_tenant(app_id: str) -> Operation[str | None]:
+    row = yield FetchOne("app_tenant", {"id": app_id})
+    return None if row is None else str(row["tenant_id"])
+
+
+def create_operator_key(
+    prefix: str, key_hash: str, label: str | None, now: float
+) -> Operation[str]:
+    key_id = new_id("opk")
+    yield Execute(
+        "insert_operator_key",
+        {"id": key_id, "prefix": prefix, "key_hash": key_hash, "label": label, "now": now},
+    )
+    return key_id
+
+
+def find_operator_key(prefix: str) -> Operation[str | None]:
+    """The hash of the live operator key with this prefix."""
+    row = yield FetchOne("find_operator_key", {"prefix": prefix})
+    return None if row is None else str(row["key_hash"])
+
+
+def find_app_key(prefix: str) -> Operation[tuple[Tenant, str, str] | None]:
+    """(the App's tenant, the App's id, the key's hash) of a live App with this key."""
+    row = yield FetchOne("find_app_key", {"prefix": prefix})
+    if row is None:
+        return None
+    tenant = Tenant(
+        id=row["tenant_id"], name=row["tenant_name"], created_at=row["tenant_created_at"]
+    )
+    return tenant, row["app_id"], row["key_hash"]

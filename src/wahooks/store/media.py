@@ -4,8 +4,7 @@ from wahooks.models import (
     MediaJob,
     MediaRecord,
 )
-from wahooks.store import apps_ops
-from wahooks.store import operations as ops
+from wahooks.store import apps_ops, media_ops
 from wahooks.store.area import Area
 
 
@@ -13,7 +12,7 @@ class Media(Area):
     async def claim(self, *, limit: int, lease_s: float) -> list[MediaJob]:
         now = self.clock()
         return await self.connector.transaction(
-            ops.claim_media(now, now + lease_s, limit, self.keyring)
+            media_ops.claim_media(now, now + lease_s, limit, self.keyring)
         )
 
     async def finish(
@@ -28,7 +27,7 @@ class Media(Area):
         reason: str | None = None,
     ) -> None:
         await self.connector.transaction(
-            ops.finish_media(
+            media_ops.finish_media(
                 job.id,
                 ready=ready,
                 blob_key=blob_key,
@@ -43,23 +42,23 @@ class Media(Area):
 
     async def retry(self, job: MediaJob, delay_s: float, reason: str) -> None:
         now = self.clock()
-        await self.connector.transaction(ops.retry_media(job.id, now + delay_s, reason, now))
+        await self.connector.transaction(media_ops.retry_media(job.id, now + delay_s, reason, now))
 
     async def add(self, record: MediaRecord, *, sha256: str, number_id: str | None = None) -> None:
-        await self.connector.transaction(ops.add_media(record, number_id, sha256))
+        await self.connector.transaction(media_ops.add_media(record, number_id, sha256))
 
     async def get(self, tenant_id: str, media_id: str) -> MediaRecord | None:
-        return await self.connector.read(ops.media_by_id(tenant_id, media_id))
+        return await self.connector.read(media_ops.media_by_id(tenant_id, media_id))
 
     async def expired(
         self, *, grace_s: float, max_retention_s: float, limit: int = 100
     ) -> list[tuple[str, str | None]]:
         return await self.connector.read(
-            ops.expired_media(self.clock(), grace_s, max_retention_s, limit)
+            media_ops.expired_media(self.clock(), grace_s, max_retention_s, limit)
         )
 
     async def mark_purged(self, media_id: str) -> None:
-        await self.connector.transaction(ops.mark_media_purged(media_id, self.clock()))
+        await self.connector.transaction(media_ops.mark_media_purged(media_id, self.clock()))
 
     async def of_app(self, app_id: str, media_id: str) -> bool:
         """Whether the file came in on one of the App's numbers."""

@@ -1,7 +1,6 @@
 """The outbox of replies the gateway itself sends (activation notices)."""
 
-from wahooks.store import notice_ops
-from wahooks.store import operations as ops
+from wahooks.store import notice_ops, number_ops
 from wahooks.store.area import Area
 
 
@@ -10,7 +9,7 @@ class Notices(Area):
         now = self.clock()
         return await self.connector.transaction(
             notice_ops.claim_notices(
-                now, now + lease_s, limit, lambda row: ops._number(row, self.keyring)
+                now, now + lease_s, limit, lambda row: number_ops.number_from_row(row, self.keyring)
             )
         )
 

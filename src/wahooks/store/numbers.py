@@ -5,26 +5,27 @@ from collections.abc import Sequence
 from wahooks.models import (
     Number,
 )
-from wahooks.store import keys_ops
-from wahooks.store import operations as ops
+from wahooks.store import keys_ops, number_ops
 from wahooks.store.area import Area
 
 
 class Numbers(Area):
     async def create(self, number: Number) -> Number:
-        return await self.connector.transaction(ops.create_number(number, self.keyring))
+        return await self.connector.transaction(number_ops.create_number(number, self.keyring))
 
     async def by_phone_number_ids(self, ids: Sequence[str]) -> dict[str, Number]:
-        return await self.connector.read(ops.numbers_by_phone_number_ids(ids, self.keyring))
+        return await self.connector.read(number_ops.numbers_by_phone_number_ids(ids, self.keyring))
 
     async def get(self, tenant_id: str, number_id: str) -> Number | None:
-        return await self.connector.read(ops.number_by_id(tenant_id, number_id, self.keyring))
+        return await self.connector.read(
+            number_ops.number_by_id(tenant_id, number_id, self.keyring)
+        )
 
     async def of_tenant(self, tenant_id: str) -> list[Number]:
-        return await self.connector.read(ops.numbers_of_tenant(tenant_id, self.keyring))
+        return await self.connector.read(number_ops.numbers_of_tenant(tenant_id, self.keyring))
 
     async def by_verify_token(self, token: str) -> list[Number]:
-        return await self.connector.read(ops.numbers_by_verify_token(token, self.keyring))
+        return await self.connector.read(number_ops.numbers_by_verify_token(token, self.keyring))
 
     async def all(self) -> list[Number]:
         return await self.connector.read(keys_ops.all_numbers(self.keyring))

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from wahooks.models import (
     ClaimedDelivery,
 )
-from wahooks.store import operations as ops
+from wahooks.store import socket_ops
 from wahooks.store.area import Area
 from wahooks.store.notifier import Topic
 
@@ -26,7 +26,7 @@ class SocketQueue(Area):
         for the tenant's (every delivery but its Apps')."""
         now = self.clock()
         return await self.connector.transaction(
-            ops.claim_for_socket(
+            socket_ops.claim_for_socket(
                 tenant_id,
                 owner,
                 conversation_ids=conversation_ids,
@@ -40,7 +40,7 @@ class SocketQueue(Area):
         )
 
     async def finish(self, tenant_id: str, done: Sequence[tuple[str, float, float, str]]) -> None:
-        await self.connector.transaction(ops.finish_socket(done, self.clock()))
+        await self.connector.transaction(socket_ops.finish_socket(done, self.clock()))
         # A conversation's next delivery may now be claimable; only this tenant's (waking
         # every pump here would cost each of them a claim query).
         self.notifier.publish(Topic.DELIVERIES, [tenant_id])
@@ -48,17 +48,17 @@ class SocketQueue(Area):
     async def release(
         self, tenant_id: str, released: Sequence[tuple[str, float, float, str]], owner: str
     ) -> None:
-        await self.connector.transaction(ops.release_socket(released, owner, self.clock()))
+        await self.connector.transaction(socket_ops.release_socket(released, owner, self.clock()))
         self.notifier.publish(Topic.DELIVERIES, [tenant_id])
 
     async def renew_leases(self, delivery_ids: Sequence[str], owner: str, lease_s: float) -> None:
         now = self.clock()
         await self.connector.transaction(
-            ops.renew_socket_leases(delivery_ids, owner, now + lease_s, now)
+            socket_ops.renew_socket_leases(delivery_ids, owner, now + lease_s, now)
         )
 
     async def drop_old(self, retention_s: float, per_sender_cap: int) -> int:
         now = self.clock()
         return await self.connector.transaction(
-            ops.drop_from_socket_queue(now - retention_s, per_sender_cap, now)
+            socket_ops.drop_from_socket_queue(now - retention_s, per_sender_cap, now)
         )

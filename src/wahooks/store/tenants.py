@@ -5,35 +5,36 @@ from wahooks.models import (
     Tenant,
 )
 from wahooks.store import keys_ops
-from wahooks.store import operations as ops
 from wahooks.store.area import Area
 from wahooks.store.base import Operation
 
 
 class Tenants(Area):
     async def create_tenant(self, tenant_id: str, name: str) -> Tenant:
-        return await self.connector.transaction(ops.create_tenant(tenant_id, name, self.clock()))
+        return await self.connector.transaction(
+            keys_ops.create_tenant(tenant_id, name, self.clock())
+        )
 
     async def find_api_key(self, prefix: str) -> tuple[Tenant, str] | None:
-        return await self.connector.read(ops.find_api_key(prefix))
+        return await self.connector.read(keys_ops.find_api_key(prefix))
 
     async def get(self, tenant_id: str) -> Tenant | None:
-        return await self.connector.read(ops.tenant_by_id(tenant_id))
+        return await self.connector.read(keys_ops.tenant_by_id(tenant_id))
 
     async def app_tenant(self, app_id: str) -> str | None:
         """The tenant of a live App, or None."""
-        return await self.connector.read(ops.app_tenant(app_id))
+        return await self.connector.read(keys_ops.app_tenant(app_id))
 
     async def create_operator_key(self, prefix: str, key_hash: str, label: str | None) -> str:
         return await self.connector.transaction(
-            ops.create_operator_key(prefix, key_hash, label, self.clock())
+            keys_ops.create_operator_key(prefix, key_hash, label, self.clock())
         )
 
     async def find_operator_key(self, prefix: str) -> str | None:
-        return await self.connector.read(ops.find_operator_key(prefix))
+        return await self.connector.read(keys_ops.find_operator_key(prefix))
 
     async def find_app_key(self, prefix: str) -> tuple[Tenant, str, str] | None:
-        return await self.connector.read(ops.find_app_key(prefix))
+        return await self.connector.read(keys_ops.find_app_key(prefix))
 
     async def all(self) -> list[Tenant]:
         return await self.connector.read(keys_ops.list_tenants())
@@ -45,7 +46,7 @@ class Tenants(Area):
         now = self.clock()
 
         def op() -> Operation[tuple[Tenant, KeyRecord]]:
-            tenant = yield from ops.create_tenant(tenant_id, name, now)
+            tenant = yield from keys_ops.create_tenant(tenant_id, name, now)
             key = yield from keys_ops.add_api_key(tenant_id, prefix, key_hash, label, now)
             return tenant, key
 

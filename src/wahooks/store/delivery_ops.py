@@ -1,0 +1,197 @@
+"""The outbox: claiming due deliveries, recording attempts, and deliveries as the API
+lists, shows and re-sends them.
+
+Generators of named queries, run by a connector (see base.py).
+"""
+
+from collections.abc import Sequence
+
+import orjson
+
+from wahooks.models import (
+    AttemptDecision,
+    AttemptRecord,
+    ClaimedDelivery,
+    DeliveryId,
+    DeliveryMethod,
+    DeliveryRecord,
+    DeliveryState,
+    HealthUpdate,
+    MessageEvent,
+)
+from wahooks.secrets import Keyring
+from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
+from wahooks.store.convs_ops import media_info
+from wahooks.store.destination_ops import apply_health, destination_from_row, event_data
+
+
+def release_leases(now: float) -> Operation[int]:
+    released = yield Execute("release_leases", {"now": now})
+    return int(released)
+
+
+def claim_due(
+    now: float, lease_until: float, limit: int, keyring: Keyring, paused: Sequence[str] = ()
+) -> Operation[list[ClaimedDelivery]]:
+    """``paused``: destinations this process's pacing has no room for now (pacing.py)."""
+    claimed = yield FetchAll(
+        "claim_due",
+        {"now": now, "lease_until": lease_until, "limit": limit, "paused": list(paused)},
+    )
+    if not claimed:
+        return []
+    rows = yield FetchAll("claimed_details", {"seqs": [r["seq"] for r in claimed]})
+    return [claimed_from_row(r, keyring) for r in rows]
+
+
+def claimed_from_row(row: Row, keyring: Keyring) -> ClaimedDelivery:
+    return ClaimedDelivery(
+        id=DeliveryId(row["id"]),
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        destination=destination_from_row(row, keyring, "dst_"),
+        event=MessageEvent(
+            event_type=row["event_type"],
+            number_id=row["number_id"] or "",
+            display_phone_number=row["display_phone_number"] or "",
+            phone_number_id=row["phone_number_id"] or "",
+            waba_id=row["waba_id"] or "",
+            conversation_id=row["conversation_id"] or "",
+            # The activation's label (pool numbers), else the destination's.
+            label=row["event_label"],
+            item=orjson.loads(row["item"]) if row["item"] else {},
+            contact=orjson.loads(row["contact"]) if row["contact"] else None,
+            **event_data(row["event_type"], row["event_data"]),
+            wa_id=row["wa_id"] or "",
+            media=None if row["event_type"].startswith("message:out:") else media_info(row),
+        ),
+    )
+
+
+def record_attempts(
+    decisions: Sequence[tuple[AttemptDecision, str]],
+    now: float,
+    health: HealthUpdate | None = None,
+) -> Operation[set[str]]:
+    """Record each attempt and move its delivery on; ``str`` is the destination id.
+    Two statements for the whole batch (executemany), whatever its size; then the
+    destinations' ``health`` (destination_ops.apply_health), which may disable some. Returns
+    the tenants whose destinations were disabled (they have new deliveries: the notices)."""
+    attempts = []
+    finishes = []
+    for decision, _ in decisions:
+        result = decision.result
+        attempts.append(
+            {
+                "delivery_id": result.delivery_id,
+                "started_at": result.started_at,
+                "status_code": result.status_code,
+                "latency_ms": result.latency_ms,
+                "response_excerpt": result.response_excerpt,
+                "error": result.error,
+                "error_detail": result.error_detail,
+                "channel": DeliveryMethod.WEBHOOK.value,
+            }
+        )
+        if result.succeeded:
+            state, due = DeliveryState.SUCCEEDED, now
+        elif decision.next_attempt_at is None:
+            state, due = DeliveryState.FAILED, now
+        else:
+            state, due = DeliveryState.PENDING, decision.next_attempt_at
+        finishes.append(
+            {
+                "delivery_id": result.delivery_id,
+                "state": state.value,
+                "next_attempt_at": due,
+                "status_code": result.status_code,
+                "error": result.error,
+                "offer_at": now if decision.offer_to_socket else None,
+                "now": now,
+            }
+        )
+    if attempts:
+        # the attempt row first: it numbers itself from the delivery's total_attempts
+        yield ExecuteMany("insert_attempt", attempts)
+        yield ExecuteMany("finish_attempt", finishes)
+    if health is None:
+        return set()
+    return (yield from apply_health(health, now))
+
+
+def _delivery(row: Row) -> DeliveryRecord:
+    return DeliveryRecord(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        destination_id=row["destination_id"],
+        event_id=row["event_id"],
+        event_type=row["event_type"],
+        conversation_id=row["conversation_id"],
+        message_wamid=row["wamid"],
+        state=row["state"],
+        attempts=row["total_attempts"],
+        next_attempt_at=row["next_attempt_at"] if row["state"] == "pending" else None,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        last_status_code=row["last_status_code"],
+        last_error=row["last_error"],
+        method=row["method"],
+        offered_to_socket=row["offered_to_socket_at"] is not None,
+    )
+
+
+def list_deliveries(
+    tenant_id: str,
+    *,
+    state: str | None,
+    destination_id: str | None,
+    conversation_id: str | None,
+    before_seq: int | None,
+    limit: int,
+    since: float | None = None,
+    until: float | None = None,
+) -> Operation[list[tuple[int, DeliveryRecord]]]:
+    rows = yield FetchAll(
+        "list_deliveries",
+        {
+            "tenant_id": tenant_id,
+            "state": state,
+            "destination_id": destination_id,
+            "conversation_id": conversation_id,
+            "since": since,
+            "until": until,
+            "before_seq": before_seq,
+            "limit": limit,
+        },
+    )
+    return [(r["seq"], _delivery(r)) for r in rows]
+
+
+def delivery_with_attempts(
+    tenant_id: str, delivery_id: str
+) -> Operation[tuple[DeliveryRecord, list[AttemptRecord]] | None]:
+    row = yield FetchOne("delivery_by_id", {"id": delivery_id, "tenant_id": tenant_id})
+    if row is None:
+        return None
+    rows = yield FetchAll("attempts_of_delivery", {"delivery_seq": row["seq"]})
+    attempts = [
+        AttemptRecord(
+            attempt=r["attempt"],
+            started_at=r["started_at"],
+            status_code=r["status_code"],
+            latency_ms=r["latency_ms"],
+            response_excerpt=r["response_excerpt"],
+            error=r["error"],
+            error_detail=r["error_detail"],
+            channel=r["channel"],
+        )
+        for r in rows
+    ]
+    return _delivery(row), attempts
+
+
+def resend_delivery(tenant_id: str, delivery_id: str, now: float) -> Operation[bool]:
+    changed = yield Execute(
+        "resend_delivery", {"id": delivery_id, "tenant_id": tenant_id, "now": now}
+    )
+    return bool(changed)
