@@ -15,17 +15,16 @@ it is created: its connections' queue, kept while none is open.
   failed with ``app_deleted``), and its slug is free again.
 """
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field
 
 from wahooks.accounts import regenerate_app_key
-from wahooks.api.auth import current_app, current_tenant, tenant_or_app
+from wahooks.api.auth import current_app, current_tenant
 from wahooks.api.base import ApiModel, examples, iso
 from wahooks.delivery.signing import new_secret
-from wahooks.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from wahooks.errors import Conflict, InvalidRequest, NotFound
 from wahooks.formats import DEFAULT_FORMAT
 from wahooks.gateway import Gateway, gateway_of
 from wahooks.ids import new_id
@@ -356,47 +355,3 @@ async def get_own_app(request: Request, who: Annotated[Principal, Depends(curren
     if app is None:  # deleted between the key check and now
         raise NotFound(f"no app {who.app_id}")
     return _out(app, await _numbers(gateway, who.tenant.id, app.id))
-
-
-# --- App scope for resources tenants and Apps share (destinations) ---------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AppTenant(Tenant):
-    """The tenant of a request made with an App's key, and that App: it sees only the App's
-    own resources."""
-
-    app_id: str
-
-
-async def tenant_or_own_app(who: Annotated[Principal, Depends(tenant_or_app)]) -> Tenant:
-    """FastAPI dependency: the tenant of a pk_live_ key, or an AppTenant for an ak_live_ key."""
-    assert who.tenant is not None
-    if who.kind is KeyKind.APP:
-        assert who.app_id is not None
-        t = who.tenant
-        return AppTenant(id=t.id, name=t.name, created_at=t.created_at, app_id=who.app_id)
-    return who.tenant
-
-
-def app_scope(tenant: Tenant) -> str | None:
-    """The App a request is limited to, or None for the tenant itself."""
-    return tenant.app_id if isinstance(tenant, AppTenant) else None
-
-
-async def destination_app(
-    gateway: Gateway, tenant: Tenant, app_id: str | None, number_id: str | None
-) -> str | None:
-    """The App a new destination is scoped to (an App key: its own; a tenant key: ``appId``,
-    one of its Apps), checking that ``numberId``, if any, is that App's."""
-    own = app_scope(tenant)
-    if own is not None:
-        if app_id is not None and app_id != own:
-            raise Forbidden("appId: an App key creates destinations for its own App only")
-        app_id = own
-    elif app_id is not None and await gateway.store.apps.get(tenant.id, app_id) is None:
-        raise InvalidRequest(f"appId: no app {app_id}")
-    if app_id is not None and number_id is not None:
-        if await gateway.store.apps.number(app_id, number_id) is None:
-            raise InvalidRequest(f"numberId: no number {number_id} of app {app_id}")
-    return app_id

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path
 
-from wahooks.api.apps import app_scope, tenant_or_own_app
+from wahooks.api.app_scope import app_scope, tenant_or_own_app
 from wahooks.errors import InvalidRequest, NotFound
 from wahooks.gateway import Gateway
 from wahooks.models import (

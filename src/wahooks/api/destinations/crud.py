@@ -9,7 +9,7 @@ from dataclasses import replace
 from fastapi import APIRouter, Request
 from pydantic.alias_generators import to_camel
 
-from wahooks.api.apps import app_scope, destination_app
+from wahooks.api.app_scope import app_scope, destination_app
 from wahooks.api.destinations.access import (
     INVALID,
     NOT_FOUND,

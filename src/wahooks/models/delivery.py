@@ -1,0 +1,165 @@
+"""What the dispatcher works with: claimed deliveries, attempts, media jobs, health."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from wahooks.models.conversations import ConversationContext
+from wahooks.models.core import DeliveryId, DeliveryMethod, Destination, JsonObject, MediaInfo
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaJob:
+    """An inbound file to fetch from the Graph API (a row of ``media`` in state pending)."""
+
+    id: str
+    tenant_id: str
+    kind: str
+    graph_media_id: str | None
+    mime_type: str
+    sha256: str | None
+    file_name: str | None
+    graph_base_url: str
+    access_token: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaRecord:
+    id: str
+    tenant_id: str
+    kind: str
+    state: str  # pending, ready, unavailable, purged
+    reason: str | None
+    blob_key: str | None
+    mime_type: str
+    file_name: str | None
+    byte_size: int
+    expires_at: float
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageEvent:
+    """What a payload format needs to render one inbound message."""
+
+    event_type: str
+    number_id: str
+    display_phone_number: str
+    phone_number_id: str  # Meta's id of the number
+    waba_id: str
+    conversation_id: str
+    label: str | None
+    item: JsonObject
+    contact: JsonObject | None
+    test: bool = False
+    media: MediaInfo | None = None
+    # Outbound events: Meta's status object (message:out:ack/failed); ``item`` is then the
+    # message we sent.
+    status: JsonObject | None = None
+    wa_id: str = ""  # the conversation's contact
+    # Events about the gateway itself (destination:disabled): what happened, as JSON.
+    data: JsonObject | None = None
+    # The conversation as it stood at this message, loaded at send time only for formats
+    # that need it (``summary``); None elsewhere.
+    conversation: "ConversationContext | None" = None
+
+    @property
+    def is_outbound(self) -> bool:
+        return self.event_type.startswith("message:out:")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimedDelivery:
+    """A delivery leased to this process: send it, then record the attempt."""
+
+    id: DeliveryId
+    attempts: int  # attempts already made in the current round
+    destination: Destination
+    event: MessageEvent
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptResult:
+    """One HTTP attempt, as recorded on the delivery."""
+
+    delivery_id: DeliveryId
+    started_at: float
+    status_code: int | None
+    latency_ms: float
+    response_excerpt: str
+    error: str | None  # None on success; else a stable kind: timeout, connect, status_5xx...
+    error_detail: str | None = None
+    retry_after_s: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptDecision:
+    """What happens to a delivery after an attempt."""
+
+    result: AttemptResult
+    next_attempt_at: float | None  # None: finished (succeeded or failed)
+    disable_destination: bool = False
+    # The webhook's fast retries are spent: offer the message on the tenant's socket too.
+    offer_to_socket: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FailureRun:
+    """How a batch of attempts moves one destination's run of consecutive failures."""
+
+    destination_id: str
+    # A success ended the run: it restarts at ``failures`` (those after the last success);
+    # otherwise ``failures`` are added to it.
+    reset: bool
+    failures: int
+    since: float | None  # when the first of those failures started
+    gone_reason: str | None = None  # the receiver said it is gone: disable, for this reason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HealthUpdate:
+    """What recorded attempts do to destinations' health, decided in delivery/health.py;
+    the store applies it in the transaction that records the attempts, so the counts it
+    judges are the ones just written (another process may have added to them)."""
+
+    runs: Sequence[FailureRun]
+    # (failures, failing_since, now) as counted after the batch -> why it is disabled, or
+    # None to keep it enabled.
+    disable_reason: Callable[[int, float | None, float], str | None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryRecord:
+    id: str
+    tenant_id: str
+    destination_id: str
+    event_id: str
+    event_type: str
+    conversation_id: str | None
+    message_wamid: str | None
+    state: str
+    attempts: int
+    next_attempt_at: float | None
+    created_at: float
+    updated_at: float
+    last_status_code: int | None
+    last_error: str | None
+    method: str = DeliveryMethod.WEBHOOK.value
+    offered_to_socket: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptRecord:
+    attempt: int
+    started_at: float
+    status_code: int | None
+    latency_ms: float
+    response_excerpt: str
+    error: str | None
+    error_detail: str | None
+    channel: str = DeliveryMethod.WEBHOOK.value
