@@ -17,6 +17,7 @@ from wahooks.models import (
     DeliveryRecord,
     DeliveryState,
     HealthUpdate,
+    JsonObject,
     MessageEvent,
 )
 from wahooks.secrets import Keyring
@@ -44,6 +45,19 @@ def claim_due(
     return [claimed_from_row(r, keyring) for r in rows]
 
 
+def _contact(row: Row) -> JsonObject | None:
+    """Meta's contact object of the message; for an outbound one with no inbound contact
+    in its conversation yet, one built from the conversation (bots need one to parse it)."""
+    if row["contact"]:
+        contact: JsonObject = orjson.loads(row["contact"])
+        return contact
+    if row["message_direction"] != "out":
+        return None
+    if row["conversation_contact_name"] is None:
+        return {"wa_id": row["wa_id"]}
+    return {"profile": {"name": row["conversation_contact_name"]}, "wa_id": row["wa_id"]}
+
+
 def claimed_from_row(row: Row, keyring: Keyring) -> ClaimedDelivery:
     return ClaimedDelivery(
         id=DeliveryId(row["id"]),
@@ -60,7 +74,7 @@ def claimed_from_row(row: Row, keyring: Keyring) -> ClaimedDelivery:
             # The activation's label (pool numbers), else the destination's.
             label=row["event_label"],
             item=orjson.loads(row["item"]) if row["item"] else {},
-            contact=orjson.loads(row["contact"]) if row["contact"] else None,
+            contact=_contact(row),
             **event_data(row["event_type"], row["event_data"]),
             wa_id=row["wa_id"] or "",
             media=None if row["event_type"].startswith("message:out:") else media_info(row),

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 _HEADER = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
+_INCLUDE = re.compile(r"/\*include:(\w+)\*/")
 
 
 def _parse(path: Path) -> dict[str, str]:
@@ -32,7 +33,10 @@ def load_queries(own: Path) -> dict[str, str]:
                 raise ValueError(f"{path}: query {name} is also defined in another file")
             queries[name] = sql
     queries.update(_parse(own))
-    return queries
+    # A portable query may leave one part to each database: ``/*include:name*/`` stands for
+    # the connector's query ``name`` (the claim's list of seqs is an array in PostgreSQL and a
+    # JSON text in SQLite), so the rest of the statement is written once.
+    return {name: _INCLUDE.sub(lambda m: queries[m.group(1)], sql) for name, sql in queries.items()}
 
 
 PORTABLE = sorted((Path(__file__).parent / "sql").glob("*.sql"))

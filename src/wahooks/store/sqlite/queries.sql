@@ -23,48 +23,9 @@ WHERE seq IN (
   LIMIT :limit)
 RETURNING seq;
 
--- name: claimed_details
--- Everything needed to render and send the deliveries just claimed (:seqs is a JSON array).
-SELECT d.id, d.seq, d.attempts,
-       t.id AS dst_id, t.tenant_id AS dst_tenant_id, t.number_id AS dst_number_id,
-       t.url AS dst_url, t.secret AS dst_secret, t.label AS dst_label, t.format AS dst_format,
-       t.timeout_s AS dst_timeout_s, t.retry_schedule AS dst_retry_schedule,
-       t.enabled AS dst_enabled, t.disabled_reason AS dst_disabled_reason,
-       t.created_at AS dst_created_at, t.method AS dst_method, t.events AS dst_events,
-       t.activation_id AS dst_activation_id, COALESCE(a.label, t.label) AS event_label,
-       t.app_id AS dst_app_id,
-       t.max_rate AS dst_max_rate, t.max_in_flight AS dst_max_in_flight,
-       t.ordered AS dst_ordered, t.previous_secret AS dst_previous_secret,
-       t.previous_secret_until AS dst_previous_secret_until,
-       t.consecutive_failures AS dst_consecutive_failures,
-       t.failing_since AS dst_failing_since, t.disabled_at AS dst_disabled_at,
-       d.created_at, e.type AS event_type, e.conversation_id, e.data AS event_data, c.wa_id,
-       m.item,
-       -- Meta sends no contact with a status, but bots built on Meta clients (pywa) need one:
-       -- an outbound message takes the contact of the conversation's latest inbound message
-       -- (Meta's object verbatim, user_id included), else one built from the conversation.
-       CASE WHEN m.direction = 'out' THEN COALESCE(
-         (SELECT i.contact FROM messages i
-          WHERE i.conversation_id = e.conversation_id AND i.direction = 'in'
-            AND i.contact IS NOT NULL
-          ORDER BY i.seq DESC LIMIT 1),
-         CASE WHEN c.contact_name IS NULL THEN json_object('wa_id', c.wa_id)
-              ELSE json_object('profile', json_object('name', c.contact_name),
-                           'wa_id', c.wa_id) END)
-       ELSE m.contact END AS contact,
-       n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id,
-       md.id AS media_id, md.state AS media_state, md.mime_type AS media_mime_type,
-       md.byte_size AS media_byte_size, md.file_name AS media_file_name
-FROM deliveries d
-JOIN destinations t ON t.id = d.destination_id
-JOIN events e ON e.seq = d.event_seq
-LEFT JOIN conversations c ON c.id = e.conversation_id
-LEFT JOIN activations a ON a.id = c.activation_id
-LEFT JOIN messages m ON m.seq = e.message_seq
-LEFT JOIN numbers n ON n.id = m.number_id
-LEFT JOIN media md ON md.message_seq = m.seq
-WHERE d.seq IN (SELECT value FROM json_each(:seqs))
-ORDER BY d.seq;
+-- name: claimed_seqs
+-- The seqs claimed_details reads (:seqs is a JSON array; see store/sql/core.sql).
+SELECT value FROM json_each(:seqs)
 
 -- name: release_leases
 -- Only this process opens the SQLite file, so at start no lease can belong to anyone alive.
