@@ -27,8 +27,9 @@ FROM due WHERE deliveries.seq = due.seq
 RETURNING deliveries.seq;
 
 -- name: claimed_seqs
--- The seqs claimed_details reads (part of it: see store/sql/core.sql).
-SELECT unnest(:seqs::bigint[])
+-- Which deliveries claimed_details reads (part of it: see store/sql/core.sql). = ANY keeps
+-- the primary-key lookup; IN (SELECT unnest(...)) let the planner scan the whole table.
+d.seq = ANY(:seqs)
 
 -- name: release_leases
 -- Other processes may hold live leases: nothing to release at start.

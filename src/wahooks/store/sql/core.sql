@@ -350,5 +350,5 @@ LEFT JOIN activations a ON a.id = c.activation_id
 LEFT JOIN messages m ON m.seq = e.message_seq
 LEFT JOIN numbers n ON n.id = m.number_id
 LEFT JOIN media md ON md.message_seq = m.seq
-WHERE d.seq IN (/*include:claimed_seqs*/)
+WHERE /*include:claimed_seqs*/
 ORDER BY d.seq;

@@ -24,8 +24,8 @@ WHERE seq IN (
 RETURNING seq;
 
 -- name: claimed_seqs
--- The seqs claimed_details reads (:seqs is a JSON array; see store/sql/core.sql).
-SELECT value FROM json_each(:seqs)
+-- Which deliveries claimed_details reads (:seqs is a JSON array; see store/sql/core.sql).
+d.seq IN (SELECT value FROM json_each(:seqs))
 
 -- name: release_leases
 -- Only this process opens the SQLite file, so at start no lease can belong to anyone alive.
