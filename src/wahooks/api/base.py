@@ -1,11 +1,13 @@
 """What every resource module shares: camelCase JSON models and time formatting."""
 
+import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, field_validator
 from pydantic.alias_generators import to_camel
 
+from wahooks.errors import InvalidRequest
 from wahooks.times import iso_time
 
 
@@ -55,3 +57,17 @@ def examples(*bodies: dict[str, Any]) -> ConfigDict:
     first, so a reader sees a body that works rather than a schema to decode."""
     listed: list[JsonValue] = [dict(body) for body in bodies]
     return ConfigDict(json_schema_extra={"examples": listed})
+
+
+_SEQ_CURSOR = re.compile(r"[0-9]{1,18}")
+
+
+def seq_cursor(cursor: str | None) -> int | None:
+    """A page cursor that is a row's seq (deliveries, recoveries, a conversation's messages)."""
+    if cursor is None:
+        return None
+    # ASCII digits: str.isdigit() takes "²", which int() refuses (a 500, found by
+    # schemathesis); 18 of them fit the 64-bit column.
+    if not _SEQ_CURSOR.fullmatch(cursor):
+        raise InvalidRequest("cursor: not a cursor returned by this API")
+    return int(cursor)

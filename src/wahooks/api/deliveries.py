@@ -6,14 +6,13 @@ Times in queries and bodies (``since``, ``until``) are ISO 8601 with a timezone,
 the time each delivery was created.
 """
 
-import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field, field_validator
 
 from wahooks.api.auth import current_tenant
-from wahooks.api.base import ApiModel, examples, iso
+from wahooks.api.base import ApiModel, examples, iso, seq_cursor
 from wahooks.api.conversations import Text
 from wahooks.api.error_docs import errors
 from wahooks.errors import Conflict, InvalidRequest, NotFound
@@ -163,19 +162,6 @@ def _recovery(job: RecoveryJob) -> RecoveryOut:
     )
 
 
-_CURSOR = re.compile(r"[0-9]{1,18}")
-
-
-def _cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    # ASCII digits: str.isdigit() takes "²", which int() refuses (a 500, found by
-    # schemathesis); 18 of them fit the 64-bit column.
-    if not _CURSOR.fullmatch(cursor):
-        raise InvalidRequest("cursor: not a cursor returned by this API")
-    return int(cursor)
-
-
 def _attempt(a: AttemptRecord) -> AttemptOut:
     return AttemptOut(
         attempt=a.attempt,
@@ -220,7 +206,7 @@ async def list_deliveries(
         state=status,
         destination_id=destination_id,
         conversation_id=conversation_id,
-        before_seq=_cursor(cursor),
+        before_seq=seq_cursor(cursor),
         limit=limit,
         since=start,
         until=end,
@@ -274,7 +260,7 @@ async def list_recoveries(
 ) -> RecoveryPage:
     """The tenant's recovery jobs, newest first, with their progress."""
     rows = await gateway_of(request).store.recoveries.of_tenant(
-        tenant.id, before_seq=_cursor(cursor), limit=limit
+        tenant.id, before_seq=seq_cursor(cursor), limit=limit
     )
     next_cursor = str(rows[-1][0]) if len(rows) == limit else None
     return RecoveryPage(data=[_recovery(j) for _, j in rows], next_cursor=next_cursor)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from wahooks.api.base import seq_cursor
 from wahooks.api.conversations.models import (
     ConversationDetail,
     ConversationPage,
@@ -46,15 +47,6 @@ def _conversation_cursor(cursor: str | None) -> tuple[float, str] | None:
     if not math.isfinite(moment) or not conversation_id.startswith("conv_"):
         raise InvalidRequest("cursor: not a cursor returned by this API")
     return moment, conversation_id
-
-
-def _seq_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    # ASCII digits: str.isdigit() takes "²", which int() refuses (a 500: schemathesis).
-    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
-        raise InvalidRequest("cursor: not a cursor returned by this API")
-    return int(cursor)
 
 
 @router.get(
@@ -175,7 +167,7 @@ async def list_messages(
     status of what we sent. Pass ``nextCursor`` back as ``cursor`` for older ones."""
     tenant_id, app_id = _scope(principal)
     rows = await gateway_of(request).store.conversations.messages(
-        tenant_id, conversation_id, app_id=app_id, before_seq=_seq_cursor(cursor), limit=limit
+        tenant_id, conversation_id, app_id=app_id, before_seq=seq_cursor(cursor), limit=limit
     )
     if rows is None:
         raise NotFound(f"no conversation {conversation_id}")
