@@ -59,3 +59,38 @@ async def test_a_notify_from_another_process_wakes_the_subscribers_here() -> Non
         finally:
             await here.close()  # stops the listening loop
             await there.close()
+
+
+async def test_a_process_does_not_wake_again_on_its_own_notify() -> None:
+    """Its workers were woken in-process already; the echo would cost each an empty claim."""
+    async with postgres_database() as url:
+        settings = Settings(database_url=url, secret_keys=(TEST_SECRET_KEY,))
+        here, there = await open_store(settings), await open_store(settings)
+        try:
+            listened: list[Collection[str] | None] = []
+            heard = asyncio.Event()
+
+            def listen(tenants: Collection[str] | None) -> None:
+                listened.append(tenants)
+                heard.set()
+
+            here.notifier.subscribe(Topic.MEDIA, listen)  # only the listening loop publishes it
+            here.notifier.start(poll_s=60)
+            async with asyncio.timeout(10):
+                while not listened:  # the listening connection is up once another's NOTIFY lands
+                    await there.notifier.notify_others()
+                    await asyncio.sleep(0.1)
+            listened.clear()
+            for _ in range(5):
+                await here.notifier.notify_others()
+            await asyncio.sleep(0.5)  # time for an echo to be heard, had it counted
+            assert listened == []
+            await there.notifier.notify_others()  # the loop is still listening to others
+            heard.clear()
+            async with asyncio.timeout(10):
+                await heard.wait()
+            await asyncio.sleep(0.2)
+            assert listened == [None]
+        finally:
+            await here.close()
+            await there.close()

@@ -6,6 +6,7 @@ Several gateway processes may share the database; the claim uses FOR UPDATE SKIP
 
 import asyncio
 import re
+import secrets
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,6 +56,9 @@ class PostgresConnector:
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
         self._notified = asyncio.Event()
+        # Sent as each NOTIFY's payload, so this process ignores its own: it woke its
+        # workers in-process already, and the echo only cost each of them an empty claim.
+        self._sender = secrets.token_hex(8)
         self._notifying = False
         self._notify_again = False
 
@@ -94,7 +98,9 @@ class PostgresConnector:
         try:
             while True:
                 self._notify_again = False
-                await self._get_pool().execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+                await self._get_pool().execute(
+                    "SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, self._sender
+                )
                 if not self._notify_again:
                     return
         finally:
@@ -110,8 +116,9 @@ class PostgresConnector:
             pass
         self._notified.clear()
 
-    def _on_notify(self, *_: object) -> None:
-        self._notified.set()
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, sender: str) -> None:
+        if sender != self._sender:
+            self._notified.set()
 
 
 async def _drive(conn: asyncpg.Connection, op: Operation[T]) -> T:
