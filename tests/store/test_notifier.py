@@ -85,8 +85,8 @@ async def test_a_process_does_not_wake_again_on_its_own_notify() -> None:
                 await here.notifier.notify_others()
             await asyncio.sleep(0.5)  # time for an echo to be heard, had it counted
             assert listened == []
-            await there.notifier.notify_others()  # the loop is still listening to others
             heard.clear()
+            await there.notifier.notify_others()  # the loop is still listening to others
             async with asyncio.timeout(10):
                 await heard.wait()
             await asyncio.sleep(0.2)
