@@ -179,6 +179,18 @@ UPDATE deliveries SET state = :state, next_attempt_at = :next_attempt_at,
   offered_to_socket_at = COALESCE(offered_to_socket_at, :offer_at)
 WHERE id = :delivery_id AND state = 'leased';
 
+-- name: socket_claimable
+-- Part of each connector's claim_for_socket: what a socket may take. The socket
+-- destination's own deliveries; a tenant webhook's deliveries offered to its socket (after
+-- the fast retries, or a 410); and those of a tenant webhook the gateway disabled.
+((t.method = 'socket' AND t.deleted_at IS NULL AND d.state <> 'failed'
+          AND d.next_attempt_at <= :now)
+      OR (d.offered_to_socket_at IS NOT NULL AND t.app_id IS NULL
+          AND (d.state <> 'leased' OR d.next_attempt_at <= :now))
+      OR (t.method = 'webhook' AND NOT t.enabled AND t.disabled_at IS NOT NULL
+          AND t.app_id IS NULL AND t.deleted_at IS NULL AND d.state <> 'failed'
+          AND (d.state <> 'leased' OR d.next_attempt_at <= :now)))
+
 -- name: finish_socket
 -- A socket wrote or acknowledged it: done, whichever channel held it.
 UPDATE deliveries SET state = 'succeeded', lease_owner = NULL, total_attempts = total_attempts + 1,

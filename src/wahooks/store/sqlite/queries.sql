@@ -49,13 +49,7 @@ WHERE seq IN (
     AND t.app_id IS :app_id
     AND (:conversation_ids IS NULL
          OR d.conversation_id IN (SELECT value FROM json_each(:conversation_ids)))
-    AND ((t.method = 'socket' AND t.deleted_at IS NULL AND d.state <> 'failed'
-          AND d.next_attempt_at <= :now)
-      OR (d.offered_to_socket_at IS NOT NULL AND t.app_id IS NULL
-          AND (d.state <> 'leased' OR d.next_attempt_at <= :now))
-      OR (t.method = 'webhook' AND NOT t.enabled AND t.disabled_at IS NOT NULL
-          AND t.app_id IS NULL AND t.deleted_at IS NULL AND d.state <> 'failed'
-          AND (d.state <> 'leased' OR d.next_attempt_at <= :now)))
+    AND /*include:socket_claimable*/
     AND NOT EXISTS (
       SELECT 1 FROM deliveries e
       WHERE e.destination_id = d.destination_id AND e.conversation_id = d.conversation_id
