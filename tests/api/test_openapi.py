@@ -31,7 +31,7 @@ Json = dict[str, Any]
 # list_deliveries_v1_deliveries_get, which changes with the path.
 LOWER_CAMEL = re.compile(r"^[a-z]+(?:[A-Z][a-z0-9]*)*$")
 VERBS = {
-    "add", "check", "create", "deactivate", "delete", "download", "get", "list", "recover",
+    "add", "check", "create", "deactivate", "delete", "download", "get", "list", "mark", "recover",
     "regenerate", "remove", "replace", "resend", "revoke", "rotate", "send", "test", "update",
     "upload",
 }  # fmt: skip

@@ -333,8 +333,16 @@ def parse(reply: Any) -> Reply:
     return parse_reply(orjson.dumps(reply), WAMID)
 
 
+TYPING_FIRST = {"type": "typing", "typing": {"message_id": WAMID}}
+
+
 def test_seed_single_text_reply() -> None:
+    """The seed's "simulation": true shows typing on the message delivered first."""
+    assert REPLY_TEXT["simulation"] is True
     assert parse(REPLY_TEXT) == Reply(
+        messages=(TYPING_FIRST, {"type": "text", "text": {"body": REPLY_TEXT["body"]}})
+    )
+    assert parse({**REPLY_TEXT, "simulation": False}) == Reply(
         messages=({"type": "text", "text": {"body": REPLY_TEXT["body"]}},)
     )
 
@@ -376,7 +384,11 @@ def test_seed_reaction_reply_reacts_to_the_message_delivered() -> None:
 
 def test_seed_multiple_messages_in_order() -> None:
     assert parse(REPLY_MANY) == Reply(
-        messages=tuple({"type": "text", "text": {"body": r["body"]}} for r in REPLY_MANY)
+        messages=tuple(
+            step
+            for r in REPLY_MANY
+            for step in (TYPING_FIRST, {"type": "text", "text": {"body": r["body"]}})
+        )
     )
 
 
@@ -493,9 +505,13 @@ async def test_parsed_replies_are_accepted_by_the_graph_api(
             reply = parse_reply(orjson.dumps(example), inbound.wamid)
             assert reply.error is None
             for message in reply.messages:
+                if message["type"] == "typing":  # a read with the typing indicator
+                    await graph.mark_read(number, message["typing"]["message_id"], typing=True)
+                    continue
                 await graph.send_message(number, {"to": user.wa_id, **message})
                 expected.append(message)
     assert [(s.to, s.type) for s in sim.sent] == [(user.wa_id, m["type"]) for m in expected]
+    assert [wamid for wamid, _ in sim.graph.typing_shown] == [inbound.wamid] * 3
     for sent, message in zip(sim.sent, expected, strict=True):
         assert sent.payload[message["type"]] == message[message["type"]]
     assert sim.sent[3].payload["reaction"]["message_id"] == inbound.wamid

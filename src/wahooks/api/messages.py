@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, StrictBool, model_validator
 
 from wahooks.api.auth import tenant_or_app
 from wahooks.api.base import ApiModel
@@ -130,3 +130,69 @@ async def send_message(
         conversation_id=done.sent.conversation_id,
         media_id=done.media_id,
     )
+
+
+class ReadIn(ApiModel):
+    model_config = ApiModel.model_config | ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"messageId": "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA="},
+                {
+                    "messageId": "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
+                    "conversationId": "conv_5fK2pQ8wLm3Xv7Rb1Nz4T",
+                    "typing": True,
+                },
+            ]
+        }
+    )
+
+    message_id: str = Field(
+        min_length=1, max_length=200, description="The received message's wamid."
+    )
+    conversation_id: str | None = Field(
+        None, min_length=1, max_length=100, description="Optional: the message must be in it."
+    )
+    typing: StrictBool = Field(
+        False,
+        description="Also show the typing indicator, until the next reply or 25 s. Needs "
+        "the 24-hour window open, as a reply does.",
+    )
+
+
+class ReadOut(ApiModel):
+    success: bool
+    message_id: str
+    conversation_id: str
+
+
+@router.post(
+    "/read", operation_id="markMessageRead",
+    response_model=ReadOut,
+    response_model_by_alias=True,
+    summary="Mark a received message read, optionally showing the typing indicator",
+    responses=error_responses({
+        400: "Bad input: no messageId.",
+        404: "No message with this id was received by this tenant (for an App key: on the "
+             "App's numbers; with conversationId: in that conversation).",
+        409: "typing on a pool-number conversation whose activation was deactivated.",
+        422: "SERVICE_WINDOW_EXPIRED: typing asked for, and the user's last message is over "
+             "24 h old.",
+        502: "graph_error: Meta refused (its code is included).",
+    }),
+)  # fmt: skip
+async def mark_read(
+    body: ReadIn, request: Request, who: Annotated[Principal, Depends(tenant_or_app)]
+) -> ReadOut:
+    """The user sees the message (and the ones before it) as read, with blue ticks; with
+    `typing`, also "typing…" until the reply is sent (Cloud API `status: read` with a
+    `typing_indicator`)."""
+    gateway = gateway_of(request)
+    assert who.tenant is not None
+    done = await gateway.messenger.mark_read(
+        who.tenant.id,
+        body.message_id,
+        typing=body.typing,
+        conversation_id=body.conversation_id,
+        app_id=who.app_id,
+    )
+    return ReadOut(success=True, message_id=done.message_id, conversation_id=done.conversation_id)

@@ -317,6 +317,19 @@ def _one_reply(raw: Any, index: int | None, reply_to: str) -> JsonObject:
     return {"type": "text", "text": {"body": _limited(body, MAX_TEXT, f"{where}.body")}}
 
 
+TYPING = "typing"
+"""Not a Meta message type: "show the typing indicator on ``typing.message_id``, then
+pause", which the reply sender does before the message that asked for it."""
+
+
+def _with_typing(message: JsonObject, raw: Any, reply_to: str) -> list[JsonObject]:
+    # Whatspie's "simulation": typing shown before the reply. Shown on the message delivered,
+    # which it also marks read (the Cloud API has no typing indicator without a read).
+    if raw.get("simulation") is True and reply_to:
+        return [{"type": TYPING, TYPING: {"message_id": reply_to}}, message]
+    return [message]
+
+
 def parse_reply(body: bytes, reply_to: str) -> Reply:
     """A Whatspie reply from a webhook response body.
 
@@ -325,7 +338,8 @@ def parse_reply(body: bytes, reply_to: str) -> Reply:
     of at most ``MAX_REPLY_MESSAGES`` of them is an error, and then nothing at all is sent, not
     even the valid items: Whatspie sends no reply unless the JSON is valid.
 
-    - ``{"type": "chat", "body": …}`` → a text message (``simulation`` is accepted and ignored)
+    - ``{"type": "chat", "body": …}`` → a text message; with ``"simulation": true`` the
+      user sees "typing…" (and the message delivered read) first
     - ``… "params": {"image": {"url": …}, "caption": …}`` → an image by link
     - ``… "params": {"document": {"url": …}, "fileName": …, "mimeType": …}`` → a document
     - ``{"type": "reaction", "body": "👍"}`` → a reaction to the message delivered
@@ -343,9 +357,14 @@ def parse_reply(body: bytes, reply_to: str) -> Reply:
                 raise _Invalid(
                     f"reply: {len(raw)} messages; at most {MAX_REPLY_MESSAGES} per response"
                 )
-            messages = tuple(_one_reply(item, i, reply_to) for i, item in enumerate(raw))
+            items: list[tuple[int | None, Any]] = list(enumerate(raw))
         else:
-            messages = (_one_reply(raw, None, reply_to),)
+            items = [(None, raw)]
+        messages = tuple(
+            message
+            for index, item in items
+            for message in _with_typing(_one_reply(item, index, reply_to), item, reply_to)
+        )
     except _Invalid as exc:
         return Reply(error=f"{exc}; nothing sent back")
     return Reply(messages=messages)

@@ -91,6 +91,16 @@ class GraphClient:
             raise GraphError("Graph API answered without a message id", 0, 200)
         return str(messages[0]["id"])
 
+    async def mark_read(self, number: Number, wamid: str, *, typing: bool = False) -> None:
+        """Mark an inbound message (and the earlier ones) read; ``typing`` also shows the
+        typing indicator until the next reply, or 25 s (Meta's "Typing indicators" guide)."""
+        body: JsonObject = {"messaging_product": "whatsapp", "status": "read", "message_id": wamid}
+        if typing:
+            body["typing_indicator"] = {"type": "text"}
+        answer = await self._post(number, f"{number.phone_number_id}/messages", body)
+        if answer.get("success") is not True:
+            raise GraphError("Graph API did not confirm the read", 0, 200)
+
     async def _post(self, number: Number, path: str, body: JsonObject) -> dict[str, Any]:
         headers = {"Content-Type": "application/json"}
         data = orjson.dumps(body)

@@ -60,6 +60,37 @@ class Messenger:
         message = {"type": "reaction", "reaction": {"message_id": message_id, "emoji": emoji}}
         return await self._send(tenant_id, conversation_id, message)
 
+    async def mark_read(
+        self,
+        tenant_id: str,
+        message_id: str,
+        *,
+        typing: bool = False,
+        conversation_id: str | None = None,
+        app_id: str | None = None,
+    ) -> Sent:
+        """Mark a received message read (the user sees blue ticks), with the typing
+        indicator if ``typing``. Only a message the tenant received (for ``app_id``, on the
+        App's numbers; with ``conversation_id``, in that conversation). The typing indicator
+        announces a reply, so it needs what a reply needs (the 24-hour window open, the
+        activation active); a read receipt alone does not."""
+        if not message_id:
+            raise InvalidRequest("messageId: required")
+        found = await self._store.conversations.of_inbound_message(tenant_id, message_id)
+        if found is None or conversation_id not in (None, found):
+            where = f" in conversation {conversation_id}" if conversation_id else ""
+            raise NotFound(f"no received message {message_id}{where}")
+        conversation = await self.conversation(tenant_id, found)
+        if app_id is not None and conversation.number.app_id != app_id:
+            raise NotFound(f"no received message {message_id}")
+        if typing:
+            self._check_open(conversation)
+        try:
+            await self._graph.mark_read(conversation.number, message_id, typing=typing)
+        except GraphError as exc:
+            raise graph_refused("marking the message read", exc) from exc
+        return Sent(message_id=message_id, conversation_id=found)
+
     async def conversation(self, tenant_id: str, conversation_id: str) -> Conversation:
         conversation = await self._store.conversations.get(tenant_id, conversation_id)
         if conversation is None:
@@ -70,9 +101,13 @@ class Messenger:
         """The tenant's conversation, if WhatsApp's 24-hour window lets us write in it (and,
         on a pool number, the sender is still activated for the tenant)."""
         conversation = await self.conversation(tenant_id, conversation_id)
+        self._check_open(conversation)
+        return conversation
+
+    def _check_open(self, conversation: Conversation) -> None:
         if conversation.number.kind == "pool" and conversation.activation_state != "active":
             raise Conflict(
-                f"conversation {conversation_id}: its activation "
+                f"conversation {conversation.id}: its activation "
                 f"{conversation.activation_id or '(none)'} on pool number "
                 f"{conversation.number.id} is {conversation.activation_state or 'missing'}; "
                 "the sender can no longer be written to",
@@ -81,7 +116,6 @@ class Messenger:
         last_in = conversation.last_inbound_at
         if last_in is None or self._clock() - last_in > SERVICE_WINDOW_S:
             raise ServiceWindowExpired(WINDOW_EXPIRED)
-        return conversation
 
     async def _send(self, tenant_id: str, conversation_id: str, message: JsonObject) -> Sent:
         conversation = await self.open_conversation(tenant_id, conversation_id)

@@ -16,11 +16,16 @@ import logging
 from collections.abc import Sequence
 
 from wahooks.errors import InvalidRequest, WahooksError
+from wahooks.formats.whatspie import TYPING
 from wahooks.models import JsonObject
 from wahooks.send.media import MediaRequest, MediaSender
 from wahooks.send.messenger import Messenger
 
 log = logging.getLogger(__name__)
+
+# How long "typing…" shows before a reply that asked for it (Whatspie's "simulation"):
+# long enough to be seen, short against the indicator's own 25 s.
+TYPING_PAUSE_S = 1.0
 
 
 class ReplySender:
@@ -90,7 +95,15 @@ class ReplySender:
 
     async def _send(self, tenant_id: str, conversation_id: str, message: JsonObject) -> None:
         kind = message.get("type")
-        if kind == "text":
+        if kind == TYPING:
+            await self._messenger.mark_read(
+                tenant_id,
+                message[TYPING]["message_id"],
+                typing=True,
+                conversation_id=conversation_id,
+            )
+            await asyncio.sleep(TYPING_PAUSE_S)
+        elif kind == "text":
             text = message["text"]["body"]
             await self._messenger.send_text(tenant_id, conversation_id, text)
         elif kind == "reaction":

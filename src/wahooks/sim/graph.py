@@ -87,6 +87,8 @@ class GraphApi:
         self.sent: list[SentMessage] = []
         self.uploads: list[UploadRecord] = []
         self.marked_read: list[str] = []
+        # (message id, how many messages had been sent by then): tests check the order.
+        self.typing_shown: list[tuple[str, int]] = []
         self.templates = Templates(graph_error)
 
     def routes(self) -> list[web.RouteDef]:
@@ -269,7 +271,12 @@ class GraphApi:
             message_id = payload.get("message_id")
             if payload.get("messaging_product") != "whatsapp" or not isinstance(message_id, str):
                 return invalid("status=read requires messaging_product and message_id.")
+            typing = payload.get("typing_indicator")
+            if typing is not None and typing != {"type": "text"}:
+                return invalid('typing_indicator must be {"type": "text"}.')
             self.marked_read.append(message_id)
+            if typing is not None:
+                self.typing_shown.append((message_id, len(self.sent)))
             return json_response({"success": True})
         problem = send_error(payload)
         if problem is not None:

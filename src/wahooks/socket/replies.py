@@ -20,7 +20,7 @@ from wahooks.socket.pump import TenantPump
 
 log = logging.getLogger(__name__)
 
-REPLY_TYPES = ("whatsapp_reply", "whatsapp_reaction", "whatsapp_media_reply")
+REPLY_TYPES = ("whatsapp_reply", "whatsapp_reaction", "whatsapp_media_reply", "whatsapp_read")
 
 
 class ClientFrames:
@@ -93,9 +93,11 @@ class ClientFrames:
         }
 
     async def _send(self, kind: str, conversation_id: Any, data: dict[str, Any]) -> Sent:
+        scope = self._connection.conversation_id
+        if kind == "whatsapp_read":
+            return await self._read(conversation_id or scope, data)
         if not isinstance(conversation_id, str) or not conversation_id:
             raise InvalidRequest("conversationId: required")
-        scope = self._connection.conversation_id
         if scope is not None and conversation_id != scope:
             raise Forbidden(
                 f"this connection is scoped to conversation {scope} and may only reply there",
@@ -120,6 +122,27 @@ class ClientFrames:
             )
         done = await self._media_sender.send(tenant_id, conversation_id, media_request(data))
         return done.sent
+
+    async def _read(self, conversation_id: Any, data: dict[str, Any]) -> Sent:
+        """``{messageId, conversationId?, typing?}``: mark a received message read."""
+        message_id, typing = data.get("messageId"), data.get("typing", False)
+        if not isinstance(message_id, str) or not isinstance(typing, bool):
+            raise InvalidRequest("messageId: required, a string; typing: true or false")
+        if conversation_id is not None and not isinstance(conversation_id, str):
+            raise InvalidRequest("conversationId: must be a string")
+        scope = self._connection.conversation_id
+        if scope is not None and conversation_id != scope:
+            raise Forbidden(
+                f"this connection is scoped to conversation {scope}",
+                code="conversation_scope",
+            )
+        return await self._messenger.mark_read(
+            self._connection.tenant_id,
+            message_id,
+            typing=typing,
+            conversation_id=conversation_id,
+            app_id=self._connection.app_id,
+        )
 
 
 def _text_or_none(data: dict[str, Any], key: str) -> str | None:

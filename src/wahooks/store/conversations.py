@@ -113,6 +113,12 @@ class Conversations(Area):
             )
         )
 
+    async def of_inbound_message(self, tenant_id: str, wamid: str) -> str | None:
+        """The id of the tenant's conversation that received ``wamid``, if any."""
+        return await self.connector.read(
+            convs_ops.conversation_of_inbound_message(tenant_id, wamid)
+        )
+
     async def context(
         self, conversation_id: str, wamid: str | None, *, recent: int, public_url: str
     ) -> ConversationContext | None:

@@ -370,3 +370,10 @@ def next_due_at() -> Operation[float | None]:
 def count_active_deliveries() -> Operation[int]:
     row = yield FetchOne("count_active_deliveries")
     return int(row["n"])
+
+
+def conversation_of_inbound_message(tenant_id: str, wamid: str) -> Operation[str | None]:
+    row = yield FetchOne(
+        "conversation_of_inbound_message", {"tenant_id": tenant_id, "wamid": wamid}
+    )
+    return None if row is None else str(row["conversation_id"])

@@ -88,3 +88,14 @@ FROM messages m LEFT JOIN media md ON md.message_seq = m.seq
 WHERE m.conversation_id = :conversation_id AND m.seq <= :upto_seq
 ORDER BY m.seq DESC
 LIMIT :limit;
+
+-- name: conversation_of_inbound_message
+-- The tenant's conversation an inbound wamid belongs to. Through the numbers, so each
+-- lookup uses the (number_id, wamid) unique index; a pool number's messages belong to the
+-- tenant of their conversation.
+SELECT m.conversation_id FROM numbers n
+JOIN messages m ON m.number_id = n.id AND m.wamid = :wamid AND m.direction = 'in'
+JOIN conversations c ON c.id = m.conversation_id
+WHERE c.tenant_id = :tenant_id
+ORDER BY m.seq DESC
+LIMIT 1;
