@@ -222,3 +222,26 @@ async def test_an_s3_store_redirects_downloads_to_a_presigned_url(
         async with gateway.http.get(location) as presigned:
             assert presigned.status == 200
             assert await presigned.read() == original.read()
+        # The bucket sends no nosniff: a file a browser would run is presigned as bytes.
+        page = await sim.send(
+            sim.user("15551236008", "Bucket"),
+            "document",
+            content=b"<script>alert(1)</script>",
+            mime_type="text/html",
+            filename="page.html",
+        )
+        assert page.ok
+        await receiver.wait_for(lambda r: len(r.accepted()) == 2)
+        html_id = pipes_of(receiver, 1)["pipes"]["media"]["mediaId"]
+        async with gateway.http.get(
+            f"{gateway.url}/v1/media/download/{html_id}",
+            headers={"Authorization": f"Bearer {gateway.api_key}"},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 302
+            location = response.headers["Location"]
+        async with gateway.http.get(location) as presigned:
+            assert presigned.status == 200
+            assert presigned.headers["Content-Type"] == "application/octet-stream"
+            assert presigned.headers["Content-Disposition"].startswith("attachment;")
+            assert await presigned.read() == b"<script>alert(1)</script>"

@@ -29,6 +29,21 @@ USER_FILE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "sandbox; default-src 'none'",
 }
+# A presigned URL is answered by the bucket, which sends no nosniff or CSP: a type that a
+# browser would run (HTML, SVG, XML, script) is presigned as bytes instead. The download is
+# an attachment either way.
+_ACTIVE_TYPES = (
+    "text/html", "application/xhtml", "image/svg", "text/xml", "application/xml",
+    "text/javascript", "application/javascript", "application/ecmascript", "text/xsl",
+)  # fmt: skip
+
+
+def presigned_type(mime_type: str | None) -> str | None:
+    if mime_type is not None and mime_type.strip().lower().startswith(_ACTIVE_TYPES):
+        return "application/octet-stream"
+    return mime_type
+
+
 # ASCII digits, and few enough for int() (at most 4300 digits) and for any file size.
 _RANGE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")
 
@@ -102,7 +117,7 @@ async def download(
     presigned = await blobs.presign(
         record.blob_key,
         PRESIGNED_URL_S,
-        content_type=record.mime_type,
+        content_type=presigned_type(record.mime_type),
         file_name=record.file_name or record.id,
     )
     if presigned is not None:
