@@ -87,13 +87,45 @@ async def test_a_dead_webhook_does_not_hold_up_the_socket(gateway: RunningGatewa
         await client.close()
 
 
+async def socket_deliveries(gateway: RunningGateway, app_id: str) -> list[Any]:
+    status, page = await gateway.api("GET", "/v1/deliveries?limit=100")
+    assert status == 200, page
+    sockets = await socket_ids(gateway, app_id)
+    return [d for d in page["data"] if d["destinationId"] in sockets]
+
+
+async def socket_ids(gateway: RunningGateway, app_id: str) -> set[str]:
+    destinations = await gateway.gateway.store.destinations.of_tenant(gateway.tenant_id)
+    return {d.id for d in destinations if d.app_id == app_id and d.method == "socket"}
+
+
+@pytest.mark.e2e
+async def test_the_socket_queues_nothing_before_the_apps_first_connection(
+    gateway: RunningGateway, receiver: Receiver
+) -> None:
+    """No write per message for a queue nobody may ever collect; the webhook still gets it."""
+    app = await create_app(gateway)
+    async with app_sim(app) as sim:
+        hook = await app_webhook(app, receiver.url)
+        receiver.secret = hook["secret"]
+        early = await sim.send(sim.user("15551230201", "Early"), "text", body="before")
+        await receiver.wait_for(lambda r: len(r.accepted()) == 1)
+        assert await socket_deliveries(gateway, app.id) == []
+        client = await app.socket()  # from the first connection on, the socket gets them
+        later = await sim.send(sim.user("15551230201", "Early"), "text", body="after")
+        (frame,) = await client.messages(1)
+        assert frame["messageId"] == later.wamid != early.wamid
+        await client.close()
+
+
 @pytest.mark.e2e
 async def test_the_socket_queues_while_no_app_connection_is_open(
     gateway: RunningGateway,
 ) -> None:
     app = await create_app(gateway)
+    await (await app.socket()).close()  # the App has connected once: it uses its socket
     async with app_sim(app) as sim:
-        sent = await sim.send(sim.user("15551230200", "Early"), "text", body="before connect")
+        sent = await sim.send(sim.user("15551230200", "Early"), "text", body="while away")
         await asyncio.sleep(0.3)
         client = await app.socket()
         (frame,) = await client.messages(1)

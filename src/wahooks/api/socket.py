@@ -88,6 +88,8 @@ async def _serve(
     params = websocket.query_params
     offered = _offered_protocols(websocket)
     await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
+    if app_id is not None:  # its socket destination starts queueing (if it had not yet)
+        await gateway.store.apps.socket_connected(app_id)
     connection = Connection(
         websocket=websocket,
         tenant_id=tenant.id,

@@ -42,6 +42,11 @@ class Apps(Area):
             apps_ops.delete_app(tenant_id, app_id, self.clock())
         )
 
+    async def socket_connected(self, app_id: str) -> None:
+        """The App opened a socket: from now on its socket destination queues what it gets
+        (kept while no connection is open, as Pipes.bot does)."""
+        await self.connector.transaction(apps_ops.socket_connected(app_id, self.clock()))
+
     async def numbers(
         self, tenant_id: str, app_id: str | None, *, window_s: float
     ) -> list[AppNumber]:

@@ -41,6 +41,7 @@ def create_app(app: App, key_hash: str, socket: Destination, keyring: Keyring) -
         },
     )
     yield from dest_ops.create_destination(socket, keyring)
+    yield Execute("app_socket_waits", {"id": socket.id})
     return app
 
 
@@ -125,3 +126,7 @@ def conversation_with(
 def media_of_app(app_id: str, media_id: str) -> Operation[bool]:
     row = yield FetchOne("media_of_app", {"id": media_id, "app_id": app_id})
     return row is not None
+
+
+def socket_connected(app_id: str, now: float) -> Operation[None]:
+    yield Execute("app_socket_connected", {"app_id": app_id, "now": now})

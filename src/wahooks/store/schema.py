@@ -183,6 +183,9 @@ destinations = sa.Table(
     sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("failing_since", sa.Double),
     sa.Column("disabled_at", sa.Double),
+    # An App's socket destination until the App's first socket connection: it queues
+    # nothing then (no one may ever collect it); from that connection on, as Pipes.bot.
+    sa.Column("waiting_for_socket", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_destinations_tenant", "tenant_id"),
 )
 

@@ -64,3 +64,11 @@ WHERE tenant_id = :tenant_id AND number_id = :number_id AND wa_id = :wa_id;
 -- A file that came in on one of the App's numbers.
 SELECT 1 AS found FROM media md JOIN numbers n ON n.id = md.number_id
 WHERE md.id = :id AND n.app_id = :app_id;
+
+-- name: app_socket_waits
+-- A new App's socket destination queues nothing until the App first connects a socket.
+UPDATE destinations SET waiting_for_socket = TRUE WHERE id = :id;
+
+-- name: app_socket_connected
+UPDATE destinations SET waiting_for_socket = FALSE, updated_at = :now
+WHERE app_id = :app_id AND method = 'socket' AND waiting_for_socket;

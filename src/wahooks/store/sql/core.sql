@@ -71,12 +71,14 @@ ORDER BY created_at, id;
 -- name: destinations_for_number
 -- Disabled destinations still get deliveries: they wait, and resume when re-enabled.
 -- One scoped to an activation gets only the conversations that activation routed; an App's
--- destinations get only its own numbers' events (:app_id is the number's App).
+-- destinations get only its own numbers' events (:app_id is the number's App). An App's
+-- socket destination gets none until the App's first socket connection.
 SELECT id, events FROM destinations
 WHERE tenant_id = :tenant_id AND deleted_at IS NULL
   AND (number_id IS NULL OR number_id = :number_id)
   AND (activation_id IS NULL OR activation_id = CAST(:activation_id AS TEXT))
   AND (app_id IS NULL OR app_id = :app_id)
+  AND NOT waiting_for_socket
 ORDER BY created_at, id;
 
 -- name: update_destination
