@@ -4,11 +4,15 @@
     (running in its own process): the physical limit of one hop on this machine.
 (b) e2e_msgs_per_s: simulated Meta notifications into a `wahooks serve` subprocess, signed
     webhooks out to the same receiver: messages / (last arrival - first send).
+    With --postgres-processes 2 (the default: 1,2), also two gateway processes on one
+    PostgreSQL database, each fed by its own simulated number; gateway_cpu is the cores each
+    process used during the throughput phase, so the ceiling is visible.
     p50_ms / p99_ms: latency from the simulator's POST to arrival at the receiver, at an
     offered load of --rate messages per second (open loop).
 
 Usage: .venv/bin/python bench/e2e.py [--messages 5000] [--rate 100] [--latency-messages 1000]
-       [--databases sqlite,postgres] [--postgres-url postgresql://postgres@127.0.0.1/postgres]
+       [--databases sqlite,postgres] [--postgres-processes 1,2]
+       [--postgres-url postgresql://postgres@127.0.0.1/postgres]
 Bounded: every phase has a message count and a time limit; all traffic stays on 127.0.0.1.
 """
 
@@ -22,7 +26,6 @@ import socket
 import statistics
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -150,81 +153,104 @@ async def raw_posts_per_s(port: int, secret: str, count: int, concurrency: int =
 # --- (b) through the gateway ----------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def gateway_with_tenant(database_url: str) -> AsyncIterator[tuple[str, str]]:
-    env = gateway_env(database_url)
-    key = create_tenant(env)
-    async with gateway_process(env) as (url, _):
-        yield url, key
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def through_gateway(
-    database_url: str, receiver_port: int, secret: str, args: argparse.Namespace
+    database_url: str, receiver_port: int, secret: str, args: argparse.Namespace, processes: int
 ) -> dict[str, Any]:
-    async with gateway_with_tenant(database_url) as (url, key), aiohttp.ClientSession() as http:
-        auth = {"Authorization": f"Bearer {key}"}
-        settings = SimSettings(gateway_url=url + "/ingress/meta", send_statuses=False)
-        async with Simulator(settings) as sim:
-            number = number_registration(sim)
-            async with http.post(url + "/v1/numbers", json=number, headers=auth) as r:
+    """``processes`` gateways on one database, each fed by its own simulated number."""
+    env = gateway_env(database_url)
+    key = create_tenant(env)
+    auth = {"Authorization": f"Bearer {key}"}
+    async with contextlib.AsyncExitStack() as stack:
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        gateways = [await stack.enter_async_context(gateway_process(env)) for _ in range(processes)]
+        sims = []
+        for n, (url, _) in enumerate(gateways):
+            settings = SimSettings(
+                gateway_url=url + "/ingress/meta",
+                send_statuses=False,
+                phone_number_id=f"1000000000{n:05d}",
+                display_phone_number=f"1555000{n:04d}",
+            )
+            sim = await stack.enter_async_context(Simulator(settings))
+            async with http.post(
+                url + "/v1/numbers", json=number_registration(sim), headers=auth
+            ) as r:
                 assert r.status == 201, await r.text()
-            destination = {
-                "url": f"http://127.0.0.1:{receiver_port}/webhook",
-                "secret": secret,
-                "label": "bench",
-            }
-            async with http.post(url + "/v1/destinations", json=destination, headers=auth) as r:
-                assert r.status == 201, await r.text()
-            users = [sim.user(f"1555{i:07d}", f"User {i}") for i in range(args.users)]
+            sims.append(sim)
+        destination = {
+            "url": f"http://127.0.0.1:{receiver_port}/webhook",
+            "secret": secret,
+            "label": "bench",
+        }
+        async with http.post(
+            gateways[0][0] + "/v1/destinations", json=destination, headers=auth
+        ) as r:
+            assert r.status == 201, await r.text()
+        users = [[sim.user(f"1555{i:07d}", f"User {i}") for i in range(args.users)] for sim in sims]
 
-            async def send(i: int) -> tuple[str, float]:
-                started = time.time()
-                result = await sim.send(users[i % len(users)], "text", body=f"message {i}")
-                if not result.ok:
-                    raise RuntimeError(f"gateway answered {result.status}")
-                return result.wamid, started
+        async def send(i: int) -> tuple[str, float]:
+            started = time.time()
+            n, turn = i % len(sims), i // len(sims)
+            result = await sims[n].send(users[n][turn % args.users], "text", body=f"message {i}")
+            if not result.ok:
+                raise RuntimeError(f"gateway answered {result.status}")
+            return result.wamid, started
 
-            # warm-up: connections, caches, JIT-free but page cache matters
-            warm = await asyncio.gather(*[send(i) for i in range(200)])
-            await _wait_arrivals(http, receiver_port, [w for w, _ in warm])
-            await http.post(f"http://127.0.0.1:{receiver_port + 1}/reset")
+        # warm-up: connections, caches, JIT-free but page cache matters
+        warm = await asyncio.gather(*[send(i) for i in range(200)])
+        await _wait_arrivals(http, receiver_port, [w for w, _ in warm])
+        await http.post(f"http://127.0.0.1:{receiver_port + 1}/reset")
 
-            # throughput: as fast as the simulator can offer, `concurrency` POSTs in flight
-            sem = asyncio.Semaphore(args.concurrency)
+        # throughput: as fast as the simulator can offer, `concurrency` POSTs in flight
+        sem = asyncio.Semaphore(args.concurrency)
 
-            async def bounded(i: int) -> tuple[str, float]:
-                async with sem:
-                    return await send(i)
+        async def bounded(i: int) -> tuple[str, float]:
+            async with sem:
+                return await send(i)
 
-            t0 = time.time()
-            async with asyncio.timeout(PHASE_TIMEOUT_S):
-                burst = await asyncio.gather(*[bounded(i) for i in range(args.messages)])
-            got = await _wait_arrivals(http, receiver_port, [w for w, _ in burst])
-            last = max(got["arrivals"][w] for w, _ in burst)
-            posts_beyond_one_per_message = got["count"] - args.messages
-            throughput = args.messages / (last - t0)
-            await http.post(f"http://127.0.0.1:{receiver_port + 1}/reset")
+        cpu_before = [cpu_seconds(proc.pid) for _, proc in gateways]
+        t0 = time.time()
+        async with asyncio.timeout(PHASE_TIMEOUT_S):
+            burst = await asyncio.gather(*[bounded(i) for i in range(args.messages)])
+        got = await _wait_arrivals(http, receiver_port, [w for w, _ in burst])
+        last = max(got["arrivals"][w] for w, _ in burst)
+        cpu = [
+            round((cpu_seconds(proc.pid) - before) / (time.time() - t0), 2)
+            for (_, proc), before in zip(gateways, cpu_before, strict=True)
+        ]
+        posts_beyond_one_per_message = got["count"] - args.messages
+        throughput = args.messages / (last - t0)
+        await http.post(f"http://127.0.0.1:{receiver_port + 1}/reset")
 
-            # latency at a fixed offered rate (open loop: sends do not wait for each other)
-            sent: dict[str, float] = {}
-            tasks = []
-            start = time.perf_counter()
-            for i in range(args.latency_messages):
-                delay = start + i / args.rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(send(args.messages + i)))
-            for wamid, started in await asyncio.gather(*tasks):
-                sent[wamid] = started
-            got = await _wait_arrivals(http, receiver_port, list(sent))
-            latencies = sorted((got["arrivals"][w] - t) * 1000 for w, t in sent.items())
-            return {
-                "e2e_msgs_per_s": round(throughput, 1),
-                "p50_ms": round(statistics.median(latencies), 2),
-                "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
-                "verified": got["verified"],
-                "redeliveries": posts_beyond_one_per_message,
-            }
+        # latency at a fixed offered rate (open loop: sends do not wait for each other)
+        sent: dict[str, float] = {}
+        tasks = []
+        start = time.perf_counter()
+        for i in range(args.latency_messages):
+            delay = start + i / args.rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(send(args.messages + i)))
+        for wamid, started in await asyncio.gather(*tasks):
+            sent[wamid] = started
+        got = await _wait_arrivals(http, receiver_port, list(sent))
+        latencies = sorted((got["arrivals"][w] - t) * 1000 for w, t in sent.items())
+        return {
+            "e2e_msgs_per_s": round(throughput, 1),
+            "p50_ms": round(statistics.median(latencies), 2),
+            "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
+            "verified": got["verified"],
+            "redeliveries": posts_beyond_one_per_message,
+            "processes": processes,
+            # Cores each gateway process used during the throughput phase.
+            "gateway_cpu": cpu,
+        }
 
 
 async def _wait_arrivals(
@@ -245,9 +271,12 @@ async def main(args: argparse.Namespace) -> None:
         raw = await raw_posts_per_s(port, secret, args.raw_posts)
         async with aiohttp.ClientSession() as http:
             await http.post(f"http://127.0.0.1:{port + 1}/reset")
-        for kind in args.databases.split(","):
+        runs = [(kind, 1) for kind in args.databases.split(",")]
+        # Several processes share only a PostgreSQL database (SQLite has one writer).
+        runs += [("postgres", n) for n in args.postgres_processes if n > 1]
+        for kind, processes in runs:
             async with database(kind, args.postgres_url, Path(tmp)) as url:
-                result = await through_gateway(url, port, secret, args)
+                result = await through_gateway(url, port, secret, args, processes)
             line = {
                 "bench": "e2e",
                 "database": kind,
@@ -271,6 +300,12 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=200, help="distinct WhatsApp senders")
     parser.add_argument("--concurrency", type=int, default=32, help="POSTs in flight")
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument(
+        "--postgres-processes",
+        type=lambda v: [int(n) for n in v.split(",")],
+        default=[1, 2],
+        help="also run PostgreSQL with these numbers of gateway processes (1 is the plain run)",
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
