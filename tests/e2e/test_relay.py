@@ -26,6 +26,8 @@ async def test_text_message_arrives_signed_in_pipes_format(
     value = payload["entry"][0]["changes"][0]["value"]
     assert value["messages"][0]["id"] == sent.wamid
     assert value["messages"][0]["text"] == {"body": "Hello from WhatsApp!"}
-    assert value["contacts"] == [{"profile": {"name": "Jane Doe"}, "wa_id": "15551230001"}]
+    assert value["contacts"] == [
+        {"profile": {"name": "Jane Doe"}, "wa_id": "15551230001", "user_id": user.user_id}
+    ]
     assert payload["pipes"]["label"] == "support"
     assert payload["pipes"]["conversationId"].startswith("conv_")

@@ -290,11 +290,32 @@ def test_unavailable_media_shape(media: MediaInfo) -> None:
     assert isinstance(got["byteSize"], int)
 
 
-def test_contact_keeps_only_the_seed_fields() -> None:
-    contact = {"profile": {"name": "Jane Doe"}, "wa_id": "15559876543", "user_id": "US.1"}
+def test_contact_keeps_the_seed_fields_and_metas_user_ids() -> None:
+    """The seed's fields, plus Meta's 2026 ids (BSUID, parent BSUID, username); nothing else."""
+    contact = {
+        "profile": {"name": "Jane Doe", "username": "@jane"},
+        "wa_id": "15559876543",
+        "user_id": "US.1",
+        "parent_user_id": "US.ENT.1",
+        "identity_key_hash": "abc",
+    }
     assert value_of(render(event(contact=contact)))["contacts"] == [
-        {"profile": {"name": "Jane Doe"}, "wa_id": "15559876543"}
+        {
+            "profile": {"name": "Jane Doe", "username": "@jane"},
+            "wa_id": "15559876543",
+            "user_id": "US.1",
+            "parent_user_id": "US.ENT.1",
+        }
     ]
+
+
+def test_a_user_known_only_by_bsuid_has_it_as_wa_id() -> None:
+    contact = {"profile": {"name": "Jane", "username": "@jane"}, "user_id": "US.7"}
+    item = {"from_user_id": "US.7", "id": "wamid.u", "timestamp": "1736937000", "type": "text",
+            "text": {"body": "hi"}}  # fmt: skip
+    (shown,) = value_of(render(event(item=item, contact=contact)))["contacts"]
+    assert shown == {"profile": {"name": "Jane", "username": "@jane"}, "wa_id": "US.7",
+                     "user_id": "US.7"}  # fmt: skip
 
 
 def test_a_message_without_a_contact_still_has_exactly_one() -> None:
@@ -350,7 +371,9 @@ async def test_every_type_arrives_in_pipes_shape(
         (message,) = value["messages"]
         original = sent[message["id"]]
         assert message == {**original, "timestamp": pipes.iso8601(original["timestamp"])}
-        assert value["contacts"] == [{"profile": {"name": "Jane Doe"}, "wa_id": "15551230077"}]
+        assert value["contacts"] == [
+            {"profile": {"name": "Jane Doe"}, "wa_id": "15551230077", "user_id": user.user_id}
+        ]
         assert payload["pipes"]["poolNumberId"] == number_id
         assert payload["pipes"]["label"] == "shop"
         assert "test" not in payload["pipes"]

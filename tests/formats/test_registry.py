@@ -62,13 +62,13 @@ def test_skipped_events_for_the_documentation() -> None:
     assert skipped_events("pipes") == ()
     assert skipped_events("meta") == ("destination:disabled",)
     assert skipped_events("wassenger") == (
-        "message:update", "message:reaction", "destination:disabled"
+        "message:update", "message:reaction", "destination:disabled", "unsupported"
     )  # fmt: skip
     assert skipped_events("summary") == (
         "message:update", "message:reaction", "message:out:new", "message:out:ack",
-        "message:out:failed", "destination:disabled",
+        "message:out:failed", "destination:disabled", "unsupported",
     )  # fmt: skip
     assert skipped_events("whatspie") == (
         "message:update", "message:reaction", "message:out:new", "message:out:ack",
-        "message:out:failed", "destination:disabled",
+        "message:out:failed", "destination:disabled", "unsupported",
     )  # fmt: skip

@@ -368,10 +368,13 @@ MALFORMED = [
     ("metadata missing", "metadata"),
     ("phone_number_id not a string", "phone_number_id"),
     ("messages not a list", "messages"),
+]
+"""What makes a POST not a notification at all: refused whole."""
+
+ODD_ITEMS = [
     ("message not an object", "messages[0]"),
     ("message without id", "id"),
     ("message with empty id", "id"),
-    ("message without from", "from"),
     ("timestamp not digits", "timestamp"),
     ("timestamp with a sign", "timestamp"),
     ("timestamp with unicode digits", "timestamp"),
@@ -380,6 +383,7 @@ MALFORMED = [
     ("timestamp a float", "timestamp"),
     ("status without id", "statuses[0]"),
 ]
+"""An item that does not parse: kept with its reason, never at the cost of the rest."""
 
 
 async def test_wrong_schema_is_a_400_naming_the_problem_and_nothing_is_stored(
@@ -403,8 +407,39 @@ async def test_wrong_schema_is_a_400_naming_the_problem_and_nothing_is_stored(
     assert await table(database(gateway), "message_statuses") == []
 
 
+async def test_an_odd_item_is_kept_with_its_reason_and_costs_nothing_else(
+    gateway: RunningGateway, sim: Simulator, receiver: Receiver
+) -> None:
+    """Each odd item beside a valid message: 200, the valid one stored and delivered, the odd
+    one kept raw with why, and an ``unsupported`` event for destinations that want it."""
+    await add_destination(gateway, receiver, events=["message:in:new", "unsupported"])
+    user = sim.user("15551230001", "Ann")
+    for n, (how, mention) in enumerate(ODD_ITEMS):
+        good = sim.build_message(user, "text", body=f"valid {n}")
+        broken = _break(sim.notification([(user, sim.build_message(user, "text"))]), how)
+        value = broken["entry"][0]["changes"][0]["value"]
+        if how.startswith("status"):
+            value["messages"] = [good]
+        else:
+            value["messages"].append(good)
+        status, answer = await post_ingress(gateway, encode(broken), sim.settings.app_secret)
+        assert status == 200, (how, answer)
+        assert good["id"] in await stored_messages(gateway), how
+        kept = await table(database(gateway), "unhandled_updates")
+        assert len(kept) == n + 1, how
+        reason = json.loads(kept[-1]["value"])["reason"]
+        assert mention in reason, (how, reason)
+    found = await wait_until_finished(gateway, 2 * len(ODD_ITEMS))
+    kinds = sorted(d["eventType"] for d in found)
+    assert kinds == sorted(["message:in:new", "unsupported"] * len(ODD_ITEMS))
+    unsupported = [a.json() for a in receiver.accepted() if a.json().get("event") == "unsupported"]
+    assert len(unsupported) == len(ODD_ITEMS)
+    assert {u["data"]["kind"] for u in unsupported} == {"message", "status"}
+    assert all(u["data"]["reason"] and "item" in u["data"] for u in unsupported)
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
-async def test_a_post_with_one_malformed_message_stores_none_of_it(
+async def test_a_post_with_one_odd_message_stores_the_others(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver, layout: Layout
 ) -> None:
     await add_destination(gateway, receiver)
@@ -414,18 +449,11 @@ async def test_a_post_with_one_malformed_message_stores_none_of_it(
     bad["timestamp"] = "soon"
     notification = sim.notification([(user, good), (user, bad)], layout=layout)
     status, answer = await post_ingress(gateway, encode(notification), sim.settings.app_secret)
-    assert status == 400, answer
-    assert_error(answer, mentions="timestamp")
-    assert await stored_messages(gateway) == {}
-    assert await deliveries(gateway) == []
-    assert await table(database(gateway), "conversations") == []
-
-    # Meta would retry a fixed notification: it is stored whole then.
-    bad["timestamp"] = good["timestamp"]
-    fixed = sim.notification([(user, good), (user, bad)], layout=layout)
-    status, _ = await post_ingress(gateway, encode(fixed), sim.settings.app_secret)
-    assert status == 200
-    assert set(await stored_messages(gateway)) == {good["id"], bad["id"]}
+    assert status == 200, answer
+    assert set(await stored_messages(gateway)) == {good["id"]}
+    (kept,) = await table(database(gateway), "unhandled_updates")
+    assert kept["field"] == "messages.invalid"
+    assert json.loads(kept["value"])["item"] == bad
 
 
 # --- size limit -------------------------------------------------------------------------

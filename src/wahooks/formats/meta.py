@@ -43,7 +43,7 @@ INBOUND = frozenset(
     }
 )
 STATUSES = frozenset({EventType.MESSAGE_OUT_ACK.value, EventType.MESSAGE_OUT_FAILED.value})
-EVENTS = INBOUND | STATUSES | {EventType.MESSAGE_OUT_NEW.value}
+EVENTS = INBOUND | STATUSES | {EventType.MESSAGE_OUT_NEW.value, EventType.UNSUPPORTED.value}
 """The event types this format expresses; any other is skipped."""
 
 
@@ -114,7 +114,29 @@ def value_and_field(event: MessageEvent) -> tuple[JsonObject, str]:
     return value, "messages"
 
 
+def _unsupported(event: MessageEvent) -> JsonObject:
+    """An item that did not parse, in the change Meta sent it in; why, beside it."""
+    data = event.data or {}
+    value: JsonObject = {
+        "messaging_product": "whatsapp",
+        "metadata": {
+            "display_phone_number": meta_number(str(data.get("displayPhoneNumber") or "")),
+            "phone_number_id": str(data.get("phoneNumberId") or ""),
+        },
+        ("statuses" if data.get("kind") == "status" else "messages"): [data.get("item")],
+    }
+    return {
+        "object": OBJECT,
+        "entry": [{"id": str(data.get("wabaId") or ""), "changes": [
+            {"value": value, "field": "messages"}
+        ]}],
+        "wahooks": {"event": event.event_type, "reason": data.get("reason")},
+    }  # fmt: skip
+
+
 def notification(event: MessageEvent) -> JsonObject:
+    if event.event_type == EventType.UNSUPPORTED:
+        return _unsupported(event)
     value, field = value_and_field(event)
     payload: JsonObject = {
         "object": OBJECT,

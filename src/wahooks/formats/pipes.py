@@ -19,15 +19,22 @@ iso8601 = iso_from_unix_text
 
 
 def _contact(event: MessageEvent) -> JsonObject:
-    """Only the seed's fields; a system message without contacts gets its sender's wa_id."""
+    """The seed's fields, and Meta's 2026 ones where it sent them (``user_id``, the BSUID;
+    ``profile.username``); a system message without contacts gets its sender's id. A user
+    known only by BSUID has it as ``wa_id`` too, since the seed's handlers key on that."""
     source = event.contact or {}
     contact: JsonObject = {}
-    name = (
-        source.get("profile", {}).get("name") if isinstance(source.get("profile"), dict) else None
+    found = source.get("profile")
+    profile: JsonObject = found if isinstance(found, dict) else {}
+    shown = {k: profile[k] for k in ("name", "username") if isinstance(profile.get(k), str)}
+    if shown:
+        contact["profile"] = shown
+    contact["wa_id"] = (
+        source.get("wa_id") or event.item.get("from") or event.wa_id or source.get("user_id", "")
     )
-    if name is not None:
-        contact["profile"] = {"name": name}
-    contact["wa_id"] = source.get("wa_id") or event.item.get("from", "")
+    for key in ("user_id", "parent_user_id"):
+        if isinstance(source.get(key), str):
+            contact[key] = source[key]
     return contact
 
 
@@ -75,7 +82,7 @@ def _gateway_event(event: MessageEvent) -> bytes:
 
 
 def render(event: MessageEvent) -> bytes:
-    if event.event_type == EventType.DESTINATION_DISABLED:
+    if event.event_type in (EventType.DESTINATION_DISABLED, EventType.UNSUPPORTED):
         return _gateway_event(event)
     message = dict(event.item)
     if "timestamp" in message:

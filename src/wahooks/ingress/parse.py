@@ -1,8 +1,15 @@
 """A Meta notification → typed updates, every entry, change and item of it.
 
-Strict about the envelope (a malformed POST is refused whole, so nothing is half-stored),
-lenient about content: a message type we do not know is kept as ``unsupported`` with Meta's
-object verbatim, and a change of another webhook field is kept raw; nothing is dropped.
+Strict about the envelope (what is not a notification at all is refused whole), lenient
+about items: a message or status that does not parse (no id, no sender id, no timestamp) is
+kept as an ``InvalidItem`` with the reason, and the POST's other items are stored as usual;
+a message type we do not know is kept as ``unsupported`` with Meta's object verbatim, and a
+change of another webhook field is kept raw. Nothing is dropped.
+
+A sender is identified by phone number (``from``) when Meta sends one, else by its
+business-scoped user id (BSUID: the message's ``from_user_id``, or its contact's
+``user_id``), which Meta sends alone for users who adopted a username and hide their number
+(Meta's "Business-scoped user IDs" guide).
 """
 
 from dataclasses import dataclass, field
@@ -11,6 +18,7 @@ from typing import Any
 from wahooks.models import (
     InboundMessage,
     IngestBatch,
+    InvalidItem,
     JsonObject,
     Number,
     StatusUpdate,
@@ -27,8 +35,34 @@ KNOWN_MESSAGE_TYPES = frozenset(
 )  # fmt: skip
 
 
+# Meta's notifications nest about a dozen levels. The JSON parser reads up to 1024, but
+# orjson writes at most 255, and a delivery wraps the item in its payload's own levels:
+# deeper content would be stored and then fail every render (and block its conversation),
+# or fail the ingest itself and be retried by Meta forever. Refused at the door instead.
+MAX_DEPTH = 64
+
+
 class InvalidNotification(ValueError):
     """The POST is not a Meta notification we can store; the message says where."""
+
+
+def nesting_depth(doc: Any, limit: int = MAX_DEPTH) -> int:
+    """How deeply ``doc`` nests objects and arrays, counted up to ``limit + 1``."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 @dataclass(slots=True)
@@ -36,11 +70,13 @@ class ParsedNotification:
     messages: list[InboundMessage] = field(default_factory=list)
     statuses: list[StatusUpdate] = field(default_factory=list)
     unhandled: list[UnhandledUpdate] = field(default_factory=list)
+    invalid: list[InvalidItem] = field(default_factory=list)
 
     @property
     def phone_number_ids(self) -> set[str]:
         ids = {m.phone_number_id for m in self.messages}
         ids.update(s.phone_number_id for s in self.statuses)
+        ids.update(i.phone_number_id for i in self.invalid)
         ids.update(u.phone_number_id for u in self.unhandled if u.phone_number_id)
         return ids
 
@@ -55,6 +91,7 @@ class ParsedNotification:
                 for u in self.unhandled
                 if u.phone_number_id is None or u.phone_number_id in numbers
             ],
+            invalid=[i for i in self.invalid if i.phone_number_id in numbers],
         )
 
 
@@ -88,6 +125,11 @@ def _unix(obj: JsonObject, key: str, where: str) -> int:
 
 
 def parse_notification(doc: Any) -> ParsedNotification:
+    if nesting_depth(doc) > MAX_DEPTH:
+        raise InvalidNotification(
+            f"the notification nests objects and arrays deeper than {MAX_DEPTH} levels "
+            "(Meta's nest about a dozen); nothing was stored"
+        )
     root = _obj(doc, "notification")
     parsed = ParsedNotification()
     for e, entry in enumerate(_list(root.get("entry"), "entry")):
@@ -114,49 +156,85 @@ def _parse_change(change: JsonObject, where: str, parsed: ParsedNotification) ->
     display = str(metadata.get("display_phone_number") or "")
     contacts = [c for c in _list(value.get("contacts", []), f"{where}.value.contacts")]
     for i, item in enumerate(_list(value.get("messages", []), f"{where}.value.messages")):
-        parsed.messages.append(
-            _message(_obj(item, f"{where}.value.messages[{i}]"), f"{where}.value.messages[{i}]",
-                     phone_number_id, display, contacts)
-        )  # fmt: skip
+        mwhere = f"{where}.value.messages[{i}]"
+        try:
+            message = _message(_obj(item, mwhere), mwhere, phone_number_id, display, contacts)
+        except InvalidNotification as exc:
+            parsed.invalid.append(InvalidItem(
+                phone_number_id=phone_number_id, kind="message", reason=str(exc), item=item
+            ))  # fmt: skip
+        else:
+            parsed.messages.append(message)
     for i, item in enumerate(_list(value.get("statuses", []), f"{where}.value.statuses")):
         swhere = f"{where}.value.statuses[{i}]"
-        item = _obj(item, swhere)
-        parsed.statuses.append(
-            StatusUpdate(
-                wamid=Wamid(_str(item, "id", swhere)),
-                phone_number_id=phone_number_id,
-                status=_str(item, "status", swhere),
-                timestamp=_unix(item, "timestamp", swhere),
-                recipient_id=str(item.get("recipient_id") or ""),
-                item=item,
-            )
-        )
+        try:
+            status = _status(_obj(item, swhere), swhere, phone_number_id)
+        except InvalidNotification as exc:
+            parsed.invalid.append(InvalidItem(
+                phone_number_id=phone_number_id, kind="status", reason=str(exc), item=item
+            ))  # fmt: skip
+        else:
+            parsed.statuses.append(status)
     if "errors" in value:
         parsed.unhandled.append(
             UnhandledUpdate(phone_number_id=phone_number_id, field="messages.errors", value=value)
         )
 
 
+def _status(item: JsonObject, where: str, phone_number_id: str) -> StatusUpdate:
+    return StatusUpdate(
+        wamid=Wamid(_str(item, "id", where)),
+        phone_number_id=phone_number_id,
+        status=_str(item, "status", where),
+        timestamp=_unix(item, "timestamp", where),
+        recipient_id=str(item.get("recipient_id") or item.get("recipient_user_id") or ""),
+        item=item,
+    )
+
+
 def _message(
     item: JsonObject, where: str, phone_number_id: str, display: str, contacts: list[Any]
 ) -> InboundMessage:
-    sender = _str(item, "from", where)
+    wamid = Wamid(_str(item, "id", where))
+    contact = _contact_of(item, contacts)
+    sender = _sender(item, contact)
+    if sender is None:
+        raise InvalidNotification(
+            f"{where} has no sender id: neither from, from_user_id nor a contact's user_id"
+        )
     kind = item.get("type")
     return InboundMessage(
-        wamid=Wamid(_str(item, "id", where)),
+        wamid=wamid,
         phone_number_id=phone_number_id,
         from_wa_id=sender,
         timestamp=_unix(item, "timestamp", where),
         type=kind if isinstance(kind, str) and kind in KNOWN_MESSAGE_TYPES else "unsupported",
         item=item,
-        contact=_contact_of(sender, contacts),
+        contact=contact,
         display_phone_number=display,
     )
 
 
-def _contact_of(sender: str, contacts: list[Any]) -> JsonObject | None:
+def _text(obj: JsonObject | None, key: str) -> str | None:
+    value = None if obj is None else obj.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _sender(item: JsonObject, contact: JsonObject | None) -> str | None:
+    """The phone number when Meta sends it, else the BSUID (see the module's docstring)."""
+    return (
+        _text(item, "from")
+        or _text(contact, "wa_id")
+        or _text(item, "from_user_id")
+        or _text(contact, "user_id")
+    )
+
+
+def _contact_of(item: JsonObject, contacts: list[Any]) -> JsonObject | None:
+    """The ``value.contacts[]`` entry of the message's sender (by phone or BSUID)."""
+    keys = {("wa_id", _text(item, "from")), ("user_id", _text(item, "from_user_id"))}
     for contact in contacts:
-        if isinstance(contact, dict) and contact.get("wa_id") == sender:
+        if isinstance(contact, dict) and any(v and contact.get(k) == v for k, v in keys):
             return contact
     if len(contacts) == 1 and isinstance(contacts[0], dict):
         return contacts[0]

@@ -25,6 +25,9 @@ class EventType(StrEnum):
     MESSAGE_OUT_ACK = "message:out:ack"
     MESSAGE_OUT_FAILED = "message:out:failed"
     DESTINATION_DISABLED = "destination:disabled"
+    # An item of Meta's notification that does not parse (a status without timestamp, a
+    # message without any sender id): kept as it came, with the reason.
+    UNSUPPORTED = "unsupported"
     TEST = "test"
 
 

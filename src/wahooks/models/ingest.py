@@ -62,12 +62,32 @@ class UnhandledUpdate:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class InvalidItem:
+    """An item of ``value.messages[]`` or ``value.statuses[]`` that does not parse: kept as
+    Meta sent it, with the reason, so one odd item never costs the rest of its POST."""
+
+    phone_number_id: str
+    kind: str  # "message" or "status"
+    reason: str
+    item: object  # whatever Meta sent, not necessarily an object
+
+    def data(self) -> JsonObject:
+        return {
+            "kind": self.kind,
+            "reason": self.reason,
+            "phoneNumberId": self.phone_number_id,
+            "item": self.item,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IngestBatch:
     """Everything one Meta POST carried for known numbers; stored in one transaction."""
 
     messages: list[InboundMessage] = field(default_factory=list)
     statuses: list[StatusUpdate] = field(default_factory=list)
     unhandled: list[UnhandledUpdate] = field(default_factory=list)
+    invalid: list[InvalidItem] = field(default_factory=list)
     # For pool numbers' messages, read before the transaction (pool/ingest.py): the codes
     # each text carries, by wamid, and what the replies say.
     codes: dict[str, "CodeCandidates"] = field(default_factory=dict)

@@ -6,6 +6,7 @@ window must be open, and what was sent is stored (with its message:out:new event
 statuses can move it forward.
 """
 
+import re
 from dataclasses import dataclass
 
 from wahooks.errors import (
@@ -28,6 +29,18 @@ WINDOW_EXPIRED = "Service window expired — last inbound message is older than 
 class Sent:
     message_id: str  # Meta's wamid
     conversation_id: str
+
+
+_BSUID = re.compile(r"[A-Z]{2}\.[A-Za-z0-9.]{1,140}")
+
+
+def addressee(contact_id: str) -> JsonObject:
+    """A send's recipient field: ``to`` for a phone number, ``recipient`` for a
+    business-scoped user id (a user known only by it: one with a username who hides the
+    number; Meta's "Business-scoped user IDs" guide)."""
+    if _BSUID.fullmatch(contact_id):
+        return {"recipient": contact_id}
+    return {"to": contact_id}
 
 
 def check_text(text: str) -> str:
@@ -124,7 +137,7 @@ class Messenger:
     async def deliver(self, conversation: Conversation, message: JsonObject) -> Sent:
         """Send `message` (``type`` and its object) to the conversation's contact, and store
         it with its message:out:new event."""
-        message = {"to": conversation.wa_id, **message}
+        message = {**addressee(conversation.wa_id), **message}
         try:
             wamid = await self._graph.send_message(conversation.number, message)
         except GraphError as exc:

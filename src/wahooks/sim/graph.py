@@ -290,8 +290,9 @@ class GraphApi:
                 code=failure.code,
                 details=details,
             )
-        to: str = payload["to"]
-        wa_id = "".join(ch for ch in to if ch.isdigit())
+        to: str = payload.get("to") or payload["recipient"]
+        # A phone number as its digits; a business-scoped user id as it is.
+        wa_id = to if "recipient" in payload else "".join(ch for ch in to if ch.isdigit())
         sent = SentMessage(
             wamid=new_wamid(),
             phone_number_id=node,
@@ -305,7 +306,9 @@ class GraphApi:
         return json_response(
             {
                 "messaging_product": "whatsapp",
-                "contacts": [{"input": to, "wa_id": wa_id}],
+                "contacts": [
+                    {"input": to, ("user_id" if "recipient" in payload else "wa_id"): wa_id}
+                ],
                 "messages": [{"id": sent.wamid}],
             }
         )

@@ -86,6 +86,10 @@ class SimUser:
 
     wa_id: str
     name: str
+    # Since 2026 a user may adopt a username; Meta may then withhold the phone number
+    # (``hides_phone``): no ``wa_id`` in contacts, no ``from`` in messages, only the BSUID.
+    username: str | None = None
+    hides_phone: bool = False
 
     @property
     def user_id(self) -> str:
@@ -95,7 +99,13 @@ class SimUser:
 
     def contact(self) -> Json:
         """The user as Meta lists it in `value.contacts[]`."""
-        return {"profile": {"name": self.name}, "wa_id": self.wa_id, "user_id": self.user_id}
+        profile: Json = {"name": self.name}
+        if self.username is not None:
+            profile["username"] = self.username
+        contact: Json = {"profile": profile, "user_id": self.user_id}
+        if not self.hides_phone:
+            contact["wa_id"] = self.wa_id
+        return contact
 
 
 def _other_number(wa_id: str) -> str:
@@ -220,7 +230,10 @@ class MessageBuilder:
         item: Json = {}
         if context:
             item["context"] = context
-        item["from"] = user.wa_id
+        if user.hides_phone:
+            item["from_user_id"] = user.user_id
+        else:
+            item["from"] = user.wa_id
         item["id"] = wamid
         item["timestamp"] = timestamp
         item["type"] = meta_type

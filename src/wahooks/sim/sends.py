@@ -71,8 +71,13 @@ def send_error(payload: Json) -> str | None:
     """Why a send body is invalid, or None."""
     if payload.get("messaging_product") != "whatsapp":
         return "The parameter messaging_product is required and must be 'whatsapp'."
-    to = payload.get("to")
-    if not isinstance(to, str) or not any(ch.isdigit() for ch in to):
+    to, recipient = payload.get("to"), payload.get("recipient")
+    if to is not None and recipient is not None:
+        return "Only one of to and recipient may be given."
+    if recipient is not None:  # a business-scoped user id, as CC.digits
+        if not isinstance(recipient, str) or "." not in recipient:
+            return "The parameter recipient must be a business-scoped user id."
+    elif not isinstance(to, str) or not any(ch.isdigit() for ch in to):
         return "The parameter to is required and must be a phone number or wa_id."
     # Meta defaults a missing type to text.
     type_ = payload.get("type", "text")

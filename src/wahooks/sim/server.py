@@ -147,8 +147,12 @@ class Simulator(GatewayClient):
 
     # --- users, messages, notifications ----------------------------------------------------
 
-    def user(self, wa_id: str, name: str) -> SimUser:
-        return SimUser(wa_id=wa_id, name=name)
+    def user(
+        self, wa_id: str, name: str, *, username: str | None = None, hides_phone: bool = False
+    ) -> SimUser:
+        """``username``/``hides_phone``: a user who adopted a username and whose phone
+        number Meta withholds (only the business-scoped user id is sent)."""
+        return SimUser(wa_id=wa_id, name=name, username=username, hides_phone=hides_phone)
 
     @property
     def sent(self) -> list[SentMessage]:

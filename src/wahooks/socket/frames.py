@@ -110,6 +110,11 @@ def delivery_frame(delivery: ClaimedDelivery) -> str:
     kind = delivery.event.event_type
     if kind == EventType.DESTINATION_DISABLED:
         frame = _destination_disabled(delivery)
+    elif kind == EventType.UNSUPPORTED:
+        frame = {
+            "type": "unsupported",
+            "data": {"deliveryId": delivery.id, **(delivery.event.data or {})},
+        }
     elif kind == EventType.MESSAGE_OUT_NEW:
         frame = _message_sent(delivery)
     elif kind in (EventType.MESSAGE_OUT_ACK, EventType.MESSAGE_OUT_FAILED):

@@ -27,6 +27,8 @@ from wahooks.store.rows import json_text as _json
 from wahooks.times import iso_time
 
 DISABLED = EventType.DESTINATION_DISABLED.value
+# Events whose data are facts of the gateway's, not a Meta status object.
+GATEWAY_EVENTS = frozenset({DISABLED, EventType.UNSUPPORTED.value})
 
 
 def destination_options(row: Row, keyring: Keyring, prefix: str = "") -> dict[str, Any]:
@@ -54,7 +56,7 @@ def event_data(event_type: str, raw: str | None) -> EventData:
     """An event's ``data`` column as MessageEvent fields: Meta's status object for outbound
     status events, the facts of a gateway event (destination:disabled) otherwise."""
     loaded = orjson.loads(raw) if raw else None
-    if event_type == DISABLED:
+    if event_type in GATEWAY_EVENTS:
         return EventData(status=None, data=loaded)
     return EventData(status=loaded, data=None)
 

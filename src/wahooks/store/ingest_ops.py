@@ -15,6 +15,7 @@ from wahooks.models import (
     EventType,
     IngestBatch,
     IngestOutcome,
+    InvalidItem,
     JsonObject,
     NoticeKind,
     Number,
@@ -115,6 +116,11 @@ def ingest(
                 "now": now,
             },
         )
+    for invalid in batch.invalid:
+        made = yield from _keep_invalid(targets, numbers[invalid.phone_number_id], invalid, now)
+        deliveries += made
+        if made and numbers[invalid.phone_number_id].tenant_id is not None:
+            tenants.add(str(numbers[invalid.phone_number_id].tenant_id))
     return IngestOutcome(
         stored=stored,
         duplicates=duplicates,
@@ -123,6 +129,34 @@ def ingest(
         tenants=frozenset(tenants),
         notices=len(queued),
     )
+
+
+def _keep_invalid(
+    targets: "Targets", number: Number, invalid: InvalidItem, now: float
+) -> Operation[int]:
+    """Kept raw with its reason; on a number with a tenant, also an ``unsupported`` event
+    for the destinations that subscribe to it. A pool number's item has no tenant to go to
+    when it did not parse (its sender is how a pool routes): it is only kept."""
+    yield Execute(
+        "insert_unhandled",
+        {
+            "number_id": number.id,
+            "field": f"{invalid.kind}s.invalid",
+            "value": _json(invalid.data()),
+            "now": now,
+        },
+    )
+    if number.tenant_id is None:
+        return 0
+    data = {
+        **invalid.data(),
+        "displayPhoneNumber": number.display_phone_number,
+        "wabaId": number.waba_id,
+    }
+    made: int = yield from _publish(
+        targets, number, number.tenant_id, EventType.UNSUPPORTED.value, None, None, data, now
+    )
+    return made
 
 
 def _route(number: Number, wa_id: str) -> Operation[tuple[str, str | None] | None]:
@@ -181,8 +215,8 @@ def _publish(
     number: Number,
     tenant_id: str,
     event_type: str,
-    conversation_id: str,
-    message_seq: int,
+    conversation_id: str | None,
+    message_seq: int | None,
     data: JsonObject | None,
     now: float,
     hold: str | None = None,
