@@ -45,6 +45,7 @@ from wahooks.delivery.recovery import RecoveryJobs
 from wahooks.delivery.webhook import WebhookSender
 from wahooks.errors import ConfigError
 from wahooks.gateway import Gateway, gateway_of
+from wahooks.ingress.external import ExternalStatuses
 from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.media.addresses import AddressPolicy
@@ -138,6 +139,11 @@ def create_app(
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
         recovery = RecoveryJobs(store, settings) if settings.worker_enabled else None
+        external = (
+            ExternalStatuses(store, grace_s=settings.external_status_grace_s)
+            if settings.worker_enabled
+            else None
+        )
         messenger = Messenger(store, graph, clock=clock)
         notices = NoticeWorker(store, graph, settings) if settings.worker_enabled else None
         number_health = NumberHealth(
@@ -194,6 +200,8 @@ def create_app(
             await notices.start()
         if recovery is not None:
             await recovery.start()
+        if external is not None:
+            await external.start()
         # Other processes' deliveries (PostgreSQL NOTIFY) wake this one's workers and sockets.
         store.notifier.start(poll_s=settings.dispatch_poll_interval_s)
         try:
@@ -206,6 +214,8 @@ def create_app(
                 await notices.stop()
             if recovery is not None:
                 await recovery.stop()
+            if external is not None:
+                await external.stop()
             if media_jobs is not None:
                 await media_jobs.stop()
             if dispatcher is not None:

@@ -64,3 +64,11 @@ class SocketOptions(Options):
         description="Delays before retrying a send after a transient "
         "Graph API error (network, 5xx, throttling).",
     )
+    external_status_grace_s: float = Field(
+        30,
+        ge=0,
+        le=3600,
+        description="A status of a message we have no record of waits this long for our "
+        "own send's answer (Meta's webhook can outrun it) before it is published as a "
+        "message sent elsewhere (message:out:ack/failed with external: true) (s).",
+    )

@@ -22,6 +22,16 @@ What is sent, per event type:
 ``metadata.display_phone_number`` the number as Meta writes it (digits, no ``+``). A test
 delivery adds ``"test": true`` at the top level, which Meta clients ignore.
 
+- Changes of the other webhook fields (``message:echo``, ``call:update``, ``user:update``,
+  ``template:update``, ``account:update``, ``group:update``, ``history:sync``, and
+  ``unsupported`` for a field we do not know): the change exactly as Meta sent it, one per
+  POST (``entry[].id`` and ``time`` as Meta sent them, ``field`` and ``value`` unchanged), so
+  a ``pywa`` bot's handlers for calls, echoes, user preferences, templates and account
+  updates fire as if Meta had called it. A status of a message sent elsewhere (through the
+  Graph API directly) goes out as any status.
+- ``unsupported`` for an item that did not parse: the change it came in, with that item
+  alone, and ``"wahooks": {"event", "reason"}`` beside it.
+
 Skipped (``SkipEvent``): ``destination:disabled``, which is news about the gateway, not about
 WhatsApp, and has no Meta shape.
 """
@@ -30,7 +40,7 @@ import json
 from typing import Any
 
 from wahooks.formats.skip import SkipEvent
-from wahooks.models import EventType, JsonObject, MessageEvent
+from wahooks.models import CHANGE_EVENTS, EventType, JsonObject, MessageEvent
 
 OBJECT = "whatsapp_business_account"
 
@@ -43,7 +53,12 @@ INBOUND = frozenset(
     }
 )
 STATUSES = frozenset({EventType.MESSAGE_OUT_ACK.value, EventType.MESSAGE_OUT_FAILED.value})
-EVENTS = INBOUND | STATUSES | {EventType.MESSAGE_OUT_NEW.value, EventType.UNSUPPORTED.value}
+EVENTS = (
+    INBOUND
+    | STATUSES
+    | {EventType.MESSAGE_OUT_NEW.value, EventType.UNSUPPORTED.value}
+    | {e.value for e in CHANGE_EVENTS}
+)
 """The event types this format expresses; any other is skipped."""
 
 
@@ -134,11 +149,33 @@ def _unsupported(event: MessageEvent) -> JsonObject:
     }  # fmt: skip
 
 
+def change_of(event: MessageEvent) -> tuple[JsonObject, JsonObject] | None:
+    """A change of another webhook field as Meta sent it: (its entry, the change); None for
+    events that are not one."""
+    data = event.data
+    if data is None or "field" not in data or "value" not in data:
+        return None
+    entry: JsonObject = {"id": str(data.get("wabaId") or event.waba_id)}
+    if data.get("entryTime") is not None:
+        entry["time"] = data["entryTime"]
+    return entry, {"value": data["value"], "field": data["field"]}
+
+
 def notification(event: MessageEvent) -> JsonObject:
+    change = change_of(event)
+    if change is not None:
+        entry, one = change
+        payload: JsonObject = {"object": OBJECT, "entry": [{**entry, "changes": [one]}]}
+        if event.event_type == EventType.UNSUPPORTED:
+            payload["wahooks"] = {
+                "event": event.event_type,
+                "reason": (event.data or {}).get("reason"),
+            }
+        return payload
     if event.event_type == EventType.UNSUPPORTED:
         return _unsupported(event)
     value, field = value_and_field(event)
-    payload: JsonObject = {
+    payload = {
         "object": OBJECT,
         "entry": [{"id": event.waba_id, "changes": [{"value": value, "field": field}]}],
     }

@@ -4,6 +4,12 @@ A Meta-style ``entry/changes/value`` with exactly one message and one contact, t
 message's ``timestamp`` as ISO 8601 (Meta sends Unix seconds), ``entry[].id`` and
 ``metadata.phone_number_id`` set to our number id, and the top-level ``pipes`` object.
 
+A change of another webhook field (``message:echo``, ``call:update``, ``user:update``,
+``template:update``, ``account:update``, ``group:update``, ``history:sync``) is Meta's
+envelope with the change as Meta sent it (``entry[].id`` the WABA id) and ``pipes.event``
+naming the event; a status of a message sent elsewhere is a status as ours are, with
+``pipes.external: true`` and no conversation.
+
 ``destination:disabled``, news about the gateway rather than a message, has no Meta-style
 envelope: ``{"object": "wahooks", "event": "destination:disabled", "data": {destinationId,
 url, reason, failures, failingSince, disabledAt}, "pipes": {"event": ...}}``.
@@ -11,6 +17,7 @@ url, reason, failures, failingSince, disabledAt}, "pipes": {"event": ...}}``.
 
 import orjson
 
+from wahooks.formats.meta import change_of
 from wahooks.models import EventType, JsonObject, MediaInfo, MessageEvent
 from wahooks.times import iso_from_unix_text
 
@@ -81,7 +88,25 @@ def _gateway_event(event: MessageEvent) -> bytes:
     return orjson.dumps(payload)
 
 
+def _change(event: MessageEvent, entry: JsonObject, change: JsonObject) -> bytes:
+    """A change of another webhook field: Meta's envelope around it, as Meta sent it, and
+    ``pipes.event`` naming the event (with the reason for ``unsupported``)."""
+    pipes: JsonObject = {"event": event.event_type, "poolNumberId": event.number_id or None}
+    reason = (event.data or {}).get("reason")
+    if reason:
+        pipes["reason"] = reason
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [{**entry, "changes": [change]}],
+        "pipes": pipes,
+    }
+    return orjson.dumps(payload)
+
+
 def render(event: MessageEvent) -> bytes:
+    change = change_of(event)
+    if change is not None:
+        return _change(event, *change)
     if event.event_type in (EventType.DESTINATION_DISABLED, EventType.UNSUPPORTED):
         return _gateway_event(event)
     message = dict(event.item)
@@ -96,6 +121,11 @@ def render(event: MessageEvent) -> bytes:
         pipes["media"] = media_object(event.media)
     if event.is_outbound:
         pipes["event"] = event.event_type
+    if event.data is not None and event.data.get("external") is True:
+        # A status of a message sent elsewhere (through the Graph API directly): no
+        # conversation of ours holds it.
+        pipes["external"] = True
+        pipes["conversationId"] = None
     payload = {
         "object": "whatsapp_business_account",
         "entry": [

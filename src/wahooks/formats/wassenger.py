@@ -295,6 +295,8 @@ def envelope(event: MessageEvent) -> JsonObject:
         raise _skip(event, "the seed gives no payload for it")
     if kind == OUT_ACK and event.status is None:
         raise _skip(event, "the event carries no status")
+    if kind == OUT_ACK and (event.data or {}).get("external") is True:
+        raise _skip(event, "a status of a message sent elsewhere: no message of ours to ack")
     created_from = event.status.get("timestamp") if kind == OUT_ACK and event.status else None
     out: JsonObject = {
         "object": "message",
@@ -315,8 +317,9 @@ def failed_item(event: MessageEvent) -> JsonObject:
         raise ValueError(
             f"a failed-message batch takes {OUT_FAILED} events, not {event.event_type}"
         )
-    item = event.item
     status = event.status or {}
+    # A message sent elsewhere: only its status is known.
+    item = event.item or {"id": status.get("id"), "to": status.get("recipient_id")}
     _, body = _type_and_body(item)
     sent_at = iso8601(item.get("timestamp"))
     failed_at = iso8601(status.get("timestamp")) if "timestamp" in status else None

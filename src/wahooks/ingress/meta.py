@@ -1,12 +1,15 @@
 """``/ingress/meta``: Meta's subscription handshake (GET) and notifications (POST).
 
 The POST answers 200 only after everything it carried is committed; 401 on a bad
-signature (nothing stored); 400 when it is not a notification (nothing stored); 200 for
-numbers we do not serve (logged; Meta must not retry those forever); 5xx only when storing
-failed, so Meta retries. Plain Starlette endpoints: this is the hot path.
+signature (nothing stored; a WABA-level change, which names no number, is checked against
+the app secrets of the numbers registered for its WABA); 400 when it is not a notification
+(nothing stored); 200 for numbers and WABAs we do not serve (logged; Meta must not retry
+those forever); 5xx only when storing failed, so Meta retries. Plain Starlette endpoints:
+this is the hot path.
 """
 
 import logging
+from collections.abc import Iterable
 
 import orjson
 from starlette.requests import Request
@@ -15,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from wahooks.digests import hub_signature_valid
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.ingress.parse import InvalidNotification, parse_notification
+from wahooks.models import Number
 from wahooks.pool.ingest import for_ingest
 from wahooks.pool.notices import NoticePolicy
 from wahooks.store import Store
@@ -27,6 +31,23 @@ _OK = b'{"ok":true}'
 def _error(status: int, code: str, message: str) -> Response:
     body = orjson.dumps({"error": {"code": code, "message": message}})
     return Response(body, status_code=status, media_type="application/json")
+
+
+def _signed(
+    body: bytes, header: str | None, numbers: Iterable[Number], of_wabas: Iterable[Number]
+) -> bool:
+    """Signed with the app secret of every number the POST names, and, for a WABA-level
+    change, with the app secret of at least one number registered for its WABA (a WABA's
+    numbers may belong to different apps; Meta signs with the subscribed app's)."""
+    if not all(hub_signature_valid(body, header, s) for s in {n.app_secret for n in numbers}):
+        return False
+    secrets_by_waba: dict[str, set[str]] = {}
+    for number in of_wabas:
+        secrets_by_waba.setdefault(number.waba_id, set()).add(number.app_secret)
+    return all(
+        any(hub_signature_valid(body, header, secret) for secret in secrets)
+        for secrets in secrets_by_waba.values()
+    )
 
 
 class MetaIngress:
@@ -70,14 +91,18 @@ class MetaIngress:
         unknown = parsed.phone_number_ids - numbers.keys()
         if unknown:
             log.warning("notification for unknown phone_number_id(s) %s ignored", sorted(unknown))
-        if not numbers:
+        of_wabas = await self._store.numbers.of_wabas(sorted(parsed.waba_ids))
+        unknown_wabas = parsed.waba_ids - {n.waba_id for n in of_wabas.values()}
+        if unknown_wabas:
+            log.warning("notification for unknown WABA(s) %s ignored", sorted(unknown_wabas))
+        if not numbers and not of_wabas:
             return Response(_OK, media_type="application/json")
         header = request.headers.get("x-hub-signature-256")
-        secrets = {n.app_secret for n in numbers.values()}
-        if not all(hub_signature_valid(body, header, secret) for secret in secrets):
-            log.warning("bad X-Hub-Signature-256 for %s", sorted(numbers))
+        if not _signed(body, header, numbers.values(), of_wabas.values()):
+            log.warning("bad X-Hub-Signature-256 for %s", sorted(numbers.keys() | of_wabas.keys()))
             return _error(401, "invalid_signature", "X-Hub-Signature-256 does not match")
 
+        numbers = {**of_wabas, **numbers}
         batch = for_ingest(parsed.for_numbers(numbers), numbers, self._notices)
         try:
             outcome = await self._store.inbound.ingest(numbers, batch)

@@ -73,6 +73,12 @@ class ParsedNotification:
     invalid: list[InvalidItem] = field(default_factory=list)
 
     @property
+    def waba_ids(self) -> set[str]:
+        """The WABAs of changes that name no number (templates, account): verified and
+        routed by the numbers registered for that WABA."""
+        return {u.entry_id for u in self.unhandled if u.phone_number_id is None}
+
+    @property
     def phone_number_ids(self) -> set[str]:
         ids = {m.phone_number_id for m in self.messages}
         ids.update(s.phone_number_id for s in self.statuses)
@@ -82,14 +88,20 @@ class ParsedNotification:
 
     def for_numbers(self, numbers: dict[str, Number]) -> IngestBatch:
         """Only what belongs to a number we serve; unknown numbers' updates are not ours.
-        A change naming no number (account_update) came signed with our numbers' app secret."""
+        A change naming no number (account_update) is kept when ``numbers`` hold a number of
+        its WABA (the ingress checked its signature with their app secrets)."""
+        wabas = {n.waba_id for n in numbers.values()}
         return IngestBatch(
             messages=[m for m in self.messages if m.phone_number_id in numbers],
             statuses=[s for s in self.statuses if s.phone_number_id in numbers],
             unhandled=[
                 u
                 for u in self.unhandled
-                if u.phone_number_id is None or u.phone_number_id in numbers
+                if (
+                    u.entry_id in wabas
+                    if u.phone_number_id is None
+                    else u.phone_number_id in numbers
+                )
             ],
             invalid=[i for i in self.invalid if i.phone_number_id in numbers],
         )
@@ -135,28 +147,47 @@ def parse_notification(doc: Any) -> ParsedNotification:
     for e, entry in enumerate(_list(root.get("entry"), "entry")):
         where = f"entry[{e}]"
         entry = _obj(entry, where)
+        entry_id = str(entry.get("id") or "")
+        time = entry.get("time")
+        entry_time = time if isinstance(time, int) and not isinstance(time, bool) else None
         for c, change in enumerate(_list(entry.get("changes"), f"{where}.changes")):
             cwhere = f"{where}.changes[{c}]"
             change = _obj(change, cwhere)
-            _parse_change(change, cwhere, parsed)
+            _parse_change(change, cwhere, parsed, entry_id, entry_time)
     return parsed
 
 
-def _parse_change(change: JsonObject, where: str, parsed: ParsedNotification) -> None:
+def _parse_change(
+    change: JsonObject,
+    where: str,
+    parsed: ParsedNotification,
+    entry_id: str,
+    entry_time: int | None,
+) -> None:
     field_name = _str(change, "field", where)
     value = _obj(change.get("value"), f"{where}.value")
     metadata = value.get("metadata")
     phone_number_id = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
     if field_name != "messages":
-        pid = phone_number_id if isinstance(phone_number_id, str) else None
-        parsed.unhandled.append(UnhandledUpdate(phone_number_id=pid, field=field_name, value=value))
+        pid = phone_number_id if isinstance(phone_number_id, str) and phone_number_id else None
+        parsed.unhandled.append(UnhandledUpdate(
+            phone_number_id=pid, field=field_name, value=value, entry_id=entry_id,
+            entry_time=entry_time,
+        ))  # fmt: skip
         return
     metadata = _obj(metadata, f"{where}.value.metadata")
     phone_number_id = _str(metadata, "phone_number_id", f"{where}.value.metadata")
     display = str(metadata.get("display_phone_number") or "")
     contacts = [c for c in _list(value.get("contacts", []), f"{where}.value.contacts")]
-    for i, item in enumerate(_list(value.get("messages", []), f"{where}.value.messages")):
+    items = _list(value.get("messages", []), f"{where}.value.messages")
+    errors = value.get("errors")
+    for i, item in enumerate(items):
         mwhere = f"{where}.value.messages[{i}]"
+        if errors is not None and isinstance(item, dict) and "errors" not in item:
+            # Meta reports an errored message (an interactive one sent again, say) with the
+            # errors beside it in the value: carried with the message, where Meta puts them
+            # for unsupported messages.
+            item = {**item, "errors": errors}
         try:
             message = _message(_obj(item, mwhere), mwhere, phone_number_id, display, contacts)
         except InvalidNotification as exc:
@@ -175,10 +206,11 @@ def _parse_change(change: JsonObject, where: str, parsed: ParsedNotification) ->
             ))  # fmt: skip
         else:
             parsed.statuses.append(status)
-    if "errors" in value:
-        parsed.unhandled.append(
-            UnhandledUpdate(phone_number_id=phone_number_id, field="messages.errors", value=value)
-        )
+    if errors is not None and not items:
+        parsed.unhandled.append(UnhandledUpdate(
+            phone_number_id=phone_number_id, field="messages.errors", value=value,
+            entry_id=entry_id, entry_time=entry_time,
+        ))  # fmt: skip
 
 
 def _status(item: JsonObject, where: str, phone_number_id: str) -> StatusUpdate:

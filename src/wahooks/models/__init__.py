@@ -16,7 +16,9 @@ from wahooks.models.conversations import (
     RecoveryState,
 )
 from wahooks.models.core import (
+    CHANGE_EVENTS,
     DEFAULT_EVENTS,
+    FIELD_EVENTS,
     OUT_EVENT_FOR_STATUS,
     STATUS_RANK,
     App,
@@ -65,7 +67,9 @@ from wahooks.models.ingest import (
 )
 
 __all__ = [
+    "CHANGE_EVENTS",
     "DEFAULT_EVENTS",
+    "FIELD_EVENTS",
     "MEDIA_TYPES",
     "OUT_EVENT_FOR_STATUS",
     "STATUS_RANK",

@@ -25,10 +25,47 @@ class EventType(StrEnum):
     MESSAGE_OUT_ACK = "message:out:ack"
     MESSAGE_OUT_FAILED = "message:out:failed"
     DESTINATION_DISABLED = "destination:disabled"
+    # Changes of Meta's other webhook fields, each delivered as Meta sent it (FIELD_EVENTS).
+    MESSAGE_ECHO = "message:echo"
+    CALL_UPDATE = "call:update"
+    USER_UPDATE = "user:update"
+    TEMPLATE_UPDATE = "template:update"
+    ACCOUNT_UPDATE = "account:update"
+    GROUP_UPDATE = "group:update"
+    HISTORY_SYNC = "history:sync"
     # An item of Meta's notification that does not parse (a status without timestamp, a
     # message without any sender id): kept as it came, with the reason.
     UNSUPPORTED = "unsupported"
     TEST = "test"
+
+
+FIELD_EVENTS: dict[str, EventType] = {
+    "smb_message_echoes": EventType.MESSAGE_ECHO,
+    "calls": EventType.CALL_UPDATE,
+    "user_preferences": EventType.USER_UPDATE,
+    "user_id_update": EventType.USER_UPDATE,
+    "message_template_status_update": EventType.TEMPLATE_UPDATE,
+    "template_category_update": EventType.TEMPLATE_UPDATE,
+    "message_template_quality_update": EventType.TEMPLATE_UPDATE,
+    "message_template_components_update": EventType.TEMPLATE_UPDATE,
+    "account_update": EventType.ACCOUNT_UPDATE,
+    "account_alerts": EventType.ACCOUNT_UPDATE,
+    "account_review_update": EventType.ACCOUNT_UPDATE,
+    "business_capability_update": EventType.ACCOUNT_UPDATE,
+    "phone_number_quality_update": EventType.ACCOUNT_UPDATE,
+    "phone_number_name_update": EventType.ACCOUNT_UPDATE,
+    "security": EventType.ACCOUNT_UPDATE,
+    "group_lifecycle_update": EventType.GROUP_UPDATE,
+    "group_participants_update": EventType.GROUP_UPDATE,
+    "group_settings_update": EventType.GROUP_UPDATE,
+    "group_status_update": EventType.GROUP_UPDATE,
+    "history": EventType.HISTORY_SYNC,
+    "smb_app_state_sync": EventType.HISTORY_SYNC,
+}
+"""Meta's webhook fields other than ``messages``, and the event each change becomes. A
+field not listed becomes ``unsupported`` (kept and delivered, with the reason)."""
+
+CHANGE_EVENTS = frozenset(FIELD_EVENTS.values())
 
 
 class DeliveryState(StrEnum):

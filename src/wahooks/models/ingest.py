@@ -54,11 +54,15 @@ class StatusUpdate:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UnhandledUpdate:
-    """A change we do not parse (another webhook field, value-level errors): kept raw."""
+    """A change of a webhook field other than ``messages`` (or value-level errors with no
+    item to carry them): kept raw, and delivered as Meta sent it (``FIELD_EVENTS``).
+    ``entry_id`` is the WABA id; a WABA-level change (templates, account) names no number."""
 
     phone_number_id: str | None
     field: str
     value: JsonObject
+    entry_id: str = ""
+    entry_time: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from wahooks.formats.pipes import display_number, iso8601, media_object
-from wahooks.models import ClaimedDelivery, EventType, JsonObject, MessageEvent
+from wahooks.models import CHANGE_EVENTS, ClaimedDelivery, EventType, JsonObject, MessageEvent
 
 CAPTIONED = ("image", "video", "document")
 
@@ -95,6 +95,9 @@ def _message_status(delivery: ClaimedDelivery) -> JsonObject:
     }
     if status.get("errors"):
         data["errors"] = status["errors"]
+    if (event.data or {}).get("external") is True:  # sent elsewhere: no conversation of ours
+        data["external"] = True
+        data["conversationId"] = None
     return {"type": "message_status", "data": data}
 
 
@@ -106,10 +109,30 @@ def _destination_disabled(delivery: ClaimedDelivery) -> JsonObject:
     }
 
 
+def _whatsapp_change(delivery: ClaimedDelivery) -> JsonObject:
+    """A change of another webhook field (a call, an echo, a template...), as Meta sent it."""
+    event, data = delivery.event, delivery.event.data or {}
+    out: JsonObject = {
+        "deliveryId": delivery.id,
+        "event": event.event_type,
+        "poolNumberId": event.number_id or None,
+        "wabaId": event.waba_id,
+        "field": data.get("field"),
+        "value": data.get("value"),
+    }
+    if data.get("reason"):
+        out["reason"] = data["reason"]
+    return {"type": "whatsapp_change", "data": out}
+
+
 def delivery_frame(delivery: ClaimedDelivery) -> str:
     kind = delivery.event.event_type
     if kind == EventType.DESTINATION_DISABLED:
         frame = _destination_disabled(delivery)
+    elif kind in CHANGE_EVENTS or (
+        kind == EventType.UNSUPPORTED and "field" in (delivery.event.data or {})
+    ):
+        frame = _whatsapp_change(delivery)
     elif kind == EventType.UNSUPPORTED:
         frame = {
             "type": "unsupported",

@@ -59,6 +59,10 @@ def _contact(row: Row) -> JsonObject | None:
 
 
 def claimed_from_row(row: Row, keyring: Keyring) -> ClaimedDelivery:
+    found = event_data(row["event_type"], row["event_data"])
+    # An event with no message of ours (a change, a status sent elsewhere) names its number
+    # in its data (change_ops.number_data).
+    about = found["data"] or {}
     return ClaimedDelivery(
         id=DeliveryId(row["id"]),
         attempts=row["attempts"],
@@ -66,16 +70,17 @@ def claimed_from_row(row: Row, keyring: Keyring) -> ClaimedDelivery:
         destination=destination_from_row(row, keyring, "dst_"),
         event=MessageEvent(
             event_type=row["event_type"],
-            number_id=row["number_id"] or "",
-            display_phone_number=row["display_phone_number"] or "",
-            phone_number_id=row["phone_number_id"] or "",
-            waba_id=row["waba_id"] or "",
+            number_id=row["number_id"] or str(about.get("numberId") or ""),
+            display_phone_number=row["display_phone_number"]
+            or str(about.get("displayPhoneNumber") or ""),
+            phone_number_id=row["phone_number_id"] or str(about.get("phoneNumberId") or ""),
+            waba_id=row["waba_id"] or str(about.get("wabaId") or ""),
             conversation_id=row["conversation_id"] or "",
             # The activation's label (pool numbers), else the destination's.
             label=row["event_label"],
             item=orjson.loads(row["item"]) if row["item"] else {},
             contact=_contact(row),
-            **event_data(row["event_type"], row["event_data"]),
+            **found,
             wa_id=row["wa_id"] or "",
             media=None if row["event_type"].startswith("message:out:") else media_info(row),
         ),

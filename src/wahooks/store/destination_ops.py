@@ -15,6 +15,7 @@ import orjson
 
 from wahooks.ids import new_id
 from wahooks.models import (
+    CHANGE_EVENTS,
     DeliveryMethod,
     Destination,
     EventType,
@@ -27,8 +28,11 @@ from wahooks.store.rows import json_text as _json
 from wahooks.times import iso_time
 
 DISABLED = EventType.DESTINATION_DISABLED.value
-# Events whose data are facts of the gateway's, not a Meta status object.
-GATEWAY_EVENTS = frozenset({DISABLED, EventType.UNSUPPORTED.value})
+# Events whose data are facts of the gateway's or a change as Meta sent it, not a Meta
+# status object.
+GATEWAY_EVENTS = frozenset(
+    {DISABLED, EventType.UNSUPPORTED.value} | {e.value for e in CHANGE_EVENTS}
+)
 
 
 def destination_options(row: Row, keyring: Keyring, prefix: str = "") -> dict[str, Any]:
@@ -58,6 +62,9 @@ def event_data(event_type: str, raw: str | None) -> EventData:
     loaded = orjson.loads(raw) if raw else None
     if event_type in GATEWAY_EVENTS:
         return EventData(status=None, data=loaded)
+    if isinstance(loaded, dict) and loaded.get("external") is True:
+        # A status of a message sent elsewhere (change_ops): the status, and its number.
+        return EventData(status=loaded.get("item"), data=loaded)
     return EventData(status=loaded, data=None)
 
 

@@ -6,7 +6,7 @@ from wahooks.models import (
     JsonObject,
     Number,
 )
-from wahooks.store import ingest_ops
+from wahooks.store import change_ops, ingest_ops
 from wahooks.store.area import Area
 from wahooks.store.notifier import Topic
 
@@ -46,6 +46,18 @@ class Inbound(Area):
         if deliveries:
             await self.notifier.deliveries_ready([tenant_id])
         return conversation_id
+
+    async def publish_external_statuses(self, grace_s: float, limit: int = 100) -> int:
+        """Publish statuses of messages sent elsewhere that waited ``grace_s`` for a send of
+        ours to match them; returns how many rows were claimed (the caller loops while
+        that is ``limit``)."""
+        now = self.clock()
+        claimed, tenants = await self.connector.transaction(
+            change_ops.publish_external(now - grace_s, limit, now, self.keyring)
+        )
+        if tenants:
+            await self.notifier.deliveries_ready(tenants)
+        return claimed
 
     async def outbound_status(self, number_id: str, wamid: str) -> str | None:
         return await self.connector.read(ingest_ops.outbound_status(number_id, wamid))

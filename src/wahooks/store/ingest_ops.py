@@ -15,15 +15,16 @@ from wahooks.models import (
     EventType,
     IngestBatch,
     IngestOutcome,
-    InvalidItem,
     JsonObject,
     NoticeKind,
     Number,
     OutboundStatus,
 )
 from wahooks.store.activation_ops import route_pool_message
-from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation
+from wahooks.store.base import Execute, FetchAll, FetchOne, Operation
+from wahooks.store.change_ops import hold_unmatched_status, keep_change, keep_invalid
 from wahooks.store.convs_ops import store_inbound_message
+from wahooks.store.publish_ops import Targets, publish
 from wahooks.store.rows import json_text as _json
 
 
@@ -66,7 +67,7 @@ def ingest(
             hold = yield from _media_job(
                 number, tenant_id, msg.type, msg.item, message["seq"], now, media_ttl_s
             )
-        made = yield from _publish(
+        made = yield from publish(
             targets,
             number,
             tenant_id,
@@ -105,22 +106,15 @@ def ingest(
         if made and owner is not None:
             tenants.add(owner)
     for update in batch.unhandled:
-        known = numbers.get(update.phone_number_id or "")
-        number_id = known.id if known is not None else None
-        yield Execute(
-            "insert_unhandled",
-            {
-                "number_id": number_id,
-                "field": update.field,
-                "value": _json(update.value),
-                "now": now,
-            },
-        )
-    for invalid in batch.invalid:
-        made = yield from _keep_invalid(targets, numbers[invalid.phone_number_id], invalid, now)
+        made, owners = yield from keep_change(targets, numbers, update, now)
         deliveries += made
-        if made and numbers[invalid.phone_number_id].tenant_id is not None:
-            tenants.add(str(numbers[invalid.phone_number_id].tenant_id))
+        tenants |= owners
+    for invalid in batch.invalid:
+        made, owners = yield from keep_invalid(
+            targets, numbers[invalid.phone_number_id], invalid, now
+        )
+        deliveries += made
+        tenants |= owners
     return IngestOutcome(
         stored=stored,
         duplicates=duplicates,
@@ -131,34 +125,6 @@ def ingest(
     )
 
 
-def _keep_invalid(
-    targets: "Targets", number: Number, invalid: InvalidItem, now: float
-) -> Operation[int]:
-    """Kept raw with its reason; on a number with a tenant, also an ``unsupported`` event
-    for the destinations that subscribe to it. A pool number's item has no tenant to go to
-    when it did not parse (its sender is how a pool routes): it is only kept."""
-    yield Execute(
-        "insert_unhandled",
-        {
-            "number_id": number.id,
-            "field": f"{invalid.kind}s.invalid",
-            "value": _json(invalid.data()),
-            "now": now,
-        },
-    )
-    if number.tenant_id is None:
-        return 0
-    data = {
-        **invalid.data(),
-        "displayPhoneNumber": number.display_phone_number,
-        "wabaId": number.waba_id,
-    }
-    made: int = yield from _publish(
-        targets, number, number.tenant_id, EventType.UNSUPPORTED.value, None, None, data, now
-    )
-    return made
-
-
 def _route(number: Number, wa_id: str) -> Operation[tuple[str, str | None] | None]:
     """(tenant, activation) an inbound message from ``wa_id`` belongs to; None: nobody's.
     A dedicated number's messages are its owner's; a pool number's go to the tenant that
@@ -167,9 +133,6 @@ def _route(number: Number, wa_id: str) -> Operation[tuple[str, str | None] | Non
         return number.tenant_id, None
     row = yield FetchOne("active_activation", {"number_id": number.id, "wa_id": wa_id})
     return None if row is None else (row["tenant_id"], row["id"])
-
-
-Targets = dict[tuple[str, str, str | None], list[tuple[str, tuple[str, ...]]]]
 
 
 def _media_job(
@@ -210,64 +173,6 @@ def hold_for_media(media_id: str) -> str:
     return "media:" + media_id
 
 
-def _publish(
-    targets: Targets,
-    number: Number,
-    tenant_id: str,
-    event_type: str,
-    conversation_id: str | None,
-    message_seq: int | None,
-    data: JsonObject | None,
-    now: float,
-    hold: str | None = None,
-    activation_id: str | None = None,
-) -> Operation[int]:
-    """One event, and one delivery to each destination subscribed to its type (a destination
-    scoped to an activation only gets that activation's conversations)."""
-    event = yield FetchOne(
-        "insert_event",
-        {
-            "id": new_id("evt"),
-            "tenant_id": tenant_id,
-            "type": event_type,
-            "conversation_id": conversation_id,
-            "message_seq": message_seq,
-            "data": _json(data),
-            "now": now,
-        },
-    )
-    key = (tenant_id, number.id, activation_id)
-    if key not in targets:
-        rows = yield FetchAll(
-            "destinations_for_number",
-            {
-                "tenant_id": tenant_id,
-                "number_id": number.id,
-                "activation_id": activation_id,
-                "app_id": number.app_id,
-            },
-        )
-        targets[key] = [(r["id"], tuple(orjson.loads(r["events"]))) for r in rows]
-    subscribed = [d for d, events in targets[key] if event_type in events]
-    if subscribed:
-        yield ExecuteMany(
-            "insert_delivery",
-            [
-                {
-                    "id": new_id("dlv"),
-                    "tenant_id": tenant_id,
-                    "destination_id": destination_id,
-                    "event_seq": event["seq"],
-                    "conversation_id": conversation_id,
-                    "hold": hold,
-                    "now": now,
-                }
-                for destination_id in subscribed
-            ],
-        )
-    return len(subscribed)
-
-
 def _message_key(number: Number, wamid: str) -> str:
     return f"{number.id}:{wamid}"
 
@@ -296,11 +201,14 @@ def _apply_status(
             "status_rank": rank,
         },
     )
+    if moved is None:
+        yield from hold_unmatched_status(number.id, wamid, status)
+        return 0, None
     event_type = OUT_EVENT_FOR_STATUS.get(status)
-    if moved is None or event_type is None:
+    if event_type is None:
         return 0, None
     owner = yield FetchOne("conversation_tenant", {"id": moved["conversation_id"]})
-    made = yield from _publish(
+    made = yield from publish(
         targets,
         number,
         owner["tenant_id"],
@@ -357,7 +265,7 @@ def record_outbound(
     )
     made = 0
     if message is not None:
-        made = yield from _publish(
+        made = yield from publish(
             {},
             number,
             tenant_id,
@@ -383,6 +291,8 @@ def record_outbound(
                 now,
             )
             made += applied
+        if early:
+            yield Execute("match_waiting_statuses", {"number_id": number.id, "wamid": wamid})
     return str(conversation["id"]), made
 
 

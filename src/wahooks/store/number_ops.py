@@ -66,6 +66,16 @@ def numbers_by_phone_number_ids(
     return found
 
 
+def numbers_of_wabas(waba_ids: Sequence[str], keyring: Keyring) -> Operation[dict[str, Number]]:
+    """By phone number id, every number registered for one of ``waba_ids``."""
+    found: dict[str, Number] = {}
+    for waba_id in dict.fromkeys(waba_ids):
+        for row in (yield FetchAll("numbers_of_waba", {"waba_id": waba_id})):
+            number = number_from_row(row, keyring)
+            found[number.phone_number_id] = number
+    return found
+
+
 def number_by_id(tenant_id: str, number_id: str, keyring: Keyring) -> Operation[Number | None]:
     row = yield FetchOne("number_by_id", {"id": number_id, "tenant_id": tenant_id})
     return None if row is None else number_from_row(row, keyring)

@@ -16,6 +16,9 @@ class Numbers(Area):
     async def by_phone_number_ids(self, ids: Sequence[str]) -> dict[str, Number]:
         return await self.connector.read(number_ops.numbers_by_phone_number_ids(ids, self.keyring))
 
+    async def of_wabas(self, waba_ids: Sequence[str]) -> dict[str, Number]:
+        return await self.connector.read(number_ops.numbers_of_wabas(waba_ids, self.keyring))
+
     async def get(self, tenant_id: str, number_id: str) -> Number | None:
         return await self.connector.read(
             number_ops.number_by_id(tenant_id, number_id, self.keyring)

@@ -253,7 +253,15 @@ message_statuses = sa.Table(
     sa.Column("recipient_id", sa.Text, nullable=False),
     sa.Column("item", sa.Text, nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
+    # A status of no message of ours: waiting, then matched or published as external.
+    sa.Column("external_state", sa.Text),
     sa.UniqueConstraint("number_id", "wamid", "status", name="uq_message_statuses"),
+    sa.Index(
+        "ix_message_statuses_waiting",
+        "created_at",
+        sqlite_where=sa.text("external_state = 'waiting'"),
+        postgresql_where=sa.text("external_state = 'waiting'"),
+    ),
 )
 
 unhandled_updates = sa.Table(

@@ -40,6 +40,10 @@ VALUES (:id, :tenant_id, :kind, :phone_number_id, :waba_id, :display_phone_numbe
 -- A disconnected (deleted) number is unknown to the ingress.
 SELECT * FROM numbers WHERE phone_number_id = :phone_number_id AND deleted_at IS NULL;
 
+-- name: numbers_of_waba
+-- The numbers a WABA-level notification (templates, account) is for.
+SELECT * FROM numbers WHERE waba_id = :waba_id AND deleted_at IS NULL ORDER BY created_at, id;
+
 -- name: number_by_id
 -- A tenant sees its own numbers and the pool numbers (shared, to activate).
 SELECT * FROM numbers
@@ -140,6 +144,31 @@ INSERT INTO message_statuses (number_id, wamid, status, timestamp, recipient_id,
                               created_at)
 VALUES (:number_id, :wamid, :status, :timestamp, :recipient_id, :item, :now)
 ON CONFLICT (number_id, wamid, status) DO NOTHING;
+
+-- name: hold_unmatched_status
+-- A status of no message of ours waits to be published as sent elsewhere (change_ops).
+UPDATE message_statuses SET external_state = 'waiting'
+WHERE number_id = :number_id AND wamid = :wamid AND status = :status
+  AND external_state IS NULL
+  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.number_id = :number_id AND m.wamid = :wamid);
+
+-- name: match_waiting_statuses
+-- Our send's answer came after its statuses: they are ours, not sent elsewhere.
+UPDATE message_statuses SET external_state = 'matched'
+WHERE number_id = :number_id AND wamid = :wamid AND external_state = 'waiting';
+
+-- name: claim_unmatched_statuses
+-- Statuses that waited long enough with no message of ours appearing, oldest first; the
+-- second condition makes a concurrent claim of the same row (PostgreSQL) take nothing.
+UPDATE message_statuses SET external_state = 'published'
+WHERE seq IN (SELECT seq FROM message_statuses
+              WHERE external_state = 'waiting' AND created_at <= :cutoff
+              ORDER BY seq LIMIT :limit)
+  AND external_state = 'waiting'
+RETURNING seq, number_id, wamid, status, recipient_id, item;
+
+-- name: number_row
+SELECT * FROM numbers WHERE id = :id;
 
 -- name: statuses_of_message
 SELECT status, timestamp, item FROM message_statuses

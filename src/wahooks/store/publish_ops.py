@@ -1,0 +1,99 @@
+"""Publishing: one event, and one delivery to each destination subscribed to its type.
+
+Used by the ingest (messages, statuses, changes of other fields) and by the record of what
+we sent. ``Targets`` caches, per transaction, the destinations of a (tenant, number,
+activation), so a POST of many messages reads them once.
+"""
+
+from collections.abc import Sequence
+
+import orjson
+
+from wahooks.ids import new_id
+from wahooks.models import JsonObject, Number
+from wahooks.store.base import ExecuteMany, FetchAll, FetchOne, Operation
+from wahooks.store.rows import json_text as _json
+
+Targets = dict[tuple[str, str, str | None], list[tuple[str, tuple[str, ...]]]]
+
+
+def publish(
+    targets: Targets,
+    number: Number,
+    tenant_id: str,
+    event_type: str,
+    conversation_id: str | None,
+    message_seq: int | None,
+    data: JsonObject | None,
+    now: float,
+    hold: str | None = None,
+    activation_id: str | None = None,
+) -> Operation[int]:
+    """One event, and one delivery to each destination subscribed to its type (a destination
+    scoped to an activation only gets that activation's conversations)."""
+    made: int = yield from publish_to_numbers(
+        targets, [number], tenant_id, event_type, conversation_id, message_seq, data, now,
+        hold=hold, activation_id=activation_id,
+    )  # fmt: skip
+    return made
+
+
+def publish_to_numbers(
+    targets: Targets,
+    numbers: Sequence[Number],
+    tenant_id: str,
+    event_type: str,
+    conversation_id: str | None,
+    message_seq: int | None,
+    data: JsonObject | None,
+    now: float,
+    *,
+    hold: str | None = None,
+    activation_id: str | None = None,
+) -> Operation[int]:
+    """One event about several of the tenant's numbers at once (a WABA-level change: a
+    template, the account), delivered once to each destination of any of them."""
+    event = yield FetchOne(
+        "insert_event",
+        {
+            "id": new_id("evt"),
+            "tenant_id": tenant_id,
+            "type": event_type,
+            "conversation_id": conversation_id,
+            "message_seq": message_seq,
+            "data": _json(data),
+            "now": now,
+        },
+    )
+    subscribed: dict[str, None] = {}
+    for number in numbers:
+        key = (tenant_id, number.id, activation_id)
+        if key not in targets:
+            rows = yield FetchAll(
+                "destinations_for_number",
+                {
+                    "tenant_id": tenant_id,
+                    "number_id": number.id,
+                    "activation_id": activation_id,
+                    "app_id": number.app_id,
+                },
+            )
+            targets[key] = [(r["id"], tuple(orjson.loads(r["events"]))) for r in rows]
+        subscribed.update((d, None) for d, events in targets[key] if event_type in events)
+    if subscribed:
+        yield ExecuteMany(
+            "insert_delivery",
+            [
+                {
+                    "id": new_id("dlv"),
+                    "tenant_id": tenant_id,
+                    "destination_id": destination_id,
+                    "event_seq": event["seq"],
+                    "conversation_id": conversation_id,
+                    "hold": hold,
+                    "now": now,
+                }
+                for destination_id in subscribed
+            ],
+        )
+    return len(subscribed)
