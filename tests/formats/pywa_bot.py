@@ -30,6 +30,10 @@ HANDLERS = (
     "on_edited_message",
     "on_deleted_message",
     "on_outgoing_message",
+    "on_call_connect",
+    "on_user_marketing_preferences",
+    "on_template_status_update",
+    "on_account_update",
 )
 
 

@@ -103,6 +103,15 @@ def _echo(event: MessageEvent) -> JsonObject:
     return _with_string_timestamp(echo)
 
 
+def _recipient_contact(status: JsonObject) -> JsonObject:
+    contact: JsonObject = {}
+    if status.get("recipient_id"):
+        contact["wa_id"] = status["recipient_id"]
+    if status.get("recipient_user_id"):
+        contact["user_id"] = status["recipient_user_id"]
+    return contact
+
+
 def value_and_field(event: MessageEvent) -> tuple[JsonObject, str]:
     """The ``value`` of the one change, and its ``field``."""
     kind = event.event_type
@@ -120,6 +129,10 @@ def value_and_field(event: MessageEvent) -> tuple[JsonObject, str]:
     if kind in STATUSES:
         if event.status is None:
             raise SkipEvent("meta", kind, "the event carries no status object")
+        if event.contact is None and (event.data or {}).get("external") is True:
+            # A status of a message sent elsewhere: no conversation of ours to take the
+            # contact from, and Meta clients (pywa) need one; its recipient is who it is.
+            value["contacts"] = [_recipient_contact(event.status)]
         value["statuses"] = [_with_string_timestamp(event.status)]
         return value, "messages"
     if kind == EventType.MESSAGE_OUT_NEW:

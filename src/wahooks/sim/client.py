@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from wahooks.sim import notifications
+from wahooks.sim import changes, notifications
 from wahooks.sim.errors import GatewayUnreachable
 from wahooks.sim.messages import Json, MessageBuilder, SimUser
 from wahooks.sim.notifications import Layout
@@ -198,6 +198,24 @@ class GatewayClient:
             self.settings, [item], [contact] if contact else ()
         )
         return await self.deliver(notification, retries=retries)
+
+    async def send_change(
+        self,
+        field: str,
+        value: Json,
+        *,
+        waba_level: bool = False,
+        wrong_signature: bool = False,
+        retries: int = 0,
+    ) -> int:
+        """POST one change of webhook field ``field`` (see sim/changes.py for values); a
+        WABA-level one (templates, the account) carries the entry's ``time``, as Meta's do.
+        Returns the gateway's status."""
+        entry_time = int(self.clock()) if waba_level else None
+        notification = changes.change_notification(
+            self.settings, field, value, entry_time=entry_time
+        )
+        return await self.deliver(notification, wrong_signature=wrong_signature, retries=retries)
 
     def _after_send(self, sent: SentMessage, failure_code: int | None) -> None:
         if failure_code is not None:
