@@ -297,12 +297,15 @@ def check_parsed(parsed: Parsed, item: Any, user: SimUser, ids: tuple[str, str, 
     assert update.waba_id == waba_id
     assert update.timestamp == datetime.fromtimestamp(int(item["timestamp"]), UTC)
     assert update.from_user.wa_id == user.wa_id
-    assert update.from_user.bsuid == (None if kind == "system" else user.user_id)
+    # A number change carries the new BSUID (pywa puts it on the user too).
+    assert update.from_user.bsuid == (item["system"]["user_id"] if kind == "system"
+                                      else user.user_id)  # fmt: skip
     if kind == "system":
         assert parsed.handler == "on_phone_number_change"
         assert isinstance(update, PhoneNumberChange)
         assert update.old_wa_id == user.wa_id
         assert update.new_wa_id == item["system"]["wa_id"]
+        assert update.new_user_id == item["system"]["user_id"] != user.user_id
         assert update.body == item["system"]["body"]
         return
     assert update.from_user.name == user.name

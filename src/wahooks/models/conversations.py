@@ -28,6 +28,7 @@ class ConversationRecord:
     last_message_at: float | None
     created_at: float
     activation_id: str | None = None
+    user_id: str | None = None  # the contact's business-scoped user id, once Meta sent one
     notes: tuple[ConversationNote, ...] = ()
     inbound_count: int = 0
     outbound_count: int = 0

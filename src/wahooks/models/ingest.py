@@ -29,6 +29,14 @@ class InboundMessage:
         return EventType.MESSAGE_IN_NEW
 
     @property
+    def user_id(self) -> str | None:
+        """The sender's business-scoped user id (BSUID), when Meta sent one."""
+        for found in (self.item.get("from_user_id"), (self.contact or {}).get("user_id")):
+            if isinstance(found, str) and found:
+                return found
+        return None
+
+    @property
     def media_id(self) -> str | None:
         media = self.item.get(self.type)
         if self.type in MEDIA_TYPES and isinstance(media, dict):

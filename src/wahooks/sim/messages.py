@@ -374,13 +374,18 @@ class MessageBuilder:
         return {"type": "order", "order": order}
 
     def _system(self, user: SimUser, fields: _Fields) -> Json:
-        """system_type (user_changed_number), new_wa_id, body"""
+        """system_type (user_changed_number or user_changed_user_id), new_wa_id, new_user_id,
+        body. A new number comes with a new BSUID (Meta regenerates it), which Meta sends as
+        ``system.user_id``; a BSUID change reports only the new BSUID."""
         system_type = fields.text("system_type", "user_changed_number")
         new_wa_id = fields.text("new_wa_id", _other_number(user.wa_id))
+        new_user = SimUser(wa_id=new_wa_id, name=user.name)
         default_body = f"User {user.name} changed from {user.wa_id} to {new_wa_id}"
         system: Json = {"body": fields.text("body", default_body)}
         if system_type == "user_changed_number":
             system["wa_id"] = new_wa_id
+        if system_type in ("user_changed_number", "user_changed_user_id"):
+            system["user_id"] = fields.text("new_user_id", new_user.user_id)
         system["type"] = system_type
         return {"type": "system", "system": system}
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from wahooks.errors import TooManyPending
 from wahooks.models import CodeCandidates, InboundMessage, NoticeKind, NoticeRules, Number
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
-from wahooks.store.convs_ops import store_inbound_message
+from wahooks.store.identity_ops import store_inbound_message
 from wahooks.store.rows import json_text as _json
 
 
@@ -152,7 +152,10 @@ def route_pool_message(
     (appended to ``queued``). Other messages go to the tenant the sender is activated for;
     without one they are kept for the operator and answered (rate-limited). ``codes``: the
     text's code candidates (None: not a text)."""
-    active = yield FetchOne("active_activation", {"number_id": number.id, "wa_id": msg.from_wa_id})
+    active = yield FetchOne(
+        "active_activation",
+        {"number_id": number.id, "wa_id": msg.from_wa_id, "user_id": msg.user_id},
+    )
     if codes is not None:
         for hashed in codes.hashes:
             code = yield FetchOne(
@@ -203,7 +206,10 @@ def _code_message(
         same = active["tenant_id"] == code["tenant_id"]
         kind = NoticeKind.ALREADY_ACTIVE if same else NoticeKind.TAKEN
     else:
-        bound = yield Execute("bind_activation", {"id": code["id"], "wa_id": sender, "now": now})
+        bound = yield Execute(
+            "bind_activation",
+            {"id": code["id"], "wa_id": sender, "user_id": msg.user_id, "now": now},
+        )
         if bound:
             yield from _store_code_message(
                 number, msg, str(code["tenant_id"]), str(code["id"]), now

@@ -132,7 +132,10 @@ def _owner(number: Number, wa_id: str | None) -> Operation[tuple[str, str | None
         return number.tenant_id, None
     if wa_id is None:
         return None
-    row = yield FetchOne("active_activation", {"number_id": number.id, "wa_id": wa_id})
+    # The id may be a phone number or a BSUID: either column matches.
+    row = yield FetchOne(
+        "active_activation", {"number_id": number.id, "wa_id": wa_id, "user_id": wa_id}
+    )
     return None if row is None else (row["tenant_id"], row["id"])
 
 

@@ -17,11 +17,9 @@ from wahooks.models import (
     ConversationContext,
     ConversationNote,
     ConversationRecord,
-    InboundMessage,
     JsonObject,
     MediaInfo,
     MessageRecord,
-    Number,
 )
 from wahooks.secrets import Keyring
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
@@ -59,6 +57,7 @@ def _conversation(
         tenant_id=row["tenant_id"],
         number_id=row["number_id"],
         wa_id=row["wa_id"],
+        user_id=row["user_id"],
         contact_name=row["contact_name"],
         external_user_id=row["external_user_id"],
         labels=_labels(row["labels"]),
@@ -288,55 +287,6 @@ def conversation_context(
         last_outbound=last["out"],
         public_url=public_url,
     )
-
-
-def upsert_inbound_conversation(
-    number: Number, tenant_id: str, activation_id: str | None, msg: InboundMessage, now: float
-) -> Operation[Row]:
-    """The tenant's conversation with an inbound message's sender, created or brought up to
-    date (last inbound time, contact name, activation); its row (id, activation_id)."""
-    contact_name = (msg.contact or {}).get("profile", {}).get("name")
-    row: Row = yield FetchOne(
-        "upsert_conversation",
-        {
-            "id": new_id("conv"),
-            "tenant_id": tenant_id,
-            "number_id": number.id,
-            "wa_id": msg.from_wa_id,
-            "contact_name": contact_name,
-            "last_inbound_at": float(msg.timestamp),
-            "activation_id": activation_id,
-            "now": now,
-        },
-    )
-    return row
-
-
-def store_inbound_message(
-    number: Number, tenant_id: str, activation_id: str | None, msg: InboundMessage, now: float
-) -> Operation[tuple[str, Row | None]]:
-    """An inbound message in its conversation: (conversation id, the message's row), the row
-    None when Meta sent this wamid before (a redelivery, stored once)."""
-    conversation = yield from upsert_inbound_conversation(
-        number, tenant_id, activation_id, msg, now
-    )
-    message: Row | None = yield FetchOne(
-        "insert_message",
-        {
-            "number_id": number.id,
-            "conversation_id": conversation["id"],
-            "wamid": msg.wamid,
-            "direction": "in",
-            "type": msg.type,
-            "timestamp": msg.timestamp,
-            "item": orjson.dumps(msg.item).decode(),
-            "contact": None if msg.contact is None else orjson.dumps(msg.contact).decode(),
-            "status": None,
-            "status_rank": 0,
-            "now": now,
-        },
-    )
-    return str(conversation["id"]), message
 
 
 def conversation_by_id(

@@ -23,7 +23,7 @@ from wahooks.models import (
 from wahooks.store.activation_ops import route_pool_message
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation
 from wahooks.store.change_ops import hold_unmatched_status, keep_change, keep_invalid
-from wahooks.store.convs_ops import store_inbound_message
+from wahooks.store.identity_ops import store_inbound_message
 from wahooks.store.publish_ops import Targets, publish
 from wahooks.store.rows import json_text as _json
 
@@ -131,7 +131,9 @@ def _route(number: Number, wa_id: str) -> Operation[tuple[str, str | None] | Non
     activated the sender on it (``activation_ops.route_pool_message`` handles codes too)."""
     if number.tenant_id is not None:
         return number.tenant_id, None
-    row = yield FetchOne("active_activation", {"number_id": number.id, "wa_id": wa_id})
+    row = yield FetchOne(
+        "active_activation", {"number_id": number.id, "wa_id": wa_id, "user_id": None}
+    )
     return None if row is None else (row["tenant_id"], row["id"])
 
 
@@ -240,6 +242,7 @@ def record_outbound(
             "tenant_id": tenant_id,
             "number_id": number.id,
             "wa_id": to_wa_id,
+            "user_id": None,
             "contact_name": None,
             "last_inbound_at": None,
             "activation_id": None,

@@ -106,6 +106,7 @@ activations = sa.Table(
     sa.Column("code_expires_at", sa.Double, nullable=False),
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("wa_id", sa.Text),  # the sender, once bound
+    sa.Column("user_id", sa.Text),  # the sender's BSUID, when Meta sent one
     sa.Column("label", sa.Text),
     sa.Column("activated_at", sa.Double),
     sa.Column("deactivated_at", sa.Double),
@@ -122,6 +123,13 @@ activations = sa.Table(
         postgresql_where=sa.text("state = 'active'"),
     ),
     sa.Index("ix_activations_tenant", "tenant_id", "created_at"),
+    sa.Index(
+        "ix_activations_user_id",
+        "number_id",
+        "user_id",
+        sqlite_where=sa.text("state = 'active'"),
+        postgresql_where=sa.text("state = 'active'"),
+    ),
 )
 
 # Replies the gateway itself sends to a WhatsApp user (activation confirmations, "not
@@ -195,7 +203,8 @@ conversations = sa.Table(
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("tenant_id", sa.Text, sa.ForeignKey("tenants.id"), nullable=False),
     sa.Column("number_id", sa.Text, sa.ForeignKey("numbers.id"), nullable=False),
-    sa.Column("wa_id", sa.Text, nullable=False),
+    sa.Column("wa_id", sa.Text, nullable=False),  # whom replies go to: phone, else BSUID
+    sa.Column("user_id", sa.Text),  # the contact's BSUID, once Meta sent one
     sa.Column("contact_name", sa.Text),
     sa.Column("last_inbound_at", sa.Double),
     sa.Column("created_at", sa.Double, nullable=False),
@@ -209,6 +218,7 @@ conversations = sa.Table(
         "tenant_id", "number_id", "wa_id", name="uq_conversations_tenant_number_contact"
     ),
     sa.Index("ix_conversations_tenant_recent", "tenant_id", "last_message_at"),
+    sa.Index("ix_conversations_user_id", "tenant_id", "number_id", "user_id"),
 )
 
 conversation_notes = sa.Table(

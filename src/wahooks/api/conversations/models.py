@@ -37,7 +37,15 @@ class MessageCounts(ApiModel):
 class ConversationOut(ApiModel):
     id: str
     number_id: str
-    wa_id: str = Field(description="The contact's WhatsApp id (phone number, digits only).")
+    wa_id: str = Field(
+        description="Whom replies go to: the contact's phone number (digits only), or its "
+        "business-scoped user id when Meta withholds the number (a username user)."
+    )
+    user_id: str | None = Field(
+        None,
+        description="The contact's business-scoped user id (BSUID), once Meta sent one; "
+        "the conversation follows it across phone-number changes.",
+    )
     contact_name: str | None = Field(description="The contact's WhatsApp profile name.")
     external_user_id: str | None = Field(description="Your own id for this user, if set.")
     labels: list[str]
@@ -131,6 +139,7 @@ def _out(c: ConversationRecord, now: float) -> ConversationOut:
         id=c.id,
         number_id=c.number_id,
         wa_id=c.wa_id,
+        user_id=c.user_id,
         contact_name=c.contact_name,
         external_user_id=c.external_user_id,
         labels=list(c.labels),

@@ -58,7 +58,9 @@ SELECT id, tenant_id, state, wa_id, code_expires_at FROM activations
 WHERE number_id = :number_id AND code_hash = :code_hash;
 
 -- name: bind_activation
-UPDATE activations SET state = 'active', wa_id = :wa_id, activated_at = :now, updated_at = :now
+-- The sender's BSUID too, so a username user who later hides the number is still theirs.
+UPDATE activations SET state = 'active', wa_id = :wa_id, user_id = CAST(:user_id AS TEXT),
+  activated_at = :now, updated_at = :now
 WHERE id = :id AND state = 'pending';
 
 -- name: expire_activation

@@ -101,11 +101,12 @@ UPDATE deliveries SET state = 'failed', last_error = :reason, updated_at = :now
 WHERE destination_id = :destination_id AND state IN ('pending', 'leased');
 
 -- name: upsert_conversation
-INSERT INTO conversations (id, tenant_id, number_id, wa_id, contact_name, last_inbound_at,
-                           activation_id, last_message_at, created_at)
-VALUES (:id, :tenant_id, :number_id, :wa_id, :contact_name, :last_inbound_at, :activation_id,
-        :now, :now)
+INSERT INTO conversations (id, tenant_id, number_id, wa_id, user_id, contact_name,
+                           last_inbound_at, activation_id, last_message_at, created_at)
+VALUES (:id, :tenant_id, :number_id, :wa_id, :user_id, :contact_name, :last_inbound_at,
+        :activation_id, :now, :now)
 ON CONFLICT (tenant_id, number_id, wa_id) DO UPDATE SET
+  user_id = COALESCE(excluded.user_id, conversations.user_id),
   last_inbound_at = CASE
     WHEN conversations.last_inbound_at IS NULL
       OR excluded.last_inbound_at > conversations.last_inbound_at
@@ -115,9 +116,58 @@ ON CONFLICT (tenant_id, number_id, wa_id) DO UPDATE SET
   last_message_at = excluded.last_message_at
 RETURNING id, activation_id;
 
+-- name: conversation_of_user
+-- The conversation with a user known by BSUID, whatever address it was started by.
+SELECT id FROM conversations
+WHERE tenant_id = :tenant_id AND number_id = :number_id AND user_id = :user_id
+ORDER BY created_at LIMIT 1;
+
+-- name: touch_inbound_conversation
+-- An inbound message in a conversation found by BSUID: brought up to date like an upsert;
+-- a conversation known only by BSUID takes the phone number when Meta sends one (replies
+-- go to it), unless another conversation of the number already has it.
+UPDATE conversations SET
+  wa_id = CASE
+    WHEN CAST(:phone AS TEXT) IS NOT NULL AND wa_id = user_id AND NOT EXISTS (
+      SELECT 1 FROM conversations o
+      WHERE o.tenant_id = conversations.tenant_id AND o.number_id = conversations.number_id
+        AND o.wa_id = CAST(:phone AS TEXT))
+    THEN CAST(:phone AS TEXT) ELSE wa_id END,
+  last_inbound_at = CASE
+    WHEN last_inbound_at IS NULL OR :last_inbound_at > last_inbound_at
+    THEN :last_inbound_at ELSE last_inbound_at END,
+  contact_name = COALESCE(CAST(:contact_name AS TEXT), contact_name),
+  activation_id = COALESCE(CAST(:activation_id AS TEXT), activation_id),
+  last_message_at = :now
+WHERE id = :id
+RETURNING id, activation_id;
+
+-- name: move_conversation_identity
+-- The user changed number or BSUID (a system message): the same conversation, its history,
+-- labels and notes, now under the new ids; the phone only if no other conversation has it.
+UPDATE conversations SET
+  wa_id = CASE
+    WHEN CAST(:new_wa_id AS TEXT) IS NOT NULL AND NOT EXISTS (
+      SELECT 1 FROM conversations o
+      WHERE o.tenant_id = conversations.tenant_id AND o.number_id = conversations.number_id
+        AND o.wa_id = CAST(:new_wa_id AS TEXT))
+    THEN CAST(:new_wa_id AS TEXT) ELSE wa_id END,
+  user_id = COALESCE(CAST(:new_user_id AS TEXT), user_id)
+WHERE id = :id;
+
+-- name: move_activation_identity
+UPDATE activations SET
+  wa_id = COALESCE(CAST(:new_wa_id AS TEXT), wa_id),
+  user_id = COALESCE(CAST(:new_user_id AS TEXT), user_id), updated_at = :now
+WHERE id = :id AND state = 'active';
+
 -- name: active_activation
+-- By phone number, or by BSUID for a user bound by one (a username user may write without
+-- the number that activated them).
 SELECT id, tenant_id FROM activations
-WHERE number_id = :number_id AND wa_id = :wa_id AND state = 'active';
+WHERE number_id = :number_id AND state = 'active'
+  AND (wa_id = :wa_id OR user_id = CAST(:user_id AS TEXT))
+ORDER BY activated_at LIMIT 1;
 
 -- name: insert_message
 -- RETURNING nothing means Meta sent this wamid before: a redelivery, stored once.

@@ -1,0 +1,116 @@
+"""Who an inbound message is from, and the conversation it belongs to: by phone number or
+by business-scoped user id (BSUID), across a user's change of number or BSUID; and the
+message stored in it (SQL in sql/core.sql)."""
+
+import orjson
+
+from wahooks.ids import new_id
+from wahooks.models import InboundMessage, JsonObject, Number
+from wahooks.store.base import Execute, FetchOne, Operation, Row
+
+
+def upsert_inbound_conversation(
+    number: Number, tenant_id: str, activation_id: str | None, msg: InboundMessage, now: float
+) -> Operation[Row]:
+    """The tenant's conversation with an inbound message's sender, created or brought up to
+    date (last inbound time, contact name, activation, BSUID); its row (id, activation_id).
+    A sender Meta names by BSUID is found by it first: the same person whether the
+    conversation began by phone number or by BSUID, and whether this message shows the
+    number or not (Meta's "Business-scoped user IDs" guide)."""
+    contact_name = (msg.contact or {}).get("profile", {}).get("name")
+    user_id = msg.user_id
+    if user_id is not None:
+        known = yield FetchOne(
+            "conversation_of_user",
+            {"tenant_id": tenant_id, "number_id": number.id, "user_id": user_id},
+        )
+        if known is not None:
+            touched: Row = yield FetchOne(
+                "touch_inbound_conversation",
+                {
+                    "id": known["id"],
+                    "phone": None if msg.from_wa_id == user_id else msg.from_wa_id,
+                    "contact_name": contact_name,
+                    "last_inbound_at": float(msg.timestamp),
+                    "activation_id": activation_id,
+                    "now": now,
+                },
+            )
+            return touched
+    row: Row = yield FetchOne(
+        "upsert_conversation",
+        {
+            "id": new_id("conv"),
+            "tenant_id": tenant_id,
+            "number_id": number.id,
+            "wa_id": msg.from_wa_id,
+            "user_id": user_id,
+            "contact_name": contact_name,
+            "last_inbound_at": float(msg.timestamp),
+            "activation_id": activation_id,
+            "now": now,
+        },
+    )
+    return row
+
+
+IDENTITY_CHANGES = frozenset({"user_changed_number", "user_changed_user_id"})
+
+
+def follow_identity_change(
+    conversation_id: str, activation_id: str | None, msg: InboundMessage, now: float
+) -> Operation[None]:
+    """A system message saying the user changed number (``user_changed_number``: the new
+    ``wa_id``, and the new ``user_id`` that comes with it) or BSUID (``user_changed_user_id``):
+    the conversation and its activation move to the new ids, keeping everything they hold
+    (Meta's system messages webhook reference)."""
+    system = msg.item.get("system")
+    if msg.type != "system" or not isinstance(system, dict):
+        return
+    if system.get("type") not in IDENTITY_CHANGES:
+        return
+    new_wa_id = _text_of(system, "wa_id") or _text_of(system, "new_wa_id")
+    new_user_id = _text_of(system, "user_id")
+    if new_wa_id is None and new_user_id is None:
+        return
+    if new_wa_id is None and msg.from_wa_id == msg.user_id:
+        new_wa_id = new_user_id  # known only by BSUID: replies go to the new one
+    ids = {"new_wa_id": new_wa_id, "new_user_id": new_user_id}
+    yield Execute("move_conversation_identity", {"id": conversation_id, **ids})
+    if activation_id is not None:
+        yield Execute("move_activation_identity", {"id": activation_id, **ids, "now": now})
+
+
+def _text_of(obj: JsonObject, key: str) -> str | None:
+    value = obj.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def store_inbound_message(
+    number: Number, tenant_id: str, activation_id: str | None, msg: InboundMessage, now: float
+) -> Operation[tuple[str, Row | None]]:
+    """An inbound message in its conversation: (conversation id, the message's row), the row
+    None when Meta sent this wamid before (a redelivery, stored once)."""
+    conversation = yield from upsert_inbound_conversation(
+        number, tenant_id, activation_id, msg, now
+    )
+    yield from follow_identity_change(
+        str(conversation["id"]), conversation["activation_id"], msg, now
+    )
+    message: Row | None = yield FetchOne(
+        "insert_message",
+        {
+            "number_id": number.id,
+            "conversation_id": conversation["id"],
+            "wamid": msg.wamid,
+            "direction": "in",
+            "type": msg.type,
+            "timestamp": msg.timestamp,
+            "item": orjson.dumps(msg.item).decode(),
+            "contact": None if msg.contact is None else orjson.dumps(msg.contact).decode(),
+            "status": None,
+            "status_rank": 0,
+            "now": now,
+        },
+    )
+    return str(conversation["id"]), message
