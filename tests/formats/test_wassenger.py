@@ -194,7 +194,9 @@ def test_message_in_new_values() -> None:
             "scope": "message",
             "webhook": {"status": "pending", "webhookSyncedAt": None},
         },
-        "wahooks": {"conversationId": "conv_1", "numberId": "num_1", "message": ev.item},
+        # The 2026 ids Meta sent, under our names (the seed predates them).
+        "wahooks": {"conversationId": "conv_1", "numberId": "num_1", "message": ev.item,
+                    "userId": ev.contact["user_id"]},
     }  # fmt: skip
 
 

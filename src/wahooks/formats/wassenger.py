@@ -42,6 +42,7 @@ from typing import Any
 
 import orjson
 
+from wahooks.formats.identity import sender_of
 from wahooks.formats.pipes import iso8601, media_object
 from wahooks.formats.skip import SkipEvent
 from wahooks.models import EventType, JsonObject, MessageEvent
@@ -279,6 +280,7 @@ def _ours(event: MessageEvent) -> JsonObject:
         "numberId": event.number_id,
         "message": event.item,
     }
+    ours.update(sender_of(event).fields())  # the 2026 ids, which Wassenger's seed predates
     if event.media is not None:
         ours["media"] = media_object(event.media)
     if event.status is not None:

@@ -41,6 +41,7 @@ from typing import Any
 
 import orjson
 
+from wahooks.formats.identity import sender_of
 from wahooks.formats.skip import SkipEvent
 from wahooks.models import EventType, JsonObject, MediaInfo, MessageEvent
 
@@ -162,10 +163,17 @@ def _contacts(item: Mapping[str, Any]) -> list[JsonObject]:
 
 
 def _sender(event: MessageEvent) -> tuple[str, JsonObject]:
-    number = str(event.item.get("from") or event.wa_id).removeprefix("+")
+    """The number and ``from_user``, as the seed has them. A username user whose number
+    Meta withholds is named by BSUID instead (``from``), with ``userId``/``username`` in
+    ``from_user``: the seed has no place for them, so only then."""
+    identity = sender_of(event)
+    number = identity.phone or identity.user_id or ""
     profile = (event.contact or {}).get("profile")
     name = profile.get("name") if isinstance(profile, dict) else None
-    return number, {"name": name, "jid": f"{number}@s.whatsapp.net"}
+    from_user: JsonObject = {"name": name, "jid": f"{number}@s.whatsapp.net"}
+    if identity.phone is None:
+        from_user.update(identity.fields())
+    return number, from_user
 
 
 def _timestamp(value: Any) -> Any:

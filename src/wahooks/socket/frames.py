@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from wahooks.formats.identity import sender_of
 from wahooks.formats.pipes import display_number, iso8601, media_object
 from wahooks.models import CHANGE_EVENTS, ClaimedDelivery, EventType, JsonObject, MessageEvent
 
@@ -48,14 +49,17 @@ def _type_fields(event: MessageEvent) -> JsonObject:
 def _whatsapp_message(delivery: ClaimedDelivery) -> JsonObject:
     event = delivery.event
     profile = (event.contact or {}).get("profile")
+    sender = sender_of(event)
     data: JsonObject = {
         "messageId": event.item.get("id"),
         "deliveryId": delivery.id,
         "conversationId": event.conversation_id,
         "poolNumberId": event.number_id,
         "poolNumberPhoneNumber": display_number(event.display_phone_number),
-        "fromNumber": display_number(str(event.item.get("from") or event.wa_id)),
+        # None for a username user whose number Meta withholds: fromUserId names them.
+        "fromNumber": None if sender.phone is None else display_number(sender.phone),
         "fromName": profile.get("name") if isinstance(profile, dict) else None,
+        **{"from" + k[0].upper() + k[1:]: v for k, v in sender.fields().items()},
         "timestamp": iso8601(event.item.get("timestamp")),
         "label": event.label,
         "type": event.item.get("type"),
