@@ -33,3 +33,24 @@ def test_the_readme_is_a_map() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
     assert len(readme.splitlines()) <= 80
+
+
+def test_the_events_page_lists_every_event_its_fields_and_formats() -> None:
+    """docs/events.md's table, checked against the code: every event type, every Meta field
+    that becomes one, and exactly the formats that express it."""
+    from wahooks.formats import SPECS, expresses
+    from wahooks.models import FIELD_EVENTS, EventType
+
+    rows: dict[str, tuple[str, str]] = {}
+    for line in (ROOT / "docs" / "events.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = (cells[1], cells[2])
+    assert set(rows) == {e.value for e in EventType}
+    for event in EventType:
+        source, formats = rows[event.value]
+        carried = {name for name in SPECS if expresses(name, event.value)}
+        assert {f.strip() for f in formats.split(",")} == carried, event
+        for field, mapped in FIELD_EVENTS.items():
+            if mapped is event:
+                assert f"`{field}`" in source, (event, field)
