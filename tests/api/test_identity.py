@@ -94,3 +94,25 @@ async def test_a_pool_activation_follows_the_user_who_hides_the_number(
         (conversation,) = await conversations(gateway)
         assert conversation["activationId"] == activation["id"]
         assert (await detail(gateway, conversation["id"]))["messageCounts"]["inbound"] == 2
+
+
+async def test_a_group_is_one_conversation_and_replies_go_to_the_group(
+    gateway: RunningGateway, sim: Simulator
+) -> None:
+    group = "120363025246125486"
+    ann, bob = sim.user("15551237011", "Ann"), sim.user("15551237012", "Bob")
+    assert (await sim.send(ann, "text", body="hi all", group_id=group)).ok
+    assert (await sim.send(bob, "text", body="hello", group_id=group)).ok
+    (conversation,) = await conversations(gateway)
+    assert conversation["waId"] == group and conversation["isGroup"] is True
+    assert conversation["userId"] is None
+    assert (await detail(gateway, conversation["id"]))["messageCounts"]["inbound"] == 2
+    status, sent = await gateway.api(
+        "POST", "/v1/messages/send", {"conversationId": conversation["id"], "text": "hi group"}
+    )
+    assert status == 200, sent
+    payload = sim.sent[-1].payload
+    assert payload["recipient_type"] == "group" and payload["to"] == group
+    # A private message from Ann is her own conversation, apart from the group's.
+    assert (await sim.send(ann, "text", body="just to you")).ok
+    assert {c["waId"] for c in await conversations(gateway)} == {group, ann.wa_id}

@@ -290,7 +290,7 @@ async def test_a_named_conversation_without_inbound_contacts_lends_its_name(worl
         yield FetchOne(
             "upsert_conversation",
             {"id": new_id("conv"), "tenant_id": world.number.tenant_id,
-             "number_id": world.number.id, "wa_id": "15550078", "user_id": None,
+             "number_id": world.number.id, "wa_id": "15550078", "user_id": None, "is_group": False,
              "contact_name": "Zed", "last_inbound_at": None, "activation_id": None,
              "now": world.clock.now},
         )  # fmt: skip

@@ -29,6 +29,7 @@ class ConversationRecord:
     created_at: float
     activation_id: str | None = None
     user_id: str | None = None  # the contact's business-scoped user id, once Meta sent one
+    is_group: bool = False  # a group's conversation: wa_id is the group id
     notes: tuple[ConversationNote, ...] = ()
     inbound_count: int = 0
     outbound_count: int = 0

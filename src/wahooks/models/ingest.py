@@ -29,6 +29,12 @@ class InboundMessage:
         return EventType.MESSAGE_IN_NEW
 
     @property
+    def group_id(self) -> str | None:
+        """The group a message was sent in (Meta's group messages), else None."""
+        found = self.item.get("group_id")
+        return found if isinstance(found, str) and found else None
+
+    @property
     def user_id(self) -> str | None:
         """The sender's business-scoped user id (BSUID), when Meta sent one."""
         for found in (self.item.get("from_user_id"), (self.contact or {}).get("user_id")):
@@ -158,3 +164,4 @@ class Conversation:
     # Pool numbers: the activation that routes this conversation, and its state.
     activation_id: str | None = None
     activation_state: str | None = None
+    is_group: bool = False  # wa_id is a group id: replies go to the group

@@ -137,7 +137,12 @@ class Messenger:
     async def deliver(self, conversation: Conversation, message: JsonObject) -> Sent:
         """Send `message` (``type`` and its object) to the conversation's contact, and store
         it with its message:out:new event."""
-        message = {**addressee(conversation.wa_id), **message}
+        to = (
+            {"recipient_type": "group", "to": conversation.wa_id}
+            if conversation.is_group
+            else addressee(conversation.wa_id)
+        )
+        message = {**to, **message}
         try:
             wamid = await self._graph.send_message(conversation.number, message)
         except GraphError as exc:

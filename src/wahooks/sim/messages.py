@@ -207,7 +207,8 @@ class MessageBuilder:
         """A message item of `type_` from `user` with default content, `overrides` applied.
 
         Fields every type takes: `id`, `timestamp`, `reply_to` (a wamid: adds `context`),
-        `context` (a raw dict), `forwarded`, `frequently_forwarded`, `referral` (True or a dict).
+        `context` (a raw dict), `forwarded`, `frequently_forwarded`, `referral` (True or a dict),
+        `group_id` (a message the user sent in a group).
         Per type, see the `_<type>` builders below.
         """
         if type_ not in MESSAGE_TYPES:
@@ -218,6 +219,7 @@ class MessageBuilder:
         timestamp = str(int(self._clock()) if ts is None else ts)
         context = self._context(type_, fields)
         referral = fields.take("referral", None, (bool, dict), nullable=True)
+        group_id = fields.opt_text("group_id")
 
         if type_ in MEDIA_TYPES:
             meta_type, body = type_, self._media_object(type_, fields)
@@ -234,6 +236,8 @@ class MessageBuilder:
             item["from_user_id"] = user.user_id
         else:
             item["from"] = user.wa_id
+        if group_id is not None:  # a message in a group (Meta's group messages reference)
+            item["group_id"] = group_id
         item["id"] = wamid
         item["timestamp"] = timestamp
         item["type"] = meta_type

@@ -71,6 +71,8 @@ def send_error(payload: Json) -> str | None:
     """Why a send body is invalid, or None."""
     if payload.get("messaging_product") != "whatsapp":
         return "The parameter messaging_product is required and must be 'whatsapp'."
+    if payload.get("recipient_type", "individual") not in ("individual", "group"):
+        return "The parameter recipient_type must be 'individual' or 'group'."
     to, recipient = payload.get("to"), payload.get("recipient")
     if to is not None and recipient is not None:
         return "Only one of to and recipient may be given."

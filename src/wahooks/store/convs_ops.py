@@ -58,6 +58,7 @@ def _conversation(
         number_id=row["number_id"],
         wa_id=row["wa_id"],
         user_id=row["user_id"],
+        is_group=bool(row["is_group"]),
         contact_name=row["contact_name"],
         external_user_id=row["external_user_id"],
         labels=_labels(row["labels"]),
@@ -309,6 +310,7 @@ def conversation_by_id(
         last_inbound_at=row["last_inbound_at"],
         activation_id=row["activation_id"],
         activation_state=row["activation_state"],
+        is_group=bool(row["is_group"]),
     )
 
 

@@ -19,6 +19,11 @@ def upsert_inbound_conversation(
     number or not (Meta's "Business-scoped user IDs" guide)."""
     contact_name = (msg.contact or {}).get("profile", {}).get("name")
     user_id = msg.user_id
+    group_id = msg.group_id
+    if group_id is not None:
+        # A message in a group belongs to the group's conversation, whoever sent it (the
+        # sender is the message's contact); replies go to the group.
+        contact_name, user_id = None, None
     if user_id is not None:
         known = yield FetchOne(
             "conversation_of_user",
@@ -43,8 +48,9 @@ def upsert_inbound_conversation(
             "id": new_id("conv"),
             "tenant_id": tenant_id,
             "number_id": number.id,
-            "wa_id": msg.from_wa_id,
+            "wa_id": group_id or msg.from_wa_id,
             "user_id": user_id,
+            "is_group": group_id is not None,
             "contact_name": contact_name,
             "last_inbound_at": float(msg.timestamp),
             "activation_id": activation_id,

@@ -243,6 +243,7 @@ def record_outbound(
             "number_id": number.id,
             "wa_id": to_wa_id,
             "user_id": None,
+            "is_group": False,
             "contact_name": None,
             "last_inbound_at": None,
             "activation_id": None,

@@ -205,6 +205,8 @@ conversations = sa.Table(
     sa.Column("number_id", sa.Text, sa.ForeignKey("numbers.id"), nullable=False),
     sa.Column("wa_id", sa.Text, nullable=False),  # whom replies go to: phone, else BSUID
     sa.Column("user_id", sa.Text),  # the contact's BSUID, once Meta sent one
+    # A group's conversation: wa_id is the group id, replies go to the group.
+    sa.Column("is_group", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("contact_name", sa.Text),
     sa.Column("last_inbound_at", sa.Double),
     sa.Column("created_at", sa.Double, nullable=False),

@@ -41,6 +41,9 @@ class ConversationOut(ApiModel):
         description="Whom replies go to: the contact's phone number (digits only), or its "
         "business-scoped user id when Meta withholds the number (a username user)."
     )
+    is_group: bool = Field(
+        False, description="A WhatsApp group's conversation: waId is the group id."
+    )
     user_id: str | None = Field(
         None,
         description="The contact's business-scoped user id (BSUID), once Meta sent one; "
@@ -140,6 +143,7 @@ def _out(c: ConversationRecord, now: float) -> ConversationOut:
         number_id=c.number_id,
         wa_id=c.wa_id,
         user_id=c.user_id,
+        is_group=c.is_group,
         contact_name=c.contact_name,
         external_user_id=c.external_user_id,
         labels=list(c.labels),

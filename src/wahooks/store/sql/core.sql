@@ -101,10 +101,10 @@ UPDATE deliveries SET state = 'failed', last_error = :reason, updated_at = :now
 WHERE destination_id = :destination_id AND state IN ('pending', 'leased');
 
 -- name: upsert_conversation
-INSERT INTO conversations (id, tenant_id, number_id, wa_id, user_id, contact_name,
+INSERT INTO conversations (id, tenant_id, number_id, wa_id, user_id, is_group, contact_name,
                            last_inbound_at, activation_id, last_message_at, created_at)
-VALUES (:id, :tenant_id, :number_id, :wa_id, :user_id, :contact_name, :last_inbound_at,
-        :activation_id, :now, :now)
+VALUES (:id, :tenant_id, :number_id, :wa_id, :user_id, :is_group, :contact_name,
+        :last_inbound_at, :activation_id, :now, :now)
 ON CONFLICT (tenant_id, number_id, wa_id) DO UPDATE SET
   user_id = COALESCE(excluded.user_id, conversations.user_id),
   last_inbound_at = CASE

@@ -1,4 +1,4 @@
-"""conversations and activations know the user's business-scoped user id (BSUID)
+"""conversations and activations know the user's business-scoped user id (BSUID); groups
 
 Revision ID: 0007
 Revises: 0006
@@ -23,6 +23,10 @@ def upgrade() -> None:
     # before are found by phone number, and learn the BSUID from the user's next message.
     with op.batch_alter_table("conversations") as batch:
         batch.add_column(sa.Column("user_id", sa.Text(), nullable=True))
+        # A group's conversation: wa_id is the group id, replies go to the group.
+        batch.add_column(
+            sa.Column("is_group", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.create_index(
         "ix_conversations_user_id", "conversations", ["tenant_id", "number_id", "user_id"]
     )
@@ -43,4 +47,5 @@ def downgrade() -> None:
         batch.drop_column("user_id")
     op.drop_index("ix_conversations_user_id", table_name="conversations")
     with op.batch_alter_table("conversations") as batch:
+        batch.drop_column("is_group")
         batch.drop_column("user_id")
