@@ -37,6 +37,13 @@ from wahooks.store.notifier import Topic
 log = logging.getLogger(__name__)
 
 
+UNRENDERABLE = "unrenderable"
+
+
+class Unrenderable(Exception):
+    """The format could not render the event (a bug, or a shape it does not expect)."""
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -136,7 +143,13 @@ class Dispatcher:
         try:
             group = [await with_conversation(self._store, self._settings, d) for d in group]
             first = group[0]
-            answer = await self._sender.exchange(first.id, self._prepare(group))
+            try:
+                request = self._prepare(group)
+            except SkipEvent:
+                raise
+            except Exception as exc:
+                raise Unrenderable(f"{type(exc).__name__}: {exc}") from exc
+            answer = await self._sender.exchange(first.id, request)
             result = answer.result
             if self._replies is not None and len(group) == 1:
                 result = take_reply(first, answer, self._replies)
@@ -148,6 +161,17 @@ class Dispatcher:
                 latency_ms=0.0,
                 response_excerpt=f"skipped: {skip.reason}",
                 error=None,
+            )
+        except Unrenderable as exc:  # no retry renders it: failed alone, with the reason
+            log.exception("deliveries %s cannot be rendered", [d.id for d in group])
+            result = AttemptResult(
+                delivery_id=first.id,
+                started_at=self._clock(),
+                status_code=None,
+                latency_ms=0.0,
+                response_excerpt="",
+                error=UNRENDERABLE,
+                error_detail=str(exc),
             )
         except Exception as exc:  # a bug must not lose the delivery: record it as an attempt
             log.exception("deliveries %s could not be attempted", [d.id for d in group])
@@ -168,7 +192,9 @@ class Dispatcher:
         self._recording.wake()
 
     def _decide(self, delivery: ClaimedDelivery, result: AttemptResult) -> AttemptDecision:
-        if result.succeeded:
+        if result.succeeded or result.error == UNRENDERABLE:
+            # Finished: succeeded, or failed for good (a later attempt would render the same
+            # way); either way the conversation's next delivery may go.
             return AttemptDecision(result=result, next_attempt_at=None)
         delay = next_delay(
             delivery.destination.retry_schedule,

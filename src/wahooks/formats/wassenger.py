@@ -200,7 +200,8 @@ def _chat(event: MessageEvent, user_number: str, date: str) -> JsonObject:
 
 
 def _meta(event: MessageEvent, kind: str, body: str, outbound: bool, ack: str) -> JsonObject:
-    context = event.item.get("context") or {}
+    found = event.item.get("context")
+    context = found if isinstance(found, dict) else {}  # an odd payload's: as absent
     meta: JsonObject = {
         "rtl": _rtl(body),
         "containsEmoji": _contains_emoji(body),

@@ -63,14 +63,24 @@ def _skip(event: MessageEvent, why: str) -> SkipEvent:
     return SkipEvent("whatspie", event.event_type, why)
 
 
+def _obj(value: Any) -> Mapping[str, Any]:
+    """Meta's object, or an empty one where an odd payload has something else: a field of
+    the wrong type renders as absent, never fails the delivery."""
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _text_of(item: Mapping[str, Any]) -> str:
     kind = item.get("type")
     if kind == "text":
-        return str(item.get("text", {}).get("body", ""))
+        return str(_obj(item.get("text")).get("body", ""))
     if kind == "button":
-        return str(item.get("button", {}).get("text", ""))
-    interactive = item.get("interactive", {})
-    reply = interactive.get(interactive.get("type", ""), {})
+        return str(_obj(item.get("button")).get("text", ""))
+    interactive = _obj(item.get("interactive"))
+    reply = interactive.get(str(interactive.get("type", "")), {})
     return str(reply.get("title", "")) if isinstance(reply, dict) else ""
 
 
@@ -82,7 +92,7 @@ def media_url(media: MediaInfo | None, base_url: str = "") -> str | None:
 
 
 def _file(event: MessageEvent, kind: str, base_url: str) -> JsonObject:
-    meta_media = event.item.get(kind, {})
+    meta_media = _obj(event.item.get(kind))
     caption = meta_media.get("caption") if kind in ("image", "video", "document") else None
     file_name = None
     if kind == "document":
@@ -98,7 +108,7 @@ def _file(event: MessageEvent, kind: str, base_url: str) -> JsonObject:
 
 
 def _location(item: Mapping[str, Any]) -> JsonObject:
-    location = item.get("location", {})
+    location = _obj(item.get("location"))
     return {
         "degreesLatitude": location.get("latitude"),
         "degreesLongitude": location.get("longitude"),
@@ -117,7 +127,7 @@ def _vcard_text(value: Any) -> str:
 
 def vcard(card: Mapping[str, Any]) -> str:
     """A Meta contact card as a vCard 3.0, lines joined by ``\\n`` as in the seed."""
-    name = card.get("name", {})
+    name = _obj(card.get("name"))
     formatted = name.get("formatted_name") or " ".join(
         str(name[k]) for k in ("first_name", "last_name") if name.get(k)
     )
@@ -127,24 +137,24 @@ def vcard(card: Mapping[str, Any]) -> str:
         structured[1] = _vcard_text(formatted)
     lines = ["BEGIN:VCARD", "VERSION:3.0", "N:" + ";".join(structured)]
     lines.append("FN:" + _vcard_text(formatted))
-    org = card.get("org") or {}
+    org = _obj(card.get("org"))
     if org.get("company") or org.get("department"):
         company = _vcard_text(org.get("company", ""))
         department = _vcard_text(org.get("department", ""))
         lines.append(f"ORG:{company};{department}" if department else f"ORG:{company}")
     if org.get("title"):
         lines.append("TITLE:" + _vcard_text(org["title"]))
-    for phone in card.get("phones", []):
+    for phone in _dicts(card.get("phones")):
         params = ""
         if phone.get("type"):
             params += f";type={phone['type']}"
         if phone.get("wa_id"):
             params += f";waid={phone['wa_id']}"
         lines.append(f"TEL{params}:{phone.get('phone') or phone.get('wa_id', '')}")
-    for email in card.get("emails", []):
+    for email in _dicts(card.get("emails")):
         params = f";type={email['type']}" if email.get("type") else ""
         lines.append(f"EMAIL{params}:{_vcard_text(email.get('email', ''))}")
-    for url in card.get("urls", []):
+    for url in _dicts(card.get("urls")):
         params = f";type={url['type']}" if url.get("type") else ""
         lines.append(f"URL{params}:{url.get('url', '')}")
     if card.get("birthday"):
@@ -154,11 +164,9 @@ def vcard(card: Mapping[str, Any]) -> str:
 
 
 def _contacts(item: Mapping[str, Any]) -> list[JsonObject]:
-    cards = item.get("contacts", [])
     return [
-        {"displayName": card.get("name", {}).get("formatted_name", ""), "vcard": vcard(card)}
-        for card in cards
-        if isinstance(card, dict)
+        {"displayName": _obj(card.get("name")).get("formatted_name", ""), "vcard": vcard(card)}
+        for card in _dicts(item.get("contacts"))
     ]
 
 
@@ -191,7 +199,7 @@ def payload(event: MessageEvent, *, media_base_url: str = "") -> JsonObject:
     if kind not in TEXT_LIKE and kind not in MEDIA_NAMES and kind not in OTHER_NAMES:
         raise _skip(event, f"Whatspie has no shape for {kind or 'untyped'} messages")
     number, from_user = _sender(event)
-    context = item.get("context") or {}
+    context = _obj(item.get("context"))
     common: JsonObject = {
         "from": number,
         "timestamp": _timestamp(item.get("timestamp")),
