@@ -41,6 +41,11 @@ class Loop:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
+    @property
+    def running(self) -> bool:
+        """Started, not stopped, and its supervisor alive (a crashed body is restarting)."""
+        return self._task is not None and not self._task.done() and not self.stopping
+
     def start(self, body: Body) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._supervise(body), name=self.name)

@@ -1,4 +1,6 @@
-"""/health: is this process up and its database answering."""
+"""Health probes: ``/health/live`` (the process answers; nothing else is asked),
+``/health/ready`` (database reachable, its schema current, this process's workers running),
+and ``/health`` (the database answers, with the pending deliveries: heavier, for people)."""
 
 from typing import Literal
 
@@ -9,6 +11,7 @@ from starlette.responses import Response
 from wahooks.api.base import ApiModel
 from wahooks.api.errors import error_response, error_responses
 from wahooks.gateway import gateway_of
+from wahooks.store.migrate import head_revision
 
 router = APIRouter(tags=["health"])
 
@@ -33,3 +36,60 @@ async def health(request: Request) -> HealthOut | Response:
     except Exception as exc:
         return error_response(503, "database_unavailable", str(exc))
     return HealthOut(status="ok", pending_deliveries=active)
+
+
+class LiveOut(ApiModel):
+    status: Literal["ok"]
+
+
+class ReadyOut(ApiModel):
+    status: Literal["ok"]
+    schema_version: str = Field(description="The migration the database is at (current).")
+    workers: bool = Field(description="Whether this process runs the delivery workers.")
+
+
+@router.get(
+    "/health/live",
+    operation_id="getLiveness",
+    response_model=LiveOut,
+    summary="Liveness probe",
+)
+async def live() -> LiveOut:
+    """The process answers HTTP; the database is not asked (a liveness probe must not restart
+    a healthy process because its database is slow)."""
+    return LiveOut(status="ok")
+
+
+@router.get(
+    "/health/ready",
+    operation_id="getReadiness",
+    response_model=ReadyOut,
+    response_model_by_alias=True,
+    summary="Readiness probe",
+    responses=error_responses(
+        {
+            503: "database_unavailable: the database does not answer; schema_outdated: "
+            "it is not at this version's newest migration; workers_stopped: this "
+            "process's delivery workers are not running."
+        }
+    ),
+)
+async def ready(request: Request) -> ReadyOut | Response:
+    """Whether this process can do its work: one indexed read of the schema version, and a
+    look at its own workers. No key needed (load balancers)."""
+    gateway = gateway_of(request)
+    try:
+        version = await gateway.store.schema_version()
+    except Exception as exc:
+        return error_response(503, "database_unavailable", str(exc))
+    if version != head_revision():
+        return error_response(
+            503,
+            "schema_outdated",
+            f"the database is at migration {version}, this version needs {head_revision()}",
+            {"schemaVersion": version, "expected": head_revision()},
+        )
+    dispatcher = gateway.dispatcher
+    if dispatcher is not None and not dispatcher.running:
+        return error_response(503, "workers_stopped", "the delivery workers are not running")
+    return ReadyOut(status="ok", schema_version=version, workers=dispatcher is not None)

@@ -78,6 +78,10 @@ class Dispatcher:
     def wake(self) -> None:
         self._claiming.wake()
 
+    @property
+    def running(self) -> bool:
+        return self._claiming.running and self._recording.running
+
     async def start(self) -> None:
         released = await self._store.deliveries.release_leases()
         if released:

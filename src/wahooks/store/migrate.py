@@ -1,10 +1,12 @@
 """Bring a database to the newest schema with Alembic; run on every start."""
 
+import functools
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from wahooks.store.sqlite.connector import prepare_database_file, sqlite_path
@@ -29,6 +31,17 @@ def _upgrade(connection: sa.Connection) -> None:
     finally:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text(f"SELECT pg_advisory_unlock({_PG_MIGRATION_LOCK})"))
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest migration this code knows: what a current database is at."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations in {MIGRATIONS}")
+    return head
 
 
 def sqlalchemy_url(database_url: str) -> str:

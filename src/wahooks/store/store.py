@@ -14,7 +14,7 @@ from wahooks.store import keys_ops
 from wahooks.store.activations import Activations
 from wahooks.store.apps import Apps
 from wahooks.store.area import StoreParts
-from wahooks.store.base import Connector
+from wahooks.store.base import Connector, FetchOne, Operation, Row
 from wahooks.store.conversations import Conversations
 from wahooks.store.deliveries import Deliveries
 from wahooks.store.destinations import Destinations
@@ -66,6 +66,11 @@ class Store:
         await self.notifier.stop()
         await self.connector.close()
 
+    async def schema_version(self) -> str | None:
+        """The migration the database is at (readiness: reachable, and current)."""
+        row = await self.connector.read(_schema_version())
+        return None if row is None else str(row["version_num"])
+
     async def reseal_secrets(self) -> int:
         """Encrypt stored plaintext secrets and re-encrypt those under an older key;
         SecretUnreadable if a stored secret cannot be decrypted (a wrong key)."""
@@ -73,6 +78,11 @@ class Store:
         if not found:
             return 0
         return await self.connector.transaction(keys_ops.apply_reseal(found))
+
+
+def _schema_version() -> Operation[Row | None]:
+    row: Row | None = yield FetchOne("schema_version")
+    return row
 
 
 async def open_store(settings: Settings, *, clock: Clock = time.time) -> Store:

@@ -322,6 +322,9 @@ UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = :now,
   last_error = NULL, offered_to_socket_at = NULL, updated_at = :now
 WHERE id = :id AND tenant_id = :tenant_id AND state IN ('failed', 'succeeded', 'dropped');
 
+-- name: schema_version
+SELECT version_num FROM alembic_version;
+
 -- name: count_active_deliveries
 SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'leased');
 
