@@ -55,6 +55,7 @@ from wahooks.media.intake import MediaIntake
 from wahooks.media.jobs import MediaJobs
 from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.media.stores import open_blob_store
+from wahooks.metrics import Metrics
 from wahooks.models import Clock
 from wahooks.numberhealth import NumberHealth
 from wahooks.pool.notices import NoticePolicy
@@ -130,10 +131,13 @@ def create_app(
         )
         sender = WebhookSender(session, excerpt_bytes=settings.response_excerpt_bytes, clock=clock)
         directory = NumberDirectory(store)
+        metrics = Metrics()
+        metrics.info.labels(__version__).set(1)
         graph = GraphClient(
             session,
             timeout_s=settings.graph_timeout_s,
             retry_delays_s=settings.graph_retry_delays_s,
+            metrics=metrics,
         )
         hub = Hub(store, settings, clock=clock)
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
@@ -163,6 +167,7 @@ def create_app(
                 replies=ReplySender(messenger, media_sender),
                 clock=clock,
                 rand=rand,
+                metrics=metrics,
             )
             if settings.worker_enabled
             else None
@@ -177,6 +182,7 @@ def create_app(
                 directory,
                 max_body_bytes=settings.ingress_max_body_bytes,
                 notices=NoticePolicy.from_settings(settings),
+                metrics=metrics,
             ),
             dispatcher=dispatcher,
             messenger=messenger,
@@ -188,6 +194,7 @@ def create_app(
             app_messenger=AppMessenger(store, graph, messenger, clock=clock),
             number_health=number_health,
             recovery=recovery,
+            metrics=metrics,
         )
         hub.start()
         if settings.worker_enabled:

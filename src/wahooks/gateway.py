@@ -1,6 +1,6 @@
 """The parts of one running gateway, built by create_app and shared by its routes."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
 
@@ -12,6 +12,7 @@ from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.media.blobs import BlobStore
 from wahooks.media.intake import MediaIntake
+from wahooks.metrics import Metrics
 from wahooks.models import Clock
 from wahooks.numberhealth import NumberHealth
 from wahooks.send.apps import AppMessenger
@@ -36,6 +37,7 @@ class Gateway:
     blobs: BlobStore
     clock: Clock
     app_messenger: AppMessenger  # App sends, passthrough, templates
+    metrics: Metrics = field(default_factory=Metrics)
     number_health: NumberHealth | None = None
     recovery: RecoveryJobs | None = None  # None where no workers run here
 

@@ -1,19 +1,24 @@
 """Health probes: ``/health/live`` (the process answers; nothing else is asked),
 ``/health/ready`` (database reachable, its schema current, this process's workers running),
-and ``/health`` (the database answers, with the pending deliveries: heavier, for people)."""
+``/health`` (the database answers, with the pending deliveries: heavier, for people), and
+``/metrics`` for Prometheus (operator key)."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 from starlette.responses import Response
 
+from wahooks.api.auth import current_operator
 from wahooks.api.base import ApiModel
 from wahooks.api.errors import error_response, error_responses
 from wahooks.gateway import gateway_of
+from wahooks.metrics import CONTENT_TYPE
+from wahooks.models import Principal
 from wahooks.store.migrate import head_revision
 
 router = APIRouter(tags=["health"])
+OperatorDep = Annotated[Principal, Depends(current_operator)]
 
 
 class HealthOut(ApiModel):
@@ -93,3 +98,36 @@ async def ready(request: Request) -> ReadyOut | Response:
     if dispatcher is not None and not dispatcher.running:
         return error_response(503, "workers_stopped", "the delivery workers are not running")
     return ReadyOut(status="ok", schema_version=version, workers=dispatcher is not None)
+
+
+@router.get(
+    "/metrics",
+    operation_id="getMetrics",
+    summary="Prometheus metrics",
+    responses={
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "description": "Prometheus' text format.",
+        },
+        **error_responses(
+            {
+                401: "unauthorized: no or an unknown key.",
+                403: "forbidden: this takes the operator's key (op_live_…).",
+                503: "database_unavailable: the queue's figures could not be read.",
+            }
+        ),
+    },
+)
+async def metrics(request: Request, _: OperatorDep) -> Response:
+    """Counters (notifications, items ingested, delivery attempts and their latency, Graph
+    API calls) and the queue as the database holds it (deliveries by state, the oldest
+    pending one's age, failing and disabled destinations, media files), plus this process's
+    socket connections. Labels are bounded: no per-message, tenant or destination label.
+    Operator key only."""
+    gateway = gateway_of(request)
+    try:
+        figures = await gateway.store.deliveries.queue_figures()
+    except Exception as exc:
+        return error_response(503, "database_unavailable", str(exc))
+    body = gateway.metrics.render(figures, gateway.hub.total_connections())
+    return Response(body, media_type=CONTENT_TYPE)

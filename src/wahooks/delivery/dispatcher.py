@@ -29,6 +29,7 @@ from wahooks.delivery.replies import take_reply
 from wahooks.delivery.retry import GONE, next_delay
 from wahooks.delivery.webhook import PreparedRequest, WebhookSender, prepare, prepare_batch
 from wahooks.formats.skip import SkipEvent
+from wahooks.metrics import Metrics
 from wahooks.models import AttemptDecision, AttemptResult, ClaimedDelivery, Clock, Destination
 from wahooks.send.replies import ReplySender
 from wahooks.store import Store
@@ -54,8 +55,10 @@ class Dispatcher:
         replies: ReplySender | None = None,
         clock: Clock = time.time,
         rand: Callable[[], float] = random.random,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
+        self._metrics = metrics
         self._sender = sender
         self._replies = replies  # None: replies in answers are not sent
         self._settings = settings
@@ -190,10 +193,21 @@ class Dispatcher:
             )
         finally:
             slot.release()
+        self._count(first, result)
         for delivery in group:
             own = replace(result, delivery_id=delivery.id)
             self._results.append((self._decide(delivery, own), delivery.destination))
         self._recording.wake()
+
+    def _count(self, delivery: ClaimedDelivery, result: AttemptResult) -> None:
+        if self._metrics is None:
+            return
+        fmt = delivery.destination.format
+        skipped = result.error is None and result.response_excerpt.startswith("skipped: ")
+        outcome = "skipped" if skipped else (result.error or "ok")
+        self._metrics.attempts.labels(fmt, outcome).inc()
+        if result.status_code is not None:
+            self._metrics.attempt_latency.labels(fmt).observe(result.latency_ms / 1000)
 
     def _decide(self, delivery: ClaimedDelivery, result: AttemptResult) -> AttemptDecision:
         if result.succeeded or result.error == UNRENDERABLE:

@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from wahooks.digests import hub_signature_valid
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.ingress.parse import InvalidNotification, parse_notification
+from wahooks.metrics import Metrics
 from wahooks.models import Number
 from wahooks.pool.ingest import for_ingest
 from wahooks.pool.notices import NoticePolicy
@@ -58,8 +59,10 @@ class MetaIngress:
         *,
         max_body_bytes: int,
         notices: NoticePolicy | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
+        self._metrics = metrics
         self._notices = notices or NoticePolicy()
         self._numbers = numbers
         self._max_body = max_body_bytes
@@ -77,6 +80,12 @@ class MetaIngress:
         return PlainTextResponse(challenge, headers={"X-Content-Type-Options": "nosniff"})
 
     async def receive(self, request: Request) -> Response:
+        response = await self._receive(request)
+        if self._metrics is not None:
+            self._metrics.notifications.labels(str(response.status_code)).inc()
+        return response
+
+    async def _receive(self, request: Request) -> Response:
         body = await self._read_body(request)
         if body is None:
             return _error(413, "payload_too_large", f"body exceeds {self._max_body} bytes")
@@ -111,6 +120,13 @@ class MetaIngress:
             return _error(503, "store_unavailable", "could not store the notification; retry")
         if outcome.duplicates:
             log.info("ignored %d redelivered message(s)", outcome.duplicates)
+        if self._metrics is not None:
+            counted = self._metrics.ingested
+            counted.labels("stored").inc(outcome.stored)
+            counted.labels("duplicate").inc(outcome.duplicates)
+            counted.labels("status").inc(outcome.statuses)
+            counted.labels("change").inc(len(batch.unhandled))
+            counted.labels("invalid").inc(len(batch.invalid))
         return Response(_OK, media_type="application/json")
 
     async def _read_body(self, request: Request) -> bytes | None:

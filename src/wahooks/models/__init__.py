@@ -51,6 +51,7 @@ from wahooks.models.delivery import (
     MediaJob,
     MediaRecord,
     MessageEvent,
+    QueueFigures,
 )
 from wahooks.models.ingest import (
     MEDIA_TYPES,
@@ -111,6 +112,7 @@ __all__ = [
     "Number",
     "OutboundStatus",
     "Principal",
+    "QueueFigures",
     "RecoveryJob",
     "RecoveryState",
     "StatusUpdate",

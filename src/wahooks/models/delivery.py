@@ -1,6 +1,6 @@
 """What the dispatcher works with: claimed deliveries, attempts, media jobs, health."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from wahooks.models.conversations import ConversationContext
@@ -163,3 +163,14 @@ class AttemptRecord:
     error: str | None
     error_detail: str | None
     channel: str = DeliveryMethod.WEBHOOK.value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueFigures:
+    """The delivery queue and its neighbours, as read from the database for one scrape."""
+
+    deliveries_by_state: Mapping[str, int]
+    oldest_pending_age_s: float
+    disabled_destinations: int
+    failing_destinations: int
+    media_by_state: Mapping[str, int]

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import aiohttp
 import orjson
 
+from wahooks.metrics import Metrics
 from wahooks.models import JsonObject, Number
 from wahooks.retry import scheduled
 
@@ -76,8 +77,10 @@ class GraphClient:
         *,
         timeout_s: float,
         retry_delays_s: Sequence[float],
+        metrics: Metrics | None = None,
     ) -> None:
         self._session = session
+        self._metrics = metrics
         self.timeout_s = timeout_s
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._retry_delays_s = tuple(retry_delays_s)
@@ -153,6 +156,35 @@ class GraphClient:
     ) -> dict[str, Any]:
         """One request to ``{graph base}/{path}`` with the number's token; its JSON object
         answer, or GraphError (transient for network errors, timeouts, 5xx, throttling)."""
+        try:
+            answer = await self._request_once(
+                method, number, path, params=params, data=data, headers=headers, timeout=timeout
+            )
+        except GraphError as exc:
+            self._count(method, path, "network" if exc.code is None else str(exc.code))
+            raise
+        self._count(method, path, "ok")
+        return answer
+
+    def _count(self, method: str, path: str, outcome: str) -> None:
+        if self._metrics is None:
+            return
+        last = path.rsplit("/", 1)[-1]
+        # A bounded label: the edge (messages, media...) or "node" for an id.
+        operation = f"{method} {last if last.isalpha() else 'node'}"
+        self._metrics.graph_calls.labels(operation, outcome).inc()
+
+    async def _request_once(
+        self,
+        method: str,
+        number: Number,
+        path: str,
+        *,
+        params: Mapping[str, str] | None,
+        data: Any,
+        headers: Mapping[str, str] | None,
+        timeout: aiohttp.ClientTimeout | None,
+    ) -> dict[str, Any]:
         url = f"{number.graph_base_url}/{path}"
         all_headers = {"Authorization": f"Bearer {number.access_token}", **(headers or {})}
         try:

@@ -91,6 +91,9 @@ class Hub:
                 del self._pumps[connection.tenant_id]
             await pump.stop()
 
+    def total_connections(self) -> int:
+        return sum(len(p.connections) for pumps in self._pumps.values() for p in pumps.values())
+
     def connection_count(self, tenant_id: str, app_id: str | None = None) -> int:
         pump = self._pumps.get(tenant_id, {}).get(app_id)
         return 0 if pump is None else len(pump.connections)

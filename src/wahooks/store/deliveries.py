@@ -8,6 +8,7 @@ from wahooks.models import (
     ClaimedDelivery,
     DeliveryRecord,
     HealthUpdate,
+    QueueFigures,
 )
 from wahooks.store import convs_ops, delivery_ops
 from wahooks.store import destination_ops as dest_ops
@@ -41,6 +42,9 @@ class Deliveries(Area):
 
     async def next_due_at(self) -> float | None:
         return await self.connector.read(convs_ops.next_due_at())
+
+    async def queue_figures(self) -> QueueFigures:
+        return await self.connector.read(delivery_ops.queue_figures(self.clock()))
 
     async def count_active(self) -> int:
         return await self.connector.read(convs_ops.count_active_deliveries())

@@ -325,6 +325,22 @@ WHERE id = :id AND tenant_id = :tenant_id AND state IN ('failed', 'succeeded', '
 -- name: schema_version
 SELECT version_num FROM alembic_version;
 
+-- name: deliveries_by_state
+-- For /metrics: the queue by state (finished ones included: they are kept for the API).
+SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state;
+
+-- name: oldest_pending_delivery
+SELECT MIN(created_at) AS oldest FROM deliveries WHERE state IN ('pending', 'leased');
+
+-- name: destination_health_counts
+SELECT SUM(CASE WHEN disabled_at IS NOT NULL THEN 1 ELSE 0 END) AS disabled,
+       SUM(CASE WHEN consecutive_failures > 0 AND disabled_at IS NULL THEN 1 ELSE 0 END)
+         AS failing
+FROM destinations WHERE deleted_at IS NULL;
+
+-- name: media_by_state
+SELECT state, COUNT(*) AS n FROM media GROUP BY state;
+
 -- name: count_active_deliveries
 SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'leased');
 
