@@ -117,3 +117,38 @@ def test_a_port_in_use_is_one_line_and_exit_2_before_the_database_is_made(
         line = _serve_refused(env, "--port", str(port))
     assert f"cannot listen on 127.0.0.1:{port}" in line
     assert not database.exists()  # nothing was migrated
+
+
+def test_keys_are_listed_and_revoked_from_the_command_line(tmp_path: Path) -> None:
+    env = {"WAHOOKS_DATABASE_URL": f"sqlite:///{tmp_path}/wahooks.db", "PATH": ""}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "wahooks", *args],
+            capture_output=True, text=True, timeout=60, env=env,
+        )  # fmt: skip
+
+    created = run("tenant", "create", "Acme")
+    assert created.returncode == 0, created.stderr
+    tenant_id = created.stdout.split("tenant:")[1].split()[0]
+    key = created.stdout.split("api key:")[1].split()[0]
+    listed = run("tenant", "list")
+    assert tenant_id in listed.stdout and "Acme" in listed.stdout
+    keys = run("tenant", "keys", tenant_id)
+    assert keys.returncode == 0 and " live " in keys.stdout, keys.stdout
+    assert key not in keys.stdout and key[:8] in keys.stdout  # the prefix, never the key
+    key_id = keys.stdout.split()[0]
+    revoked = run("tenant", "revoke-key", tenant_id, key_id)
+    assert revoked.returncode == 0 and key_id in revoked.stdout, revoked.stderr
+    assert "revoked" in run("tenant", "keys", tenant_id).stdout
+    assert run("tenant", "revoke-key", tenant_id, "key_nope").returncode == 1
+    assert run("tenant", "keys", "ten_nope").returncode == 1
+
+    for label in ("first", "second"):
+        assert run("operator-key", "create", "--label", label).returncode == 0
+    operator_keys = run("operator-key", "list").stdout.splitlines()
+    assert len(operator_keys) == 2
+    first, second = (line.split()[0] for line in operator_keys)
+    assert run("operator-key", "revoke", first).returncode == 0
+    last = run("operator-key", "revoke", second)
+    assert last.returncode == 1 and "not revoked" in last.stderr  # never the last live key

@@ -65,6 +65,52 @@ def _operator_key_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _when(timestamp: float | None) -> str:
+    from wahooks.times import iso_time
+
+    return "-" if timestamp is None else iso_time(timestamp)
+
+
+def _tenant_list(args: argparse.Namespace) -> int:
+    from wahooks.tenants import list_tenants
+
+    for tenant in asyncio.run(list_tenants(_settings(args))):
+        print(f"{tenant.id}  {_when(tenant.created_at)}  {tenant.name}")
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    from wahooks.tenants import list_keys
+
+    tenant_id = getattr(args, "tenant_id", None)
+    keys = asyncio.run(list_keys(_settings(args), tenant_id))
+    if keys is None:
+        print(f"no tenant {tenant_id}", file=sys.stderr)
+        return 1
+    for key in keys:
+        state = "revoked " + _when(key.revoked_at) if key.revoked_at else "live"
+        print(f"{key.id}  {key.prefix}…  {_when(key.created_at)}  {state}  {key.label or ''}")
+    return 0
+
+
+def _key_revoke(args: argparse.Namespace) -> int:
+    from wahooks.errors import LastKey
+    from wahooks.tenants import revoke_key
+
+    tenant_id = getattr(args, "tenant_id", None)
+    try:
+        revoked = asyncio.run(revoke_key(_settings(args), tenant_id, args.key_id))
+    except LastKey as exc:
+        print(f"not revoked: {exc}", file=sys.stderr)
+        return 1
+    if revoked is None:
+        owner = f"tenant {tenant_id}" if tenant_id else "the operator"
+        print(f"no key {args.key_id} of {owner}", file=sys.stderr)
+        return 1
+    print(f"revoked {revoked.id} ({revoked.prefix}…)")
+    return 0
+
+
 def _secret_key_generate(args: argparse.Namespace) -> int:
     from wahooks.secrets import SETTING, Keyring
 
@@ -140,6 +186,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("name", help="the tenant's display name")
     create.set_defaults(func=_tenant_create)
+    tenant_commands.add_parser("list", help="list the tenants").set_defaults(func=_tenant_list)
+    tenant_keys = tenant_commands.add_parser(
+        "keys", help="list a tenant's API keys (prefixes and labels; keys are never shown again)"
+    )
+    tenant_keys.add_argument("tenant_id")
+    tenant_keys.set_defaults(func=_keys_list)
+    tenant_revoke = tenant_commands.add_parser("revoke-key", help="revoke one of a tenant's keys")
+    tenant_revoke.add_argument("tenant_id")
+    tenant_revoke.add_argument("key_id")
+    tenant_revoke.set_defaults(func=_key_revoke)
 
     operator_key = commands.add_parser("operator-key", help="manage the operator's API keys")
     operator_key_commands = operator_key.add_subparsers(dest="operator_key_command", required=True)
@@ -150,6 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     operator_create.add_argument("--label", default=None, help="a name for the key")
     operator_create.set_defaults(func=_operator_key_create)
+    operator_key_commands.add_parser("list", help="list the operator's keys").set_defaults(
+        func=_keys_list
+    )
+    operator_revoke = operator_key_commands.add_parser(
+        "revoke", help="revoke an operator key (never the last live one)"
+    )
+    operator_revoke.add_argument("key_id")
+    operator_revoke.set_defaults(func=_key_revoke)
 
     secret_key = commands.add_parser(
         "secret-key", help="keys that encrypt stored secrets (WAHOOKS_SECRET_KEYS)"
