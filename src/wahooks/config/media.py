@@ -53,6 +53,20 @@ class MediaOptions(Options):
     media_concurrency: int = Field(
         4, ge=1, le=100, description="Media downloads from the Graph API at once in this process."
     )
+    media_per_number_concurrency: int = Field(
+        2,
+        ge=1,
+        le=100,
+        description="Of those, at most this many for one number at once, so a number whose "
+        "Graph URL is slow cannot hold every slot and delay other tenants' files.",
+    )
+    media_stall_timeout_s: float = Field(
+        15,
+        gt=0,
+        le=600,
+        description="A download that brings less than 1 KiB in this long is stalled: the "
+        "try is abandoned (and retried like a timeout) rather than holding its slot (s).",
+    )
     media_inline_max_bytes: int = Field(
         16 * 1024 * 1024,
         ge=1024,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -26,6 +27,13 @@ class DownloadTooLarge(PayloadTooLarge):
         self.declared = declared
 
 
+class DownloadStalled(TimeoutError):
+    """The body stopped coming, or trickles: less than ``STALL_MIN_BYTES`` in ``stall_s``."""
+
+
+STALL_MIN_BYTES = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class DownloadCaps:
     """The most one download may take: `max_bytes` of body within `total_s` seconds.
@@ -37,10 +45,15 @@ class DownloadCaps:
 
     max_bytes: int
     total_s: float
+    # None: only the total time bounds the body (the caller's own short caps).
+    stall_s: float | None = None
 
     def timeout(self) -> aiohttp.ClientTimeout:
         return aiohttp.ClientTimeout(
-            total=self.total_s, sock_connect=min(CONNECT_TIMEOUT_S, self.total_s)
+            total=self.total_s,
+            sock_connect=min(CONNECT_TIMEOUT_S, self.total_s),
+            # Nothing at all for this long: stalled (a trickle is caught in chunks()).
+            sock_read=self.stall_s,
         )
 
     async def chunks(
@@ -55,8 +68,20 @@ class DownloadCaps:
         if declared is not None and declared > self.max_bytes:
             raise DownloadTooLarge(self.max_bytes, declared)
         seen = 0
+        loop = asyncio.get_running_loop()
+        window_start, window_bytes = loop.time(), 0
         async for chunk in response.content.iter_chunked(chunk_bytes):
             seen += len(chunk)
             if seen > self.max_bytes:
                 raise DownloadTooLarge(self.max_bytes, declared)
+            if self.stall_s is not None:
+                window_bytes += len(chunk)
+                now = loop.time()
+                if now - window_start >= self.stall_s:
+                    if window_bytes < STALL_MIN_BYTES:
+                        raise DownloadStalled(
+                            f"download stalled: {window_bytes} bytes in the last "
+                            f"{now - window_start:.0f} s"
+                        )
+                    window_start, window_bytes = now, 0
             yield chunk

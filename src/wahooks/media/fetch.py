@@ -89,6 +89,7 @@ class FetchPolicy:
     # Per try, for the download: connecting, redirects and the whole body.
     timeout_s: float = 300.0
     max_bytes: int = MAX_MEDIA_BYTES
+    stall_s: float = 15.0  # less than 1 KiB in this long: the try is abandoned
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FetchPolicy:
@@ -96,6 +97,7 @@ class FetchPolicy:
             attempts=settings.media_fetch_attempts,
             backoff_s=settings.media_fetch_backoff_s,
             timeout_s=settings.media_fetch_timeout_s,
+            stall_s=settings.media_stall_timeout_s,
         )
 
     def delay(
@@ -282,7 +284,7 @@ class MediaFetcher:
         # A body longer than Graph announced is wrong already: stop reading at the first
         # byte past it instead of downloading up to the gateway's own limit.
         limit = self.policy.max_bytes if size is None else size
-        caps = DownloadCaps(limit, self.policy.timeout_s)
+        caps = DownloadCaps(limit, self.policy.timeout_s, self.policy.stall_s)
         async with self._session.get(
             meta["url"], headers=headers, timeout=caps.timeout()
         ) as response:

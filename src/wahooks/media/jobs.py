@@ -1,6 +1,11 @@
 """Media jobs: fetch each inbound file into the blob store, then let its deliveries go; and
 remove files once they have expired.
 
+Fair sharing: this process fetches at most ``media_concurrency`` files at once, and at most
+``media_per_number_concurrency`` of them for one number, so a number whose Graph URL is slow
+cannot hold every slot; a body that stalls (less than 1 KiB in ``media_stall_timeout_s``)
+gives its slot up and is retried like a timeout.
+
 A media message's deliveries are held (``deliveries.hold``) until its file is stored or known
 to be unavailable; other conversations are not held up. The jobs live in the ``media`` table
 with leases, like deliveries, so a crash mid-download only means the file is fetched again.
@@ -8,6 +13,7 @@ with leases, like deliveries, so a crash mid-download only means the file is fet
 
 import asyncio
 import logging
+from collections import Counter
 
 from wahooks.background import Loop, Tasks
 from wahooks.config import Settings
@@ -37,6 +43,7 @@ class MediaJobs:
         self._claiming = Loop("media-claim")
         self._purging = Loop("media-purge")
         self._inflight = Tasks(on_done=self._claiming.wake)  # a finished fetch makes room
+        self._per_number: Counter[str] = Counter()  # this process's fetches, by number
 
     async def start(self) -> None:
         self._store.notifier.subscribe(Topic.MEDIA, lambda _tenants: self._claiming.wake())
@@ -56,17 +63,40 @@ class MediaJobs:
         lease_s = policy.attempts * (policy.timeout_s + policy.max_backoff_s) + 60
         while not self._claiming.stopping:
             free = settings.media_concurrency - len(self._inflight)
-            jobs: list[MediaJob] = []
-            if free > 0:
-                try:
-                    jobs = await self._store.media.claim(limit=free, lease_s=lease_s)
-                except Exception:
-                    log.exception("claiming media jobs failed; retrying shortly")
-                for job in jobs:
-                    self._inflight.spawn(self._fetch(job))
-            if jobs and len(jobs) == free:
+            claimed = 0
+            try:
+                # One at a time, so that no number takes more than its share of the slots
+                # (a few small claims: the slots are few).
+                while claimed < free and not self._claiming.stopping:
+                    jobs = await self._store.media.claim(
+                        limit=1, lease_s=lease_s, busy=self._busy_numbers()
+                    )
+                    if not jobs:
+                        break
+                    self._start(jobs[0])
+                    claimed += 1
+            except Exception:
+                log.exception("claiming media jobs failed; retrying shortly")
+            if claimed and claimed == free:
                 continue
             await self._claiming.pause(settings.dispatch_poll_interval_s)
+
+    def _busy_numbers(self) -> list[str]:
+        share = self._settings.media_per_number_concurrency
+        return [number for number, n in self._per_number.items() if n >= share]
+
+    def _start(self, job: MediaJob) -> None:
+        self._per_number[job.number_id] += 1
+
+        async def fetch() -> None:
+            try:
+                await self._fetch(job)
+            finally:
+                self._per_number[job.number_id] -= 1
+                if self._per_number[job.number_id] <= 0:
+                    del self._per_number[job.number_id]
+
+        self._inflight.spawn(fetch())
 
     async def _fetch(self, job: MediaJob) -> None:
         media = GraphMedia(job.graph_media_id or "", job.mime_type, job.sha256, job.file_name)

@@ -13,6 +13,7 @@ class MediaJob:
 
     id: str
     tenant_id: str
+    number_id: str
     kind: str
     graph_media_id: str | None
     mime_type: str

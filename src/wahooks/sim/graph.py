@@ -34,6 +34,7 @@ from wahooks.sim.transfers import (
     cut_download,
     read_upload,
     stream_download,
+    trickle_download,
 )
 
 __all__ = [
@@ -72,6 +73,7 @@ class GraphApi:
         self._base_url = base_url
         self._on_sent = on_sent
         self._failures: deque[SendFailure] = deque()
+        self.trickle_bytes_per_s: float | None = None  # trickle_downloads
         # Injected media failures (fail_next_media): HTTP statuses to answer instead; for
         # downloads, None means "send half the bytes, then drop the connection".
         self._metadata_failures: deque[int] = deque()
@@ -134,6 +136,11 @@ class GraphApi:
             self._download_failures.extend([http_status] * n)
         else:
             self._download_failures.extend([None] * n)
+
+    def trickle_downloads(self, bytes_per_s: float | None) -> None:
+        """Every download from now on trickles at ``bytes_per_s`` (None: full speed again),
+        as a slow or overloaded CDN does."""
+        self.trickle_bytes_per_s = bytes_per_s
 
     def fail_next_number_reads(self, n: int = 1, http_status: int = 503) -> None:
         """The next `n` reads of the phone-number node answer `http_status` with a Graph
@@ -246,6 +253,8 @@ class GraphApi:
             if failure is None:
                 return await cut_download(request, media)
             return transient_failure(failure)
+        if self.trickle_bytes_per_s is not None:
+            return await trickle_download(request, media, self.trickle_bytes_per_s)
         return await stream_download(request, media)
 
     async def _read_json(self, request: web.Request) -> Json | web.Response:

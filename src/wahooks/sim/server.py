@@ -176,6 +176,11 @@ class Simulator(GatewayClient):
         halfway fail; see GraphApi.fail_next_media."""
         self.graph.fail_next_media(n, http_status, on=on)
 
+    def trickle_media(self, bytes_per_s: float | None) -> None:
+        """Media downloads trickle at ``bytes_per_s`` (None: full speed); see
+        GraphApi.trickle_downloads."""
+        self.graph.trickle_downloads(bytes_per_s)
+
     def fail_next_number_reads(self, n: int = 1, http_status: int = 503) -> None:
         """The next `n` reads of the phone-number node (the gateway's health check) fail
         with `http_status`; see GraphApi.fail_next_number_reads."""

@@ -3,6 +3,7 @@ the gateway's multipart uploads."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from aiohttp import BodyPartReader, web
@@ -34,6 +35,22 @@ async def stream_download(request: web.Request, media: MediaObject) -> web.Strea
     await response.prepare(request)
     for chunk in media.chunks():
         await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+async def trickle_download(
+    request: web.Request, media: MediaObject, bytes_per_s: float
+) -> web.StreamResponse:
+    """The file one byte at a time at ``bytes_per_s``: a CDN that all but stalls."""
+    response = web.StreamResponse(
+        headers={"Content-Type": media.mime_type, "Content-Length": str(media.file_size)}
+    )
+    await response.prepare(request)
+    for chunk in media.chunks():
+        for i in range(len(chunk)):
+            await response.write(chunk[i : i + 1])
+            await asyncio.sleep(1 / bytes_per_s)
     await response.write_eof()
     return response
 

@@ -1,5 +1,7 @@
 """Media jobs (fetching from Graph) and the stored files' records."""
 
+from collections.abc import Sequence
+
 from wahooks.models import (
     MediaJob,
     MediaRecord,
@@ -9,10 +11,13 @@ from wahooks.store.area import Area
 
 
 class Media(Area):
-    async def claim(self, *, limit: int, lease_s: float) -> list[MediaJob]:
+    async def claim(
+        self, *, limit: int, lease_s: float, busy: Sequence[str] = ()
+    ) -> list[MediaJob]:
+        """``busy``: numbers whose jobs are not to be claimed now."""
         now = self.clock()
         return await self.connector.transaction(
-            media_ops.claim_media(now, now + lease_s, limit, self.keyring)
+            media_ops.claim_media(now, now + lease_s, limit, self.keyring, busy)
         )
 
     async def finish(

@@ -3,6 +3,8 @@
 Generators of named queries, run by a connector (see base.py).
 """
 
+from collections.abc import Sequence
+
 from wahooks.models import (
     MediaJob,
     MediaRecord,
@@ -13,10 +15,12 @@ from wahooks.store.ingest_ops import hold_for_media
 
 
 def claim_media(
-    now: float, lease_until: float, limit: int, keyring: Keyring
+    now: float, lease_until: float, limit: int, keyring: Keyring, busy: Sequence[str] = ()
 ) -> Operation[list[MediaJob]]:
+    """Due jobs, oldest first, none of the ``busy`` numbers' (at their share of slots)."""
     claimed = yield FetchAll(
-        "claim_media", {"now": now, "lease_until": lease_until, "limit": limit}
+        "claim_media",
+        {"now": now, "lease_until": lease_until, "limit": limit, "busy": list(busy)},
     )
     jobs = []
     for c in claimed:
@@ -25,6 +29,7 @@ def claim_media(
             MediaJob(
                 id=row["id"],
                 tenant_id=row["tenant_id"],
+                number_id=row["number_id"],
                 kind=row["kind"],
                 graph_media_id=row["graph_media_id"],
                 mime_type=row["mime_type"],

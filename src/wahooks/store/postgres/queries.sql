@@ -68,6 +68,7 @@ RETURNING deliveries.seq;
 -- Fetch jobs that are due; the lease end becomes the due time (as deliveries).
 WITH due AS (
   SELECT seq FROM media WHERE state = 'pending' AND next_attempt_at <= :now
+    AND NOT (number_id = ANY(CAST(:busy AS TEXT[])))
   ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED)
 UPDATE media SET next_attempt_at = :lease_until, updated_at = :now
 FROM due WHERE media.seq = due.seq

@@ -64,6 +64,7 @@ RETURNING seq;
 -- Fetch jobs that are due; the lease end becomes the due time (as deliveries).
 UPDATE media SET next_attempt_at = :lease_until, updated_at = :now
 WHERE seq IN (SELECT seq FROM media WHERE state = 'pending' AND next_attempt_at <= :now
+                AND number_id NOT IN (SELECT value FROM json_each(:busy))
               ORDER BY next_attempt_at LIMIT :limit)
 RETURNING seq;
 
