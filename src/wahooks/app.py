@@ -40,6 +40,7 @@ from wahooks.api.nul import NulGuard
 from wahooks.api.openapi import DESCRIPTION, WahooksApi, tag_descriptions
 from wahooks.api.socket import socket_endpoint
 from wahooks.config import Settings
+from wahooks.delivery.alerts import AlertMailer
 from wahooks.delivery.dispatcher import Dispatcher
 from wahooks.delivery.recovery import RecoveryJobs
 from wahooks.delivery.webhook import WebhookSender
@@ -143,6 +144,7 @@ def create_app(
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
         recovery = RecoveryJobs(store, settings) if settings.worker_enabled else None
+        alerts = AlertMailer(store, settings) if settings.worker_enabled else None
         external = (
             ExternalStatuses(store, grace_s=settings.external_status_grace_s)
             if settings.worker_enabled
@@ -209,6 +211,8 @@ def create_app(
             await recovery.start()
         if external is not None:
             await external.start()
+        if alerts is not None:
+            await alerts.start()
         # Other processes' deliveries (PostgreSQL NOTIFY) wake this one's workers and sockets.
         store.notifier.start(poll_s=settings.dispatch_poll_interval_s)
         try:
@@ -223,6 +227,8 @@ def create_app(
                 await recovery.stop()
             if external is not None:
                 await external.stop()
+            if alerts is not None:
+                await alerts.stop()
             if media_jobs is not None:
                 await media_jobs.stop()
             if dispatcher is not None:

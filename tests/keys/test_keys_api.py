@@ -44,12 +44,13 @@ async def test_the_operator_creates_a_tenant_whose_first_key_works_once_shown(
 
     status, listed = await gateway.operator("GET", "/v1/tenants")
     assert status == 200
-    assert {"id": made["id"], "name": "Acme", "createdAt": made["createdAt"]} in listed
+    shown = {"id": made["id"], "name": "Acme", "createdAt": made["createdAt"], "alertEmail": None}
+    assert shown in listed
     assert gateway.tenant_id in {t["id"] for t in listed}
     status, one = await gateway.operator("GET", f"/v1/tenants/{made['id']}")
     assert (status, one) == (
         200,
-        {"id": made["id"], "name": "Acme", "createdAt": made["createdAt"]},
+        shown,
     )
     status, body = await gateway.operator("GET", "/v1/tenants/ten_nope")
     assert_error(status, body, 404, "ten_nope")

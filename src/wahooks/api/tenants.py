@@ -50,6 +50,21 @@ class TenantOut(ApiModel):
     id: str
     name: str
     created_at: str | None
+    alert_email: str | None = Field(
+        None, description="Where the tenant's alert e-mails go (a destination disabled)."
+    )
+
+
+EMAIL = r"^[^@\s,;<>]+@[^@\s,;<>]+$"
+
+
+class TenantPatch(ApiModel):
+    model_config = ApiModel.model_config | examples({"alertEmail": "ops@acme.example"})
+
+    alert_email: Annotated[str, Field(max_length=254, pattern=EMAIL)] | None = Field(
+        description="Where the tenant's alert e-mails go; null: none (the operator's "
+        "addresses, WAHOOKS_ALERT_OPERATOR_EMAILS, are told in any case)."
+    )
 
 
 class NewTenantOut(TenantOut):
@@ -57,7 +72,12 @@ class NewTenantOut(TenantOut):
 
 
 def _out(tenant: Tenant) -> TenantOut:
-    return TenantOut(id=tenant.id, name=tenant.name, created_at=iso(tenant.created_at))
+    return TenantOut(
+        id=tenant.id,
+        name=tenant.name,
+        created_at=iso(tenant.created_at),
+        alert_email=tenant.alert_email,
+    )
 
 
 async def _tenant(request: Request, tenant_id: str) -> Tenant:
@@ -159,3 +179,21 @@ async def revoke_tenant_key(
     its next request is refused (401)."""
     await _tenant(request, tenant_id)
     return await revoke_api_key(request, tenant_id, key_id, keep_one=False)
+
+
+@router.patch(
+    "/{tenantId}",
+    operation_id="updateTenant",
+    response_model=TenantOut,
+    response_model_by_alias=True,
+    summary="Update a tenant",
+    responses={**_OPERATOR_KEY, **_NO_TENANT},
+)
+async def update_tenant(
+    tenant_id: TenantId, body: TenantPatch, request: Request, _: OperatorDep
+) -> TenantOut:
+    """Set (or clear, with null) the tenant's alert e-mail address."""
+    store = gateway_of(request).store
+    if not await store.alerts.set_tenant_email(tenant_id, body.alert_email):
+        raise NotFound(f"no tenant {tenant_id}")
+    return _out(await _tenant(request, tenant_id))

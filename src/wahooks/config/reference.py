@@ -7,8 +7,10 @@ test compares the committed file with this output, and `wahooks config-reference
 
 from typing import Any, get_args, get_origin
 
+from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
+from wahooks.config.alerts import AlertOptions
 from wahooks.config.delivery import DeliveryOptions
 from wahooks.config.loading import ENV_PREFIX
 from wahooks.config.media import MediaOptions
@@ -18,7 +20,7 @@ from wahooks.config.settings import Settings
 from wahooks.config.sockets import SocketOptions
 
 # The sections of the page, in the order Settings lists its fields.
-GROUPS = (ServerOptions, MediaOptions, DeliveryOptions, SocketOptions, PoolOptions)
+GROUPS = (ServerOptions, MediaOptions, DeliveryOptions, SocketOptions, PoolOptions, AlertOptions)
 DOCUMENT = "docs/configuration.md"
 
 _HEADER = """\
@@ -33,7 +35,9 @@ file, which wins over the defaults. Lists are given as JSON (`[0, 5, 60]`) or
 comma-separated (`0,5,60`). `wahooks serve --help` lists the same options.
 """
 
-_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
+_TYPES = {
+    str: "string", SecretStr: "secret string", int: "integer", float: "number", bool: "boolean"
+}  # fmt: skip
 
 
 def _type(annotation: Any) -> str:
@@ -43,6 +47,8 @@ def _type(annotation: Any) -> str:
 
 
 def _value(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return "(empty)" if not value.get_secret_value() else "(set)"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

@@ -5,6 +5,7 @@ pool) so that an area's options, defaults and validation read together; the comp
 receive the one Settings instance and read the fields they need.
 """
 
+from wahooks.config.alerts import AlertOptions
 from wahooks.config.delivery import DeliveryOptions
 from wahooks.config.media import MediaOptions
 from wahooks.config.pool import PoolOptions
@@ -14,5 +15,7 @@ from wahooks.config.sockets import SocketOptions
 
 # Pydantic collects fields from the last base first: this order lists the server's options
 # first and the pool's last (in `wahooks serve --help` and docs/configuration.md).
-class Settings(PoolOptions, SocketOptions, DeliveryOptions, MediaOptions, ServerOptions):
+class Settings(
+    AlertOptions, PoolOptions, SocketOptions, DeliveryOptions, MediaOptions, ServerOptions
+):
     """Every WAHOOKS_* option: default, one-line description, validation."""

@@ -41,6 +41,7 @@ from wahooks.models.core import (
     Wamid,
 )
 from wahooks.models.delivery import (
+    Alert,
     AttemptDecision,
     AttemptRecord,
     AttemptResult,
@@ -74,6 +75,7 @@ __all__ = [
     "MEDIA_TYPES",
     "OUT_EVENT_FOR_STATUS",
     "STATUS_RANK",
+    "Alert",
     "App",
     "AppNumber",
     "AttemptDecision",

@@ -117,6 +117,7 @@ class Tenant:
     id: str
     name: str
     created_at: float
+    alert_email: str | None = None  # where its alert e-mails go (delivery/alerts.py)
 
 
 class KeyKind(StrEnum):

@@ -175,3 +175,18 @@ class QueueFigures:
     disabled_destinations: int
     failing_destinations: int
     media_by_state: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Alert:
+    """A condition to tell the operator and the tenant of (a destination disabled)."""
+
+    id: str
+    tenant_id: str
+    tenant_name: str
+    tenant_email: str | None  # the tenant's alert address, if it set one
+    kind: str  # destination_disabled
+    subject: str  # what it is about (a destination id): one alert per interval for it
+    data: JsonObject
+    attempts: int
+    created_at: float

@@ -23,6 +23,7 @@ from wahooks.models import (
     JsonObject,
 )
 from wahooks.secrets import Keyring
+from wahooks.store.alert_ops import queue_alert
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
 from wahooks.store.rows import json_text as _json
 from wahooks.times import iso_time
@@ -166,6 +167,11 @@ def disable_destination(destination_id: str, reason: str, now: float) -> Operati
         "failingSince": iso_time(row["failing_since"]),
         "disabledAt": iso_time(now),
     }
+    waiting = yield FetchOne("pending_of_destination", {"destination_id": destination_id})
+    last = yield FetchOne("last_error_of_destination", {"destination_id": destination_id})
+    context = {"pending": int(waiting["n"]), "lastError": None if last is None else last["e"]}
+    yield from queue_alert(tenant_id, "destination_disabled", destination_id,
+                           {**data, **context}, now)  # fmt: skip
     event = yield FetchOne(
         "insert_event",
         {

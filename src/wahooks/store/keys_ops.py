@@ -33,7 +33,14 @@ def _key(row: Row) -> KeyRecord:
 
 def list_tenants() -> Operation[list[Tenant]]:
     rows = yield FetchAll("list_tenants")
-    return [Tenant(id=r["id"], name=r["name"], created_at=r["created_at"]) for r in rows]
+    return [tenant_from_row(r) for r in rows]
+
+
+def tenant_from_row(row: Row) -> Tenant:
+    return Tenant(
+        id=row["id"], name=row["name"], created_at=row["created_at"],
+        alert_email=row["alert_email"],
+    )  # fmt: skip
 
 
 def add_api_key(
@@ -295,11 +302,7 @@ def find_api_key(prefix: str) -> Operation[tuple[Tenant, str] | None]:
 
 def tenant_by_id(tenant_id: str) -> Operation[Tenant | None]:
     row = yield FetchOne("get_tenant", {"id": tenant_id})
-    return (
-        None
-        if row is None
-        else Tenant(id=row["id"], name=row["name"], created_at=row["created_at"])
-    )
+    return None if row is None else tenant_from_row(row)
 
 
 def app_tenant(app_id: str) -> Operation[str | None]:

@@ -12,6 +12,7 @@ from wahooks.secrets import SETTING as SECRET_KEYS_SETTING
 from wahooks.secrets import Keyring, SecretUnreadable, open_keyring
 from wahooks.store import keys_ops
 from wahooks.store.activations import Activations
+from wahooks.store.alerts import Alerts
 from wahooks.store.apps import Apps
 from wahooks.store.area import StoreParts
 from wahooks.store.base import Connector, FetchOne, Operation, Row
@@ -61,6 +62,7 @@ class Store:
         self.apps = Apps(parts)
         self.conversations = Conversations(parts)
         self.recoveries = Recoveries(parts)
+        self.alerts = Alerts(parts)
 
     async def close(self) -> None:
         await self.notifier.stop()

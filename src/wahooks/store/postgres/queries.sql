@@ -74,6 +74,15 @@ UPDATE media SET next_attempt_at = :lease_until, updated_at = :now
 FROM due WHERE media.seq = due.seq
 RETURNING media.seq;
 
+-- name: claim_alerts
+-- Alerts that are due; the lease end becomes the due time (as notices).
+WITH due AS (
+  SELECT seq FROM alerts WHERE state = 'pending' AND next_attempt_at <= :now
+  ORDER BY next_attempt_at, seq LIMIT :limit FOR UPDATE SKIP LOCKED)
+UPDATE alerts SET next_attempt_at = :lease_until
+FROM due WHERE alerts.seq = due.seq
+RETURNING alerts.seq;
+
 -- name: claim_notices
 -- Pool-number notices that are due; the lease end becomes the due time (as deliveries).
 WITH due AS (

@@ -68,6 +68,13 @@ WHERE seq IN (SELECT seq FROM media WHERE state = 'pending' AND next_attempt_at 
               ORDER BY next_attempt_at LIMIT :limit)
 RETURNING seq;
 
+-- name: claim_alerts
+-- Alerts that are due; the lease end becomes the due time (as notices).
+UPDATE alerts SET next_attempt_at = :lease_until
+WHERE seq IN (SELECT seq FROM alerts WHERE state = 'pending' AND next_attempt_at <= :now
+              ORDER BY next_attempt_at, seq LIMIT :limit)
+RETURNING seq;
+
 -- name: claim_notices
 -- Pool-number notices that are due; the lease end becomes the due time (as deliveries).
 UPDATE notices SET next_attempt_at = :lease_until, updated_at = :now
