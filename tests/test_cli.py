@@ -1,5 +1,6 @@
 """The `wahooks` command as a user runs it: real subprocesses."""
 
+import asyncio
 import socket
 import subprocess
 import sys
@@ -152,3 +153,32 @@ def test_keys_are_listed_and_revoked_from_the_command_line(tmp_path: Path) -> No
     assert run("operator-key", "revoke", first).returncode == 0
     last = run("operator-key", "revoke", second)
     assert last.returncode == 1 and "not revoked" in last.stderr  # never the last live key
+
+
+async def test_check_reports_the_database_and_each_numbers_token(tmp_path: Path) -> None:
+    from tests.conftest import LOOPBACK_NETWORKS, gateway_with_sim
+
+    url = f"sqlite:///{tmp_path}/wahooks.db"
+    env = {
+        "WAHOOKS_DATABASE_URL": url,
+        "WAHOOKS_OUTBOUND_ALLOW_NETWORKS": ",".join(LOOPBACK_NETWORKS),
+        "PATH": "",
+    }
+
+    async def run() -> subprocess.CompletedProcess[str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "wahooks", "check", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        return subprocess.CompletedProcess([], process.returncode or 0, out.decode(), err.decode())
+
+    async with gateway_with_sim(url) as (_, sim):
+        done = await run()
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "database  ok" in done.stdout
+        assert f"number    ok   {sim.number_id}" in done.stdout  # type: ignore[attr-defined]
+        sim.set_token_valid(False)  # revoked at Meta
+        failed = await run()
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert "FAIL" in failed.stdout and "access token" in failed.stdout

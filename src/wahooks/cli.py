@@ -111,6 +111,12 @@ def _key_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from wahooks.check import run_check
+
+    return run_check(_settings(args))
+
+
 def _secret_key_generate(args: argparse.Namespace) -> int:
     from wahooks.secrets import SETTING, Keyring
 
@@ -214,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     operator_revoke.add_argument("key_id")
     operator_revoke.set_defaults(func=_key_revoke)
+
+    checking = commands.add_parser(
+        "check",
+        help="check the settings, the database (migrated as serve would) and each number's "
+        "access token; exit 0 if all pass, 1 if a number fails, 2 for a setting or database",
+    )
+    checking.set_defaults(func=_check)
 
     secret_key = commands.add_parser(
         "secret-key", help="keys that encrypt stored secrets (WAHOOKS_SECRET_KEYS)"
