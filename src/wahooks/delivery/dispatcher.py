@@ -161,36 +161,13 @@ class Dispatcher:
             if self._replies is not None and len(group) == 1:
                 result = take_reply(first, answer, self._replies)
         except SkipEvent as skip:  # the format has no shape for it: finished, nothing sent
-            result = AttemptResult(
-                delivery_id=first.id,
-                started_at=self._clock(),
-                status_code=None,
-                latency_ms=0.0,
-                response_excerpt=f"skipped: {skip.reason}",
-                error=None,
-            )
+            result = self._unsent(first, None, None, excerpt=f"skipped: {skip.reason}")
         except Unrenderable as exc:  # no retry renders it: failed alone, with the reason
             log.exception("deliveries %s cannot be rendered", [d.id for d in group])
-            result = AttemptResult(
-                delivery_id=first.id,
-                started_at=self._clock(),
-                status_code=None,
-                latency_ms=0.0,
-                response_excerpt="",
-                error=UNRENDERABLE,
-                error_detail=str(exc),
-            )
+            result = self._unsent(first, UNRENDERABLE, str(exc))
         except Exception as exc:  # a bug must not lose the delivery: record it as an attempt
             log.exception("deliveries %s could not be attempted", [d.id for d in group])
-            result = AttemptResult(
-                delivery_id=first.id,
-                started_at=self._clock(),
-                status_code=None,
-                latency_ms=0.0,
-                response_excerpt="",
-                error="internal",
-                error_detail=f"{type(exc).__name__}: {exc}",
-            )
+            result = self._unsent(first, "internal", f"{type(exc).__name__}: {exc}")
         finally:
             slot.release()
         self._count(first, result)
@@ -198,6 +175,20 @@ class Dispatcher:
             own = replace(result, delivery_id=delivery.id)
             self._results.append((self._decide(delivery, own), delivery.destination))
         self._recording.wake()
+
+    def _unsent(
+        self, delivery: ClaimedDelivery, error: str | None, detail: str | None, excerpt: str = ""
+    ) -> AttemptResult:
+        """The record of an attempt that sent nothing (skipped, or failed before sending)."""
+        return AttemptResult(
+            delivery_id=delivery.id,
+            started_at=self._clock(),
+            status_code=None,
+            latency_ms=0.0,
+            response_excerpt=excerpt,
+            error=error,
+            error_detail=detail,
+        )
 
     def _count(self, delivery: ClaimedDelivery, result: AttemptResult) -> None:
         if self._metrics is None:
