@@ -100,7 +100,8 @@ class MetaIngress:
         unknown = parsed.phone_number_ids - numbers.keys()
         if unknown:
             log.warning("notification for unknown phone_number_id(s) %s ignored", sorted(unknown))
-        of_wabas = await self._store.numbers.of_wabas(sorted(parsed.waba_ids))
+        wabas = parsed.waba_ids
+        of_wabas = await self._store.numbers.of_wabas(sorted(wabas)) if wabas else {}
         unknown_wabas = parsed.waba_ids - {n.waba_id for n in of_wabas.values()}
         if unknown_wabas:
             log.warning("notification for unknown WABA(s) %s ignored", sorted(unknown_wabas))

@@ -14,9 +14,13 @@ def upsert_inbound_conversation(
 ) -> Operation[Row]:
     """The tenant's conversation with an inbound message's sender, created or brought up to
     date (last inbound time, contact name, activation, BSUID); its row (id, activation_id).
-    A sender Meta names by BSUID is found by it first: the same person whether the
-    conversation began by phone number or by BSUID, and whether this message shows the
-    number or not (Meta's "Business-scoped user IDs" guide)."""
+
+    The same person is one conversation whether it began by phone number or by BSUID, and
+    whether this message shows the number or not (Meta's "Business-scoped user IDs" guide).
+    A message with a number takes one statement, as before BSUIDs: the upsert by number
+    (which records the BSUID); only when that made a new conversation is an older one of the
+    same BSUID looked for (begun while the number was withheld), and used instead. A message
+    without a number is found by its BSUID."""
     contact_name = (msg.contact or {}).get("profile", {}).get("name")
     user_id = msg.user_id
     group_id = msg.group_id
@@ -24,40 +28,42 @@ def upsert_inbound_conversation(
         # A message in a group belongs to the group's conversation, whoever sent it (the
         # sender is the message's contact); replies go to the group.
         contact_name, user_id = None, None
-    if user_id is not None:
-        known = yield FetchOne(
-            "conversation_of_user",
-            {"tenant_id": tenant_id, "number_id": number.id, "user_id": user_id},
-        )
+    touch = {
+        "contact_name": contact_name,
+        "last_inbound_at": float(msg.timestamp),
+        "activation_id": activation_id,
+        "now": now,
+    }
+    ids = {"tenant_id": tenant_id, "number_id": number.id, "user_id": user_id}
+    phone_less = user_id is not None and msg.from_wa_id == user_id
+    if phone_less:
+        known = yield FetchOne("conversation_of_user", {**ids, "id": ""})
         if known is not None:
-            touched: Row = yield FetchOne(
-                "touch_inbound_conversation",
-                {
-                    "id": known["id"],
-                    "phone": None if msg.from_wa_id == user_id else msg.from_wa_id,
-                    "contact_name": contact_name,
-                    "last_inbound_at": float(msg.timestamp),
-                    "activation_id": activation_id,
-                    "now": now,
-                },
+            found: Row = yield FetchOne(
+                "touch_inbound_conversation", {"id": known["id"], "phone": None, **touch}
             )
-            return touched
+            return found
     row: Row = yield FetchOne(
         "upsert_conversation",
         {
             "id": new_id("conv"),
-            "tenant_id": tenant_id,
-            "number_id": number.id,
             "wa_id": group_id or msg.from_wa_id,
-            "user_id": user_id,
             "is_group": group_id is not None,
-            "contact_name": contact_name,
-            "last_inbound_at": float(msg.timestamp),
-            "activation_id": activation_id,
-            "now": now,
+            **ids,
+            **touch,
         },
     )
-    return row
+    if user_id is None or phone_less or row["created_at"] != now:
+        return row
+    older = yield FetchOne("conversation_of_user", {**ids, "id": row["id"]})
+    if older is None:
+        return row
+    # Begun by BSUID while the number was withheld: that conversation is this person's.
+    yield Execute("delete_new_conversation", {"id": row["id"]})
+    moved: Row = yield FetchOne(
+        "touch_inbound_conversation", {"id": older["id"], "phone": msg.from_wa_id, **touch}
+    )
+    return moved
 
 
 IDENTITY_CHANGES = frozenset({"user_changed_number", "user_changed_user_id"})

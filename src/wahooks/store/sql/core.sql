@@ -114,13 +114,20 @@ ON CONFLICT (tenant_id, number_id, wa_id) DO UPDATE SET
   contact_name = COALESCE(excluded.contact_name, conversations.contact_name),
   activation_id = COALESCE(excluded.activation_id, conversations.activation_id),
   last_message_at = excluded.last_message_at
-RETURNING id, activation_id;
+RETURNING id, activation_id, created_at;
 
 -- name: conversation_of_user
--- The conversation with a user known by BSUID, whatever address it was started by.
+-- The conversation with a user known by BSUID, whatever address it was started by (but
+-- :id, one just made).
 SELECT id FROM conversations
 WHERE tenant_id = :tenant_id AND number_id = :number_id AND user_id = :user_id
+  AND id <> :id
 ORDER BY created_at LIMIT 1;
+
+-- name: delete_new_conversation
+-- A conversation made a moment ago in this transaction, before the older one of the same
+-- person was found: nothing refers to it yet.
+DELETE FROM conversations WHERE id = :id;
 
 -- name: touch_inbound_conversation
 -- An inbound message in a conversation found by BSUID: brought up to date like an upsert;
