@@ -44,6 +44,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
+@pytest.mark.e2e  # a real scenario, several seconds
 async def test_a_disabled_destination_is_mailed_once_to_the_operator_and_the_tenant(
     database_url: str, smtp: tuple[Inbox, int]
 ) -> None:

@@ -4,6 +4,8 @@ download slots, and a body that trickles gives its slot up."""
 import time
 import uuid
 
+import pytest
+
 from tests.api.helpers import other_tenant
 from tests.conftest import running_gateway
 from wahooks.demo.receiver import Receiver
@@ -11,6 +13,7 @@ from wahooks.demo.registration import number_registration
 from wahooks.sim import SimSettings, Simulator
 
 
+@pytest.mark.e2e  # a real scenario, several seconds
 async def test_a_trickling_number_does_not_hold_up_another_tenants_media(
     database_url: str, receiver: Receiver
 ) -> None:
