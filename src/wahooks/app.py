@@ -38,6 +38,7 @@ from wahooks.api.errors import install_error_handlers
 from wahooks.api.limits import BodySizeLimit
 from wahooks.api.nul import NulGuard
 from wahooks.api.openapi import DESCRIPTION, WahooksApi, tag_descriptions
+from wahooks.api.request_log import RequestLog
 from wahooks.api.socket import socket_endpoint
 from wahooks.config import Settings
 from wahooks.delivery.alerts import AlertMailer
@@ -268,4 +269,5 @@ def create_app(
             "/v1/media": MAX_MEDIA_BYTES + UPLOAD_OVERHEAD_BYTES,
         },
     )
+    app.add_middleware(RequestLog)  # outermost: every answer is logged, refusals included
     return app

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wahooks.errors import Forbidden, Unauthorized
 from wahooks.keys import KEY_PREFIXES, key_kind, key_matches, lookup_prefix
+from wahooks.logs import bind
 from wahooks.models import KeyKind, Principal, Tenant
 from wahooks.store import Store
 
@@ -37,10 +38,12 @@ async def identify(store: Store, key: str | None) -> Principal:
     elif kind is KeyKind.TENANT:
         found = await store.tenants.find_api_key(prefix)
         if found is not None and key_matches(found[1], key):
+            bind(tenant_id=found[0].id)  # on every line logged for this request
             return Principal(kind=kind, tenant=found[0])
     else:
         app = await store.tenants.find_app_key(prefix)
         if app is not None and key_matches(app[2], key):
+            bind(tenant_id=app[0].id, app_id=app[1])
             return Principal(kind=kind, tenant=app[0], app_id=app[1])
     raise Unauthorized("unknown or revoked API key")
 

@@ -170,7 +170,7 @@ class Dispatcher:
             result = self._unsent(first, "internal", f"{type(exc).__name__}: {exc}")
         finally:
             slot.release()
-        self._count(first, result)
+        self._observe(first, result)
         for delivery in group:
             own = replace(result, delivery_id=delivery.id)
             self._results.append((self._decide(delivery, own), delivery.destination))
@@ -190,15 +190,41 @@ class Dispatcher:
             error_detail=detail,
         )
 
-    def _count(self, delivery: ClaimedDelivery, result: AttemptResult) -> None:
-        if self._metrics is None:
-            return
+    def _observe(self, delivery: ClaimedDelivery, result: AttemptResult) -> None:
+        """One log line per attempt (DEBUG when it succeeded, INFO otherwise), and the
+        metrics."""
         fmt = delivery.destination.format
         skipped = result.error is None and result.response_excerpt.startswith("skipped: ")
         outcome = "skipped" if skipped else (result.error or "ok")
+        level = logging.DEBUG if result.error is None else logging.INFO
+        if log.isEnabledFor(level):
+            self._log_attempt(level, outcome, delivery, result)
+        if self._metrics is None:
+            return
         self._metrics.attempts.labels(fmt, outcome).inc()
         if result.status_code is not None:
             self._metrics.attempt_latency.labels(fmt).observe(result.latency_ms / 1000)
+
+    def _log_attempt(
+        self, level: int, outcome: str, delivery: ClaimedDelivery, result: AttemptResult
+    ) -> None:
+        log.log(
+            level,
+            "delivery attempt: %s",
+            outcome,
+            extra={
+                "tenant_id": delivery.destination.tenant_id,
+                "destination_id": delivery.destination.id,
+                "delivery_id": delivery.id,
+                "event": delivery.event.event_type,
+                "message_id": delivery.event.item.get("id"),
+                "conversation_id": delivery.event.conversation_id or None,
+                "attempt": delivery.attempts + 1,
+                "status": result.status_code,
+                "ms": round(result.latency_ms, 1),
+                "error": result.error,
+            },
+        )
 
     def _decide(self, delivery: ClaimedDelivery, result: AttemptResult) -> AttemptDecision:
         if result.succeeded or result.error == UNRENDERABLE:
