@@ -3,8 +3,9 @@ is a plain token, else a new one, echoed in the answer's ``X-Request-Id``), meth
 (never the query string: it may hold a key), status and time; the request id and, once
 authenticated, the tenant are bound to every other line logged while it is handled.
 
-Level: Meta's notifications answered 2xx at DEBUG (hundreds a second), every other request
-at INFO. Pure ASGI, so the handler runs in the same task and its bound fields are seen.
+Level: Meta's notifications and the probes answered 2xx at DEBUG (hundreds a second; below
+DEBUG they skip this middleware entirely, request id included), every other request at
+INFO. Pure ASGI, so the handler runs in the same task and its bound fields are seen.
 """
 
 import logging
@@ -27,7 +28,11 @@ class RequestLog:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (
+            scope.get("path") in QUIET_PATHS and not log.isEnabledFor(logging.DEBUG)
+        ):
+            # The hot path (Meta's notifications) and the probes pay nothing unless their
+            # lines are wanted.
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
