@@ -96,3 +96,24 @@ async def _count(inbox: Inbox, n: int) -> bool:
 
 async def _states(database_url: str, wanted: list[str]) -> bool:
     return [row["state"] for row in await table(database_url, "alerts")] == wanted
+
+
+@pytest.mark.e2e  # a real scenario
+async def test_a_number_going_down_is_mailed_once(
+    database_url: str, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    settings = {"alert_smtp_host": "127.0.0.1", "alert_smtp_port": port,
+                "alert_operator_emails": ("ops@operator.test",)}  # fmt: skip
+    async with gateway_with_sim(database_url, **settings) as (gateway, sim):
+        number_id = sim.number_id  # type: ignore[attr-defined]
+        sim.set_token_valid(False)  # revoked at Meta
+        for _ in range(2):  # down twice: told once
+            status, number = await gateway.api("POST", f"/v1/numbers/{number_id}/health-check")
+            assert status == 200 and number["health"] == "down", number
+        await eventually(lambda: _count(inbox, 1))
+        ((recipients, mail),) = inbox.messages
+        assert recipients == ["ops@operator.test"]
+        assert "Number down" in mail["Subject"] and number_id in mail.get_payload()
+        await asyncio.sleep(0.5)
+        assert len(inbox.messages) == 1

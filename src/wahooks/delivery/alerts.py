@@ -1,6 +1,8 @@
 """Alert e-mails: the operator (``alert_operator_emails``) and the tenant (its alert address)
 are told when a destination is disabled, with its context (URL, reason, last error, failing
-since, deliveries waiting), at most once per condition per ``alert_interval_s``.
+since, deliveries waiting), and when a dedicated number goes down (its health check fails
+for good: a token invalid or without permission), at most once per condition per
+``alert_interval_s``.
 
 Alerts are queued in the database by the transaction that disabled the destination; this
 worker sends them over SMTP (the standard library's client, in a thread: a few e-mails an
@@ -28,15 +30,18 @@ SMTP_TIMEOUT_S = 30.0
 
 
 def compose(alert: Alert, sender: str, recipients: list[str]) -> EmailMessage:
-    data = alert.data
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(recipients)
-    message["Subject"] = (
-        f"[wahooks] Destination disabled: {data.get('url') or data.get('destinationId')} "
-        f"({alert.tenant_name})"
-    )
-    lines = [
+    subject, lines = (_number_down if alert.kind == "number_down" else _disabled)(alert)
+    message["Subject"] = f"[wahooks] {subject} ({alert.tenant_name})"
+    message.set_content("\n".join(lines))
+    return message
+
+
+def _disabled(alert: Alert) -> tuple[str, list[str]]:
+    data = alert.data
+    return f"Destination disabled: {data.get('url') or data.get('destinationId')}", [
         f"The gateway disabled a destination of tenant {alert.tenant_name} ({alert.tenant_id}).",
         "",
         f"Destination:   {data.get('destinationId')}",
@@ -51,8 +56,21 @@ def compose(alert: Alert, sender: str, recipients: list[str]) -> EmailMessage:
         f"Re-enable it with PATCH /v1/destinations/{data.get('destinationId')} "
         '{"enabled": true}: what waits is delivered at once.',
     ]
-    message.set_content("\n".join(lines))
-    return message
+
+
+def _number_down(alert: Alert) -> tuple[str, list[str]]:
+    data = alert.data
+    return f"Number down: {data.get('displayPhoneNumber')}", [
+        f"A number of tenant {alert.tenant_name} ({alert.tenant_id}) failed its health check.",
+        "",
+        f"Number:     {data.get('numberId')} ({data.get('displayPhoneNumber')})",
+        f"Down since: {data.get('downSince')}",
+        f"Why:        {data.get('detail')}",
+        "",
+        "Messages cannot be sent from it until its access token or permissions are fixed: "
+        f"PATCH /v1/numbers/{data.get('numberId')} with a new accessToken, then "
+        f"POST /v1/numbers/{data.get('numberId')}/health-check.",
+    ]
 
 
 class AlertMailer:

@@ -14,8 +14,10 @@ from wahooks.models import (
     Tenant,
 )
 from wahooks.secrets import Keyring, hash_verify_token
+from wahooks.store.alert_ops import queue_alert
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
 from wahooks.store.number_ops import number_from_row
+from wahooks.times import iso_time
 
 
 def _key(row: Row) -> KeyRecord:
@@ -205,6 +207,9 @@ def _for_check(number_id: str, keyring: Keyring) -> Operation[tuple[Number, str]
 def record_health(
     number_id: str, checked_token: str, health: str, detail: str | None, now: float
 ) -> Operation[bool]:
+    """The check's outcome; a dedicated number that goes down (from anything else) queues
+    an alert for its tenant and the operator, in the same transaction."""
+    before = yield FetchOne("number_health_before", {"id": number_id})
     changed = yield Execute(
         "record_health",
         {
@@ -215,6 +220,11 @@ def record_health(
             "now": now,
         },
     )
+    went_down = health == "down" and before is not None and before["health"] != "down"
+    if changed and went_down and before["tenant_id"] is not None:
+        data = {"numberId": number_id, "displayPhoneNumber": before["display_phone_number"],
+                "detail": detail, "downSince": iso_time(now)}  # fmt: skip
+        yield from queue_alert(before["tenant_id"], "number_down", number_id, data, now)
     return bool(changed)
 
 

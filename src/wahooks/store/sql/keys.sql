@@ -69,6 +69,9 @@ UPDATE numbers SET health_checked_at = :now
 WHERE id = :id AND deleted_at IS NULL
   AND (health_checked_at IS NULL OR health_checked_at < :before);
 
+-- name: number_health_before
+SELECT health, tenant_id, display_phone_number FROM numbers WHERE id = :id;
+
 -- name: record_health
 -- Only if the token checked is still the number's (a PATCH meanwhile made it unknown).
 UPDATE numbers SET health = :health, health_detail = :health_detail, health_checked_at = :now
