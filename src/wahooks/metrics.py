@@ -68,6 +68,11 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        # The ingress counts every POST: its children are looked up once, not per POST.
+        self.ingested_by_outcome = {
+            outcome: self.ingested.labels(outcome)
+            for outcome in ("stored", "duplicate", "status", "change", "invalid")
+        }
         self.notifications = Counter(
             "wahooks_notifications",
             "POSTs to /ingress/meta, by HTTP status.",

@@ -122,12 +122,12 @@ class MetaIngress:
         if outcome.duplicates:
             log.info("ignored %d redelivered message(s)", outcome.duplicates)
         if self._metrics is not None:
-            counted = self._metrics.ingested
-            counted.labels("stored").inc(outcome.stored)
-            counted.labels("duplicate").inc(outcome.duplicates)
-            counted.labels("status").inc(outcome.statuses)
-            counted.labels("change").inc(len(batch.unhandled))
-            counted.labels("invalid").inc(len(batch.invalid))
+            counted = self._metrics.ingested_by_outcome
+            counted["stored"].inc(outcome.stored)
+            counted["duplicate"].inc(outcome.duplicates)
+            counted["status"].inc(outcome.statuses)
+            counted["change"].inc(len(batch.unhandled))
+            counted["invalid"].inc(len(batch.invalid))
         return Response(_OK, media_type="application/json")
 
     async def _read_body(self, request: Request) -> bytes | None:

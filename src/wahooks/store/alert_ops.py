@@ -1,8 +1,6 @@
 """Alerts: conditions to tell people of by e-mail (SQL in sql/alerts.sql), queued in the
 transaction that raised them so a crash cannot lose one; sent by delivery/alerts.py."""
 
-from collections.abc import Sequence
-
 import orjson
 
 from wahooks.ids import new_id
@@ -55,10 +53,7 @@ def retry_alert(alert_id: str, next_at: float, error: str) -> Operation[None]:
     yield Execute("retry_alert", {"id": alert_id, "next_at": next_at, "error": error})
 
 
-def set_alert_email(tenant_ids: Sequence[str], email: str | None) -> Operation[bool]:
-    changed = False
-    for tenant_id in tenant_ids:
-        changed = bool((yield Execute(
-            "set_tenant_alert_email", {"id": tenant_id, "alert_email": email}
-        ))) or changed  # fmt: skip
-    return changed
+def set_alert_email(tenant_id: str, email: str | None) -> Operation[bool]:
+    """False: no such tenant."""
+    changed = yield Execute("set_tenant_alert_email", {"id": tenant_id, "alert_email": email})
+    return bool(changed)

@@ -25,4 +25,4 @@ class Alerts(Area):
 
     async def set_tenant_email(self, tenant_id: str, email: str | None) -> bool:
         """False: no such tenant."""
-        return await self.connector.transaction(alert_ops.set_alert_email([tenant_id], email))
+        return await self.connector.transaction(alert_ops.set_alert_email(tenant_id, email))

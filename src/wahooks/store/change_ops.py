@@ -193,7 +193,9 @@ def publish_external(
         if event_type is None:
             continue
         if row["number_id"] not in numbers:
-            found = yield FetchOne("number_row", {"id": row["number_id"]})
+            found = yield FetchOne("any_number_by_id", {"id": row["number_id"]})
+            if found is None:
+                continue  # disconnected since: nobody to tell (the status stays stored)
             numbers[row["number_id"]] = number_from_row(found, keyring)
         number = numbers[row["number_id"]]
         route = yield from _owner(number, row["recipient_id"] or None)

@@ -224,9 +224,6 @@ WHERE seq IN (SELECT seq FROM message_statuses
   AND external_state = 'waiting'
 RETURNING seq, number_id, wamid, status, recipient_id, item;
 
--- name: number_row
-SELECT * FROM numbers WHERE id = :id;
-
 -- name: statuses_of_message
 SELECT status, timestamp, item FROM message_statuses
 WHERE number_id = :number_id AND wamid = :wamid ORDER BY seq;
