@@ -5,8 +5,10 @@ One loop claims batches from the store (the only queue) while up to
 second loop. Nothing is kept only in memory: a delivery is leased while it is sent, and if
 this process dies the lease runs out and the delivery is claimed again (same webhook-id).
 Per-conversation order is the claim query's job: it only hands out a conversation's oldest
-active delivery (for destinations with ``ordered`` on). Per-destination rate and in-flight
-limits are pacing.py's; automatic disabling is health.py's, applied as attempts are recorded.
+active delivery (for destinations with ``ordered`` on). What an attempt's outcome does to
+its delivery is decisions.py's; to its destination, circuit.py's (back off the destination,
+not the message) and health.py's (automatic disabling), applied as attempts are recorded.
+Per-destination rate and in-flight limits are pacing.py's.
 
 Deliveries claimed together of a type the format batches go out in one POST (batches.py),
 with the same outcome recorded on each. A reply in the answer (the whatspie format) is
@@ -23,10 +25,11 @@ from wahooks.background import Loop, Tasks
 from wahooks.config import Settings
 from wahooks.delivery.batches import batches, webhook_id
 from wahooks.delivery.context import with_conversation
+from wahooks.delivery.decisions import circuit_policy, decide
 from wahooks.delivery.health import HealthPolicy, health_update
 from wahooks.delivery.pacing import Deferred, Pacer
 from wahooks.delivery.replies import take_reply
-from wahooks.delivery.retry import GONE, next_delay
+from wahooks.delivery.retry import INTERNAL, UNRENDERABLE
 from wahooks.delivery.webhook import PreparedRequest, WebhookSender, prepare, prepare_batch
 from wahooks.formats.skip import SkipEvent
 from wahooks.metrics import Metrics
@@ -36,9 +39,6 @@ from wahooks.store import Store
 from wahooks.store.notifier import Topic
 
 log = logging.getLogger(__name__)
-
-
-UNRENDERABLE = "unrenderable"
 
 
 class Unrenderable(Exception):
@@ -71,6 +71,7 @@ class Dispatcher:
         self._health = HealthPolicy(
             settings.destination_disable_after_failures, settings.destination_disable_after_s
         )
+        self._circuit = circuit_policy(settings)
         self._pacer = Pacer(
             default_max_in_flight=settings.default_max_in_flight,
             wait_limit_s=settings.lease_margin_s / 2,
@@ -167,13 +168,16 @@ class Dispatcher:
             result = self._unsent(first, UNRENDERABLE, str(exc))
         except Exception as exc:  # a bug must not lose the delivery: record it as an attempt
             log.exception("deliveries %s could not be attempted", [d.id for d in group])
-            result = self._unsent(first, "internal", f"{type(exc).__name__}: {exc}")
+            result = self._unsent(first, INTERNAL, f"{type(exc).__name__}: {exc}")
         finally:
             slot.release()
         self._observe(first, result)
         for delivery in group:
             own = replace(result, delivery_id=delivery.id)
-            self._results.append((self._decide(delivery, own), delivery.destination))
+            decision = decide(delivery, own, self._settings, self._clock(), self._rand)
+            if decision.disable_destination:
+                log.warning("destination %s answered 410 Gone: disabled", delivery.destination.id)
+            self._results.append((decision, delivery.destination))
         self._recording.wake()
 
     def _unsent(
@@ -226,38 +230,6 @@ class Dispatcher:
             },
         )
 
-    def _decide(self, delivery: ClaimedDelivery, result: AttemptResult) -> AttemptDecision:
-        if result.succeeded or result.error == UNRENDERABLE:
-            # Finished: succeeded, or failed for good (a later attempt would render the same
-            # way); either way the conversation's next delivery may go.
-            return AttemptDecision(result=result, next_attempt_at=None)
-        delay = next_delay(
-            delivery.destination.retry_schedule,
-            delivery.attempts + 1,
-            status_code=result.status_code,
-            retry_after_s=result.retry_after_s,
-            jitter=self._settings.retry_jitter,
-            retry_after_max_s=self._settings.retry_after_max_s,
-            rand=self._rand,
-        )
-        gone = result.status_code == GONE
-        if gone:
-            log.warning("destination %s answered 410 Gone: disabled", delivery.destination.id)
-            # Kept pending, not failed: re-enabling the destination delivers it.
-            delay = 0.0 if delay is None else delay
-        next_at = None if delay is None else self._clock() + delay
-        fallback_after = self._settings.socket_fallback_after_attempts
-        return AttemptDecision(
-            result=result,
-            next_attempt_at=next_at,
-            disable_destination=gone,
-            # The fast retries are spent: the tenant's socket may take it from here too. Not
-            # an App's webhook: its sockets got their own copy in parallel.
-            offer_to_socket=fallback_after > 0
-            and delivery.destination.app_id is None
-            and (gone or delivery.attempts + 1 >= fallback_after),
-        )
-
     # --- record -------------------------------------------------------------------------
 
     async def _record_loop(self) -> None:
@@ -275,9 +247,8 @@ class Dispatcher:
                     failing = {dst.id for _, dst in batch if dst.consecutive_failures}
                     decisions = [(d, dst.id) for d, dst in batch]
                     healthy = {dst.id for _, dst in batch} - failing
-                    await self._store.deliveries.record_attempts(
-                        decisions, health_update(decisions, self._health, healthy)
-                    )
+                    health = health_update(decisions, self._health, healthy, self._circuit)
+                    await self._store.deliveries.record_attempts(decisions, health)
                 except Exception:
                     # Leases stay; the deliveries are attempted again when they expire.
                     log.exception("recording %d attempts failed", len(batch))

@@ -5,10 +5,20 @@ from collections.abc import Callable, Sequence
 
 from wahooks.retry import honour_retry_after, parse_retry_after, scheduled, spread
 
-__all__ = ["GONE", "THROTTLE_STATUSES", "next_delay", "parse_retry_after"]
+__all__ = [
+    "GONE",
+    "INTERNAL",
+    "THROTTLE_STATUSES",
+    "UNRENDERABLE",
+    "next_delay",
+    "parse_retry_after",
+]
 
 THROTTLE_STATUSES = frozenset({429, 503})
 GONE = 410
+# Attempts that failed before anything was sent (the error kinds recorded on them).
+UNRENDERABLE = "unrenderable"  # the format cannot render the event: no retry would
+INTERNAL = "internal"  # our own error: retried as the schedule says
 
 
 def next_delay(

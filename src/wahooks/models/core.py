@@ -218,6 +218,11 @@ class Destination:
     consecutive_failures: int = 0
     failing_since: float | None = None  # when the current run of failures began
     disabled_at: float | None = None  # set when the gateway disabled it (410, failures)
+    # The circuit (delivery/circuit.py): transient failures in a row, and while it is open
+    # the time of the next probe (None: closed) and how many probes failed.
+    circuit_failures: int = 0
+    circuit_open_until: float | None = None
+    circuit_probes: int = 0
 
     def signing_secrets(self, now: float) -> tuple[str, str | None]:
         """The secret, and the previous one while its grace period lasts."""

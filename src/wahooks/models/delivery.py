@@ -78,6 +78,8 @@ class ClaimedDelivery:
     destination: Destination
     event: MessageEvent
     created_at: float = 0.0
+    retries_in_place: int = 0  # transient failures retried at once, outside the schedule
+    probe: bool = False  # claimed as its destination's circuit probe (delivery/circuit.py)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +109,11 @@ class AttemptDecision:
     disable_destination: bool = False
     # The webhook's fast retries are spent: offer the message on the tenant's socket too.
     offer_to_socket: bool = False
+    # The attempt moves the delivery's own retry schedule on (False: the failure was its
+    # destination's, charged to the circuit); ``in_place``: it used one retry in place.
+    advance: bool = True
+    in_place: bool = False
+    probe: bool = False  # the attempt was its destination's circuit probe
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +127,30 @@ class FailureRun:
     failures: int
     since: float | None  # when the first of those failures started
     gone_reason: str | None = None  # the receiver said it is gone: disable, for this reason
+    # The circuit: transient failures after the batch's last other answer (all of them if
+    # there was none), whether there was such an answer (the receiver is up), whether the
+    # circuit's probe failed, and the longest Retry-After of a throttling answer.
+    transient: int = 0
+    answered: bool = False
+    probe_failed: bool = False
+    retry_after_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CircuitState:
+    """A destination's circuit as the store holds it, just after a batch's counts."""
+
+    failures: int
+    open_until: float | None
+    probes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CircuitMove:
+    """The circuit's new state: open until a time (None: closed), with its failed probes."""
+
+    open_until: float | None
+    probes: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,9 +160,12 @@ class HealthUpdate:
     judges are the ones just written (another process may have added to them)."""
 
     runs: Sequence[FailureRun]
-    # (failures, failing_since, now) as counted after the batch -> why it is disabled, or
-    # None to keep it enabled.
-    disable_reason: Callable[[int, float | None, float], str | None]
+    # (failures, failing_since, now, circuit open) as counted after the batch -> why it is
+    # disabled, or None to keep it enabled.
+    disable_reason: Callable[[int, float | None, float, bool], str | None]
+    # (the run, its circuit after the counts, now) -> the circuit's move, or None to leave
+    # it; None: circuits are not kept (tests of the health counts alone).
+    circuit_move: Callable[[FailureRun, CircuitState, float], CircuitMove | None] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -35,15 +35,23 @@ def release_leases(now: float) -> Operation[int]:
 def claim_due(
     now: float, lease_until: float, limit: int, keyring: Keyring, paused: Sequence[str] = ()
 ) -> Operation[list[ClaimedDelivery]]:
-    """``paused``: destinations this process's pacing has no room for now (pacing.py)."""
-    claimed = yield FetchAll(
-        "claim_due",
-        {"now": now, "lease_until": lease_until, "limit": limit, "paused": list(paused)},
-    )
-    if not claimed:
+    """``paused``: destinations this process's pacing has no room for now (pacing.py).
+    First one probe of each destination whose circuit's wait is over (delivery/circuit.py),
+    then what is due of destinations whose circuit is closed."""
+    params = {"now": now, "lease_until": lease_until, "paused": list(paused)}
+    probes: set[int] = set()
+    for destination in (yield FetchAll("take_probes", params)):
+        probe = yield FetchAll("claim_due", {**params, "limit": 1, "probe": destination["id"]})
+        if probe:
+            probes.add(probe[0]["seq"])
+        else:
+            yield Execute("idle_circuit", {"id": destination["id"]})
+    claimed = yield FetchAll("claim_due", {**params, "limit": limit - len(probes), "probe": None})
+    seqs = [r["seq"] for r in claimed] + sorted(probes)
+    if not seqs:
         return []
-    rows = yield FetchAll("claimed_details", {"seqs": [r["seq"] for r in claimed]})
-    return [claimed_from_row(r, keyring) for r in rows]
+    rows = yield FetchAll("claimed_details", {"seqs": seqs})
+    return [claimed_from_row(r, keyring, probe=r["seq"] in probes) for r in rows]
 
 
 def _contact(row: Row) -> JsonObject | None:
@@ -59,7 +67,7 @@ def _contact(row: Row) -> JsonObject | None:
     return {"profile": {"name": row["conversation_contact_name"]}, "wa_id": row["wa_id"]}
 
 
-def claimed_from_row(row: Row, keyring: Keyring) -> ClaimedDelivery:
+def claimed_from_row(row: Row, keyring: Keyring, *, probe: bool = False) -> ClaimedDelivery:
     found = event_data(row["event_type"], row["event_data"])
     # An event with no message of ours (a change, a status sent elsewhere) names its number
     # in its data (change_ops.number_data).
@@ -67,6 +75,8 @@ def claimed_from_row(row: Row, keyring: Keyring) -> ClaimedDelivery:
     return ClaimedDelivery(
         id=DeliveryId(row["id"]),
         attempts=row["attempts"],
+        retries_in_place=row["retries_in_place"],
+        probe=probe,
         created_at=row["created_at"],
         destination=destination_from_row(row, keyring, "dst_"),
         event=MessageEvent(
@@ -127,6 +137,8 @@ def record_attempts(
                 "status_code": result.status_code,
                 "error": result.error,
                 "offer_at": now if decision.offer_to_socket else None,
+                "advance": int(decision.advance),
+                "in_place": int(decision.in_place),
                 "now": now,
             }
         )

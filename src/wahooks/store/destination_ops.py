@@ -16,9 +16,11 @@ import orjson
 from wahooks.ids import new_id
 from wahooks.models import (
     CHANGE_EVENTS,
+    CircuitState,
     DeliveryMethod,
     Destination,
     EventType,
+    FailureRun,
     HealthUpdate,
     JsonObject,
 )
@@ -49,6 +51,9 @@ def destination_options(row: Row, keyring: Keyring, prefix: str = "") -> dict[st
         "consecutive_failures": int(row[prefix + "consecutive_failures"] or 0),
         "failing_since": row[prefix + "failing_since"],
         "disabled_at": row[prefix + "disabled_at"],
+        "circuit_failures": int(row[prefix + "circuit_failures"] or 0),
+        "circuit_open_until": row[prefix + "circuit_open_until"],
+        "circuit_probes": int(row[prefix + "circuit_probes"] or 0),
     }
 
 
@@ -137,14 +142,43 @@ def apply_health(update: HealthUpdate, now: float) -> Operation[set[str]]:
                 "add_destination_failures",
                 {"id": run.destination_id, "failures": run.failures, "since": run.since},
             )
+        circuit_open = yield from _move_circuit(update, run, now)
         reason = run.gone_reason
         if reason is None and row is not None:
-            reason = update.disable_reason(row["consecutive_failures"], row["failing_since"], now)
+            reason = update.disable_reason(
+                row["consecutive_failures"], row["failing_since"], now, circuit_open
+            )
         if reason is not None:
             tenant = yield from disable_destination(run.destination_id, reason, now)
             if tenant is not None:
                 tenants.add(tenant)
     return tenants
+
+
+def _move_circuit(update: HealthUpdate, run: FailureRun, now: float) -> Operation[bool]:
+    """Count the run's failures on the destination's circuit and move it as the policy says
+    (delivery/circuit.py). Returns whether the circuit is open afterwards."""
+    if update.circuit_move is None or not (run.transient or run.answered or run.probe_failed):
+        return False
+    row = yield FetchOne(
+        "count_circuit_failures",
+        {"id": run.destination_id, "reset": int(run.answered), "failures": run.transient},
+    )
+    if row is None:
+        return False
+    state = CircuitState(
+        failures=int(row["circuit_failures"]),
+        open_until=row["circuit_open_until"],
+        probes=int(row["circuit_probes"]),
+    )
+    move = update.circuit_move(run, state, now)
+    if move is None:
+        return state.open_until is not None
+    yield Execute(
+        "move_circuit",
+        {"id": run.destination_id, "open_until": move.open_until, "probes": move.probes},
+    )
+    return move.open_until is not None
 
 
 def disable_destination(destination_id: str, reason: str, now: float) -> Operation[str | None]:

@@ -218,6 +218,11 @@ destinations = sa.Table(
     sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("failing_since", sa.Double),
     sa.Column("disabled_at", sa.Double),
+    # The circuit (delivery/circuit.py): transient failures in a row; while open (until
+    # circuit_open_until) nothing is claimed but one probe; failed probes set the next wait.
+    sa.Column("circuit_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("circuit_open_until", sa.Double),
+    sa.Column("circuit_probes", sa.Integer, nullable=False, server_default="0"),
     # An App's socket destination until the App's first socket connection: it queues
     # nothing then (no one may ever collect it); from that connection on, as Pipes.bot.
     sa.Column("waiting_for_socket", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -376,6 +381,8 @@ deliveries = sa.Table(
     sa.Column("next_attempt_at", sa.Double, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),  # in the current round (schedule index)
     sa.Column("total_attempts", sa.Integer, nullable=False),
+    # Transient failures retried at once, outside the schedule (delivery/decisions.py).
+    sa.Column("retries_in_place", sa.Integer, nullable=False, server_default="0"),
     # Non-null while a prior step (e.g. the media download) must finish first.
     sa.Column("hold", sa.Text),
     # Set once a webhook delivery's fast retries failed: the socket may deliver it too, and

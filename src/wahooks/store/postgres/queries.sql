@@ -5,15 +5,26 @@
 -- first: Meta's webhook can outrun the Graph API's answer): held to the transaction's end.
 SELECT pg_advisory_xact_lock(hashtextextended(:key, 0));
 
+-- name: take_probes
+-- Destinations whose circuit's wait is over (delivery/circuit.py), not paused by pacing:
+-- each is held open for a lease while its one probe is claimed and sent. The row lock makes
+-- one process take each probe.
+UPDATE destinations SET circuit_open_until = :lease_until
+WHERE circuit_open_until <= :now AND enabled AND deleted_at IS NULL AND method = 'webhook'
+  AND NOT (id = ANY(CAST(:paused AS TEXT[])))
+RETURNING id;
+
 -- name: claim_due
--- Due, not held, destination enabled and not paused by this process's pacing (:paused, its
--- ids), and, for an ordered destination, no earlier delivery of the same conversation to
--- the same destination still active (per-conversation order). The lease end becomes the
--- due time, so a lease abandoned by a crashed process simply falls due again.
+-- Due, not held, destination enabled, its circuit closed (or :probe, one whose probe this
+-- is) and not paused by this process's pacing (:paused, its ids), and, for an ordered
+-- destination, no earlier delivery of the same conversation to the same destination still
+-- active (per-conversation order). The lease end becomes the due time, so a lease
+-- abandoned by a crashed process simply falls due again.
 WITH due AS (
   SELECT d.seq FROM deliveries d JOIN destinations t ON t.id = d.destination_id
   WHERE d.state IN ('pending', 'leased') AND d.next_attempt_at <= :now
     AND d.hold IS NULL AND t.enabled AND t.method = 'webhook'
+    AND ((CAST(:probe AS TEXT) IS NULL AND t.circuit_open_until IS NULL) OR t.id = :probe)
     AND NOT (t.id = ANY(CAST(:paused AS TEXT[])))
     AND (NOT t.ordered OR NOT EXISTS (
       SELECT 1 FROM deliveries e

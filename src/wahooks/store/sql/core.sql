@@ -259,7 +259,8 @@ FROM deliveries WHERE id = :delivery_id;
 -- name: finish_attempt
 -- Only while still leased: if the socket was acknowledged meanwhile, the delivery is done.
 UPDATE deliveries SET state = :state, next_attempt_at = :next_attempt_at,
-  attempts = attempts + 1, total_attempts = total_attempts + 1,
+  attempts = attempts + :advance, total_attempts = total_attempts + 1,
+  retries_in_place = retries_in_place + :in_place,
   last_status_code = :status_code, last_error = :error, updated_at = :now,
   offered_to_socket_at = COALESCE(offered_to_socket_at, :offer_at)
 WHERE id = :delivery_id AND state = 'leased';
@@ -267,12 +268,14 @@ WHERE id = :delivery_id AND state = 'leased';
 -- name: socket_claimable
 -- Part of each connector's claim_for_socket: what a socket may take. The socket
 -- destination's own deliveries; a tenant webhook's deliveries offered to its socket (after
--- the fast retries, or a 410); and those of a tenant webhook the gateway disabled.
+-- the fast retries, or a 410); and those of a tenant webhook the gateway disabled or whose
+-- circuit is open (delivery/circuit.py).
 ((t.method = 'socket' AND t.deleted_at IS NULL AND d.state <> 'failed'
           AND d.next_attempt_at <= :now)
       OR (d.offered_to_socket_at IS NOT NULL AND t.app_id IS NULL
           AND (d.state <> 'leased' OR d.next_attempt_at <= :now))
-      OR (t.method = 'webhook' AND NOT t.enabled AND t.disabled_at IS NOT NULL
+      OR (t.method = 'webhook'
+          AND ((NOT t.enabled AND t.disabled_at IS NOT NULL) OR t.circuit_open_until IS NOT NULL)
           AND t.app_id IS NULL AND t.deleted_at IS NULL AND d.state <> 'failed'
           AND (d.state <> 'leased' OR d.next_attempt_at <= :now)))
 
@@ -322,7 +325,7 @@ WHERE d.id = :id AND d.tenant_id = :tenant_id;
 SELECT a.* FROM attempts a WHERE a.delivery_seq = :delivery_seq ORDER BY a.attempt;
 
 -- name: resend_delivery
-UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = :now,
+UPDATE deliveries SET state = 'pending', attempts = 0, retries_in_place = 0, next_attempt_at = :now,
   last_error = NULL, offered_to_socket_at = NULL, updated_at = :now
 WHERE id = :id AND tenant_id = :tenant_id AND state IN ('failed', 'succeeded', 'dropped');
 
@@ -429,7 +432,7 @@ UPDATE media SET state = 'purged', blob_key = NULL, updated_at = :now WHERE id =
 
 -- name: claimed_details
 -- Everything needed to render and send the deliveries just claimed.
-SELECT d.id, d.seq, d.attempts,
+SELECT d.id, d.seq, d.attempts, d.retries_in_place,
        t.id AS dst_id, t.tenant_id AS dst_tenant_id, t.number_id AS dst_number_id,
        t.url AS dst_url, t.secret AS dst_secret, t.label AS dst_label, t.format AS dst_format,
        t.timeout_s AS dst_timeout_s, t.retry_schedule AS dst_retry_schedule,
@@ -442,6 +445,8 @@ SELECT d.id, d.seq, d.attempts,
        t.previous_secret_until AS dst_previous_secret_until,
        t.consecutive_failures AS dst_consecutive_failures,
        t.failing_since AS dst_failing_since, t.disabled_at AS dst_disabled_at,
+       t.circuit_failures AS dst_circuit_failures,
+       t.circuit_open_until AS dst_circuit_open_until, t.circuit_probes AS dst_circuit_probes,
        d.created_at, e.type AS event_type, e.conversation_id, e.data AS event_data, c.wa_id,
        m.item,
        -- Meta sends no contact with a status, but bots built on Meta clients (pywa) need one:

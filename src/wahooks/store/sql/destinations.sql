@@ -22,6 +22,24 @@ WHERE id = :id
   AND (consecutive_failures <> :failures OR failing_since IS NOT NULL OR :failures > 0)
 RETURNING consecutive_failures, failing_since;
 
+-- name: count_circuit_failures
+-- The destination's failures in a row (delivery/circuit.py): :reset when the receiver
+-- answered in the batch, so only the :failures after that answer count.
+UPDATE destinations SET circuit_failures =
+  CASE WHEN :reset = 1 THEN :failures ELSE circuit_failures + :failures END
+WHERE id = :id
+RETURNING circuit_failures, circuit_open_until, circuit_probes;
+
+-- name: move_circuit
+-- Open it until :open_until (NULL: closed) with :probes failed probes, as circuit.py says.
+UPDATE destinations SET circuit_open_until = :open_until, circuit_probes = :probes
+WHERE id = :id;
+
+-- name: idle_circuit
+-- A probe was due but nothing is due to probe with: closed, the count kept, so the next
+-- failure opens it again at the same step.
+UPDATE destinations SET circuit_open_until = NULL WHERE id = :id;
+
 -- name: auto_disable_destination
 -- The gateway disables a destination (410, or failing too long). No row: it was already
 -- disabled or deleted, and nothing more happens.
@@ -37,12 +55,13 @@ WHERE tenant_id = :tenant_id AND id <> :id AND deleted_at IS NULL
 ORDER BY created_at, id;
 
 -- name: reset_destination_health
-UPDATE destinations SET consecutive_failures = 0, failing_since = NULL, disabled_at = NULL
+UPDATE destinations SET consecutive_failures = 0, failing_since = NULL, disabled_at = NULL,
+  circuit_failures = 0, circuit_open_until = NULL, circuit_probes = 0
 WHERE id = :id AND tenant_id = :tenant_id;
 
 -- name: resume_deliveries_of_destination
 -- Re-enabled: what is still pending is due now, with a fresh round of the retry schedule.
-UPDATE deliveries SET next_attempt_at = :now, attempts = 0, updated_at = :now
+UPDATE deliveries SET next_attempt_at = :now, attempts = 0, retries_in_place = 0, updated_at = :now
 WHERE destination_id = :destination_id AND state = 'pending' AND hold IS NULL;
 
 -- name: drop_own_disabled_notices

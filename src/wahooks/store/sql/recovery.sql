@@ -52,7 +52,7 @@ SELECT MAX(seq) AS upto FROM (
 
 -- name: requeue_failed_range
 -- As a re-send: pending at once, a fresh retry schedule, the same webhook-id.
-UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = :now,
+UPDATE deliveries SET state = 'pending', attempts = 0, retries_in_place = 0, next_attempt_at = :now,
   last_error = NULL, offered_to_socket_at = NULL, updated_at = :now
 WHERE tenant_id = :tenant_id AND state = 'failed'
   AND created_at >= :since AND created_at < :until

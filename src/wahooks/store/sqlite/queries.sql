@@ -4,16 +4,26 @@
 -- One writer at a time already serialises a send's recording with its statuses' ingest.
 SELECT 1;
 
+-- name: take_probes
+-- Destinations whose circuit's wait is over (delivery/circuit.py), not paused by pacing:
+-- each is held open for a lease while its one probe is claimed and sent.
+UPDATE destinations SET circuit_open_until = :lease_until
+WHERE circuit_open_until <= :now AND enabled AND deleted_at IS NULL AND method = 'webhook'
+  AND id NOT IN (SELECT value FROM json_each(:paused))
+RETURNING id;
+
 -- name: claim_due
--- Due, not held, destination enabled and not paused by this process's pacing (:paused, its
--- ids), and, for an ordered destination, no earlier delivery of the same conversation to
--- the same destination still active (per-conversation order). The lease end becomes the
--- due time, so a lease abandoned by a crash simply falls due again.
+-- Due, not held, destination enabled, its circuit closed (or :probe, one whose probe this
+-- is) and not paused by this process's pacing (:paused, its ids), and, for an ordered
+-- destination, no earlier delivery of the same conversation to the same destination still
+-- active (per-conversation order). The lease end becomes the due time, so a lease
+-- abandoned by a crash simply falls due again.
 UPDATE deliveries SET state = 'leased', next_attempt_at = :lease_until, updated_at = :now
 WHERE seq IN (
   SELECT d.seq FROM deliveries d JOIN destinations t ON t.id = d.destination_id
   WHERE d.state IN ('pending', 'leased') AND d.next_attempt_at <= :now
     AND d.hold IS NULL AND t.enabled AND t.method = 'webhook'
+    AND ((:probe IS NULL AND t.circuit_open_until IS NULL) OR t.id = :probe)
     AND t.id NOT IN (SELECT value FROM json_each(:paused))
     AND (NOT t.ordered OR NOT EXISTS (
       SELECT 1 FROM deliveries e
