@@ -168,6 +168,11 @@ async def running_gateway(
     values = {
         "dispatch_poll_interval_s": 0.05,
         "retry_jitter": 0.0,
+        # Each failure follows the destination's schedule alone: the tests of schedules,
+        # Retry-After and failing read it plainly. tests/delivery/test_circuits.py (and the
+        # restart test) turn circuits and retries in place back on.
+        "circuit_open_after_failures": 0,
+        "retry_in_place_delays_s": (),
         "media_url": f"file://{tempfile.mkdtemp(prefix='wahooks-test-media-')}",
         "outbound_allow_networks": LOOPBACK_NETWORKS,
         # No periodic Graph API health checks unless a test asks: a number registered with

@@ -22,21 +22,27 @@ def attempt(at: float, status: int | None, *, error: str | None = None) -> Attem
 def test_failures_are_counted_from_the_first_one() -> None:
     update = health_update([(attempt(20, 500), "d1"), (attempt(10, 503), "d1")], HealthPolicy())
     assert update.runs == [
-        FailureRun(destination_id="d1", reset=False, failures=2, since=10, gone_reason=None)
+        FailureRun(
+            destination_id="d1", reset=False, failures=2, since=10, gone_reason=None, transient=2
+        )
     ]
 
 
 def test_a_success_resets_the_run_to_the_failures_after_it() -> None:
     decisions = [(attempt(10, 500), "d1"), (attempt(20, 200), "d1"), (attempt(30, 500), "d1")]
     assert health_update(decisions, HealthPolicy()).runs == [
-        FailureRun(destination_id="d1", reset=True, failures=1, since=30)
+        FailureRun(
+            destination_id="d1", reset=True, failures=1, since=30, transient=1, answered=True
+        )
     ]
 
 
 def test_successes_of_a_healthy_destination_change_nothing() -> None:
     decisions = [(attempt(10, 200), "d1"), (attempt(11, 200), "d2")]
     update = health_update(decisions, HealthPolicy(), healthy={"d1"})
-    assert update.runs == [FailureRun(destination_id="d2", reset=True, failures=0, since=None)]
+    assert update.runs == [
+        FailureRun(destination_id="d2", reset=True, failures=0, since=None, answered=True)
+    ]
 
 
 def test_skipped_and_internal_attempts_are_neither_success_nor_failure() -> None:

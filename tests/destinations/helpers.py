@@ -106,6 +106,7 @@ class ConcurrencyReceiver:
 
 def dst(destination_id: str = "dst_a", **options: object) -> Destination:
     """A Destination as the store returns one, for tests without a database."""
+    fields: dict[str, object] = {"retry_schedule": (0,), **options}
     return Destination(
         id=destination_id,
         tenant_id="ten_1",
@@ -115,9 +116,8 @@ def dst(destination_id: str = "dst_a", **options: object) -> Destination:
         label=None,
         format="pipes",
         timeout_s=10,
-        retry_schedule=(0,),
         enabled=True,
         disabled_reason=None,
         created_at=0,
-        **options,  # type: ignore[arg-type]
+        **fields,  # type: ignore[arg-type]
     )

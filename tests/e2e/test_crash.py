@@ -46,6 +46,10 @@ GATEWAY_ENV = {
     "WAHOOKS_LEASE_MARGIN_S": "1",
     "WAHOOKS_MAX_TIMEOUT_S": "1",
     "WAHOOKS_LOG_LEVEL": "INFO",
+    # Retries in place as by default, but the circuit kept closed: the kill must find many
+    # requests in flight to a failing receiver (an open circuit sends one probe at a time;
+    # tests/delivery/test_circuits.py covers it, restarts included).
+    "WAHOOKS_CIRCUIT_OPEN_AFTER_FAILURES": "1000",
 }
 
 

@@ -208,12 +208,25 @@ class DestinationOut(ApiModel):
     )
     consecutive_failures: int = Field(description="Failed attempts since the last success.")
     failing_since: str | None = Field(description="When the current run of failures began.")
+    circuit: "CircuitOut" = Field(
+        description="Its receiver's health as delivery sees it: while open, only one probe "
+        "goes out at a time and waiting deliveries spend no attempts (docs/delivery.md)."
+    )
     previous_secret_expires_at: str | None = Field(
         description="Until then the previous secret signs every delivery too (rotation)."
     )
     created_at: str | None
     app_id: str | None = None
     secret: str | None = Field(None, description="Only in the answer that created or set it.")
+
+
+class CircuitOut(ApiModel):
+    state: str = Field(description="closed, or open (backed off: probes only).")
+    failures: int = Field(
+        description="The receiver's failures in a row (no answer, 5xx, 408, 429)."
+    )
+    next_probe_at: str | None = Field(description="While open: when the next probe goes out.")
+    failed_probes: int
 
 
 class TestResult(ApiModel):
@@ -253,6 +266,12 @@ def _out(d: Destination, now: float, *, with_secret: bool = False) -> Destinatio
         disabled_at=iso(d.disabled_at),
         consecutive_failures=d.consecutive_failures,
         failing_since=iso(d.failing_since),
+        circuit=CircuitOut(
+            state="closed" if d.circuit_open_until is None else "open",
+            failures=d.circuit_failures,
+            next_probe_at=iso(d.circuit_open_until),
+            failed_probes=d.circuit_probes,
+        ),
         previous_secret_expires_at=iso(d.previous_secret_until) if previous else None,
         created_at=iso(d.created_at),
         app_id=d.app_id,
