@@ -314,11 +314,6 @@ def conversation_by_id(
     )
 
 
-def next_due_at() -> Operation[float | None]:
-    row = yield FetchOne("next_due_at")
-    return None if row is None or row["due"] is None else float(row["due"])
-
-
 def count_active_deliveries() -> Operation[int]:
     row = yield FetchOne("count_active_deliveries")
     return int(row["n"])

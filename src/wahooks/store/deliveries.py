@@ -40,9 +40,6 @@ class Deliveries(Area):
         if disabled:  # their destination:disabled notices, and the socket queue
             await self.notifier.deliveries_ready(disabled)
 
-    async def next_due_at(self) -> float | None:
-        return await self.connector.read(convs_ops.next_due_at())
-
     async def queue_figures(self) -> QueueFigures:
         return await self.connector.read(delivery_ops.queue_figures(self.clock()))
 

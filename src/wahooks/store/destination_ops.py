@@ -105,9 +105,16 @@ def update_destination(
     params = destination_params(destination, now, keyring)
     params["enabled"] = destination.enabled
     params["disabled_reason"] = destination.disabled_reason
+    was = yield FetchOne(
+        "destination_ordered", {"id": destination.id, "tenant_id": destination.tenant_id}
+    )
     if not (yield Execute("update_destination", params)):
         return False
     yield Execute("set_destination_options", _options_params(destination, keyring))
+    if was is not None and bool(was["ordered"]) != destination.ordered:
+        yield Execute(
+            "recount_heads", {"destination_id": destination.id, "ordered": destination.ordered}
+        )
     if reenabled:
         yield Execute(
             "reset_destination_health", {"id": destination.id, "tenant_id": destination.tenant_id}

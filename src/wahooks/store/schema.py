@@ -13,6 +13,8 @@ metadata = sa.MetaData()
 ACTIVE_DELIVERY = "state IN ('pending', 'leased')"
 # Open for a socket: active, or failed on its webhook but still offered on the socket queue.
 OPEN_DELIVERY = "state IN ('pending', 'leased', 'failed')"
+# The head of its conversation's queue to its destination: what an ordered claim may take.
+HEAD_DELIVERY = "state IN ('pending', 'leased') AND head"
 DEFAULT_EVENTS_JSON = '["message:in:new", "message:update", "message:reaction"]'
 
 tenants = sa.Table(
@@ -381,6 +383,11 @@ deliveries = sa.Table(
     sa.Column("next_attempt_at", sa.Double, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),  # in the current round (schedule index)
     sa.Column("total_attempts", sa.Integer, nullable=False),
+    # What a claim may take: for an ordered destination, no earlier delivery of the same
+    # conversation to it is active (the head of the conversation's queue); for an unordered
+    # one, every active delivery. Kept by triggers (migration 0010) on every change of
+    # state, so a claim reads heads, not whole queues, however long they are.
+    sa.Column("head", sa.Boolean, nullable=False, server_default=sa.true()),
     # Transient failures retried at once, outside the schedule (delivery/decisions.py).
     sa.Column("retries_in_place", sa.Integer, nullable=False, server_default="0"),
     # Non-null while a prior step (e.g. the media download) must finish first.
@@ -395,18 +402,28 @@ deliveries = sa.Table(
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("updated_at", sa.Double, nullable=False),
     sa.Index(
-        "ix_deliveries_due",
-        "next_attempt_at",
-        sqlite_where=sa.text(ACTIVE_DELIVERY),
-        postgresql_where=sa.text(ACTIVE_DELIVERY),
-    ),
-    sa.Index(
         "ix_deliveries_order",
         "destination_id",
         "conversation_id",
         "seq",
         sqlite_where=sa.text(ACTIVE_DELIVERY),
         postgresql_where=sa.text(ACTIVE_DELIVERY),
+    ),
+    # The claim's way in: each destination's heads by due time.
+    sa.Index(
+        "ix_deliveries_heads_due",
+        "destination_id",
+        "next_attempt_at",
+        sqlite_where=sa.text(HEAD_DELIVERY),
+        postgresql_where=sa.text(HEAD_DELIVERY),
+    ),
+    # A conversation's head, found by the triggers that move it.
+    sa.Index(
+        "ix_deliveries_heads",
+        "destination_id",
+        "conversation_id",
+        sqlite_where=sa.text(HEAD_DELIVERY),
+        postgresql_where=sa.text(HEAD_DELIVERY),
     ),
     sa.Index("ix_deliveries_tenant_created", "tenant_id", "created_at"),
     sa.Index(

@@ -351,10 +351,6 @@ SELECT state, COUNT(*) AS n FROM media GROUP BY state;
 -- name: count_active_deliveries
 SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'leased');
 
--- name: next_due_at
-SELECT MIN(next_attempt_at) AS due FROM deliveries
-WHERE state IN ('pending', 'leased') AND hold IS NULL;
-
 -- name: list_deliveries
 -- Newest first; each filter is skipped when its parameter is NULL. :before_seq pages.
 SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method

@@ -7,6 +7,19 @@ UPDATE destinations SET max_rate = :max_rate, max_in_flight = :max_in_flight,
   previous_secret_until = :previous_secret_until
 WHERE id = :id AND tenant_id = :tenant_id;
 
+-- name: destination_ordered
+SELECT ordered FROM destinations WHERE id = :id AND tenant_id = :tenant_id;
+
+-- name: recount_heads
+-- The destination's ordering changed: which of its deliveries a claim may take (the head
+-- column; for an unordered destination every active one).
+UPDATE deliveries SET head = NOT (CAST(:ordered AS BOOLEAN) AND EXISTS (
+  SELECT 1 FROM deliveries e
+  WHERE e.destination_id = deliveries.destination_id
+    AND e.conversation_id = deliveries.conversation_id
+    AND e.seq < deliveries.seq AND e.state IN ('pending', 'leased')))
+WHERE destination_id = :destination_id AND state IN ('pending', 'leased');
+
 -- name: add_destination_failures
 -- A run of failed attempts goes on (or begins at :since).
 UPDATE destinations SET consecutive_failures = consecutive_failures + :failures,

@@ -13,22 +13,21 @@ WHERE circuit_open_until <= :now AND enabled AND deleted_at IS NULL AND method =
 RETURNING id;
 
 -- name: claim_due
--- Due, not held, destination enabled, its circuit closed (or :probe, one whose probe this
--- is) and not paused by this process's pacing (:paused, its ids), and, for an ordered
--- destination, no earlier delivery of the same conversation to the same destination still
--- active (per-conversation order). The lease end becomes the due time, so a lease
--- abandoned by a crash simply falls due again.
+-- Due and not held, of a destination that is enabled, its circuit closed (or :probe, one
+-- whose probe this is) and not paused by this process's pacing (:paused, its ids); for an
+-- ordered destination only the heads of its conversations' queues (the head column).
+-- Destinations first, then each one's due heads by index: what waits behind an open
+-- circuit or behind a conversation's head is never read. The lease end becomes the due
+-- time, so a lease abandoned by a crash simply falls due again.
 UPDATE deliveries SET state = 'leased', next_attempt_at = :lease_until, updated_at = :now
 WHERE seq IN (
-  SELECT d.seq FROM deliveries d JOIN destinations t ON t.id = d.destination_id
-  WHERE d.state IN ('pending', 'leased') AND d.next_attempt_at <= :now
-    AND d.hold IS NULL AND t.enabled AND t.method = 'webhook'
+  SELECT d.seq FROM destinations t
+  JOIN deliveries d INDEXED BY ix_deliveries_heads_due ON d.destination_id = t.id
+  WHERE t.enabled AND t.method = 'webhook'
     AND ((:probe IS NULL AND t.circuit_open_until IS NULL) OR t.id = :probe)
     AND t.id NOT IN (SELECT value FROM json_each(:paused))
-    AND (NOT t.ordered OR NOT EXISTS (
-      SELECT 1 FROM deliveries e
-      WHERE e.destination_id = d.destination_id AND e.conversation_id = d.conversation_id
-        AND e.seq < d.seq AND e.state IN ('pending', 'leased')))
+    AND d.state IN ('pending', 'leased') AND d.head
+    AND d.next_attempt_at <= :now AND d.hold IS NULL
   ORDER BY d.next_attempt_at, d.seq
   LIMIT :limit)
 RETURNING seq;
