@@ -160,3 +160,23 @@ async def test_cli_serves_until_sigint(receiver: Receiver) -> None:
             await proc.wait()
     assert "Stopping" in rest
     assert json.loads(receiver.posts[0].body)["object"] == "whatsapp_business_account"
+
+
+async def test_control_sends_a_user_id_update(
+    sim: Simulator, receiver: Receiver, http: aiohttp.ClientSession
+) -> None:
+    body = {"from": "15551230001", "name": "Jane"}
+    async with http.post(f"{sim.base_url}/_sim/user-id-update", json=body) as r:
+        assert r.status == 200
+        answer = await r.json()
+    jane = sim.user("15551230001", "Jane")
+    assert answer["previousUserId"] == jane.user_id != answer["userId"]
+    assert answer["userId"] == jane.with_new_user_id().user_id
+    (post,) = await receiver.wait_for(1)
+    change = post.json()["entry"][0]["changes"][0]
+    assert change["field"] == "user_id_update"
+    (item,) = change["value"]["user_id_update"]
+    assert item["wa_id"] == "15551230001"
+    assert (item["previous_user_id"], item["user_id"]) == (jane.user_id, answer["userId"])
+    async with http.post(f"{sim.base_url}/_sim/user-id-update", json={"from": "x1"}) as r:
+        assert r.status == 400

@@ -79,6 +79,10 @@ def test_message_has_meta_shape(
 ) -> None:
     user = sim.user("15551230001", "Jane")
     built = sim.build_message(user, type_, **fields)
+    if type_ == "system":
+        # Meta added the previous BSUID to system messages (changelog, Aug 11, 2026), after
+        # pywa's sample was taken.
+        assert built["system"].pop("previous_user_id") == user.user_id
     assert shape(built) == shape(fixture_message(file, key))
     assert built["from"] == "15551230001"
     assert built["id"].startswith("wamid.") and len(built["id"]) > 20
@@ -281,3 +285,20 @@ async def test_value_level_errors_notification(sim: Simulator, receiver: Receive
     fixture_error = fixture["entry"][0]["changes"][0]["value"]["errors"][0]
     assert value["errors"][0].keys() >= fixture_error.keys()
     assert value["errors"][0]["code"] == 131000 and "messages" not in value
+
+
+async def test_a_bsuid_change_names_both_ids_and_no_contacts(
+    sim: Simulator, receiver: Receiver
+) -> None:
+    hidden = sim.user("15551230001", "Jane", username="@jane", hides_phone=True)
+    await sim.send(hidden, "system", system_type="user_changed_user_id")
+    (post,) = await receiver.wait_for(1)
+    value = post.json()["entry"][0]["changes"][0]["value"]
+    # Meta's system messages carry no contacts (its system messages reference).
+    assert "contacts" not in value
+    (item,) = value["messages"]
+    assert item["from_user_id"] == hidden.user_id and "from" not in item
+    system = item["system"]
+    assert system["type"] == "user_changed_user_id" and "wa_id" not in system
+    assert system["previous_user_id"] == hidden.user_id
+    assert system["user_id"] == hidden.with_new_user_id().user_id != hidden.user_id

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from wahooks.digests import hub_signature_valid
+from wahooks.ingress.identity import with_identity_changes
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.ingress.parse import InvalidNotification, parse_notification
 from wahooks.metrics import Metrics
@@ -113,7 +114,8 @@ class MetaIngress:
             return _error(401, "invalid_signature", "X-Hub-Signature-256 does not match")
 
         numbers = {**of_wabas, **numbers}
-        batch = for_ingest(parsed.for_numbers(numbers), numbers, self._notices)
+        batch = with_identity_changes(parsed.for_numbers(numbers))
+        batch = for_ingest(batch, numbers, self._notices)
         try:
             outcome = await self._store.inbound.ingest(numbers, batch)
         except Exception:

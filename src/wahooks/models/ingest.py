@@ -8,6 +8,19 @@ from wahooks.models.core import EventType, JsonObject, Number, Wamid
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class IdentityChange:
+    """A user of one number now goes by new ids (Meta's system messages
+    ``user_changed_number`` and ``user_changed_user_id``, or a ``user_id_update`` change), as
+    ingress/identity.py read it. Every conversation and active activation of the number
+    addressed by one of ``known_ids`` moves to the new ids, keeping what it holds."""
+
+    phone_number_id: str
+    known_ids: tuple[str, ...]  # what the user went by: the phone, the previous BSUID
+    new_wa_id: str | None  # the new phone number, when Meta shares one
+    new_user_id: str | None  # the new BSUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InboundMessage:
     """One item of ``value.messages[]``; ``item`` is Meta's object verbatim."""
 
@@ -19,6 +32,9 @@ class InboundMessage:
     item: JsonObject
     contact: JsonObject | None  # the matching ``value.contacts[]`` entry
     display_phone_number: str
+    # A system message announcing new ids: followed before the message is stored, which is
+    # then the user's under the new ids (``from_wa_id`` is already the new address).
+    identity_change: IdentityChange | None = None
 
     @property
     def event_type(self) -> EventType:
@@ -36,7 +52,10 @@ class InboundMessage:
 
     @property
     def user_id(self) -> str | None:
-        """The sender's business-scoped user id (BSUID), when Meta sent one."""
+        """The sender's business-scoped user id (BSUID), when Meta sent one (after an
+        identity change, the new one)."""
+        if self.identity_change is not None and self.identity_change.new_user_id is not None:
+            return self.identity_change.new_user_id
         for found in (self.item.get("from_user_id"), (self.contact or {}).get("user_id")):
             if isinstance(found, str) and found:
                 return found
@@ -77,6 +96,8 @@ class UnhandledUpdate:
     value: JsonObject
     entry_id: str = ""
     entry_time: int | None = None
+    # A ``user_id_update`` change: the users it gives new ids, followed before it is kept.
+    identity_changes: tuple[IdentityChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

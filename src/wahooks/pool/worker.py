@@ -19,6 +19,7 @@ from wahooks.background import Loop
 from wahooks.config import Settings
 from wahooks.retry import exponential
 from wahooks.send.graph import GraphClient, GraphError
+from wahooks.send.messenger import addressee
 from wahooks.store import Store
 from wahooks.store.notice_ops import NoticeJob
 from wahooks.store.notifier import Topic
@@ -85,7 +86,8 @@ class NoticeWorker:
         body = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
-            "to": job.wa_id,
+            # A sender known only by BSUID (the number withheld) is a ``recipient``.
+            **addressee(job.wa_id),
             "type": "text",
             "text": {"body": job.text, "preview_url": False},
         }

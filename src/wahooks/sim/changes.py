@@ -91,6 +91,23 @@ def user_preferences(settings: SimSettings, user: SimUser, preference: str, time
     return value
 
 
+def user_id_update(settings: SimSettings, user: SimUser, new_user: SimUser, timestamp: int) -> Json:
+    """A user's BSUID changing, as the ``user_id_update`` field of earlier versions of Meta's
+    BSUID guide (Meta now sends it as a ``user_changed_user_id`` system message; gateways in
+    front of Meta still forward this one): the previous and the new BSUID, and the phone
+    number when Meta shares it. Its exact shape was never published in a reference we could
+    read: the names are the system messages' (``user_id``, ``previous_user_id``)."""
+    value = number_value(settings)
+    item: Json = {}
+    if not user.hides_phone:
+        item["wa_id"] = user.wa_id
+    item["previous_user_id"] = user.user_id
+    item["user_id"] = new_user.user_id
+    item["timestamp"] = str(timestamp)
+    value["user_id_update"] = [item]
+    return value
+
+
 def template_status(
     template_id: int, name: str, event: str, reason: str | None, language: str = "en_US"
 ) -> Json:

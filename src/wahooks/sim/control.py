@@ -8,6 +8,7 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from wahooks.sim import changes
 from wahooks.sim.errors import GatewayUnreachable
 from wahooks.sim.graph import MediaStage
 from wahooks.sim.messages import InvalidMessage
@@ -59,6 +60,18 @@ class TokenRequest(BaseModel):
     valid: bool
 
 
+class UserIdUpdateRequest(BaseModel):
+    """`POST /_sim/user-id-update`: Meta gives the user a new BSUID (a ``user_id_update``
+    change; a ``user_changed_user_id`` system message is `POST /_sim/messages` with
+    ``type: system``)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from", min_length=1, pattern=r"^[0-9]+$")
+    name: str = "Sim User"
+    hides_phone: bool = Field(default=False, alias="hidesPhone")
+
+
 class FailNumberRequest(BaseModel):
     """`POST /_sim/fail-number-reads`: the phone-number node's next reads fail."""
 
@@ -89,6 +102,7 @@ class ControlApi:
             web.post("/_sim/fail-media", self._fail_media),
             web.post("/_sim/token", self._token),
             web.post("/_sim/fail-number-reads", self._fail_number_reads),
+            web.post("/_sim/user-id-update", self._user_id_update),
         ]
 
     async def _body(self, request: web.Request) -> Any:
@@ -181,6 +195,22 @@ class ControlApi:
             return _error(400, "invalid_request", str(exc))
         self._sim.fail_next_number_reads(req.count, req.http_status)
         return _json({"pending": req.count})
+
+    async def _user_id_update(self, request: web.Request) -> web.Response:
+        try:
+            req = UserIdUpdateRequest.model_validate(await self._body(request))
+            user = self._sim.user(req.from_, req.name, hides_phone=req.hides_phone)
+            new = user.with_new_user_id()
+            value = changes.user_id_update(self._sim.settings, user, new, int(self._sim.clock()))
+            status = await self._sim.send_change("user_id_update", value)
+        except ValidationError as exc:
+            return _error(400, "invalid_request", _describe(exc))
+        except InvalidMessage as exc:
+            return _error(400, "invalid_request", str(exc))
+        except GatewayUnreachable as exc:
+            return _error(502, "gateway_unreachable", str(exc))
+        body = {"previousUserId": user.user_id, "userId": new.user_id, "gatewayStatus": status}
+        return _json(body)
 
 
 def _worst(statuses: list[int] | tuple[int, ...]) -> int:

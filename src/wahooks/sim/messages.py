@@ -351,17 +351,30 @@ class MessageBuilder:
 
     def _system(self, user: SimUser, fields: _Fields) -> Json:
         """system_type (user_changed_number or user_changed_user_id), new_wa_id, new_user_id,
-        body. A new number comes with a new BSUID (Meta regenerates it), which Meta sends as
-        ``system.user_id``; a BSUID change reports only the new BSUID."""
+        new_parent_user_id, previous_parent_user_id, body. A new number comes with a new
+        BSUID (Meta regenerates it); a BSUID change reports only the new BSUID. Both carry
+        the previous BSUID (Meta's system messages reference and changelog, Aug 11, 2026);
+        the notification carries no contacts, as Meta's system messages do not."""
         system_type = fields.text("system_type", "user_changed_number")
         new_wa_id = fields.text("new_wa_id", _other_number(user.wa_id))
-        new_user = SimUser(wa_id=new_wa_id, name=user.name)
-        default_body = f"User {user.name} changed from {user.wa_id} to {new_wa_id}"
+        if system_type == "user_changed_number":
+            new_user_id = SimUser(wa_id=new_wa_id, name=user.name).user_id
+            default_body = f"User {user.name} changed from {user.wa_id} to {new_wa_id}"
+        else:
+            new_user_id = user.with_new_user_id().user_id
+            default_body = f"User {user.name} changed their business-scoped user ID"
         system: Json = {"body": fields.text("body", default_body)}
         if system_type == "user_changed_number":
             system["wa_id"] = new_wa_id
         if system_type in ("user_changed_number", "user_changed_user_id"):
-            system["user_id"] = fields.text("new_user_id", new_user.user_id)
+            system["user_id"] = fields.text("new_user_id", new_user_id)
+            parent = fields.opt_text("new_parent_user_id")
+            if parent is not None:
+                system["parent_user_id"] = parent
+            system["previous_user_id"] = user.user_id
+            previous_parent = fields.opt_text("previous_parent_user_id")
+            if previous_parent is not None:
+                system["previous_parent_user_id"] = previous_parent
         system["type"] = system_type
         return {"type": "system", "system": system}
 

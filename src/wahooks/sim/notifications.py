@@ -55,19 +55,32 @@ def messages_notification(
         raise ValueError("a notification needs at least one message")
     if layout == "one_value":
         contacts: dict[str, Json] = {}
-        for user, _ in messages:
-            contacts.setdefault(user.wa_id, user.contact())
+        for user, item in messages:
+            if not _id_change(item):
+                contacts.setdefault(user.wa_id, user.contact())
         value = _value(settings)
-        value["contacts"] = list(contacts.values())
+        if contacts:
+            value["contacts"] = list(contacts.values())
         value["messages"] = [item for _, item in messages]
         return _envelope(settings, [value], layout)
     values = []
     for user, item in messages:
         value = _value(settings)
-        value["contacts"] = [user.contact()]
+        if not _id_change(item):
+            value["contacts"] = [user.contact()]
         value["messages"] = [item]
         values.append(value)
     return _envelope(settings, values, layout)
+
+
+def _id_change(item: Json) -> bool:
+    """A system message telling of new ids: Meta sends those without ``contacts``."""
+    system = item.get("system")
+    return (
+        item.get("type") == "system"
+        and isinstance(system, dict)
+        and system.get("type") in ("user_changed_number", "user_changed_user_id")
+    )
 
 
 def status_item(

@@ -118,8 +118,10 @@ def _user_of(field: str, value: JsonObject) -> str | None:
     for items in value.values():
         if isinstance(items, list) and items and isinstance(items[0], dict):
             item = items[0]
-            # An echo is from the business to the user; other items are from the user.
-            keys = ("to", "wa_id") if field == "smb_message_echoes" else ("wa_id", "from")
+            # An echo is from the business to the user; other items are from the user (a
+            # user_id_update's by the new BSUID, which their activation holds by then).
+            keys = ("to", "wa_id") if field == "smb_message_echoes" else ("wa_id", "from",
+                                                                           "user_id")  # fmt: skip
             for key in keys:
                 if isinstance(item.get(key), str) and item[key]:
                     return str(item[key])

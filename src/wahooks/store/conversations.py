@@ -7,9 +7,10 @@ from wahooks.models import (
     ConversationContext,
     ConversationNote,
     ConversationRecord,
+    IdentityChange,
     MessageRecord,
 )
-from wahooks.store import convs_ops
+from wahooks.store import convs_ops, move_ops
 from wahooks.store.area import Area
 
 
@@ -96,6 +97,14 @@ class Conversations(Area):
     ) -> None:
         await self.connector.transaction(
             convs_ops.set_external_user_id(tenant_id, app_id, conversation_id, external_user_id)
+        )
+
+    async def follow_identity_change(self, number_id: str, change: IdentityChange) -> list[str]:
+        """The user's conversations and activation on the number move to the new ids (see
+        move_ops.py); returns the conversations that hold them. The ingest runs the same
+        operation inside its own transaction, beside the update announcing the change."""
+        return await self.connector.transaction(
+            move_ops.follow_identity_change(number_id, change, self.clock())
         )
 
     async def messages(

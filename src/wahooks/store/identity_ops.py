@@ -1,11 +1,11 @@
 """Who an inbound message is from, and the conversation it belongs to: by phone number or
-by business-scoped user id (BSUID), across a user's change of number or BSUID; and the
-message stored in it (SQL in sql/core.sql)."""
+by business-scoped user id (BSUID); and the message stored in it (SQL in sql/core.sql).
+A change of number or BSUID is followed before (move_ops.py)."""
 
 import orjson
 
 from wahooks.ids import new_id
-from wahooks.models import InboundMessage, JsonObject, Number
+from wahooks.models import InboundMessage, Number
 from wahooks.store.base import Execute, FetchOne, Operation, Row
 
 
@@ -66,38 +66,6 @@ def upsert_inbound_conversation(
     return moved
 
 
-IDENTITY_CHANGES = frozenset({"user_changed_number", "user_changed_user_id"})
-
-
-def follow_identity_change(
-    conversation_id: str, activation_id: str | None, msg: InboundMessage, now: float
-) -> Operation[None]:
-    """A system message saying the user changed number (``user_changed_number``: the new
-    ``wa_id``, and the new ``user_id`` that comes with it) or BSUID (``user_changed_user_id``):
-    the conversation and its activation move to the new ids, keeping everything they hold
-    (Meta's system messages webhook reference)."""
-    system = msg.item.get("system")
-    if msg.type != "system" or not isinstance(system, dict):
-        return
-    if system.get("type") not in IDENTITY_CHANGES:
-        return
-    new_wa_id = _text_of(system, "wa_id") or _text_of(system, "new_wa_id")
-    new_user_id = _text_of(system, "user_id")
-    if new_wa_id is None and new_user_id is None:
-        return
-    if new_wa_id is None and msg.from_wa_id == msg.user_id:
-        new_wa_id = new_user_id  # known only by BSUID: replies go to the new one
-    ids = {"new_wa_id": new_wa_id, "new_user_id": new_user_id}
-    yield Execute("move_conversation_identity", {"id": conversation_id, **ids})
-    if activation_id is not None:
-        yield Execute("move_activation_identity", {"id": activation_id, **ids, "now": now})
-
-
-def _text_of(obj: JsonObject, key: str) -> str | None:
-    value = obj.get(key)
-    return value if isinstance(value, str) and value else None
-
-
 def store_inbound_message(
     number: Number, tenant_id: str, activation_id: str | None, msg: InboundMessage, now: float
 ) -> Operation[tuple[str, Row | None]]:
@@ -105,9 +73,6 @@ def store_inbound_message(
     None when Meta sent this wamid before (a redelivery, stored once)."""
     conversation = yield from upsert_inbound_conversation(
         number, tenant_id, activation_id, msg, now
-    )
-    yield from follow_identity_change(
-        str(conversation["id"]), conversation["activation_id"], msg, now
     )
     message: Row | None = yield FetchOne(
         "insert_message",

@@ -24,6 +24,7 @@ from wahooks.store.activation_ops import route_pool_message
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation
 from wahooks.store.change_ops import hold_unmatched_status, keep_change, keep_invalid
 from wahooks.store.identity_ops import store_inbound_message
+from wahooks.store.move_ops import follow_identity_change
 from wahooks.store.publish_ops import Targets, publish
 from wahooks.store.rows import json_text as _json
 
@@ -43,6 +44,13 @@ def ingest(
     queued: list[NoticeKind] = []
     for msg in batch.messages:
         number = numbers[msg.phone_number_id]
+        if msg.identity_change is not None:
+            # Followed first, so the message announcing the new ids is routed and stored
+            # under them, where the user's next messages go (not again for a redelivery).
+            seen = yield FetchOne("message_on_number", {"number_id": number.id,
+                                                        "wamid": msg.wamid})  # fmt: skip
+            if seen is None:
+                yield from follow_identity_change(number.id, msg.identity_change, now)
         route: tuple[str, str | None] | None
         if number.tenant_id is None:  # a pool number
             if batch.notices is None:
@@ -106,6 +114,8 @@ def ingest(
         if made and owner is not None:
             tenants.add(owner)
     for update in batch.unhandled:
+        for change in update.identity_changes:  # a user_id_update: followed, then kept
+            yield from follow_identity_change(numbers[change.phone_number_id].id, change, now)
         made, owners = yield from keep_change(targets, numbers, update, now)
         deliveries += made
         tenants |= owners

@@ -109,3 +109,19 @@ WHERE seq = :seq AND state = 'pending';
 SELECT seq, kind, text, state, attempts, last_error, created_at FROM notices
 WHERE number_id = :number_id AND wa_id = :wa_id
 ORDER BY seq;
+
+-- name: active_activation_of_user
+-- A user's active activation on a pool number, by phone or BSUID (move_ops).
+SELECT id, wa_id, user_id FROM activations
+WHERE number_id = :number_id AND state = 'active' AND (wa_id = :id OR user_id = :id)
+ORDER BY activated_at LIMIT 1;
+
+-- name: active_activation_at
+-- Another active activation holding an address (one sender per pool number).
+SELECT id FROM activations
+WHERE number_id = :number_id AND state = 'active' AND wa_id = :wa_id AND id <> :id;
+
+-- name: readdress_activation
+UPDATE activations SET
+  wa_id = :wa_id, user_id = COALESCE(CAST(:user_id AS TEXT), user_id), updated_at = :now
+WHERE id = :id AND state = 'active';

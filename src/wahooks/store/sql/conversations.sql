@@ -99,3 +99,61 @@ JOIN conversations c ON c.id = m.conversation_id
 WHERE c.tenant_id = :tenant_id
 ORDER BY m.seq DESC
 LIMIT 1;
+
+-- A user's new ids (move_ops): their conversations follow them.
+
+-- name: conversations_of_user_ids
+-- The number's conversations (any tenant) addressed by, or recorded with, a user's id.
+SELECT id, tenant_id, wa_id, user_id, labels, contact_name, external_user_id, activation_id,
+       last_inbound_at, last_message_at, created_at
+FROM conversations
+WHERE number_id = :number_id AND NOT is_group AND (wa_id = :id OR user_id = :id);
+
+-- name: tenant_conversations_of_user_ids
+SELECT id, tenant_id, wa_id, user_id, labels, contact_name, external_user_id, activation_id,
+       last_inbound_at, last_message_at, created_at
+FROM conversations
+WHERE tenant_id = :tenant_id AND number_id = :number_id AND NOT is_group
+  AND (wa_id = :id OR user_id = :id);
+
+-- name: fold_messages
+UPDATE messages SET conversation_id = :id WHERE conversation_id = :other_id;
+
+-- name: fold_notes
+UPDATE conversation_notes SET conversation_id = :id WHERE conversation_id = :other_id;
+
+-- name: fold_events
+UPDATE events SET conversation_id = :id WHERE conversation_id = :other_id;
+
+-- name: fold_deliveries
+-- Pending ones included: the dispatcher keeps their order by seq in the conversation kept.
+UPDATE deliveries SET conversation_id = :id WHERE conversation_id = :other_id;
+
+-- name: delete_folded_conversation
+-- Nothing refers to it any more (fold_*): its history is the kept conversation's.
+DELETE FROM conversations WHERE id = :id;
+
+-- name: absorb_conversation
+-- The kept conversation gains a folded one's labels (merged by the caller), the later of
+-- the two times, and what it lacked.
+UPDATE conversations SET
+  labels = :labels,
+  contact_name = COALESCE(contact_name, CAST(:contact_name AS TEXT)),
+  external_user_id = COALESCE(external_user_id, CAST(:external_user_id AS TEXT)),
+  activation_id = COALESCE(activation_id, CAST(:activation_id AS TEXT)),
+  last_inbound_at = CASE
+    WHEN last_inbound_at IS NULL
+      OR CAST(:last_inbound_at AS DOUBLE PRECISION) > last_inbound_at
+    THEN COALESCE(CAST(:last_inbound_at AS DOUBLE PRECISION), last_inbound_at)
+    ELSE last_inbound_at END,
+  last_message_at = CASE
+    WHEN last_message_at IS NULL
+      OR CAST(:last_message_at AS DOUBLE PRECISION) > last_message_at
+    THEN COALESCE(CAST(:last_message_at AS DOUBLE PRECISION), last_message_at)
+    ELSE last_message_at END
+WHERE id = :id;
+
+-- name: readdress_conversation
+UPDATE conversations SET
+  wa_id = :wa_id, user_id = COALESCE(CAST(:user_id AS TEXT), user_id)
+WHERE id = :id;

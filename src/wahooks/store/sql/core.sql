@@ -149,25 +149,6 @@ UPDATE conversations SET
 WHERE id = :id
 RETURNING id, activation_id;
 
--- name: move_conversation_identity
--- The user changed number or BSUID (a system message): the same conversation, its history,
--- labels and notes, now under the new ids; the phone only if no other conversation has it.
-UPDATE conversations SET
-  wa_id = CASE
-    WHEN CAST(:new_wa_id AS TEXT) IS NOT NULL AND NOT EXISTS (
-      SELECT 1 FROM conversations o
-      WHERE o.tenant_id = conversations.tenant_id AND o.number_id = conversations.number_id
-        AND o.wa_id = CAST(:new_wa_id AS TEXT))
-    THEN CAST(:new_wa_id AS TEXT) ELSE wa_id END,
-  user_id = COALESCE(CAST(:new_user_id AS TEXT), user_id)
-WHERE id = :id;
-
--- name: move_activation_identity
-UPDATE activations SET
-  wa_id = COALESCE(CAST(:new_wa_id AS TEXT), wa_id),
-  user_id = COALESCE(CAST(:new_user_id AS TEXT), user_id), updated_at = :now
-WHERE id = :id AND state = 'active';
-
 -- name: active_activation
 -- By phone number, or by BSUID for a user bound by one (a username user may write without
 -- the number that activated them).
