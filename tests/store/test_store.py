@@ -333,3 +333,50 @@ async def test_a_status_racing_its_send_is_never_lost(world: World) -> None:
     assert statuses == ["sent"] * len(wamids)
     events = [c.event.event_type for c in await _claim_all(world)]
     assert events.count("message:out:ack") == len(wamids)
+
+
+# --- heads: what an ordered claim may take ---------------------------------------------------
+
+
+async def test_a_resent_earlier_delivery_takes_its_conversation_back(world: World) -> None:
+    await world.ingest(world.message(1), world.message(2), world.message(3))
+    first = await world.store.deliveries.claim_due(limit=10, lease_s=60)
+    await world.finish(first, ok=False, retry_in=None)  # failed: its conversation moves on
+    second = await world.store.deliveries.claim_due(limit=10, lease_s=60)
+    assert [c.event.item["id"] for c in second] == ["wamid.15550001.2"]
+    await world.finish(second, ok=False, retry_in=5)
+    assert await world.store.deliveries.resend(world.destination.tenant_id, first[0].id)
+    world.clock.now += 5
+    # The re-sent one is the earliest active again: it goes first, 2 waits behind it.
+    again = await world.store.deliveries.claim_due(limit=10, lease_s=60)
+    assert [c.event.item["id"] for c in again] == ["wamid.15550001.1"]
+    await world.finish(again, ok=True)
+    claimed = [c.event.item["id"] for c in await _claim_all(world)]
+    assert claimed == ["wamid.15550001.2", "wamid.15550001.3"]
+
+
+async def test_turning_ordering_off_and_on_recounts_the_heads(world: World) -> None:
+    from dataclasses import replace
+
+    await world.ingest(*[world.message(n) for n in range(4)])
+    await world.store.destinations.update(replace(world.destination, ordered=False))
+    loose = await world.store.deliveries.claim_due(limit=2, lease_s=60)
+    assert len(loose) == 2  # one conversation, two at once: no order asked for
+    await world.store.destinations.update(replace(world.destination, ordered=True))
+    await world.finish(loose, ok=True)
+    ordered = await world.store.deliveries.claim_due(limit=10, lease_s=60)
+    assert [c.event.item["id"] for c in ordered] == ["wamid.15550001.2"]
+
+
+async def test_a_head_finished_while_the_next_message_is_stored_is_not_missed(
+    world: World,
+) -> None:
+    """Processes on PostgreSQL finish a head while another stores the conversation's next
+    message; whichever commits first, the new delivery must become the head."""
+    await world.ingest(world.message(0))
+    for n in range(1, 40):
+        claimed = await world.store.deliveries.claim_due(limit=10, lease_s=60)
+        assert [c.event.item["id"] for c in claimed] == [f"wamid.15550001.{n - 1}"], n
+        await asyncio.gather(world.finish(claimed, ok=True), world.ingest(world.message(n)))
+    last = await world.store.deliveries.claim_due(limit=10, lease_s=60)
+    assert [c.event.item["id"] for c in last] == ["wamid.15550001.39"]

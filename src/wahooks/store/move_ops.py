@@ -88,6 +88,7 @@ def _fold(keep: Row, other: Row) -> Operation[None]:
     ids = {"id": keep["id"], "other_id": other["id"]}
     for query in ("fold_messages", "fold_notes", "fold_events", "fold_deliveries"):
         yield Execute(query, ids)
+    yield Execute("recount_conversation_heads", {"id": keep["id"]})
     labels = list(_labels(keep["labels"]))
     labels += [label for label in _labels(other["labels"]) if label not in labels]
     yield Execute("delete_folded_conversation", {"id": other["id"]})

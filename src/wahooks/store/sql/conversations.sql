@@ -129,6 +129,17 @@ UPDATE events SET conversation_id = :id WHERE conversation_id = :other_id;
 -- Pending ones included: the dispatcher keeps their order by seq in the conversation kept.
 UPDATE deliveries SET conversation_id = :id WHERE conversation_id = :other_id;
 
+-- name: recount_conversation_heads
+-- After fold_deliveries two queues are one: which of its deliveries are heads again (the
+-- head column: for an ordered destination, no earlier active delivery of the queue).
+UPDATE deliveries SET head = NOT (
+  (SELECT ordered FROM destinations t WHERE t.id = deliveries.destination_id) AND EXISTS (
+    SELECT 1 FROM deliveries e
+    WHERE e.destination_id = deliveries.destination_id
+      AND e.conversation_id = deliveries.conversation_id
+      AND e.seq < deliveries.seq AND e.state IN ('pending', 'leased')))
+WHERE conversation_id = :id AND state IN ('pending', 'leased');
+
 -- name: delete_folded_conversation
 -- Nothing refers to it any more (fold_*): its history is the kept conversation's.
 DELETE FROM conversations WHERE id = :id;
