@@ -210,8 +210,13 @@ def media_info(row: Row) -> MediaInfo | None:
     if row["media_id"] is None:
         return None
     if row["media_state"] != "ready":
+        # No file; the name Meta gave the document is still worth showing.
         return MediaInfo(
-            media_id=None, mime_type=row["media_mime_type"], byte_size=0, unavailable=True
+            media_id=None,
+            mime_type=row["media_mime_type"],
+            byte_size=0,
+            file_name=row["media_file_name"],
+            unavailable=True,
         )
     return MediaInfo(
         media_id=row["media_id"],
