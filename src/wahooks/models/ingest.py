@@ -19,6 +19,7 @@ class InboundMessage:
     item: JsonObject
     contact: JsonObject | None  # the matching ``value.contacts[]`` entry
     display_phone_number: str
+    entry_id: str = ""  # ``entry[].id`` of the notification it came in (Meta's WABA id)
 
     @property
     def event_type(self) -> EventType:
@@ -64,6 +65,7 @@ class StatusUpdate:
     timestamp: int
     recipient_id: str
     item: JsonObject
+    entry_id: str = ""  # ``entry[].id`` of the notification it came in (Meta's WABA id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -186,8 +186,9 @@ ON CONFLICT (number_id, wamid) DO NOTHING
 RETURNING seq;
 
 -- name: insert_event
-INSERT INTO events (id, tenant_id, type, conversation_id, message_seq, data, created_at)
-VALUES (:id, :tenant_id, :type, :conversation_id, :message_seq, :data, :now)
+INSERT INTO events (id, tenant_id, type, conversation_id, message_seq, data, entry_id,
+                    created_at)
+VALUES (:id, :tenant_id, :type, :conversation_id, :message_seq, :data, :entry_id, :now)
 RETURNING seq;
 
 -- name: insert_delivery
@@ -448,6 +449,7 @@ SELECT d.id, d.seq, d.attempts, d.retries_in_place,
        t.circuit_failures AS dst_circuit_failures,
        t.circuit_open_until AS dst_circuit_open_until, t.circuit_probes AS dst_circuit_probes,
        d.created_at, e.type AS event_type, e.conversation_id, e.data AS event_data, c.wa_id,
+       e.entry_id AS event_entry_id,
        m.item,
        -- Meta sends no contact with a status, but bots built on Meta clients (pywa) need one:
        -- an outbound message takes the contact of the conversation's latest inbound message
