@@ -192,8 +192,9 @@ def notification(event: MessageEvent) -> JsonObject:
     value, field = value_and_field(event)
     payload = {
         "object": OBJECT,
-        "entry": [{"id": event.entry_id or event.waba_id,
-                   "changes": [{"value": value, "field": field}]}],
+        "entry": [
+            {"id": event.entry_id or event.waba_id, "changes": [{"value": value, "field": field}]}
+        ],
     }
     if event.test:
         payload["test"] = True

@@ -215,9 +215,7 @@ def _parse_change(
         ))  # fmt: skip
 
 
-def _status(
-    item: JsonObject, where: str, phone_number_id: str, entry_id: str
-) -> StatusUpdate:
+def _status(item: JsonObject, where: str, phone_number_id: str, entry_id: str) -> StatusUpdate:
     return StatusUpdate(
         wamid=Wamid(_str(item, "id", where)),
         phone_number_id=phone_number_id,

@@ -101,7 +101,13 @@ def ingest(
             },
         )
         made, owner = yield from _apply_status(
-            targets, number, status.wamid, status.status, status.timestamp, status.item, now,
+            targets,
+            number,
+            status.wamid,
+            status.status,
+            status.timestamp,
+            status.item,
+            now,
             entry_id=status.entry_id,
         )
         deliveries += made
