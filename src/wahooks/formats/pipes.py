@@ -66,6 +66,10 @@ def media_object(media: MediaInfo) -> JsonObject:
     }
     if media.file_name:
         out["fileName"] = media.file_name
+    if media.url:
+        # The seed's downloadUrl stays as it documents it (relative, for our API key); the
+        # signed link beside it is absolute and needs no key (media/links.py).
+        out["url"] = media.url
     return out
 
 

@@ -415,6 +415,10 @@ WHERE hold = :hold;
 -- name: media_by_id
 SELECT * FROM media WHERE id = :id AND tenant_id = :tenant_id;
 
+-- name: media_by_link
+-- A signed link names no tenant: the signature is what authorises it.
+SELECT * FROM media WHERE id = :id;
+
 -- name: expired_media
 -- Past its TTL, and no delivery of its message still pending, leased, failed (it may be
 -- re-sent) or finished within the grace period; or past the longest retention at all.
@@ -464,7 +468,8 @@ SELECT d.id, d.seq, d.attempts, d.retries_in_place,
        c.contact_name AS conversation_contact_name,
        n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id,
        md.id AS media_id, md.state AS media_state, md.mime_type AS media_mime_type,
-       md.byte_size AS media_byte_size, md.file_name AS media_file_name
+       md.byte_size AS media_byte_size, md.file_name AS media_file_name,
+       md.expires_at AS media_expires_at, md.created_at AS media_created_at
 FROM deliveries d
 JOIN destinations t ON t.id = d.destination_id
 JOIN events e ON e.seq = d.event_seq
