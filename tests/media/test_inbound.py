@@ -142,6 +142,12 @@ async def test_the_socket_frame_carries_the_media_object(
     assert len(data["media"]["mediaId"]) == 21 and data["media"]["byteSize"] > 0
     status, _, _ = await download(gateway, data["media"]["mediaId"])
     assert status == 200
+    # And its signed link, absolute under the public URL, which needs no key.
+    public = gateway.gateway.settings.public_url
+    link = data["media"]["url"]
+    assert link.startswith(f"{public}/v1/media/file/{data['media']['mediaId']}?expires=")
+    async with gateway.http.get(gateway.url + link.removeprefix(public)) as response:
+        assert response.status == 200 and len(await response.read()) == data["media"]["byteSize"]
     await client.close()
 
 
