@@ -56,6 +56,7 @@ from wahooks.media.guard import guarded_session
 from wahooks.media.intake import MediaIntake
 from wahooks.media.jobs import MediaJobs
 from wahooks.media.limits import MAX_MEDIA_BYTES
+from wahooks.media.links import MediaLinks
 from wahooks.media.stores import open_blob_store
 from wahooks.metrics import Metrics
 from wahooks.models import Clock
@@ -141,7 +142,9 @@ def create_app(
             retry_delays_s=settings.graph_retry_delays_s,
             metrics=metrics,
         )
-        hub = Hub(store, settings, clock=clock)
+        # Payloads' media links are signed with a key derived from the keyring's.
+        links = MediaLinks.from_settings(settings, store.keyring)
+        hub = Hub(store, settings, clock=clock, links=links)
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
         recovery = RecoveryJobs(store, settings) if settings.worker_enabled else None
@@ -171,6 +174,7 @@ def create_app(
                 clock=clock,
                 rand=rand,
                 metrics=metrics,
+                links=links,
             )
             if settings.worker_enabled
             else None
@@ -193,6 +197,7 @@ def create_app(
             intake=intake,
             hub=hub,
             blobs=blobs,
+            links=links,
             clock=clock,
             app_messenger=AppMessenger(store, graph, messenger, clock=clock),
             number_health=number_health,

@@ -12,6 +12,7 @@ from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
 from wahooks.media.blobs import BlobStore
 from wahooks.media.intake import MediaIntake
+from wahooks.media.links import MediaLinks
 from wahooks.metrics import Metrics
 from wahooks.models import Clock
 from wahooks.numberhealth import NumberHealth
@@ -35,6 +36,7 @@ class Gateway:
     intake: MediaIntake
     hub: Hub
     blobs: BlobStore
+    links: MediaLinks  # signs and checks the media links in payloads
     clock: Clock
     app_messenger: AppMessenger  # App sends, passthrough, templates
     metrics: Metrics = field(default_factory=Metrics)

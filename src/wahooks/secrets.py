@@ -8,6 +8,10 @@ re-encrypts every stored value under the new first key; the old one can then be 
 A stored value is ``enc:v1:<Fernet token>``; one without the prefix is legacy plaintext,
 encrypted on the next start.
 
+The same keys sign what the gateway hands out and checks later (the media links,
+``derive``): a key per purpose, derived, so no signature ever reveals anything about the key
+that encrypts; a rotated-out key stops verifying when it is dropped, as it stops decrypting.
+
 Where the keys come from (``open_keyring``): the setting; else, for SQLite, a key file next to
 the database, generated (mode 0600) on first start; PostgreSQL without the setting refuses to
 start, since every process sharing the database must share the key.
@@ -21,7 +25,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from wahooks.database_url import is_sqlite, sqlite_path
-from wahooks.digests import sha256_hex
+from wahooks.digests import hmac_sha256_hex, sha256_hex
 from wahooks.errors import ConfigError
 from wahooks.files import private_dir
 
@@ -45,7 +49,19 @@ class Keyring:
             raise ValueError("a keyring needs at least one key")
         self._primary = Fernet(keys[0])
         self._fernet = MultiFernet([Fernet(k) for k in keys])
+        self._keys = tuple(k.encode() if isinstance(k, str) else k for k in keys)
         self._cache: dict[str, str] = {}
+
+    def __repr__(self) -> str:  # never the keys, in a log line or a traceback
+        return f"Keyring({len(self._keys)} keys)"
+
+    def derive(self, purpose: str) -> tuple[str, ...]:
+        """A signing key for ``purpose`` from each key, in the keys' order: sign with the
+        first, accept any (a value signed before a rotation checks until its key goes).
+        HMAC-SHA256 of the purpose under the key, so keys of different purposes are
+        unrelated and none gives the encrypting key away."""
+        return tuple(hmac_sha256_hex(key, b"wahooks-derived-key:" + purpose.encode())
+                     for key in self._keys)  # fmt: skip
 
     @staticmethod
     def generate_key() -> str:

@@ -22,7 +22,8 @@ METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 # Answers without a body: nothing to describe but the status.
 BODILESS = {"204", "205", "301", "302", "303", "304", "307", "308"}
 # Paths of the API that may go without a key.
-PUBLIC_PATHS = {"/health"}
+# The signed media link: its signature, not a key, is the permission.
+PUBLIC_PATHS = {"/health", "/v1/media/file/{mediaId}"}
 
 Json = dict[str, Any]
 

@@ -288,6 +288,26 @@ def test_unavailable_media_shape(media: MediaInfo) -> None:
     assert "mediaId" not in got and "downloadUrl" not in got
     assert got["mimeType"] == "image/jpeg"
     assert isinstance(got["byteSize"], int)
+    assert "fileName" not in got  # an image has no name to keep
+
+
+def test_unavailable_document_keeps_its_file_name() -> None:
+    """The seed's fileName is "when available": WhatsApp could not give us the file, but
+    the document's name came with the message, and a handler tells the user which file."""
+    media = MediaInfo(
+        media_id=None,
+        mime_type="application/pdf",
+        byte_size=0,
+        file_name="invoice.pdf",
+        unavailable=True,
+    )
+    got = render(event(media=media))["pipes"]["media"]
+    assert got == {
+        "mimeType": "application/pdf",
+        "byteSize": 0,
+        "unavailable": True,
+        "fileName": "invoice.pdf",
+    }
 
 
 def test_contact_keeps_the_seed_fields_and_metas_user_ids() -> None:
@@ -327,7 +347,33 @@ def test_a_message_without_a_contact_still_has_exactly_one() -> None:
         "system": {"body": "changed number", "wa_id": "15559876544", "type": "user_changed_number"},
     }
     contacts = value_of(render(event(item=item, contact=None)))["contacts"]
-    assert contacts == [{"wa_id": "15559876543"}]
+    # The seed's profile.name is a string, never absent: the sender's number stands in.
+    assert contacts == [{"profile": {"name": "15559876543"}, "wa_id": "15559876543"}]
+
+
+@pytest.mark.parametrize(
+    ("contact", "name"),
+    [
+        ({"wa_id": "15559876543"}, "15559876543"),  # no profile at all
+        ({"profile": {}, "wa_id": "15559876543"}, "15559876543"),
+        ({"profile": {"name": ""}, "wa_id": "15559876543"}, "15559876543"),
+        ({"profile": {"name": None}, "wa_id": "15559876543"}, "15559876543"),
+        ({"profile": {"username": "@jane"}, "user_id": "US.9"}, "@jane"),
+        ({"user_id": "US.9"}, "US.9"),  # a BSUID user without a name or username
+    ],
+)
+def test_a_contact_without_a_profile_name_still_has_one(contact: Any, name: str) -> None:
+    item = {k: v for k, v in event().item.items() if k != "from"}
+    (shown,) = value_of(render(event(item=item, contact=contact)))["contacts"]
+    assert isinstance(shown["profile"]["name"], str)
+    assert shown["profile"]["name"] == name
+    assert shown["wa_id"] == contact.get("wa_id", contact.get("user_id"))
+
+
+def test_a_contact_with_nothing_to_name_it_by_has_an_empty_name() -> None:
+    item = {k: v for k, v in event().item.items() if k != "from"}
+    (shown,) = value_of(render(event(item=item, contact={}, wa_id="")))["contacts"]
+    assert shown["profile"] == {"name": ""}
 
 
 def test_pipes_is_the_default_format() -> None:

@@ -4,6 +4,7 @@ order; FIELDS maps each description to our key. Render tests build the conversat
 hand; the end-to-end test runs simulator → gateway → receiver, with labels, notes, an
 external user id and our own replies set through the API."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,7 +76,9 @@ TEXT_ITEM = {"from": "15551234567", "id": "wamid.1", "timestamp": str(T0),
              "type": "text", "text": {"body": "Where is my order?"}}  # fmt: skip
 REPLY_ITEM = {"to": "15551234567", "id": "wamid.2", "timestamp": str(T0 + 60),
               "type": "text", "text": {"body": "It ships today."}}  # fmt: skip
-IMAGE_MEDIA = MediaInfo(media_id=MEDIA_ID, mime_type="image/jpeg", byte_size=10)
+# As the dispatcher hands it over: with its signed link (media/links.py).
+LINK = f"{BASE}/v1/media/file/{MEDIA_ID}?expires=1750000000&signature=abc"
+IMAGE_MEDIA = MediaInfo(media_id=MEDIA_ID, mime_type="image/jpeg", byte_size=10, url=LINK)
 
 
 def event(item: dict[str, Any], context: ConversationContext | None, **kw: Any) -> MessageEvent:
@@ -99,7 +102,6 @@ def context(**kw: Any) -> ConversationContext:
         "notes": (ConversationNote(id="note_1", text="Prefers mornings", created_at=T0),
                   ConversationNote(id="note_2", text="Order #77", created_at=T0 + 1)),
         "recent": (image, reply, text), "last_inbound": image, "last_outbound": reply,
-        "public_url": BASE + "/",
     }  # fmt: skip
     fields.update(kw)
     return ConversationContext(**fields)
@@ -146,7 +148,7 @@ def test_each_field_from_the_conversation() -> None:
     assert by[d[7]] == "image"  # the type of the latest message
     assert by[d[8]] == T0 + 120 and isinstance(by[d[8]], int)  # Unix seconds
     assert by[d[9]] == T0 + 60 and isinstance(by[d[9]], int)
-    assert by[d[10]] == f"{BASE}/v1/media/download/{MEDIA_ID}"  # absolute, ours
+    assert by[d[10]] == LINK  # the signed link: absolute, fetched without a key
     assert by[d[11]] == "Prefers mornings\nOrder #77"  # notes, oldest first
     assert by[d[12]] is None  # no automations in wahooks
     assert by[d[13]] == "vip,lead"
@@ -191,8 +193,9 @@ def test_without_the_conversation_the_event_alone() -> None:
     ]  # fmt: skip
     assert payload["name"] == "Ann Lee" and payload["phone_number"] == "+15551234567"
     assert payload["last_user_message_time"] == T0 and payload["test"] is True
-    rel = render(event(IMAGE_ITEM, None, media=IMAGE_MEDIA))["media_url"]
-    assert rel == f"/v1/media/download/{MEDIA_ID}"  # no base known: relative
+    unsigned = replace(IMAGE_MEDIA, url=None)
+    # Never a URL that needs our key, which the receiver does not have.
+    assert render(event(IMAGE_ITEM, None, media=unsigned))["media_url"] is None
 
 
 @pytest.mark.parametrize("kind", [e.value for e in EventType])
@@ -299,11 +302,10 @@ async def test_through_a_real_gateway(database_url: str, receiver: Receiver) -> 
         assert two["last_system_message"] == "It ships today."
         assert two["last_system_message_time"] == reply_sent
         assert two["message_type"] == "image"
-        assert two["media_url"].startswith(f"{BASE}/v1/media/download/")
-        # The URL is ours: the same path on the gateway serves the simulator's bytes.
+        assert two["media_url"].startswith(f"{BASE}/v1/media/file/")
+        # The URL is ours: the same path on the gateway serves the simulator's bytes, no key.
         path = two["media_url"].removeprefix(BASE)
-        headers = {"Authorization": f"Bearer {gateway.api_key}"}
-        async with gateway.http.get(gateway.url + path, headers=headers) as got:
+        async with gateway.http.get(gateway.url + path) as got:
             assert got.status == 200
             original = sim.media.get(image.message["image"]["id"])
             assert original is not None and await got.read() == original.read()

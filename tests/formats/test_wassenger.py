@@ -347,6 +347,32 @@ def test_media_is_our_stored_copy_under_wahooks() -> None:
     assert "media" not in render(base())["wahooks"]
 
 
+def test_data_media_is_the_file_as_wassenger_names_it() -> None:
+    item = {"from": USER, "id": "wamid.X", "timestamp": RECEIVED_AT, "type": "document",
+            "document": {"filename": "a.pdf", "id": "meta-id"}}  # fmt: skip
+    link = "https://gw.example.com/v1/media/file/" + "m" * 21 + "?expires=9&signature=ab"
+    info = MediaInfo(
+        media_id="m" * 21, mime_type="application/pdf", byte_size=99, file_name="a.pdf",
+        url=link,
+    )  # fmt: skip
+    got = render(base(item=item, media=info))
+    assert got["data"]["media"] == {
+        "id": "m" * 21, "type": "document", "mime": "application/pdf", "size": 99,
+        "filename": "a.pdf", "url": link,
+    }  # fmt: skip
+    assert got["wahooks"]["media"]["url"] == link  # and beside our own fields
+    assert "media" not in render(base())["data"]
+
+
+def test_data_media_of_a_file_whatsapp_could_not_give_has_no_url() -> None:
+    item = {"from": USER, "id": "wamid.X", "timestamp": RECEIVED_AT, "type": "image",
+            "image": {"id": "meta-id"}}  # fmt: skip
+    gone = MediaInfo(media_id=None, mime_type="image/jpeg", byte_size=0, unavailable=True)
+    assert render(base(item=item, media=gone))["data"]["media"] == {
+        "id": None, "type": "image", "mime": "image/jpeg", "size": 0, "url": None,
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("text", "emoji", "rtl"),
     [

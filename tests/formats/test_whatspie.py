@@ -39,10 +39,12 @@ SEED_TEXT, SEED_DOCUMENT, SEED_IMAGE, SEED_CONTACT, SEED_AUDIO = SEED_OBJECTS[:5
 REPLY_TEXT, REPLY_IMAGE, REPLY_DOCUMENT, REPLY_REACTION, REPLY_MANY = SEED_OBJECTS[5:10]
 BASE = "https://gw.example.com"
 MEDIA_ID = "aBcDeFgHiJkLmNoPqRs1t"
+# The signed link the dispatcher puts on the file (media/links.py).
+LINK = f"{BASE}/v1/media/file/{MEDIA_ID}?expires=1750000000&signature=abc"
 
 
-def render(event: MessageEvent, **kw: Any) -> Any:
-    body = whatspie.render(event, **kw)
+def render(event: MessageEvent) -> Any:
+    body = whatspie.render(event)
     assert isinstance(body, bytes)
     return orjson.loads(body)
 
@@ -72,7 +74,9 @@ def event_for(seed: Any, kind: str, content: Any, **overrides: Any) -> MessageEv
 
 
 def media(mime: str, file_name: str | None = None) -> MediaInfo:
-    return MediaInfo(media_id=MEDIA_ID, mime_type=mime, byte_size=1234, file_name=file_name)
+    return MediaInfo(
+        media_id=MEDIA_ID, mime_type=mime, byte_size=1234, file_name=file_name, url=LINK
+    )
 
 
 def same(got: Any, expected: Any) -> None:
@@ -103,23 +107,23 @@ def test_text_is_the_seed_exactly() -> None:
     same(render(ev), SEED_TEXT)
 
 
-def test_document_is_the_seed_with_our_download_url() -> None:
+def test_document_is_the_seed_with_our_signed_link() -> None:
     content = {"caption": SEED_DOCUMENT["file"]["caption"], "mime_type": "application/pdf",
                "sha256": "abc", "id": "1234567890",
                "filename": SEED_DOCUMENT["file"]["fileName"]}  # fmt: skip
     ev = event_for(SEED_DOCUMENT, "document", content, media=media("application/pdf"))
     expected = {**SEED_DOCUMENT, "file": {**SEED_DOCUMENT["file"],
-                "url": f"{BASE}/v1/media/download/{MEDIA_ID}"}}  # fmt: skip
-    same(render(ev, media_base_url=BASE), expected)
+                "url": LINK}}  # fmt: skip
+    same(render(ev), expected)
 
 
-def test_image_is_the_seed_with_our_download_url() -> None:
+def test_image_is_the_seed_with_our_signed_link() -> None:
     content = {"caption": SEED_IMAGE["file"]["caption"], "mime_type": "image/jpeg",
                "sha256": "abc", "id": "1234567890"}  # fmt: skip
     ev = event_for(SEED_IMAGE, "image", content, media=media("image/jpeg"))
     expected = {**SEED_IMAGE, "file": {**SEED_IMAGE["file"],
-                "url": f"{BASE}/v1/media/download/{MEDIA_ID}"}}  # fmt: skip
-    same(render(ev, media_base_url=BASE + "/"), expected)
+                "url": LINK}}  # fmt: skip
+    same(render(ev), expected)
 
 
 def test_contact_is_the_seed_exactly_vcard_included() -> None:
@@ -135,8 +139,8 @@ def test_audio_is_the_seed_but_meta_tells_no_duration() -> None:
     content = {"mime_type": "audio/ogg; codecs=opus", "sha256": "abc", "id": "1", "voice": True}
     ev = event_for(SEED_AUDIO, "audio", content, media=media("audio/ogg"))
     expected = {**SEED_AUDIO, "file": {**SEED_AUDIO["file"],
-                "url": f"{BASE}/v1/media/download/{MEDIA_ID}", "seconds": None}}  # fmt: skip
-    same(render(ev, media_base_url=BASE), expected)
+                "url": LINK, "seconds": None}}  # fmt: skip
+    same(render(ev), expected)
 
 
 # --- what the seed does not show ---------------------------------------------------------------
@@ -171,7 +175,7 @@ def common(ev: MessageEvent) -> dict[str, Any]:
 def test_video_follows_the_audio_and_image_shapes() -> None:
     ev = replace(sim_event("video", caption="Look"), media=media("video/mp4"))
     expected = {"type": "videoMessage",
-                "file": {"url": f"/v1/media/download/{MEDIA_ID}", "caption": "Look",
+                "file": {"url": LINK, "caption": "Look",
                          "fileName": None, "seconds": None}, **common(ev)}  # fmt: skip
     same(render(ev), expected)
 
@@ -179,7 +183,7 @@ def test_video_follows_the_audio_and_image_shapes() -> None:
 def test_sticker() -> None:
     ev = replace(sim_event("sticker"), media=media("image/webp"))
     expected = {"type": "stickerMessage",
-                "file": {"url": f"/v1/media/download/{MEDIA_ID}", "caption": None,
+                "file": {"url": LINK, "caption": None,
                          "fileName": None}, **common(ev)}  # fmt: skip
     same(render(ev), expected)
 
@@ -221,11 +225,13 @@ def test_a_document_without_a_meta_filename_takes_the_stored_one() -> None:
         None,
         MediaInfo(media_id=None, mime_type="image/jpeg", byte_size=0, unavailable=True),
         MediaInfo(media_id="leftover", mime_type="image/jpeg", byte_size=9, unavailable=True),
+        # Not signed: never a URL that needs our key (handlers have none).
+        MediaInfo(media_id=MEDIA_ID, mime_type="image/jpeg", byte_size=9),
     ],
 )
 def test_no_url_while_the_file_is_unavailable(info: MediaInfo | None) -> None:
     ev = replace(sim_event("image"), media=info)
-    assert render(ev, media_base_url=BASE)["file"]["url"] is None
+    assert render(ev)["file"]["url"] is None
 
 
 @pytest.mark.parametrize("flag", ["forwarded", "frequently_forwarded"])

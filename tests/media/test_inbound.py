@@ -71,12 +71,15 @@ async def test_unavailable_media_is_still_delivered_and_marked(
     await add_destination(gateway, receiver)
     user = sim.user("15551236002", "Broken")
     await sim.send(user, "image", unavailable=True)  # Graph answers 404
-    await sim.send(user, "document", wrong_sha256=True)
+    await sim.send(user, "document", wrong_sha256=True, filename="contract.pdf")
     await receiver.wait_for(lambda r: len(r.accepted()) == 2)
     for n in range(2):
         media = pipes_of(receiver, n)["pipes"]["media"]
         assert media["unavailable"] is True and media["byteSize"] == 0
         assert "mediaId" not in media and "downloadUrl" not in media
+    # No file, but the document's name Meta sent is kept; an image has none.
+    assert "fileName" not in pipes_of(receiver, 0)["pipes"]["media"]
+    assert pipes_of(receiver, 1)["pipes"]["media"]["fileName"] == "contract.pdf"
 
 
 @pytest.mark.e2e
@@ -139,6 +142,12 @@ async def test_the_socket_frame_carries_the_media_object(
     assert len(data["media"]["mediaId"]) == 21 and data["media"]["byteSize"] > 0
     status, _, _ = await download(gateway, data["media"]["mediaId"])
     assert status == 200
+    # And its signed link, absolute under the public URL, which needs no key.
+    public = gateway.gateway.settings.public_url
+    link = data["media"]["url"]
+    assert link.startswith(f"{public}/v1/media/file/{data['media']['mediaId']}?expires=")
+    async with gateway.http.get(gateway.url + link.removeprefix(public)) as response:
+        assert response.status == 200 and len(await response.read()) == data["media"]["byteSize"]
     await client.close()
 
 

@@ -1,23 +1,27 @@
-"""/v1/media/download/{mediaId}: a stored file, for its owner only.
+"""Stored files: /v1/media/download/{mediaId} for its owner's key, /v1/media/file/{mediaId}
+for a signed link from a payload (media/links.py), with no key.
 
-The bytes with their type, size and name, with HTTP range requests; or, when the blob store
-can presign (S3), a 302 to a URL valid for 5 minutes. Another tenant's id is a 404, like an
-id that never existed; an expired file is a 410.
+Both serve the same way: the bytes with their type, size and name, with HTTP range requests;
+or, when the blob store can presign (S3), a 302 to a URL valid for 5 minutes. With a key,
+another tenant's id is a 404, like an id that never existed; an expired file is a 410. A
+link with no valid signature is a 403 (nothing about the file is told), a valid one past its
+time a 410.
 """
 
 import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from wahooks.api.auth import tenant_or_app
 from wahooks.api.errors import error_response, error_responses
-from wahooks.errors import Conflict, Gone, NotFound
+from wahooks.errors import Conflict, Forbidden, Gone, NotFound
 from wahooks.gateway import gateway_of
-from wahooks.media.blobs import BlobRangeError
+from wahooks.media.blobs import BlobRangeError, BlobStore
 from wahooks.media.ids import is_media_id
+from wahooks.media.links import LinkCheck
 from wahooks.models import MediaRecord, Principal
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
@@ -105,6 +109,51 @@ async def download(
     if record is not None and who.app_id is not None:  # an App: only its numbers' files
         if not await gateway.store.media.of_app(who.app_id, media_id):
             record = None
+    return await _serve(media_id, record, request, gateway.blobs)
+
+
+_LINK_ERRORS = {
+    403: "forbidden: the link's signature is missing, or does not match its id and expiry.",
+    404: "not_found: the link is ours, but no such file exists (any more).",
+    410: "gone: the link has expired; or the file has (or WhatsApp could not provide it).",
+    416: "range_not_satisfiable: the range is outside the file; Content-Range names its size.",
+}
+
+
+@router.get(
+    "/file/{mediaId}", operation_id="downloadLinkedMedia",
+    summary="Download a file by its signed link",
+    response_class=Response,
+    responses={
+        200: {"description": "The file, with its own Content-Type.", "content": _FILE},
+        206: {"description": "The requested byte range (Range: bytes=…).", "content": _FILE},
+        302: {"description": "Redirect to a presigned URL valid for 5 minutes (S3 store)."},
+        **error_responses(_LINK_ERRORS),
+    },
+)  # fmt: skip
+async def fetch_linked(
+    media_id: MediaId,
+    request: Request,
+    expires: Annotated[str | None, Query(description="Unix time the link ends.")] = None,
+    signature: Annotated[str | None, Query(description="HMAC of the id and expiry.")] = None,
+) -> Response:
+    """The file a payload's link (`pipes.media.url`, `file.url`, `data.media.url`,
+    `media_url`) points to, without an API key: the link's signature is the permission,
+    for this file and until `expires`. Take links from payloads, never build them."""
+    gateway = gateway_of(request)
+    verdict = gateway.links.check(media_id, expires, signature, gateway.clock())
+    if verdict is LinkCheck.FORGED:
+        raise Forbidden("the link's signature does not match; use the link as delivered")
+    if verdict is LinkCheck.EXPIRED:
+        raise Gone(f"the link to media {media_id} has expired")
+    record = await gateway.store.media.get_linked(media_id) if is_media_id(media_id) else None
+    return await _serve(media_id, record, request, gateway.blobs)
+
+
+async def _serve(
+    media_id: str, record: MediaRecord | None, request: Request, blobs: BlobStore
+) -> Response:
+    """A file found for the request, with the headers every download of a user's file has."""
     if record is None:
         raise NotFound(f"no media {media_id}")
     if record.state == "pending":
@@ -113,7 +162,6 @@ async def download(
         raise Gone(f"media {media_id} could not be fetched from WhatsApp: {record.reason}")
     if record.state == "purged" or record.blob_key is None:
         raise Gone(f"media {media_id} has expired")
-    blobs = gateway.blobs
     presigned = await blobs.presign(
         record.blob_key,
         PRESIGNED_URL_S,

@@ -8,6 +8,9 @@ from pydantic import Field, field_validator
 
 from wahooks.config.base import Options
 
+# A shorter link could run out between the POST and the receiver's download of a big file.
+MIN_MEDIA_LINK_S = 60
+
 
 class MediaOptions(Options):
     """Files in and out, and which addresses outbound connections may reach."""
@@ -49,6 +52,13 @@ class MediaOptions(Options):
     )
     media_max_retention_s: float = Field(
         30 * 86400, gt=0, description="Files are removed after this long whatever is pending (s)."
+    )
+    media_link_ttl_s: float = Field(
+        0,
+        ge=0,
+        le=365 * 86400,
+        description="How long the signed media links in payloads work, at most (s; at least "
+        f"{MIN_MEDIA_LINK_S}); 0: as long as the file is kept.",
     )
     media_concurrency: int = Field(
         4, ge=1, le=100, description="Media downloads from the Graph API at once in this process."
@@ -97,6 +107,14 @@ class MediaOptions(Options):
     def _known_media_store(cls, value: str) -> str:
         if not value.startswith(("file://", "s3://")):
             raise ValueError("must start with file:// or s3://")
+        return value
+
+    @field_validator("media_link_ttl_s")
+    @classmethod
+    def _link_ttl(cls, value: float) -> float:
+        if 0 < value < MIN_MEDIA_LINK_S:
+            raise ValueError(f"must be 0 (as long as the file is kept) or at least "
+                             f"{MIN_MEDIA_LINK_S} s")  # fmt: skip
         return value
 
     @field_validator("outbound_allow_networks", mode="before")

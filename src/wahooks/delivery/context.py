@@ -24,6 +24,5 @@ async def with_conversation(
         event.conversation_id,
         str(wamid) if wamid else None,
         recent=settings.summary_recent_messages,
-        public_url=settings.public_url,
     )
     return replace(delivery, event=replace(event, conversation=context))

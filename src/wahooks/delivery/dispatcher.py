@@ -10,6 +10,8 @@ its delivery is decisions.py's; to its destination, circuit.py's (back off the d
 not the message) and health.py's (automatic disabling), applied as attempts are recorded.
 Per-destination rate and in-flight limits are pacing.py's.
 
+A delivery's file gets its signed link (media/links.py) just before it is rendered.
+
 Deliveries claimed together of a type the format batches go out in one POST (batches.py),
 with the same outcome recorded on each. A reply in the answer (the whatspie format) is
 handed to the reply sender, which sends it in the background (replies.py).
@@ -32,6 +34,7 @@ from wahooks.delivery.replies import take_reply
 from wahooks.delivery.retry import INTERNAL, UNRENDERABLE
 from wahooks.delivery.webhook import PreparedRequest, WebhookSender, prepare, prepare_batch
 from wahooks.formats.skip import SkipEvent
+from wahooks.media.links import MediaLinks
 from wahooks.metrics import Metrics
 from wahooks.models import AttemptDecision, AttemptResult, ClaimedDelivery, Clock, Destination
 from wahooks.send.replies import ReplySender
@@ -56,8 +59,10 @@ class Dispatcher:
         clock: Clock = time.time,
         rand: Callable[[], float] = random.random,
         metrics: Metrics | None = None,
+        links: MediaLinks | None = None,
     ) -> None:
         self._store = store
+        self._links = links  # None: payloads carry no signed media links
         self._metrics = metrics
         self._sender = sender
         self._replies = replies  # None: replies in answers are not sent
@@ -150,6 +155,9 @@ class Dispatcher:
             return
         try:
             group = [await with_conversation(self._store, self._settings, d) for d in group]
+            if self._links is not None:  # signed per attempt: a retry's link starts afresh
+                now = self._clock()
+                group = [replace(d, event=self._links.on_event(d.event, now)) for d in group]
             first = group[0]
             try:
                 request = self._prepare(group)

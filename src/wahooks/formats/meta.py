@@ -18,7 +18,9 @@ What is sent, per event type:
   number, ``to`` the user, then the message as we sent it to the Graph API). ``pywa`` reads it
   as an ``OutgoingMessage``. ``contacts`` as for statuses.
 
-``entry[].id`` is the WABA id, ``metadata.phone_number_id`` Meta's phone number id and
+``entry[].id`` is the one Meta sent the message or status in, unchanged (the number's WABA
+id for what Meta did not send: our sends, events stored before 0011),
+``metadata.phone_number_id`` Meta's phone number id and
 ``metadata.display_phone_number`` the number as Meta writes it (digits, no ``+``). A test
 delivery adds ``"test": true`` at the top level, which Meta clients ignore.
 
@@ -190,7 +192,9 @@ def notification(event: MessageEvent) -> JsonObject:
     value, field = value_and_field(event)
     payload = {
         "object": OBJECT,
-        "entry": [{"id": event.waba_id, "changes": [{"value": value, "field": field}]}],
+        "entry": [
+            {"id": event.entry_id or event.waba_id, "changes": [{"value": value, "field": field}]}
+        ],
     }
     if event.test:
         payload["test"] = True

@@ -28,17 +28,23 @@ iso8601 = iso_from_unix_text
 def _contact(event: MessageEvent) -> JsonObject:
     """The seed's fields, and Meta's 2026 ones where it sent them (``user_id``, the BSUID;
     ``profile.username``); a system message without contacts gets its sender's id. A user
-    known only by BSUID has it as ``wa_id`` too, since the seed's handlers key on that."""
+    known only by BSUID has it as ``wa_id`` too, since the seed's handlers key on that.
+
+    The seed types ``profile.name`` as a string, not an optional one, so handlers read it
+    unguarded: a contact Meta sent without a profile name (a system message, a user who set
+    none) gets the best we have, the username, else the phone number or user id, else ""."""
     source = event.contact or {}
     contact: JsonObject = {}
     found = source.get("profile")
     profile: JsonObject = found if isinstance(found, dict) else {}
     shown = {k: profile[k] for k in ("name", "username") if isinstance(profile.get(k), str)}
-    if shown:
-        contact["profile"] = shown
-    contact["wa_id"] = (
+    wa_id = (
         source.get("wa_id") or event.item.get("from") or event.wa_id or source.get("user_id", "")
     )
+    if not shown.get("name"):
+        shown["name"] = shown.get("username") or str(wa_id or "")
+    contact["profile"] = {"name": shown["name"], **shown}
+    contact["wa_id"] = wa_id
     for key in ("user_id", "parent_user_id"):
         if isinstance(source.get(key), str):
             contact[key] = source[key]
@@ -47,7 +53,11 @@ def _contact(event: MessageEvent) -> JsonObject:
 
 def media_object(media: MediaInfo) -> JsonObject:
     if media.unavailable or media.media_id is None:
-        return {"mimeType": media.mime_type, "byteSize": 0, "unavailable": True}
+        # No file, but a document's name is still known (Meta sent it): handlers show it.
+        gone: JsonObject = {"mimeType": media.mime_type, "byteSize": 0, "unavailable": True}
+        if media.file_name:
+            gone["fileName"] = media.file_name
+        return gone
     out: JsonObject = {
         "mediaId": media.media_id,
         "downloadUrl": f"/v1/media/download/{media.media_id}",
@@ -56,6 +66,10 @@ def media_object(media: MediaInfo) -> JsonObject:
     }
     if media.file_name:
         out["fileName"] = media.file_name
+    if media.url:
+        # The seed's downloadUrl stays as it documents it (relative, for our API key); the
+        # signed link beside it is absolute and needs no key (media/links.py).
+        out["url"] = media.url
     return out
 
 

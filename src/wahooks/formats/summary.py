@@ -14,8 +14,9 @@ one it spells out (``message_type``):
   ``last_system_message_time`` (Unix seconds), null when there is none.
 - ``message_type``: the type of the message this payload is about (WhatsApp's type name:
   text, image, audio, video, document, location, sticker, contacts, interactive, ...).
-- ``media_url``: our download URL of that message's file (absolute, under
-  WAHOOKS_PUBLIC_URL), null for messages without one or while it is unavailable.
+- ``media_url``: the signed link to that message's file (absolute, under
+  WAHOOKS_PUBLIC_URL, fetched without a key; media/links.py), null for messages without one
+  or while it is unavailable.
 - ``note``: the conversation's notes, oldest first, one per line ("" when none);
   ``automation_note``: always null (wahooks runs no automations of its own).
 - ``labels``: the conversation's labels, comma-separated ("" when none).
@@ -95,10 +96,10 @@ def message_text(item: Mapping[str, Any]) -> str:
     return f"[{kind or 'message'}]"
 
 
-def media_url(media: MediaInfo | None, public_url: str) -> str | None:
+def media_url(media: MediaInfo | None) -> str | None:
     if media is None or media.unavailable or media.media_id is None:
         return None
-    return f"{public_url.rstrip('/')}/v1/media/download/{media.media_id}"
+    return media.url
 
 
 def _timestamp(item: Mapping[str, Any], fallback: float) -> int:
@@ -191,10 +192,10 @@ def payload(event: MessageEvent) -> JsonObject:
         name = context.contact_name or profile_name
         wa_id = context.wa_id or wa_id
         labels, notes = list(context.labels), [n.text for n in context.notes]
-        user_id, public_url = context.external_user_id, context.public_url
+        user_id = context.external_user_id
     else:
         recent, last_user, last_ours = [this], this, None
-        name, labels, notes, user_id, public_url = profile_name, [], [], None, ""
+        name, labels, notes, user_id = profile_name, [], [], None
     phone = "+" + wa_id if wa_id and not wa_id.startswith("+") else wa_id
     out: JsonObject = {
         "last_messages": [_entry(m) for m in recent],
@@ -209,7 +210,7 @@ def payload(event: MessageEvent) -> JsonObject:
         "message_type": this.type,
         "last_user_message_time": last_user.timestamp,
         "last_system_message_time": None if last_ours is None else last_ours.timestamp,
-        "media_url": media_url(event.media, public_url),
+        "media_url": media_url(event.media),
         "note": "\n".join(notes),
         "automation_note": None,
         "labels": ",".join(labels),

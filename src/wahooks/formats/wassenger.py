@@ -17,7 +17,10 @@ its display number, ``alias`` the destination's label or else the number). ``typ
 message type, except that a tapped button or list reply (``interactive``, ``button``) is the
 ``text`` the user tapped, as the chat shows it; ``body`` is the text, a caption, or empty.
 ``ack`` of an inbound message is ``delivered``, of a new outbound one ``pending`` (Meta has
-accepted it, no status yet), then Meta's status.
+accepted it, no status yet), then Meta's status. A message with a file has ``data.media``
+as Wassenger names it: ``{id, type, mime, size, filename (when known), url}``, ``url`` the
+signed link to our stored copy (fetched without a key; media/links.py), and ``id`` and
+``url`` null when WhatsApp could not provide the file.
 
 Left out because we do not know them (never invented): the seed's ``links`` (paths of
 Wassenger's own API), the chat's agent assignment, counters, auto-reply and reaction history,
@@ -231,6 +234,24 @@ def _meta(event: MessageEvent, kind: str, body: str, outbound: bool, ack: str) -
     return meta
 
 
+def _media(event: MessageEvent, kind: str) -> JsonObject | None:
+    """Wassenger's ``data.media`` for the message's file; None for a message without one."""
+    media = event.media
+    if media is None:
+        return None
+    stored = not media.unavailable and media.media_id is not None
+    out: JsonObject = {
+        "id": media.media_id if stored else None,
+        "type": kind,
+        "mime": media.mime_type,
+        "size": media.byte_size if stored else 0,
+    }
+    if media.file_name:
+        out["filename"] = media.file_name
+    out["url"] = media.url if stored else None  # never a URL that needs our key
+    return out
+
+
 def _ack(event: MessageEvent) -> str:
     if event.event_type in (OUT_ACK, OUT_FAILED) and event.status is not None:
         return str(event.status.get("status", ""))
@@ -254,7 +275,7 @@ def message_data(event: MessageEvent) -> JsonObject:
         events = {}
     else:
         events = {"sent": {"date": date}}
-    return {
+    data: JsonObject = {
         "id": item.get("id"),
         "type": kind,
         "flow": "outbound" if outbound else "inbound",
@@ -273,6 +294,10 @@ def message_data(event: MessageEvent) -> JsonObject:
         "scope": "message",
         "webhook": {"status": "pending", "webhookSyncedAt": None},
     }
+    media = _media(event, str(item.get("type", "")))
+    if media is not None:
+        data["media"] = media
+    return data
 
 
 def _ours(event: MessageEvent) -> JsonObject:

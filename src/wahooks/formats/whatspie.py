@@ -20,10 +20,10 @@ a button or list reply (``interactive``, ``button``) arrives as the text the use
 is what the chat shows.
 
 Values: ``from`` is the sender's number without ``+``, ``jid`` is ``<number>@s.whatsapp.net``,
-``timestamp`` Unix seconds as an integer, ``message_id`` Meta's wamid. ``file.url`` is our
-stored copy's download URL (absolute when the caller gives ``media_base_url``), null while the
-file is unavailable. Meta does not tell an audio's duration, so ``seconds`` is null. A test
-delivery adds ``"test": true``.
+``timestamp`` Unix seconds as an integer, ``message_id`` Meta's wamid. ``file.url`` is the
+signed link to our stored copy (absolute, fetched without a key, as the seed's storage URLs
+are; media/links.py), null while the file is unavailable. Meta does not tell an audio's
+duration, so ``seconds`` is null. A test delivery adds ``"test": true``.
 
 Skipped (``SkipEvent``): every event but ``message:in:new`` and the test delivery (Whatspie
 notifies incoming messages only: no reactions, edits, deletions or outbound events), and within
@@ -84,21 +84,22 @@ def _text_of(item: Mapping[str, Any]) -> str:
     return str(reply.get("title", "")) if isinstance(reply, dict) else ""
 
 
-def media_url(media: MediaInfo | None, base_url: str = "") -> str | None:
-    """Where the handler downloads the file: our copy, or None while we have none."""
+def media_url(media: MediaInfo | None) -> str | None:
+    """Where the handler downloads the file: our copy's signed link, or None while we have
+    no file (or it is not signed: never a URL that needs our key, which handlers lack)."""
     if media is None or media.unavailable or media.media_id is None:
         return None
-    return f"{base_url.rstrip('/')}/v1/media/download/{media.media_id}"
+    return media.url
 
 
-def _file(event: MessageEvent, kind: str, base_url: str) -> JsonObject:
+def _file(event: MessageEvent, kind: str) -> JsonObject:
     meta_media = _obj(event.item.get(kind))
     caption = meta_media.get("caption") if kind in ("image", "video", "document") else None
     file_name = None
     if kind == "document":
         file_name = meta_media.get("filename") or (event.media.file_name if event.media else None)
     file: JsonObject = {
-        "url": media_url(event.media, base_url),
+        "url": media_url(event.media),
         "caption": caption,
         "fileName": file_name,
     }
@@ -191,7 +192,7 @@ def _timestamp(value: Any) -> Any:
         return value
 
 
-def payload(event: MessageEvent, *, media_base_url: str = "") -> JsonObject:
+def payload(event: MessageEvent) -> JsonObject:
     if event.event_type not in EVENTS:
         raise _skip(event, "Whatspie notifies incoming messages only")
     item = event.item
@@ -217,7 +218,7 @@ def payload(event: MessageEvent, *, media_base_url: str = "") -> JsonObject:
     else:
         out = {"type": MEDIA_NAMES.get(kind) or OTHER_NAMES[kind]}
         if kind in MEDIA_NAMES:
-            out["file"] = _file(event, kind, media_base_url)
+            out["file"] = _file(event, kind)
         elif kind == "contacts":
             out["contacts"] = _contacts(item)
         else:
@@ -230,8 +231,8 @@ def payload(event: MessageEvent, *, media_base_url: str = "") -> JsonObject:
     return out
 
 
-def render(event: MessageEvent, *, media_base_url: str = "") -> bytes:
-    return orjson.dumps(payload(event, media_base_url=media_base_url))
+def render(event: MessageEvent) -> bytes:
+    return orjson.dumps(payload(event))
 
 
 # --- replies in the response body -----------------------------------------------------------

@@ -189,7 +189,9 @@ def _parse_change(
             # for unsupported messages.
             item = {**item, "errors": errors}
         try:
-            message = _message(_obj(item, mwhere), mwhere, phone_number_id, display, contacts)
+            message = _message(
+                _obj(item, mwhere), mwhere, phone_number_id, display, contacts, entry_id
+            )
         except InvalidNotification as exc:
             parsed.invalid.append(InvalidItem(
                 phone_number_id=phone_number_id, kind="message", reason=str(exc), item=item
@@ -199,7 +201,7 @@ def _parse_change(
     for i, item in enumerate(_list(value.get("statuses", []), f"{where}.value.statuses")):
         swhere = f"{where}.value.statuses[{i}]"
         try:
-            status = _status(_obj(item, swhere), swhere, phone_number_id)
+            status = _status(_obj(item, swhere), swhere, phone_number_id, entry_id)
         except InvalidNotification as exc:
             parsed.invalid.append(InvalidItem(
                 phone_number_id=phone_number_id, kind="status", reason=str(exc), item=item
@@ -213,7 +215,7 @@ def _parse_change(
         ))  # fmt: skip
 
 
-def _status(item: JsonObject, where: str, phone_number_id: str) -> StatusUpdate:
+def _status(item: JsonObject, where: str, phone_number_id: str, entry_id: str) -> StatusUpdate:
     return StatusUpdate(
         wamid=Wamid(_str(item, "id", where)),
         phone_number_id=phone_number_id,
@@ -221,11 +223,17 @@ def _status(item: JsonObject, where: str, phone_number_id: str) -> StatusUpdate:
         timestamp=_unix(item, "timestamp", where),
         recipient_id=str(item.get("recipient_id") or item.get("recipient_user_id") or ""),
         item=item,
+        entry_id=entry_id,
     )
 
 
 def _message(
-    item: JsonObject, where: str, phone_number_id: str, display: str, contacts: list[Any]
+    item: JsonObject,
+    where: str,
+    phone_number_id: str,
+    display: str,
+    contacts: list[Any],
+    entry_id: str,
 ) -> InboundMessage:
     wamid = Wamid(_str(item, "id", where))
     contact = _contact_of(item, contacts)
@@ -244,6 +252,7 @@ def _message(
         item=item,
         contact=contact,
         display_phone_number=display,
+        entry_id=entry_id,
     )
 
 

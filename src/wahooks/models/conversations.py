@@ -65,7 +65,6 @@ class ConversationContext:
     recent: tuple[MessageRecord, ...]  # newest first
     last_inbound: MessageRecord | None
     last_outbound: MessageRecord | None
-    public_url: str = ""  # absolute base of media download URLs
 
 
 class RecoveryState(StrEnum):

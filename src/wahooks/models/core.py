@@ -247,3 +247,9 @@ class MediaInfo:
     byte_size: int
     file_name: str | None = None
     unavailable: bool = False
+    # The stored record's times (None where not read), for how long a link to it may work.
+    created_at: float | None = None
+    expires_at: float | None = None  # its TTL's end; it may be kept longer (docs/media.md)
+    # A link that fetches the file without our key (media/links.py), put on at send time;
+    # None: not signed (yet), or no file to link to.
+    url: str | None = None

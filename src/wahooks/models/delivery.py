@@ -63,6 +63,9 @@ class MessageEvent:
     # The conversation as it stood at this message, loaded at send time only for formats
     # that need it (``summary``); None elsewhere.
     conversation: "ConversationContext | None" = None
+    # ``entry[].id`` of the notification Meta sent this message or status in (the meta
+    # format passes it through); None for what did not come from Meta (our sends).
+    entry_id: str | None = None
 
     @property
     def is_outbound(self) -> bool:

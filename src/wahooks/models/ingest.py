@@ -35,6 +35,7 @@ class InboundMessage:
     # A system message announcing new ids: followed before the message is stored, which is
     # then the user's under the new ids (``from_wa_id`` is already the new address).
     identity_change: IdentityChange | None = None
+    entry_id: str = ""  # ``entry[].id`` of the notification it came in (Meta's WABA id)
 
     @property
     def event_type(self) -> EventType:
@@ -83,6 +84,7 @@ class StatusUpdate:
     timestamp: int
     recipient_id: str
     item: JsonObject
+    entry_id: str = ""  # ``entry[].id`` of the notification it came in (Meta's WABA id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

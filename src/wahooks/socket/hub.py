@@ -11,6 +11,7 @@ from collections.abc import Collection
 
 from wahooks.background import Loop
 from wahooks.config import Settings
+from wahooks.media.links import MediaLinks
 from wahooks.models import Clock
 from wahooks.socket.connection import Connection
 from wahooks.socket.pump import TenantPump
@@ -24,8 +25,11 @@ KEY_REVOKED_CLOSE_CODE = 4401
 
 
 class Hub:
-    def __init__(self, store: Store, settings: Settings, *, clock: Clock) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, *, clock: Clock, links: MediaLinks | None = None
+    ) -> None:
         self._store = store
+        self._links = links
         self._settings = settings
         self._clock = clock
         # Per tenant: its pump (key None) and one per App of it with connections here.
@@ -73,6 +77,7 @@ class Hub:
                 self._settings,
                 self._clock,
                 app_id=connection.app_id,
+                links=self._links,
             )
             of_tenant[connection.app_id] = pump
             pump.start()

@@ -11,11 +11,12 @@ awaiting an ack are renewed while their connection lives.
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wahooks.background import Loop
 from wahooks.config import Settings
 from wahooks.ids import new_id
+from wahooks.media.links import MediaLinks
 from wahooks.models import ClaimedDelivery, Clock
 from wahooks.socket.connection import Connection
 from wahooks.socket.frames import delivery_frame
@@ -42,8 +43,10 @@ class TenantPump:
         settings: Settings,
         clock: Clock,
         app_id: str | None = None,
+        links: MediaLinks | None = None,
     ) -> None:
         self.tenant_id = tenant_id
+        self._links = links  # signs the links of frames' files; None: frames carry none
         # An App's pump serves the App's connections with its destinations' deliveries only;
         # the tenant's pump (None) serves the tenant's connections with everything else.
         self.app_id = app_id
@@ -146,6 +149,9 @@ class TenantPump:
 
     async def _push(self, claimed: list[ClaimedDelivery]) -> None:
         for delivery in claimed:
+            if self._links is not None:
+                event = self._links.on_event(delivery.event, self._clock())
+                delivery = replace(delivery, event=event)
             text = delivery_frame(delivery)
             waiting = _Unacked(self._clock(), time.perf_counter(), set())
             for connection in list(self.connections):

@@ -129,8 +129,8 @@ class Conversations(Area):
         )
 
     async def context(
-        self, conversation_id: str, wamid: str | None, *, recent: int, public_url: str
+        self, conversation_id: str, wamid: str | None, *, recent: int
     ) -> ConversationContext | None:
         return await self.connector.read(
-            convs_ops.conversation_context(conversation_id, wamid, recent, public_url)
+            convs_ops.conversation_context(conversation_id, wamid, recent)
         )

@@ -210,14 +210,21 @@ def media_info(row: Row) -> MediaInfo | None:
     if row["media_id"] is None:
         return None
     if row["media_state"] != "ready":
+        # No file; the name Meta gave the document is still worth showing.
         return MediaInfo(
-            media_id=None, mime_type=row["media_mime_type"], byte_size=0, unavailable=True
+            media_id=None,
+            mime_type=row["media_mime_type"],
+            byte_size=0,
+            file_name=row["media_file_name"],
+            unavailable=True,
         )
     return MediaInfo(
         media_id=row["media_id"],
         mime_type=row["media_mime_type"],
         byte_size=row["media_byte_size"],
         file_name=row["media_file_name"],
+        created_at=row["media_created_at"],
+        expires_at=row["media_expires_at"],
     )
 
 
@@ -256,7 +263,7 @@ def conversation_messages(
 
 
 def conversation_context(
-    conversation_id: str, wamid: str | None, recent: int, public_url: str
+    conversation_id: str, wamid: str | None, recent: int
 ) -> Operation[ConversationContext | None]:
     """The conversation up to and including the message ``wamid`` (all of it when the
     message is unknown): what the summary format renders. None: no such conversation."""
@@ -286,7 +293,6 @@ def conversation_context(
         recent=tuple(_message(r) for r in rows),
         last_inbound=last["in"],
         last_outbound=last["out"],
-        public_url=public_url,
     )
 
 

@@ -93,6 +93,7 @@ def claimed_from_row(row: Row, keyring: Keyring, *, probe: bool = False) -> Clai
             contact=_contact(row),
             **found,
             wa_id=row["wa_id"] or "",
+            entry_id=row["event_entry_id"],
             media=None if row["event_type"].startswith("message:out:") else media_info(row),
         ),
     )

@@ -222,6 +222,7 @@ def disable_destination(destination_id: str, reason: str, now: float) -> Operati
             "conversation_id": None,
             "message_seq": None,
             "data": orjson.dumps(data).decode(),
+            "entry_id": None,
             "now": now,
         },
     )

@@ -86,6 +86,7 @@ def ingest(
             now,
             hold,
             activation_id,
+            entry_id=msg.entry_id,
         )
         deliveries += made
         if made:
@@ -108,7 +109,14 @@ def ingest(
             },
         )
         made, owner = yield from _apply_status(
-            targets, number, status.wamid, status.status, status.timestamp, status.item, now
+            targets,
+            number,
+            status.wamid,
+            status.status,
+            status.timestamp,
+            status.item,
+            now,
+            entry_id=status.entry_id,
         )
         deliveries += made
         if made and owner is not None:
@@ -197,9 +205,12 @@ def _apply_status(
     timestamp: int,
     item: JsonObject,
     now: float,
+    *,
+    entry_id: str | None = None,
 ) -> Operation[tuple[int, str | None]]:
     """Move an outbound message forward to ``status`` and publish its event, if it moved.
-    Returns the deliveries made and the tenant they are for."""
+    Returns the deliveries made and the tenant they are for. ``entry_id``: of the
+    notification the status came in (None for a status stored earlier, applied late)."""
     rank = STATUS_RANK.get(status)
     if rank is None:
         return 0, None
@@ -230,6 +241,7 @@ def _apply_status(
         item,
         now,
         activation_id=owner["activation_id"],
+        entry_id=entry_id,
     )
     return made, owner["tenant_id"]
 

@@ -55,6 +55,10 @@ class Media(Area):
     async def get(self, tenant_id: str, media_id: str) -> MediaRecord | None:
         return await self.connector.read(media_ops.media_by_id(tenant_id, media_id))
 
+    async def get_linked(self, media_id: str) -> MediaRecord | None:
+        """Any tenant's file: only for a request whose signed link was checked."""
+        return await self.connector.read(media_ops.media_by_link(media_id))
+
     async def expired(
         self, *, grace_s: float, max_retention_s: float, limit: int = 100
     ) -> list[tuple[str, str | None]]:

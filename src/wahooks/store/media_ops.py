@@ -10,7 +10,7 @@ from wahooks.models import (
     MediaRecord,
 )
 from wahooks.secrets import Keyring
-from wahooks.store.base import Execute, FetchAll, FetchOne, Operation
+from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
 from wahooks.store.ingest_ops import hold_for_media
 
 
@@ -100,8 +100,16 @@ def add_media(record: MediaRecord, number_id: str | None, sha256: str) -> Operat
 
 def media_by_id(tenant_id: str, media_id: str) -> Operation[MediaRecord | None]:
     row = yield FetchOne("media_by_id", {"id": media_id, "tenant_id": tenant_id})
-    if row is None:
-        return None
+    return None if row is None else _record(row)
+
+
+def media_by_link(media_id: str) -> Operation[MediaRecord | None]:
+    """Whoever's it is: for a signed link, whose signature stands in for the owner's key."""
+    row = yield FetchOne("media_by_link", {"id": media_id})
+    return None if row is None else _record(row)
+
+
+def _record(row: Row) -> MediaRecord:
     return MediaRecord(
         id=row["id"],
         tenant_id=row["tenant_id"],

@@ -28,12 +28,14 @@ def publish(
     now: float,
     hold: str | None = None,
     activation_id: str | None = None,
+    entry_id: str | None = None,
 ) -> Operation[int]:
     """One event, and one delivery to each destination subscribed to its type (a destination
-    scoped to an activation only gets that activation's conversations)."""
+    scoped to an activation only gets that activation's conversations). ``entry_id``: the
+    ``entry[].id`` Meta sent it in, for what came from Meta."""
     made: int = yield from publish_to_numbers(
         targets, [number], tenant_id, event_type, conversation_id, message_seq, data, now,
-        hold=hold, activation_id=activation_id,
+        hold=hold, activation_id=activation_id, entry_id=entry_id,
     )  # fmt: skip
     return made
 
@@ -50,6 +52,7 @@ def publish_to_numbers(
     *,
     hold: str | None = None,
     activation_id: str | None = None,
+    entry_id: str | None = None,
 ) -> Operation[int]:
     """One event about several of the tenant's numbers at once (a WABA-level change: a
     template, the account), delivered once to each destination of any of them."""
@@ -62,6 +65,7 @@ def publish_to_numbers(
             "conversation_id": conversation_id,
             "message_seq": message_seq,
             "data": _json(data),
+            "entry_id": entry_id or None,
             "now": now,
         },
     )

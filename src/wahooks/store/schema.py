@@ -365,6 +365,9 @@ events = sa.Table(
     sa.Column("message_seq", sa.BigInteger, sa.ForeignKey("messages.seq")),
     sa.Column("data", sa.Text),  # outbound status events: Meta's status object, verbatim
     sa.Column("created_at", sa.Double, nullable=False),
+    # ``entry[].id`` of the notification a message or status came in, as Meta sent it (the
+    # meta format passes it through); None for what Meta did not send us.
+    sa.Column("entry_id", sa.Text),
 )
 
 deliveries = sa.Table(

@@ -54,7 +54,8 @@ UPDATE conversations SET external_user_id = :external_user_id WHERE id = :id;
 SELECT m.seq, m.wamid, m.direction, m.type, m.timestamp, m.item, m.status, m.status_at,
        m.created_at, md.id AS media_id, md.state AS media_state,
        md.mime_type AS media_mime_type, md.byte_size AS media_byte_size,
-       md.file_name AS media_file_name
+       md.file_name AS media_file_name, md.expires_at AS media_expires_at,
+       md.created_at AS media_created_at
 FROM messages m LEFT JOIN media md ON md.message_seq = m.seq
 WHERE m.conversation_id = :conversation_id
   AND (CAST(:before_seq AS BIGINT) IS NULL OR m.seq < :before_seq)
@@ -72,7 +73,8 @@ SELECT wa_id, contact_name, external_user_id, labels FROM conversations WHERE id
 SELECT m.seq, m.wamid, m.direction, m.type, m.timestamp, m.item, m.status, m.status_at,
        m.created_at, md.id AS media_id, md.state AS media_state,
        md.mime_type AS media_mime_type, md.byte_size AS media_byte_size,
-       md.file_name AS media_file_name
+       md.file_name AS media_file_name, md.expires_at AS media_expires_at,
+       md.created_at AS media_created_at
 FROM messages m LEFT JOIN media md ON md.message_seq = m.seq
 WHERE m.conversation_id = :conversation_id AND m.direction = :direction
   AND m.seq <= :upto_seq
@@ -83,7 +85,8 @@ LIMIT 1;
 SELECT m.seq, m.wamid, m.direction, m.type, m.timestamp, m.item, m.status, m.status_at,
        m.created_at, md.id AS media_id, md.state AS media_state,
        md.mime_type AS media_mime_type, md.byte_size AS media_byte_size,
-       md.file_name AS media_file_name
+       md.file_name AS media_file_name, md.expires_at AS media_expires_at,
+       md.created_at AS media_created_at
 FROM messages m LEFT JOIN media md ON md.message_seq = m.seq
 WHERE m.conversation_id = :conversation_id AND m.seq <= :upto_seq
 ORDER BY m.seq DESC

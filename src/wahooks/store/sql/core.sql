@@ -167,8 +167,9 @@ ON CONFLICT (number_id, wamid) DO NOTHING
 RETURNING seq;
 
 -- name: insert_event
-INSERT INTO events (id, tenant_id, type, conversation_id, message_seq, data, created_at)
-VALUES (:id, :tenant_id, :type, :conversation_id, :message_seq, :data, :now)
+INSERT INTO events (id, tenant_id, type, conversation_id, message_seq, data, entry_id,
+                    created_at)
+VALUES (:id, :tenant_id, :type, :conversation_id, :message_seq, :data, :entry_id, :now)
 RETURNING seq;
 
 -- name: insert_delivery
@@ -391,6 +392,10 @@ WHERE hold = :hold;
 -- name: media_by_id
 SELECT * FROM media WHERE id = :id AND tenant_id = :tenant_id;
 
+-- name: media_by_link
+-- A signed link names no tenant: the signature is what authorises it.
+SELECT * FROM media WHERE id = :id;
+
 -- name: expired_media
 -- Past its TTL, and no delivery of its message still pending, leased, failed (it may be
 -- re-sent) or finished within the grace period; or past the longest retention at all.
@@ -425,6 +430,7 @@ SELECT d.id, d.seq, d.attempts, d.retries_in_place,
        t.circuit_failures AS dst_circuit_failures,
        t.circuit_open_until AS dst_circuit_open_until, t.circuit_probes AS dst_circuit_probes,
        d.created_at, e.type AS event_type, e.conversation_id, e.data AS event_data, c.wa_id,
+       e.entry_id AS event_entry_id,
        m.item,
        -- Meta sends no contact with a status, but bots built on Meta clients (pywa) need one:
        -- an outbound message takes the contact of the conversation's latest inbound message
@@ -439,7 +445,8 @@ SELECT d.id, d.seq, d.attempts, d.retries_in_place,
        c.contact_name AS conversation_contact_name,
        n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id,
        md.id AS media_id, md.state AS media_state, md.mime_type AS media_mime_type,
-       md.byte_size AS media_byte_size, md.file_name AS media_file_name
+       md.byte_size AS media_byte_size, md.file_name AS media_file_name,
+       md.expires_at AS media_expires_at, md.created_at AS media_created_at
 FROM deliveries d
 JOIN destinations t ON t.id = d.destination_id
 JOIN events e ON e.seq = d.event_seq
