@@ -85,10 +85,10 @@ def create_tenant(env: dict[str, str]) -> str:
 
 @contextlib.asynccontextmanager
 async def gateway_process(
-    env: dict[str, str],
+    env: dict[str, str], port: int | None = None
 ) -> AsyncIterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`wahooks serve` on a free port, ready; its URL and process."""
-    port = free_port()
+    """`wahooks serve` on ``port`` (else a free one), ready; its URL and process."""
+    port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "wahooks", "serve", "--port", str(port)], env=env
     )

@@ -16,6 +16,8 @@ from wahooks.models import QueueFigures
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+# A claim is one indexed query: milliseconds, whatever waits behind open circuits.
+CLAIM_BUCKETS_S = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
 
 
 class _Snapshot(Collector):
@@ -90,6 +92,12 @@ class Metrics:
             "Time of a delivery attempt, request to answer.",
             ["format"],
             buckets=LATENCY_BUCKETS_S,
+            registry=self.registry,
+        )
+        self.claim_time = Histogram(
+            "wahooks_delivery_claim_seconds",
+            "Time of one claim of due deliveries from the queue (the dispatcher's query).",
+            buckets=CLAIM_BUCKETS_S,
             registry=self.registry,
         )
         self.graph_calls = Counter(

@@ -51,6 +51,9 @@ async def test_metrics_move_as_messages_flow(
     assert value(after, "wahooks_ingested_total", outcome="stored") == 3
     assert value(after, "wahooks_delivery_attempts_total", format="pipes", outcome="ok") == 4
     assert value(after, "wahooks_delivery_attempt_seconds_count", format="pipes") == 4
+    assert value(after, "wahooks_delivery_claim_seconds_count") > value(
+        before, "wahooks_delivery_claim_seconds_count"
+    )  # fmt: skip
     assert value(after, "wahooks_graph_calls_total", operation="POST messages", outcome="ok") == 1
     assert value(after, "wahooks_deliveries", state="succeeded") == 4
     assert value(after, "wahooks_oldest_pending_delivery_age_seconds") == 0

@@ -121,10 +121,13 @@ class Dispatcher:
             claimed: list[ClaimedDelivery] = []
             if free > 0:
                 limit = min(free, settings.dispatch_batch)
+                started = time.perf_counter()
                 try:
                     claimed = await self._store.deliveries.claim_due(
                         limit=limit, lease_s=lease_s, paused=self._pacer.saturated()
                     )
+                    if self._metrics is not None:
+                        self._metrics.claim_time.observe(time.perf_counter() - started)
                 except Exception:
                     log.exception("claiming deliveries failed; retrying shortly")
                 for group in batches(claimed):

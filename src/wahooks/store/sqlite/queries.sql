@@ -21,8 +21,9 @@ RETURNING id;
 -- time, so a lease abandoned by a crash simply falls due again.
 UPDATE deliveries SET state = 'leased', next_attempt_at = :lease_until, updated_at = :now
 WHERE seq IN (
+  -- CROSS JOIN: SQLite's way of saying destinations are the outer loop.
   SELECT d.seq FROM destinations t
-  JOIN deliveries d INDEXED BY ix_deliveries_heads_due ON d.destination_id = t.id
+  CROSS JOIN deliveries d INDEXED BY ix_deliveries_heads_due ON d.destination_id = t.id
   WHERE t.enabled AND t.method = 'webhook'
     AND ((:probe IS NULL AND t.circuit_open_until IS NULL) OR t.id = :probe)
     AND t.id NOT IN (SELECT value FROM json_each(:paused))
