@@ -111,30 +111,39 @@ class Dispatcher:
 
     # --- claim ------------------------------------------------------------------------
 
-    async def _claim_loop(self) -> None:
-        settings = self._settings
+    @property
+    def _lease_s(self) -> float:
         # Every request is capped at max_timeout_s, so one lease length fits them all: a
         # lease outlives its request, and a dead process's leases expire soon after.
-        lease_s = settings.max_timeout_s + settings.lease_margin_s
+        return self._settings.max_timeout_s + self._settings.lease_margin_s
+
+    def _room(self) -> int:
+        """How many deliveries one claim may take now."""
+        free = self._settings.dispatch_concurrency - len(self._inflight)
+        return max(0, min(free, self._settings.dispatch_batch))
+
+    def _start(self, claimed: Sequence[ClaimedDelivery]) -> None:
+        for group in batches(claimed):
+            self._inflight.spawn(self._attempt(group))
+
+    async def _claim_loop(self) -> None:
         while not self._claiming.stopping:
-            free = settings.dispatch_concurrency - len(self._inflight)
-            claimed: list[ClaimedDelivery] = []
-            if free > 0:
-                limit = min(free, settings.dispatch_batch)
+            limit = self._room()
+            if limit > 0:
+                claimed: list[ClaimedDelivery] = []
                 started = time.perf_counter()
                 try:
                     claimed = await self._store.deliveries.claim_due(
-                        limit=limit, lease_s=lease_s, paused=self._pacer.saturated()
+                        limit=limit, lease_s=self._lease_s, paused=self._pacer.saturated()
                     )
                     if self._metrics is not None:
                         self._metrics.claim_time.observe(time.perf_counter() - started)
                 except Exception:
                     log.exception("claiming deliveries failed; retrying shortly")
-                for group in batches(claimed):
-                    self._inflight.spawn(self._attempt(group))
+                self._start(claimed)
                 if len(claimed) == limit:
                     continue  # more may be due right now
-            await self._claiming.pause(settings.dispatch_poll_interval_s)
+            await self._claiming.pause(self._settings.dispatch_poll_interval_s)
 
     # --- send ---------------------------------------------------------------------------
 
@@ -259,14 +268,23 @@ class Dispatcher:
                     decisions = [(d, dst.id) for d, dst in batch]
                     healthy = {dst.id for _, dst in batch} - failing
                     health = health_update(decisions, self._health, healthy, self._circuit)
-                    await self._store.deliveries.record_attempts(decisions, health)
+                    # What the finished ones let go (their conversations' next deliveries)
+                    # is claimed in the same commit; stopping, nothing new is started.
+                    limit = 0 if self._claiming.stopping else self._room()
+                    claimed = await self._store.deliveries.record_and_claim(
+                        decisions, health, limit=limit, lease_s=self._lease_s,
+                        paused=self._pacer.saturated(),
+                    )  # fmt: skip
+                    self._start(claimed)
+                    if len(claimed) == limit:
+                        self.wake()  # more may be due than this claim had room for
                 except Exception:
                     # Leases stay; the deliveries are attempted again when they expire.
                     log.exception("recording %d attempts failed", len(batch))
+                    self.wake()
                 offered = {dst.tenant_id for d, dst in batch if d.offer_to_socket}
                 if offered:
                     self._store.notifier.publish(Topic.DELIVERIES, offered)
-                self.wake()  # a conversation's next delivery may now be claimable
             # Stopped only after the attempts are drained: nothing more will come.
             if self._recording.stopping and not self._results and not self._deferred:
                 return

@@ -40,6 +40,29 @@ class Deliveries(Area):
         if disabled:  # their destination:disabled notices, and the socket queue
             await self.notifier.deliveries_ready(disabled)
 
+    async def record_and_claim(
+        self,
+        decisions: Sequence[tuple[AttemptDecision, str]],
+        health: HealthUpdate | None,
+        *,
+        limit: int,
+        lease_s: float,
+        paused: Collection[str] = (),
+    ) -> list[ClaimedDelivery]:
+        """``record_attempts``, then ``claim_due`` in the same transaction: a conversation's
+        next delivery is claimed in the commit that finished the one before it (one commit
+        per step of an ordered queue, not two, and no wake-up between them)."""
+        now = self.clock()
+        op = delivery_ops.record_and_claim(
+            decisions, now, health, delivery_ops.claim_due(
+                now, now + lease_s, limit, self.keyring, sorted(paused)
+            ) if limit > 0 else None
+        )  # fmt: skip
+        disabled, claimed = await self.connector.transaction(op)
+        if disabled:
+            await self.notifier.deliveries_ready(disabled)
+        return claimed
+
     async def queue_figures(self) -> QueueFigures:
         return await self.connector.read(delivery_ops.queue_figures(self.clock()))
 

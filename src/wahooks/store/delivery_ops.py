@@ -99,6 +99,18 @@ def claimed_from_row(row: Row, keyring: Keyring, *, probe: bool = False) -> Clai
     )
 
 
+def record_and_claim(
+    decisions: Sequence[tuple[AttemptDecision, str]],
+    now: float,
+    health: HealthUpdate | None,
+    claim: Operation[list[ClaimedDelivery]] | None,
+) -> Operation[tuple[set[str], list[ClaimedDelivery]]]:
+    """``record_attempts``, then ``claim`` (a ``claim_due``) after it in one transaction."""
+    disabled = yield from record_attempts(decisions, now, health)
+    claimed = [] if claim is None else (yield from claim)
+    return disabled, claimed
+
+
 def record_attempts(
     decisions: Sequence[tuple[AttemptDecision, str]],
     now: float,
