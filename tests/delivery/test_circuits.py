@@ -79,13 +79,26 @@ def test_it_opens_after_enough_failures_in_a_row_and_not_before() -> None:
 
 
 def test_failed_probes_wait_longer_up_to_the_last_step() -> None:
-    policy = CircuitPolicy(open_after=10, probe_delays_s=(1, 2, 5))
+    policy = CircuitPolicy(open_after=10, probe_delays_s=(1, 2, 5), probe_tries=1)
     failed = run(transient=1, probe_failed=True)
     assert policy.move(failed, state(10, open_until=40, probes=0), now=50) == CircuitMove(
         open_until=52, probes=1
     )
     assert policy.move(failed, state(10, open_until=40, probes=1), now=50).open_until == 55  # type: ignore[union-attr]
     assert policy.move(failed, state(10, open_until=40, probes=7), now=50).open_until == 55  # type: ignore[union-attr]
+
+
+def test_a_probe_is_tried_again_soon_before_the_wait_grows() -> None:
+    """A receiver that is back but fails 30% of requests must not be taken for dead for a
+    minute because one probe request hit a random 500."""
+    policy = CircuitPolicy(open_after=10, probe_delays_s=(1, 2, 5), probe_tries=3)
+    failed = run(transient=1, probe_failed=True)
+    waits = []
+    for probes in range(7):
+        move = policy.move(failed, state(10, open_until=40, probes=probes), now=50)
+        assert move is not None and move.probes == probes + 1
+        waits.append(round(move.open_until - 50, 3))  # type: ignore[operator]
+    assert waits == [0.2, 0.2, 2, 0.2, 0.2, 5, 0.2]
 
 
 def test_any_answer_closes_it_and_a_closed_circuit_is_not_rewritten() -> None:
@@ -212,6 +225,11 @@ async def test_a_dead_receiver_gets_probes_only_and_everything_arrives_in_order_
                 message = arrival.json()["entry"][0]["changes"][0]["value"]["messages"][0]
                 arrived[message["from"]].append(message["id"])
             assert arrived == sent  # per conversation, in send order
+
+            async def all_recorded() -> bool:  # the last answers may still be on their way
+                return not await deliveries(gateway, status="leased")
+
+            await eventually(all_recorded)
             shown = await destination(gateway, made["id"])
             assert shown["circuit"] == {
                 "state": "closed", "failures": 0, "nextProbeAt": None, "failedProbes": 0

@@ -15,17 +15,27 @@ DEFAULT_RETRY_SCHEDULE: tuple[float, ...] = (
 APP_RETRY_SCHEDULE: tuple[float, ...] = (0, 10, 60, 300)
 
 
-# Retries in place of the destination's failures (delivery/decisions.py): at once, then
-# within a second or two, then every few seconds, ~51 s in all. Enough of them that bad
-# luck never reaches the schedule: with 30% of requests failing at random, 1 delivery in
-# 6 million spends all 12 (with the first 4 alone it was 1 in 400, and each such message
-# held its conversation 10 s, 60 s, 5 min: bench/failure.py). A payload the receiver
-# always answers 5xx costs its conversation those 51 s, then follows the schedule.
-RETRY_IN_PLACE_DELAYS_S: tuple[float, ...] = (0, 0.2, 0.5, 1, 2, 2, 5, 5, 5, 10, 10, 10)
+# Retries in place of the destination's failures (delivery/decisions.py): three at once,
+# then within a second or two, then every few seconds, ~34 s in all. At once because the
+# receiver is up (one that is down opens the circuit within ten failures) and the
+# conversation's queue waits on each: draining 280 messages a conversation after an outage
+# at 30% random 500s, waits of 0.2 s and 0.5 s from the second retry on cost it ~13 s.
+# Enough of them that bad luck never reaches the schedule: at 30%, 1 delivery in 6 million
+# spends all 12 (with 4 it was 1 in 400, each such message holding its conversation 10 s,
+# 60 s, 5 min: bench/failure.py). A payload the receiver always answers 5xx costs its
+# conversation ~34 s before the schedule takes over.
+RETRY_IN_PLACE_DELAYS_S: tuple[float, ...] = (0, 0, 0, 0.1, 0.2, 0.5, 1, 2, 5, 5, 10, 10)
 
 # Waits before each probe of an open circuit (delivery/circuit.py), the last repeating:
-# steps short enough that a receiver back after a minute's outage is found within seconds.
-DEFAULT_PROBE_DELAYS_S: tuple[float, ...] = (1, 2, 5, 10, 20, 30, 60, 120)
+# every 10 s for the first minute and a half, so a receiver back after a minute's outage is
+# found within 10 s (with 20 s and 30 s steps from 38 s on, a 60 s outage was found 11 s
+# late: bench/failure.py), then longer, up to every 2 min.
+DEFAULT_PROBE_DELAYS_S: tuple[float, ...] = (1, 2, 5, 10, 10, 10, 10, 10, 10, 20, 30, 60, 120)
+# Each probe is up to this many requests, 0.2 s apart: a receiver that is back but fails
+# 30% of requests at random failed a single-request probe 3 times in 10, and the next probe
+# was a minute or two away (bench/failure.py); with 3 tries that is 1 in 37.
+PROBE_TRIES = 3
+PROBE_RETRY_S = 0.2
 
 MAX_RETRY_ATTEMPTS = 50
 MAX_RETRY_DELAY_S = 7 * 86400

@@ -12,9 +12,12 @@ The circuit counts the destination's failures in a row; any answer of the receiv
 the run. After ``open_after`` of them (default 10: with 30% of requests failing at random,
 ten in a row happen about once in 170,000), or at once on a 429/503 with ``Retry-After``,
 it **opens**: nothing of that destination is claimed, and no waiting delivery spends an
-attempt. When the wait is over one delivery goes as the **probe**; if it fails too the
-next wait is longer (``probe_delays_s``: 1 s, 2 s, 5 s, 10 s, 20 s, 30 s, 60 s, then
-every 2 min; a Retry-After is honoured, up to ``retry_after_max_s``), and if the receiver
+attempt. When the wait is over one delivery goes as the **probe**, tried up to
+``probe_tries`` (3) times 0.2 s apart, so that a receiver which is back but fails some
+requests at random is not taken for dead; if every try fails the next wait is longer
+(``probe_delays_s``: 1 s, 2 s, 5 s, every 10 s for a minute, 20 s, 30 s, 60 s, then
+every 2 min; a
+Retry-After is honoured, up to ``retry_after_max_s``), and if the receiver
 answers anything the circuit **closes** and everything due goes out at once. With nothing
 due to probe with, the circuit closes but keeps its count: the next failure opens it again
 at the same step.
@@ -30,7 +33,7 @@ same circuit.
 
 from dataclasses import dataclass
 
-from wahooks.config.delivery import DEFAULT_PROBE_DELAYS_S
+from wahooks.config.delivery import DEFAULT_PROBE_DELAYS_S, PROBE_RETRY_S, PROBE_TRIES
 from wahooks.delivery.retry import INTERNAL, THROTTLE_STATUSES, UNRENDERABLE
 from wahooks.models import AttemptResult, CircuitMove, CircuitState, FailureRun
 
@@ -60,15 +63,21 @@ class CircuitPolicy:
     open_after: int = 10  # the destination's failures in a row; 0: circuits never open
     probe_delays_s: tuple[float, ...] = DEFAULT_PROBE_DELAYS_S
     retry_after_max_s: float = 86400.0
+    probe_tries: int = PROBE_TRIES  # requests per probe, PROBE_RETRY_S apart
 
     def tripped(self, failures: int) -> bool:
         """Enough failures in a row that they are the destination's, not bad luck."""
         return self.open_after > 0 and failures >= self.open_after
 
     def wait(self, probes: int, retry_after_s: float | None) -> float:
-        """Seconds until the probe after ``probes`` failed ones."""
+        """Seconds until the probe request after ``probes`` failed ones: the next try of the
+        same probe soon, or the next probe after its step's wait."""
+        tries = max(1, self.probe_tries)
         delays = self.probe_delays_s
-        wait = delays[min(probes, len(delays) - 1)]
+        if probes % tries:
+            wait = PROBE_RETRY_S
+        else:
+            wait = delays[min(probes // tries, len(delays) - 1)]
         if retry_after_s is not None:
             wait = max(wait, min(retry_after_s, self.retry_after_max_s))
         return wait
