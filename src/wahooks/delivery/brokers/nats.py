@@ -66,11 +66,17 @@ class NatsLink:
                 password=endpoint.password,
                 connect_timeout=timeout_s,
                 allow_reconnect=False,
-                max_reconnect_attempts=0,
+                # 0 would retry the first connection forever; 1 with no wait between gives
+                # up after the second refusal (pool.py's backoff takes it from there).
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0,
                 error_cb=_quiet,
                 name="wahooks",
                 **options,
             )
+        except nats.errors.NoServersError as exc:
+            where = f"{endpoint.host}:{endpoint.port}"
+            raise BrokerFailure(UNREACHABLE, f"no connection to {where}", drop=True) from exc
         except Exception as exc:
             raise _refusal(exc) from exc
         return cls(client, config)

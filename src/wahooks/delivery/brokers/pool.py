@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit
 
 from aiohttp.abc import AbstractResolver
 
@@ -50,6 +51,17 @@ OPENERS: dict[str, Opener] = {
     DeliveryMethod.REDIS.value: RedisLink.open,
     DeliveryMethod.AMQP.value: AmqpLink.open,
 }
+
+
+def scrubbed(failure: BrokerFailure, config: BrokerConfig) -> BrokerFailure:
+    """The failure with the broker's password cut out of its detail: a client library's
+    message may quote the URL it was given, and the detail is shown and logged."""
+    detail = failure.detail
+    for secret in (config.password, urlsplit(config.url).password):
+        if secret:
+            detail = detail.replace(secret, "***")
+            detail = detail.replace(quote(secret, safe=""), "***")
+    return BrokerFailure(failure.kind, detail, drop=failure.drop)
 
 
 @dataclass(eq=False)
@@ -106,6 +118,8 @@ class BrokerPool:
                 if failure.drop or not link.usable:
                     await self._drop(slot, link)
                 raise
+        except BrokerFailure as failure:
+            raise scrubbed(failure, destination.broker) from None
         finally:
             slot.busy -= 1
             slot.used_at = self._clock()
