@@ -44,7 +44,9 @@ async def test_destination(
     gateway = gateway_of(request)
     destination = await _get(gateway, tenant, destination_id)
     if destination.method == DeliveryMethod.SOCKET:
-        raise InvalidRequest("a socket destination cannot be tested; connect to /ws instead")
+        raise InvalidRequest(
+            "only webhook and message bus destinations can be tested; connect to /ws instead"
+        )
     numbers = [  # an App's sample shows one of its own numbers
         n
         for n in await gateway.store.numbers.of_tenant(tenant.id)
