@@ -42,8 +42,11 @@ from wahooks.api.request_log import RequestLog
 from wahooks.api.socket import socket_endpoint
 from wahooks.config import Settings
 from wahooks.delivery.alerts import AlertMailer
+from wahooks.delivery.brokers.pool import BrokerPool
+from wahooks.delivery.brokers.sender import BrokerSender
 from wahooks.delivery.dispatcher import Dispatcher
 from wahooks.delivery.recovery import RecoveryJobs
+from wahooks.delivery.senders import Senders
 from wahooks.delivery.webhook import WebhookSender
 from wahooks.errors import ConfigError
 from wahooks.gateway import Gateway, gateway_of
@@ -120,10 +123,11 @@ def create_app(
         blobs = await open_blob_store(settings.media_url, settings)
         # Every outbound connection (webhooks, Graph API, media) goes through the SSRF guard:
         # their URLs come from tenants. WAHOOKS_OUTBOUND_ALLOW_NETWORKS opens it for development.
+        policy = AddressPolicy.allowing(
+            settings.outbound_allow_networks, public=settings.outbound_allow_public
+        )
         session = guarded_session(
-            AddressPolicy.allowing(
-                settings.outbound_allow_networks, public=settings.outbound_allow_public
-            ),
+            policy,
             resolver=resolver,
             connector_options={
                 "limit": HTTP_POOL_SIZE,
@@ -133,6 +137,9 @@ def create_app(
             skip_auto_headers=("User-Agent",),
         )
         sender = WebhookSender(session, excerpt_bytes=settings.response_excerpt_bytes, clock=clock)
+        # Message-bus destinations: a connection each, their brokers' addresses vetted by the
+        # same policy (and resolver) as every outbound HTTP connection.
+        senders = Senders(sender, BrokerSender(BrokerPool(policy, resolver=resolver), clock=clock))
         directory = NumberDirectory(store)
         metrics = Metrics()
         metrics.info.labels(__version__).set(1)
@@ -168,7 +175,7 @@ def create_app(
         dispatcher = (
             Dispatcher(
                 store,
-                sender,
+                senders,
                 settings,
                 replies=ReplySender(messenger, media_sender),
                 clock=clock,
@@ -183,6 +190,7 @@ def create_app(
             settings=settings,
             store=store,
             sender=sender,
+            senders=senders,
             numbers=directory,
             ingress=MetaIngress(
                 store,
@@ -239,6 +247,7 @@ def create_app(
                 await media_jobs.stop()
             if dispatcher is not None:
                 await dispatcher.stop()
+            await senders.close()
             await session.close()
             await blobs.close()
             await store.close()

@@ -7,6 +7,7 @@ from starlette.requests import HTTPConnection
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
 from wahooks.delivery.recovery import RecoveryJobs
+from wahooks.delivery.senders import Senders
 from wahooks.delivery.webhook import WebhookSender
 from wahooks.ingress.meta import MetaIngress
 from wahooks.ingress.numbers import NumberDirectory
@@ -28,6 +29,7 @@ class Gateway:
     settings: Settings
     store: Store
     sender: WebhookSender
+    senders: Senders  # by method: the webhook sender, or the message-bus pool
     numbers: NumberDirectory
     ingress: MetaIngress
     dispatcher: Dispatcher | None

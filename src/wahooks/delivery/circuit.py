@@ -3,7 +3,8 @@
 Whose fault a failed attempt is decides what it costs:
 
 - **The destination's** (``transient``): a timeout, a connection, TLS or network error, a
-  5xx, 408 or 429. The receiver is unwell, and every message would fare the same.
+  5xx, 408 or 429; for a message bus, any refusal (unreachable, no such stream, access
+  refused, unroutable). The receiver is unwell, and every message would fare the same.
 - **The message's**: any other answer that is not a success (a 4xx, a 3xx, a 2xx the
   format does not count). The receiver is up and refused this one.
 - **Neither**: a skipped event, an event that cannot be rendered, our own error.
@@ -54,8 +55,9 @@ def transient(result: AttemptResult) -> bool:
 
 
 def answered(result: AttemptResult) -> bool:
-    """The receiver answered, whatever it said, and the failure (if any) is not transient."""
-    return result.status_code is not None and not transient(result)
+    """The receiver answered, whatever it said, and the failure (if any) is not transient
+    (a message bus's confirmation is an answer too)."""
+    return result.reached and not transient(result)
 
 
 @dataclass(frozen=True, slots=True)

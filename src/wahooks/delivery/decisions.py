@@ -18,6 +18,8 @@ destination's circuit, or moved along its own retry schedule.
   delivery fails and its conversation moves on.
 - **410 Gone** disables the destination; the delivery stays pending for its re-enabling.
 
+A message bus's failures are the destination's (status-less, like no answer at all).
+
 A tenant webhook's delivery is offered to the tenant's socket once it has failed
 ``socket_fallback_after_attempts`` times (retries in place included); while a tenant
 webhook's circuit is open, the socket may take all its deliveries (store: socket_claimable).
@@ -28,7 +30,7 @@ from collections.abc import Callable
 from wahooks.config import Settings
 from wahooks.delivery.circuit import CircuitPolicy, transient
 from wahooks.delivery.retry import GONE, THROTTLE_STATUSES, UNRENDERABLE, next_delay
-from wahooks.models import AttemptDecision, AttemptResult, ClaimedDelivery
+from wahooks.models import AttemptDecision, AttemptResult, ClaimedDelivery, DeliveryMethod
 from wahooks.retry import honour_retry_after
 
 
@@ -53,9 +55,12 @@ def decide(
     fallback_after = settings.socket_fallback_after_attempts
     tries = delivery.attempts + delivery.retries_in_place + 1
     # The fast retries are spent (or the receiver is gone): the tenant's socket may take it
-    # from here too. Not an App's webhook: its sockets got their own copy in parallel.
+    # from here too. Not an App's webhook: its sockets got their own copy in parallel; not a
+    # message bus's delivery: it waits for its broker (a socket taking it would finish it
+    # without it ever reaching the bus).
     offer = (
         fallback_after > 0
+        and delivery.destination.method == DeliveryMethod.WEBHOOK
         and delivery.destination.app_id is None
         and (gone or tries >= fallback_after)
     )

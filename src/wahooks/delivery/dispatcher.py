@@ -1,5 +1,8 @@
 """The dispatcher: claim due deliveries, send each, record every attempt.
 
+Each attempt goes out by its destination's method (senders.py): a webhook's POST, or a
+publish into a message bus (brokers/); the outcome is the same Answer either way.
+
 One loop claims batches from the store (the only queue) while up to
 ``dispatch_concurrency`` attempts run; finished attempts are recorded in batches by a
 second loop. Nothing is kept only in memory: a delivery is leased while it is sent, and if
@@ -32,7 +35,8 @@ from wahooks.delivery.health import HealthPolicy, health_update
 from wahooks.delivery.pacing import Deferred, Pacer
 from wahooks.delivery.replies import take_reply
 from wahooks.delivery.retry import INTERNAL, UNRENDERABLE
-from wahooks.delivery.webhook import PreparedRequest, WebhookSender, prepare, prepare_batch
+from wahooks.delivery.senders import Senders
+from wahooks.delivery.webhook import PreparedRequest, prepare, prepare_batch
 from wahooks.formats.skip import SkipEvent
 from wahooks.media.links import MediaLinks
 from wahooks.metrics import Metrics
@@ -52,7 +56,7 @@ class Dispatcher:
     def __init__(
         self,
         store: Store,
-        sender: WebhookSender,
+        senders: Senders,
         settings: Settings,
         *,
         replies: ReplySender | None = None,
@@ -64,7 +68,7 @@ class Dispatcher:
         self._store = store
         self._links = links  # None: payloads carry no signed media links
         self._metrics = metrics
-        self._sender = sender
+        self._senders = senders
         self._replies = replies  # None: replies in answers are not sent
         self._settings = settings
         self._clock = clock
@@ -157,7 +161,8 @@ class Dispatcher:
         return request.capped(self._settings.max_timeout_s)
 
     async def _attempt(self, group: Sequence[ClaimedDelivery]) -> None:
-        """One POST for the group (one delivery, or a batch), its outcome recorded on each."""
+        """One POST (or publish) for the group (one delivery, or a batch), its outcome
+        recorded on each."""
         first = group[0]
         # One request, one place in the destination's pacing, whatever the batch's size.
         slot = await self._pacer.admit(first.destination)
@@ -177,7 +182,7 @@ class Dispatcher:
                 raise
             except Exception as exc:
                 raise Unrenderable(f"{type(exc).__name__}: {exc}") from exc
-            answer = await self._sender.exchange(first.id, request)
+            answer = await self._senders.exchange(first.destination, first.id, request)
             result = answer.result
             if self._replies is not None and len(group) == 1:
                 result = take_reply(first, answer, self._replies)

@@ -130,7 +130,7 @@ def outcome(result: AttemptResult) -> bool | None:
     """True: the receiver took it; False: a failed attempt; None: neither (skipped, or our
     own error), so it leaves the count alone."""
     if result.succeeded:
-        return None if result.status_code is None else True
+        return True if result.reached else None
     if result.error == INTERNAL:
         return None
     return False

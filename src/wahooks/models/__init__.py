@@ -16,13 +16,16 @@ from wahooks.models.conversations import (
     RecoveryState,
 )
 from wahooks.models.core import (
+    BROKER_METHODS,
     CHANGE_EVENTS,
     DEFAULT_EVENTS,
     FIELD_EVENTS,
     OUT_EVENT_FOR_STATUS,
+    PUSH_METHODS,
     STATUS_RANK,
     App,
     AppNumber,
+    BrokerConfig,
     Clock,
     ConversationId,
     DeliveryId,
@@ -72,11 +75,13 @@ from wahooks.models.ingest import (
 )
 
 __all__ = [
+    "BROKER_METHODS",
     "CHANGE_EVENTS",
     "DEFAULT_EVENTS",
     "FIELD_EVENTS",
     "MEDIA_TYPES",
     "OUT_EVENT_FOR_STATUS",
+    "PUSH_METHODS",
     "STATUS_RANK",
     "Alert",
     "App",
@@ -84,6 +89,7 @@ __all__ = [
     "AttemptDecision",
     "AttemptRecord",
     "AttemptResult",
+    "BrokerConfig",
     "CircuitMove",
     "CircuitState",
     "ClaimedDelivery",

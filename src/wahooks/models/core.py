@@ -79,6 +79,62 @@ class DeliveryState(StrEnum):
 class DeliveryMethod(StrEnum):
     WEBHOOK = "webhook"  # POSTed to the destination's URL
     SOCKET = "socket"  # pushed to the tenant's WebSocket connections, queued while offline
+    # Published into the customer's message bus (delivery/brokers/), confirmed by it.
+    NATS = "nats"  # a JetStream stream's subject; finished on its PubAck
+    REDIS = "redis"  # a Redis stream (XADD); finished on its reply
+    AMQP = "amqp"  # a RabbitMQ exchange and routing key; finished on the publisher confirm
+
+
+BROKER_METHODS = frozenset({DeliveryMethod.NATS, DeliveryMethod.REDIS, DeliveryMethod.AMQP})
+"""The methods whose attempts are publishes into a message bus rather than POSTs."""
+PUSH_METHODS = BROKER_METHODS | {DeliveryMethod.WEBHOOK}
+"""What the dispatcher sends (the socket's pumps take the rest)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BrokerConfig:
+    """Where a message-bus destination publishes (each method uses its own fields).
+
+    The whole of it is stored encrypted (store/destination_ops.py): the URL may carry the
+    password. ``redacted_url`` is what the API and the logs show.
+    """
+
+    url: str  # nats://, tls://, redis://, rediss://, amqp://, amqps://
+    username: str | None = None  # credentials given apart from the URL (they win over it)
+    password: str | None = None
+    stream: str | None = None  # nats: the JetStream stream that must take the message
+    subject: str | None = None  # nats: the subject published to
+    exchange: str | None = None  # amqp: the exchange ("" the default exchange)
+    routing_key: str | None = None  # amqp
+    stream_key: str | None = None  # redis: the stream's key
+    maxlen: int | None = None  # redis: XADD MAXLEN ~ (trimmed approximately); None: no cap
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> "BrokerConfig":
+        return cls(**value)
+
+    @property
+    def redacted_url(self) -> str:
+        """The URL with any password in it replaced by ``***``."""
+        return redact_url(self.url)
+
+
+def redact_url(url: str) -> str:
+    """``scheme://user:***@host…``: a URL's password never shown (nor a lone user info
+    token, which some brokers take as a password)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    user_info, at, host = authority.rpartition("@")
+    if not at:
+        return url
+    user, colon, _ = user_info.partition(":")
+    shown = f"{user}:***" if colon else "***"
+    return f"{scheme}://{shown}@{host}{slash}{path}"
 
 
 DEFAULT_EVENTS: tuple[str, ...] = (
@@ -223,6 +279,7 @@ class Destination:
     circuit_failures: int = 0
     circuit_open_until: float | None = None
     circuit_probes: int = 0
+    broker: BrokerConfig | None = None  # the message bus of a nats, redis or amqp method
 
     def signing_secrets(self, now: float) -> tuple[str, str | None]:
         """The secret, and the previous one while its grace period lasts."""

@@ -97,10 +97,18 @@ class AttemptResult:
     error: str | None  # None on success; else a stable kind: timeout, connect, status_5xx...
     error_detail: str | None = None
     retry_after_s: float | None = None
+    # A message bus confirmed it (delivery/brokers/): an answer without an HTTP status, so
+    # health and the circuit count it as the receiver's, unlike a skipped event.
+    confirmed: bool = False
 
     @property
     def succeeded(self) -> bool:
         return self.error is None
+
+    @property
+    def reached(self) -> bool:
+        """The receiver (or broker) answered, whatever it said."""
+        return self.status_code is not None or self.confirmed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,6 +16,7 @@ import orjson
 from wahooks.ids import new_id
 from wahooks.models import (
     CHANGE_EVENTS,
+    BrokerConfig,
     CircuitState,
     DeliveryMethod,
     Destination,
@@ -279,8 +280,13 @@ def destination_from_row(row: Row, keyring: Keyring, prefix: str = "") -> Destin
         events=tuple(orjson.loads(row[prefix + "events"])),
         activation_id=row[prefix + "activation_id"],
         app_id=row[prefix + "app_id"],
+        broker=_broker(keyring.decrypt_optional(row[prefix + "broker"])),
         **destination_options(row, keyring, prefix),
     )
+
+
+def _broker(text: str | None) -> BrokerConfig | None:
+    return None if text is None else BrokerConfig.from_json(orjson.loads(text))
 
 
 def destination_params(d: Destination, now: float, keyring: Keyring) -> dict[str, Any]:
@@ -298,6 +304,7 @@ def destination_params(d: Destination, now: float, keyring: Keyring) -> dict[str
         "retry_schedule": _json(list(d.retry_schedule)),
         "activation_id": d.activation_id,
         "app_id": d.app_id,
+        "broker": keyring.encrypt_optional(None if d.broker is None else _json(d.broker.as_json())),
         "now": now,
     }
 

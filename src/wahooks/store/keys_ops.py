@@ -271,15 +271,18 @@ def find_reseal(keyring: Keyring) -> Operation[Reseal]:
         previous = (
             None if row["previous_secret"] is None else keyring.reseal(row["previous_secret"])
         )
-        if secret is None and previous is None:
+        broker = None if row["broker"] is None else keyring.reseal(row["broker"])
+        if secret is None and previous is None and broker is None:
             continue
         destinations.append(
             {
                 "id": row["id"],
                 "secret": secret or row["secret"],
                 "previous_secret": previous or row["previous_secret"],
+                "broker": broker or row["broker"],
                 "old_secret": row["secret"],
                 "old_previous_secret": row["previous_secret"],
+                "old_broker": row["broker"],
             }
         )
     return Reseal(numbers, destinations)

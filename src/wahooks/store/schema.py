@@ -196,7 +196,8 @@ destinations = sa.Table(
     sa.Column("secret", sa.Text, nullable=False),
     sa.Column("label", sa.Text),
     sa.Column("format", sa.Text, nullable=False),
-    sa.Column("method", sa.Text, nullable=False, server_default="webhook"),  # or "socket"
+    # webhook, socket, or a message bus: nats, redis, amqp
+    sa.Column("method", sa.Text, nullable=False, server_default="webhook"),
     # JSON list of the event types this destination receives.
     sa.Column("events", sa.Text, nullable=False, server_default=DEFAULT_EVENTS_JSON),
     sa.Column("timeout_s", sa.Double, nullable=False),
@@ -228,6 +229,9 @@ destinations = sa.Table(
     # An App's socket destination until the App's first socket connection: it queues
     # nothing then (no one may ever collect it); from that connection on, as Pipes.bot.
     sa.Column("waiting_for_socket", sa.Boolean, nullable=False, server_default=sa.false()),
+    # A message-bus destination's broker (models.BrokerConfig as JSON), encrypted whole: the
+    # URL may carry the password. NULL for webhook and socket destinations.
+    sa.Column("broker", sa.Text),
     sa.Index("ix_destinations_tenant", "tenant_id"),
 )
 

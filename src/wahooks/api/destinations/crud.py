@@ -19,6 +19,7 @@ from wahooks.api.destinations.access import (
     _check_number,
     _get,
 )
+from wahooks.api.destinations.brokers import changed_broker, new_broker
 from wahooks.api.destinations.models import DestinationIn, DestinationOut, DestinationPatch, _out
 from wahooks.delivery.signing import new_secret
 from wahooks.errors import InvalidRequest, NotFound
@@ -45,9 +46,13 @@ router = APIRouter(prefix="/v1/destinations")
 async def create_destination(
     body: DestinationIn, request: Request, tenant: TenantDep
 ) -> DestinationOut:
-    """A webhook URL (or the tenant's sockets) that receives the chosen event types, in the
-    chosen format, signed with the secret (shown only in this answer)."""
+    """A webhook URL (or the tenant's sockets, or a message bus: NATS JetStream, Redis
+    Streams, RabbitMQ) that receives the chosen event types, in the chosen format, signed
+    with the secret (shown only in this answer)."""
     gateway = gateway_of(request)
+    broker = new_broker(body.method, body.broker)
+    if broker is not None and body.url is not None:
+        raise InvalidRequest("url: a message bus destination's address is broker.url")
     await _check_number(gateway, tenant, body.number_id)
     app_id = await destination_app(gateway, tenant, body.app_id, body.number_id)
     await _check_activation(gateway, tenant, body.activation_id, app_id)
@@ -73,6 +78,7 @@ async def create_destination(
         max_rate=body.max_rate,
         max_in_flight=body.max_in_flight,
         ordered=body.ordered,
+        broker=broker,
     )
     await gateway.store.destinations.create(destination)
     return _out(destination, gateway.clock(), with_secret=True)
@@ -146,6 +152,7 @@ async def update_destination(
     url = changes.get("url", current.url)
     if method == DeliveryMethod.WEBHOOK and not url:
         raise InvalidRequest("url: required to switch to method webhook")
+    broker = changed_broker(method, current.broker, changes.get("broker"), "broker" in changes)
     enabled = changes.get("enabled", current.enabled)
     reenabled = enabled and not current.enabled
     new_secret_given = "secret" in changes
@@ -169,6 +176,7 @@ async def update_destination(
         max_rate=changes.get("max_rate", current.max_rate),
         max_in_flight=changes.get("max_in_flight", current.max_in_flight),
         ordered=changes.get("ordered", current.ordered),
+        broker=broker,
         # A secret set here replaces the old one at once: it stops signing.
         previous_secret=None if new_secret_given else current.previous_secret,
         previous_secret_until=None if new_secret_given else current.previous_secret_until,
@@ -191,6 +199,9 @@ async def delete_destination(
     destination_id: DestinationId, request: Request, tenant: TenantDep
 ) -> None:
     """Delete it; its deliveries still pending are marked failed (destination_deleted)."""
-    await _get(gateway_of(request), tenant, destination_id)  # an App: only its own
-    if not await gateway_of(request).store.destinations.delete(tenant.id, destination_id):
+    gateway = gateway_of(request)
+    await _get(gateway, tenant, destination_id)  # an App: only its own
+    if not await gateway.store.destinations.delete(tenant.id, destination_id):
         raise NotFound(f"no destination {destination_id}")
+    # Its broker connection in this process; other processes' close once idle (pool.py).
+    await gateway.senders.forget(destination_id)

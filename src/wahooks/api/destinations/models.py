@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, Strict, field_validator, model_validator
 
 from wahooks.api.base import ApiModel, HttpUrl, examples, iso
+from wahooks.api.destinations.brokers import BrokerIn, BrokerOut, BrokerPatch, broker_out
 from wahooks.config import MAX_RETRY_ATTEMPTS, MAX_RETRY_DELAY_S, validate_retry_schedule
 from wahooks.formats import DEFAULT_FORMAT, FORMATS
 from wahooks.models import (
@@ -69,7 +70,7 @@ def _check_events(value: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(value))
 
 
-Method = Literal["webhook", "socket"]
+Method = Literal["webhook", "socket", "nats", "redis", "amqp"]
 
 
 class DestinationIn(ApiModel):
@@ -82,15 +83,27 @@ class DestinationIn(ApiModel):
             "timeoutSeconds": 10,
             "maxRate": 50,
             "ordered": True,
-        }
+        },
+        {
+            "method": "nats",
+            "broker": {
+                "url": "nats://nats.example.com:4222",
+                "stream": "WHATSAPP",
+                "subject": "whatsapp.events",
+            },
+        },
     )
 
     method: Method = Field(
         "webhook",
         description="webhook: POST to url. socket: the tenant's WebSocket connections, "
-        "queued while none is open.",
+        "queued while none is open. nats, redis, amqp: published into that message bus "
+        "(broker), finished when it confirms.",
     )
     url: Url | None = Field(None, description="http(s) URL that receives the POSTs (webhook).")
+    broker: BrokerIn | None = Field(
+        None, description="Where a nats, redis or amqp destination publishes."
+    )
     events: list[EventName] | None = Field(
         None,
         min_length=1,
@@ -150,6 +163,9 @@ class DestinationPatch(ApiModel):
     method: Method | None = None
     events: list[EventName] | None = Field(None, min_length=1)
     url: Url | None = None
+    broker: BrokerPatch | None = Field(
+        None, description="The broker fields given change (the password kept unless given)."
+    )
     secret: SecretField | None = None
     label: Label | None = None
     number_id: str | None = None
@@ -217,6 +233,9 @@ class DestinationOut(ApiModel):
     )
     created_at: str | None
     app_id: str | None = None
+    broker: BrokerOut | None = Field(
+        None, description="A message bus destination's broker (its password never shown)."
+    )
     secret: str | None = Field(None, description="Only in the answer that created or set it.")
 
 
@@ -275,5 +294,6 @@ def _out(d: Destination, now: float, *, with_secret: bool = False) -> Destinatio
         previous_secret_expires_at=iso(d.previous_secret_until) if previous else None,
         created_at=iso(d.created_at),
         app_id=d.app_id,
+        broker=broker_out(d.broker),
         secret=d.secret if with_secret else None,
     )

@@ -1,5 +1,6 @@
-"""A test delivery: a sample message POSTed now, signed like any delivery, and the
-receiver's answer reported; nothing stored, so setting up a receiver costs no health.
+"""A test delivery: a sample message POSTed (or published into the destination's message
+bus) now, signed like any delivery, and the receiver's answer reported; nothing stored, so
+setting up a receiver costs no health.
 """
 
 import orjson
@@ -42,8 +43,10 @@ async def test_destination(
     A test send is not a delivery: it is not stored, retried or counted in its health."""
     gateway = gateway_of(request)
     destination = await _get(gateway, tenant, destination_id)
-    if destination.method != DeliveryMethod.WEBHOOK:
-        raise InvalidRequest("only a webhook destination can be tested; connect to /ws instead")
+    if destination.method == DeliveryMethod.SOCKET:
+        raise InvalidRequest(
+            "only webhook and message bus destinations can be tested; connect to /ws instead"
+        )
     numbers = [  # an App's sample shows one of its own numbers
         n
         for n in await gateway.store.numbers.of_tenant(tenant.id)
@@ -69,7 +72,9 @@ async def test_destination(
             signature_headers={},
         )
     prepared = prepared.capped(gateway.settings.max_timeout_s)
-    result = await gateway.sender.send(DeliveryId(webhook_id), prepared)
+    # A webhook's POST, or a message bus's publish on the destination's pooled connection.
+    answer = await gateway.senders.exchange(destination, DeliveryId(webhook_id), prepared)
+    result = answer.result
     return TestResult(
         success=result.succeeded,
         status_code=result.status_code,

@@ -10,20 +10,22 @@ SELECT pg_advisory_xact_lock(hashtextextended(:key, 0));
 -- each is held open for a lease while its one probe is claimed and sent. The row lock makes
 -- one process take each probe.
 UPDATE destinations SET circuit_open_until = :lease_until
-WHERE circuit_open_until <= :now AND enabled AND deleted_at IS NULL AND method = 'webhook'
+WHERE circuit_open_until <= :now AND enabled AND deleted_at IS NULL
+  AND method IN ('webhook', 'nats', 'redis', 'amqp')
   AND NOT (id = ANY(CAST(:paused AS TEXT[])))
 RETURNING id;
 
 -- name: claim_due
 -- Due and not held, of a destination that is enabled, its circuit closed (or :probe, one
 -- whose probe this is) and not paused by this process's pacing (:paused, its ids); for an
--- ordered destination only the heads of its conversations' queues (the head column).
+-- ordered destination only the heads of its conversations' queues (the head column). The
+-- methods the dispatcher sends: a webhook's POST, a message bus's publish (not socket).
 -- Destinations first, then each one's due heads by index: what waits behind an open
 -- circuit or behind a conversation's head is never read. The lease end becomes the due
 -- time, so a lease abandoned by a crashed process simply falls due again.
 WITH due AS (
   SELECT d.seq FROM destinations t JOIN deliveries d ON d.destination_id = t.id
-  WHERE t.enabled AND t.method = 'webhook'
+  WHERE t.enabled AND t.method IN ('webhook', 'nats', 'redis', 'amqp')
     AND ((CAST(:probe AS TEXT) IS NULL AND t.circuit_open_until IS NULL) OR t.id = :probe)
     AND NOT (t.id = ANY(CAST(:paused AS TEXT[])))
     AND d.state IN ('pending', 'leased') AND d.head

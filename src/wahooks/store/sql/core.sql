@@ -61,9 +61,9 @@ SELECT * FROM numbers WHERE verify_token_hash = :verify_token_hash AND deleted_a
 -- name: insert_destination
 INSERT INTO destinations (id, tenant_id, number_id, url, secret, label, format, method, events,
                           timeout_s, retry_schedule, enabled, activation_id, app_id, created_at,
-                          updated_at)
+                          updated_at, broker)
 VALUES (:id, :tenant_id, :number_id, :url, :secret, :label, :format, :method, :events,
-        :timeout_s, :retry_schedule, TRUE, :activation_id, :app_id, :now, :now);
+        :timeout_s, :retry_schedule, TRUE, :activation_id, :app_id, :now, :now, :broker);
 
 -- name: destination_by_id
 SELECT * FROM destinations WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
@@ -89,7 +89,7 @@ ORDER BY created_at, id;
 UPDATE destinations SET url = :url, secret = :secret, label = :label, format = :format,
   method = :method, events = :events, timeout_s = :timeout_s, retry_schedule = :retry_schedule, enabled = :enabled,
   disabled_reason = :disabled_reason, number_id = :number_id, activation_id = :activation_id,
-  updated_at = :now
+  broker = :broker, updated_at = :now
 WHERE id = :id AND tenant_id = :tenant_id AND deleted_at IS NULL;
 
 -- name: delete_destination
@@ -429,6 +429,7 @@ SELECT d.id, d.seq, d.attempts, d.retries_in_place,
        t.failing_since AS dst_failing_since, t.disabled_at AS dst_disabled_at,
        t.circuit_failures AS dst_circuit_failures,
        t.circuit_open_until AS dst_circuit_open_until, t.circuit_probes AS dst_circuit_probes,
+       t.broker AS dst_broker,
        d.created_at, e.type AS event_type, e.conversation_id, e.data AS event_data, c.wa_id,
        e.entry_id AS event_entry_id,
        m.item,

@@ -87,9 +87,10 @@ WHERE id = :id AND access_token = :old_access_token AND app_secret = :old_app_se
   AND verify_token = :old_verify_token;
 
 -- name: destinations_secrets
-SELECT id, secret, previous_secret FROM destinations ORDER BY id;
+SELECT id, secret, previous_secret, broker FROM destinations ORDER BY id;
 
 -- name: reseal_destination
-UPDATE destinations SET secret = :secret, previous_secret = :previous_secret
+UPDATE destinations SET secret = :secret, previous_secret = :previous_secret, broker = :broker
 WHERE id = :id AND secret = :old_secret
-  AND COALESCE(previous_secret, '') = COALESCE(CAST(:old_previous_secret AS TEXT), '');
+  AND COALESCE(previous_secret, '') = COALESCE(CAST(:old_previous_secret AS TEXT), '')
+  AND COALESCE(broker, '') = COALESCE(CAST(:old_broker AS TEXT), '');

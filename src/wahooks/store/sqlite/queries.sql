@@ -8,14 +8,16 @@ SELECT 1;
 -- Destinations whose circuit's wait is over (delivery/circuit.py), not paused by pacing:
 -- each is held open for a lease while its one probe is claimed and sent.
 UPDATE destinations SET circuit_open_until = :lease_until
-WHERE circuit_open_until <= :now AND enabled AND deleted_at IS NULL AND method = 'webhook'
+WHERE circuit_open_until <= :now AND enabled AND deleted_at IS NULL
+  AND method IN ('webhook', 'nats', 'redis', 'amqp')
   AND id NOT IN (SELECT value FROM json_each(:paused))
 RETURNING id;
 
 -- name: claim_due
 -- Due and not held, of a destination that is enabled, its circuit closed (or :probe, one
 -- whose probe this is) and not paused by this process's pacing (:paused, its ids); for an
--- ordered destination only the heads of its conversations' queues (the head column).
+-- ordered destination only the heads of its conversations' queues (the head column). The
+-- methods the dispatcher sends: a webhook's POST, a message bus's publish (not socket).
 -- Destinations first, then each one's due heads by index: what waits behind an open
 -- circuit or behind a conversation's head is never read. The lease end becomes the due
 -- time, so a lease abandoned by a crash simply falls due again.
@@ -24,7 +26,7 @@ WHERE seq IN (
   -- CROSS JOIN: SQLite's way of saying destinations are the outer loop.
   SELECT d.seq FROM destinations t
   CROSS JOIN deliveries d INDEXED BY ix_deliveries_heads_due ON d.destination_id = t.id
-  WHERE t.enabled AND t.method = 'webhook'
+  WHERE t.enabled AND t.method IN ('webhook', 'nats', 'redis', 'amqp')
     AND ((:probe IS NULL AND t.circuit_open_until IS NULL) OR t.id = :probe)
     AND t.id NOT IN (SELECT value FROM json_each(:paused))
     AND d.state IN ('pending', 'leased') AND d.head
