@@ -24,7 +24,6 @@ Bounded: message counts, a rate and phase deadlines; all traffic stays on 127.0.
 import argparse
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import platform
 import sqlite3
@@ -40,7 +39,17 @@ from typing import Any
 import aiohttp
 import asyncpg
 import orjson
-from harness import create_tenant, database, free_port, gateway_env, gateway_process, wait_http
+from harness import (
+    create_tenant,
+    database,
+    free_port,
+    gateway_env,
+    gateway_process,
+    process,
+    rss_mb,
+    serve_forever,
+    wait_http,
+)
 from prometheus_client.parser import text_string_to_metric_families
 
 from wahooks.demo.registration import number_registration
@@ -88,17 +97,8 @@ def _receiver_main(port: int) -> None:
         since = int(request.query.get("since", "0"))
         return web.Response(body=orjson.dumps(arrivals[since:]), content_type="application/json")
 
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_post("/hook/{path}", hook)
-        app.router.add_post("/heal", heal)
-        app.router.add_get("/stats", stats)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+    routes = [web.post("/hook/{path}", hook), web.post("/heal", heal), web.get("/stats", stats)]
+    serve_forever(port, routes)
 
 
 async def _at_least(arrivals: "Arrivals", path: str, n: int) -> bool:
@@ -127,13 +127,6 @@ async def until(predicate: Callable[[], Awaitable[bool]]) -> None:
             if await predicate():
                 return
             await asyncio.sleep(0.2)
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
 
 
 def operator_key(env: dict[str, str]) -> str:
@@ -199,12 +192,8 @@ async def scenario(database_url: str, args: argparse.Namespace) -> dict[str, Any
     auth = {"Authorization": f"Bearer {key}"}
     result: dict[str, Any] = {}
     port = free_port()
-    receiver = multiprocessing.get_context("spawn").Process(
-        target=_receiver_main, args=(port,), daemon=True
-    )
-    receiver.start()
     base = f"http://127.0.0.1:{port}"
-    try:
+    with process(_receiver_main, port):
         await wait_http(base + "/stats")
         async with contextlib.AsyncExitStack() as stack:
             http = await stack.enter_async_context(aiohttp.ClientSession())
@@ -294,9 +283,6 @@ async def scenario(database_url: str, args: argparse.Namespace) -> dict[str, Any
                     drain_ratio_to_healthy=round(rate / result["healthy_msgs_per_s"], 2),
                     rss_mb_drain_end=rss_mb(proc.pid),
                 )
-    finally:
-        receiver.kill()
-        receiver.join()
     return result
 
 

@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import multiprocessing
 import os
 import platform
 import random
@@ -33,7 +32,16 @@ from typing import Any
 
 import aiohttp
 import orjson
-from harness import create_tenant, database, free_port, gateway_env, gateway_process, wait_http
+from harness import (
+    create_tenant,
+    database,
+    free_port,
+    gateway_env,
+    gateway_process,
+    process,
+    serve_forever,
+    wait_http,
+)
 
 from wahooks.demo.registration import number_registration
 from wahooks.sim import SimSettings, Simulator
@@ -67,40 +75,16 @@ def _receiver_main(port: int, fail_share: float, outage_at_s: float, outage_s: f
     async def stats(_: web.Request) -> web.Response:
         return web.Response(body=orjson.dumps(seen), content_type="application/json")
 
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_post("/webhook", hook)
-        app.router.add_post("/arm", arm)
-        app.router.add_get("/stats", stats)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
-
-
-@contextlib.contextmanager
-def receiver_process(args: argparse.Namespace) -> Any:
-    port = free_port()
-    proc = multiprocessing.get_context("spawn").Process(
-        target=_receiver_main,
-        args=(port, args.fail_share, args.outage_at_s, args.outage_s),
-        daemon=True,
-    )
-    proc.start()
-    try:
-        yield port
-    finally:
-        proc.kill()
-        proc.join()
+    routes = [web.post("/webhook", hook), web.post("/arm", arm), web.get("/stats", stats)]
+    serve_forever(port, routes)
 
 
 async def scenario(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
     env = gateway_env(database_url)
     key = create_tenant(env)
     auth = {"Authorization": f"Bearer {key}"}
-    with receiver_process(args) as port:
+    port = free_port()
+    with process(_receiver_main, port, args.fail_share, args.outage_at_s, args.outage_s):
         base = f"http://127.0.0.1:{port}"
         await wait_http(base + "/stats")
         async with contextlib.AsyncExitStack() as stack:

@@ -6,14 +6,16 @@ generator; everything stays on 127.0.0.1.
 
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -102,3 +104,40 @@ async def gateway_process(
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def serve_forever(port: int, routes: list[Any]) -> None:
+    """Run an aiohttp app of ``routes`` (``web.post(...)``...) on 127.0.0.1:``port`` until
+    killed: the body of a receiver process."""
+    from aiohttp import web
+
+    async def main() -> None:
+        app = web.Application()
+        app.add_routes(routes)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+@contextlib.contextmanager
+def process(target: Callable[..., None], *args: Any) -> Iterator[None]:
+    """``target(*args)`` in a spawned process (its own interpreter and event loop), killed
+    on the way out."""
+    proc = multiprocessing.get_context("spawn").Process(target=target, args=args, daemon=True)
+    proc.start()
+    try:
+        yield
+    finally:
+        proc.kill()
+        proc.join()
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident memory, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0

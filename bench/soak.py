@@ -16,7 +16,6 @@ Bounded: a rate and a duration; all traffic stays on 127.0.0.1.
 import argparse
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import platform
 import statistics
@@ -28,7 +27,17 @@ from typing import Any
 
 import aiohttp
 import orjson
-from harness import create_tenant, database, free_port, gateway_env, gateway_process, wait_http
+from harness import (
+    create_tenant,
+    database,
+    free_port,
+    gateway_env,
+    gateway_process,
+    process,
+    rss_mb,
+    serve_forever,
+    wait_http,
+)
 
 from wahooks.demo.registration import number_registration
 from wahooks.sim import SimSettings, Simulator
@@ -53,23 +62,7 @@ def _receiver_main(port: int) -> None:
         since = int(request.query.get("since", "0"))
         return web.Response(body=orjson.dumps(arrivals[since:]), content_type="application/json")
 
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_post("/hook", hook)
-        app.router.add_get("/stats", stats)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
+    serve_forever(port, [web.post("/hook", hook), web.get("/stats", stats)])
 
 
 def pct(values: list[float], q: float) -> float:
@@ -98,13 +91,9 @@ async def soak(database_url: str, via: str, args: argparse.Namespace) -> list[di
     env = gateway_env(database_url)
     auth = {"Authorization": f"Bearer {create_tenant(env)}"}
     port = free_port()
-    receiver = multiprocessing.get_context("spawn").Process(
-        target=_receiver_main, args=(port,), daemon=True
-    )
-    receiver.start()
     base = f"http://127.0.0.1:{port}"
     minutes: list[dict[str, Any]] = []
-    try:
+    with process(_receiver_main, port):
         await wait_http(base + "/stats")
         async with contextlib.AsyncExitStack() as stack:
             http = await stack.enter_async_context(aiohttp.ClientSession())
@@ -149,9 +138,6 @@ async def soak(database_url: str, via: str, args: argparse.Namespace) -> list[di
                 async with http.get(base + f"/stats?since={len(arrived)}") as r:
                     arrived.update(orjson.loads(await r.read()))
                 await asyncio.sleep(0.5)
-    finally:
-        receiver.kill()
-        receiver.join()
     by_minute: dict[int, list[float]] = defaultdict(list)
     for wamid, (minute, started) in sent.items():
         if wamid in arrived:
