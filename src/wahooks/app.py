@@ -61,6 +61,7 @@ from wahooks.media.stores import open_blob_store
 from wahooks.metrics import Metrics
 from wahooks.models import Clock
 from wahooks.numberhealth import NumberHealth
+from wahooks.ownership import OwnershipProof
 from wahooks.pool.notices import NoticePolicy
 from wahooks.pool.worker import NoticeWorker
 from wahooks.send.apps import AppMessenger
@@ -201,6 +202,7 @@ def create_app(
             clock=clock,
             app_messenger=AppMessenger(store, graph, messenger, clock=clock),
             number_health=number_health,
+            ownership=OwnershipProof(graph),
             recovery=recovery,
             metrics=metrics,
         )

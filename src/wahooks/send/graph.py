@@ -126,8 +126,18 @@ class GraphClient:
     async def phone_number(self, number: Number) -> dict[str, Any]:
         """``GET /{phone-number-id}`` with the number's token, once (no retries: the health
         check reports a transient failure as it is). GraphError on any failure."""
-        params = {"fields": "display_phone_number,verified_name,quality_rating"}
+        params = {"fields": "id,display_phone_number,verified_name,quality_rating"}
         return await self.request_once("GET", number, number.phone_number_id, params=params)
+
+    async def waba_phone_numbers(self, number: Number, after: str | None = None) -> dict[str, Any]:
+        """One page of ``GET /{waba-id}/phone_numbers`` (ids only) with the number's token,
+        once; ``after``: the previous page's ``paging.cursors.after``."""
+        params = {"fields": "id", "limit": "100"}
+        if after is not None:
+            params["after"] = after
+        return await self.request_once(
+            "GET", number, f"{number.waba_id}/phone_numbers", params=params
+        )
 
     async def post_once(
         self,
@@ -171,7 +181,8 @@ class GraphClient:
             return
         last = path.rsplit("/", 1)[-1]
         # A bounded label: the edge (messages, media...) or "node" for an id.
-        operation = f"{method} {last if last.isalpha() else 'node'}"
+        edge = last.replace("_", "").isalpha()  # phone_numbers, message_templates
+        operation = f"{method} {last if edge else 'node'}"
         self._metrics.graph_calls.labels(operation, outcome).inc()
 
     async def _request_once(
