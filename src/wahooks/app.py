@@ -149,7 +149,7 @@ def create_app(
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
         recovery = RecoveryJobs(store, settings) if settings.worker_enabled else None
-        alerts = AlertMailer(store, settings) if settings.worker_enabled else None
+        alerts = AlertMailer(store, settings, session) if settings.worker_enabled else None
         external = (
             ExternalStatuses(store, grace_s=settings.external_status_grace_s)
             if settings.worker_enabled
