@@ -69,6 +69,7 @@ from wahooks.send.graph import GraphClient
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
 from wahooks.send.replies import ReplySender
+from wahooks.shares import FairShares
 from wahooks.socket.hub import Hub
 from wahooks.store import open_store
 
@@ -142,6 +143,7 @@ def create_app(
             timeout_s=settings.graph_timeout_s,
             retry_delays_s=settings.graph_retry_delays_s,
             metrics=metrics,
+            shares=FairShares(settings.graph_concurrency, settings.graph_per_number_concurrency),
         )
         # Payloads' media links are signed with a key derived from the keyring's.
         links = MediaLinks.from_settings(settings, store.keyring)

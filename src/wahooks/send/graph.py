@@ -16,6 +16,7 @@ import orjson
 from wahooks.metrics import Metrics
 from wahooks.models import JsonObject, Number
 from wahooks.retry import scheduled
+from wahooks.shares import FairShares
 
 # Throttling: app (4), WABA (80007), account (130429) and per-recipient pair (131056) limits.
 THROTTLING_CODES = frozenset({4, 80007, 130429, 131056})
@@ -78,9 +79,12 @@ class GraphClient:
         timeout_s: float,
         retry_delays_s: Sequence[float],
         metrics: Metrics | None = None,
+        shares: FairShares | None = None,
     ) -> None:
         self._session = session
         self._metrics = metrics
+        # Requests at once, by number (None: unbounded, for a client of its own).
+        self._shares = shares
         self.timeout_s = timeout_s
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._retry_delays_s = tuple(retry_delays_s)
@@ -167,9 +171,19 @@ class GraphClient:
         """One request to ``{graph base}/{path}`` with the number's token; its JSON object
         answer, or GraphError (transient for network errors, timeouts, 5xx, throttling)."""
         try:
-            answer = await self._request_once(
-                method, number, path, params=params, data=data, headers=headers, timeout=timeout
-            )
+            if self._shares is None:
+                answer = await self._request_once(
+                    method, number, path, params=params, data=data, headers=headers,
+                    timeout=timeout,
+                )  # fmt: skip
+            else:
+                # The wait for a turn is outside the request's timeout: a number's own
+                # backlog waits on it, not on the Graph API.
+                async with self._shares.hold(number.id):
+                    answer = await self._request_once(
+                        method, number, path, params=params, data=data, headers=headers,
+                        timeout=timeout,
+                    )  # fmt: skip
         except GraphError as exc:
             self._count(method, path, "network" if exc.code is None else str(exc.code))
             raise

@@ -6,6 +6,7 @@ transfers.py."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -78,6 +79,9 @@ class GraphApi:
         self._on_sent = on_sent
         self._failures: deque[SendFailure] = deque()
         self.trickle_bytes_per_s: float | None = None  # trickle_downloads
+        self.send_delay_s = 0.0  # slow_sends: how long each send takes to answer
+        self.sends_waiting = 0  # sends being delayed now
+        self.most_sends_waiting = 0  # the most at once, since the start
         # Injected media failures (fail_next_media): HTTP statuses to answer instead; for
         # downloads, None means "send half the bytes, then drop the connection".
         self._metadata_failures: deque[int] = deque()
@@ -312,6 +316,8 @@ class GraphApi:
         problem = send_error(payload)
         if problem is not None:
             return invalid(problem)
+        if self.send_delay_s:
+            await self._slowly()
         failure = self._failures.popleft() if self._failures else None
         if failure is not None and not failure.asynchronous:
             title, details = ERROR_TEXTS.get(failure.code, ("Error", f"Error {failure.code}"))
@@ -343,6 +349,14 @@ class GraphApi:
                 "messages": [{"id": sent.wamid}],
             }
         )
+
+    async def _slowly(self) -> None:
+        self.sends_waiting += 1
+        self.most_sends_waiting = max(self.most_sends_waiting, self.sends_waiting)
+        try:
+            await asyncio.sleep(self.send_delay_s)
+        finally:
+            self.sends_waiting -= 1
 
     async def _list_templates(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

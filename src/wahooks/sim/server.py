@@ -182,6 +182,12 @@ class Simulator(GatewayClient):
         GraphApi.trickle_downloads."""
         self.graph.trickle_downloads(bytes_per_s)
 
+    def slow_sends(self, seconds: float) -> None:
+        """Every message send answers ``seconds`` late from now on (0: at once), as
+        an overloaded Graph API does; ``graph.most_sends_waiting`` says how many waited at
+        once."""
+        self.graph.send_delay_s = seconds
+
     def fail_next_number_reads(self, n: int = 1, http_status: int = 503) -> None:
         """The next `n` reads of the phone-number node (the gateway's health check) fail
         with `http_status`; see GraphApi.fail_next_number_reads."""
