@@ -130,6 +130,9 @@ class RunningGateway:
     api_key: str
     http: aiohttp.ClientSession
     operator_key: str
+    # A Graph API for numbers registered without a simulator of their own (number_body in
+    # tests/api/helpers.py): it proves their ownership, and sends nothing to the gateway.
+    graph: Simulator
 
     @property
     def ingress_url(self) -> str:
@@ -190,12 +193,13 @@ async def running_gateway(
         ws_max_size=config.inline_body_bytes,
         http_protocol=timed_http_protocol(config.http_header_timeout_s, config.http_body_timeout_s),
     )
-    async with server as url, aiohttp.ClientSession() as http:
+    graph = Simulator(SimSettings(phone_number_id=str(10**14 + uuid.uuid4().int % 10**13)))
+    async with server as url, aiohttp.ClientSession() as http, graph:
         gateway: Gateway = app.state.gateway
         tenant = await gateway.store.tenants.create_tenant(new_id("ten"), "test tenant")
         key = (await issue_tenant_key(gateway.store, tenant.id)).key
         operator_key = (await issue_operator_key(gateway.store, "tests")).key
-        yield RunningGateway(url, gateway, tenant.id, key, http, operator_key)
+        yield RunningGateway(url, gateway, tenant.id, key, http, operator_key, graph)
 
 
 @pytest.fixture

@@ -64,6 +64,7 @@ from wahooks.media.stores import open_blob_store
 from wahooks.metrics import Metrics
 from wahooks.models import Clock
 from wahooks.numberhealth import NumberHealth
+from wahooks.ownership import OwnershipProof
 from wahooks.pool.notices import NoticePolicy
 from wahooks.pool.worker import NoticeWorker
 from wahooks.send.apps import AppMessenger
@@ -71,6 +72,7 @@ from wahooks.send.graph import GraphClient
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
 from wahooks.send.replies import ReplySender
+from wahooks.shares import FairShares
 from wahooks.socket.hub import Hub
 from wahooks.store import open_store
 
@@ -148,6 +150,7 @@ def create_app(
             timeout_s=settings.graph_timeout_s,
             retry_delays_s=settings.graph_retry_delays_s,
             metrics=metrics,
+            shares=FairShares(settings.graph_concurrency, settings.graph_per_number_concurrency),
         )
         # Payloads' media links are signed with a key derived from the keyring's.
         links = MediaLinks.from_settings(settings, store.keyring)
@@ -155,7 +158,7 @@ def create_app(
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
         recovery = RecoveryJobs(store, settings) if settings.worker_enabled else None
-        alerts = AlertMailer(store, settings) if settings.worker_enabled else None
+        alerts = AlertMailer(store, settings, session) if settings.worker_enabled else None
         external = (
             ExternalStatuses(store, grace_s=settings.external_status_grace_s)
             if settings.worker_enabled
@@ -209,6 +212,7 @@ def create_app(
             clock=clock,
             app_messenger=AppMessenger(store, graph, messenger, clock=clock),
             number_health=number_health,
+            ownership=OwnershipProof(graph),
             recovery=recovery,
             metrics=metrics,
         )

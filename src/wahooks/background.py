@@ -108,10 +108,11 @@ class Tasks:
     def __bool__(self) -> bool:
         return bool(self._tasks)
 
-    def spawn(self, work: Coroutine[Any, Any, None], name: str | None = None) -> None:
+    def spawn(self, work: Coroutine[Any, Any, None], name: str | None = None) -> asyncio.Task[None]:
         task = asyncio.create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._done)
+        return task
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

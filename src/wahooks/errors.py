@@ -38,6 +38,19 @@ class Conflict(WahooksError):
     code = "conflict"
 
 
+class NumberNotVerified(Forbidden):
+    """The access token could not prove the phone number belongs to the WABA (or the
+    number is someone else's: the refusal does not say which)."""
+
+    code = "number_not_verified"
+
+
+class TokenRefused(InvalidRequest):
+    """Meta refused the access token itself (invalid, expired)."""
+
+    code = "token_refused"
+
+
 class LastKey(Conflict):
     """Revoking this key would leave no live key (the owner would be locked out)."""
 

@@ -17,6 +17,7 @@ from wahooks.media.links import MediaLinks
 from wahooks.metrics import Metrics
 from wahooks.models import Clock
 from wahooks.numberhealth import NumberHealth
+from wahooks.ownership import OwnershipProof
 from wahooks.send.apps import AppMessenger
 from wahooks.send.media import MediaSender
 from wahooks.send.messenger import Messenger
@@ -43,6 +44,7 @@ class Gateway:
     app_messenger: AppMessenger  # App sends, passthrough, templates
     metrics: Metrics = field(default_factory=Metrics)
     number_health: NumberHealth | None = None
+    ownership: OwnershipProof | None = None  # proves a registered number is its owner's
     recovery: RecoveryJobs | None = None  # None where no workers run here
 
 

@@ -12,8 +12,10 @@ Json = dict[str, Any]
 RECEIVER_URL = "http://127.0.0.1:9/webhook"  # never called by these tests
 
 
-def number_body(**fields: Any) -> Json:
-    """A valid POST /v1/numbers body with a fresh phone-number id."""
+def number_body(gateway: RunningGateway, **fields: Any) -> Json:
+    """A valid POST /v1/numbers body with a fresh phone-number id and token, which the test
+    gateway's Graph API (``gateway.graph``, a simulator) knows: the token owns the number,
+    in WABA 200000000000001 (or ``wabaId``), so the registration proves ownership."""
     body: Json = {
         "phoneNumberId": str(10**14 + uuid.uuid4().int % 10**13),
         "wabaId": "200000000000001",
@@ -21,9 +23,13 @@ def number_body(**fields: Any) -> Json:
         "accessToken": "EAAG-access-token-" + uuid.uuid4().hex,
         "appSecret": "app-secret-" + uuid.uuid4().hex,
         "verifyToken": "verify-token-" + uuid.uuid4().hex,
-        "graphApiBaseUrl": "http://127.0.0.1:9/v21.0",
+        "graphApiBaseUrl": gateway.graph.graph_base_url,
     }
     body.update(fields)
+    if all(isinstance(body[k], str) for k in ("phoneNumberId", "wabaId", "accessToken")):
+        gateway.graph.add_number(
+            body["phoneNumberId"], waba_id=body["wabaId"], access_token=body["accessToken"]
+        )
     return body
 
 

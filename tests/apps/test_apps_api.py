@@ -160,7 +160,7 @@ def test_app_health_summarises_its_numbers(health: tuple[str, ...], expected: st
 @pytest.mark.e2e
 async def test_delete_is_refused_while_numbers_are_connected(gateway: RunningGateway) -> None:
     app = await create_app(gateway, slug="keeps-numbers")
-    status, number = await gateway.api("POST", "/v1/numbers", number_body(appId=app.id))
+    status, number = await gateway.api("POST", "/v1/numbers", number_body(gateway, appId=app.id))
     assert status == 201, number
     status, body = await gateway.api("DELETE", f"/v1/apps/{app.id}")
     assert_error(status, body, 409, number["id"])
@@ -230,11 +230,11 @@ async def test_numbers_register_for_an_app_only_with_its_key_or_its_tenant(
 ) -> None:
     first, second = await create_app(gateway), await create_app(gateway)
     other = await other_tenant(gateway)
-    status, body = await first.api("POST", "/v1/numbers", number_body(appId=second.id))
+    status, body = await first.api("POST", "/v1/numbers", number_body(gateway, appId=second.id))
     assert_error(status, body, 403, "own App")
-    status, body = await other.api("POST", "/v1/numbers", number_body(appId=first.id))
+    status, body = await other.api("POST", "/v1/numbers", number_body(gateway, appId=first.id))
     assert_error(status, body, 404, first.id)
-    status, body = await first.api("POST", "/v1/numbers", number_body())
+    status, body = await first.api("POST", "/v1/numbers", number_body(gateway))
     assert status == 201 and body["appId"] == first.id, body
 
 
@@ -271,7 +271,7 @@ async def test_an_app_key_manages_only_its_own_destinations(
         "POST", "/v1/destinations", {"url": receiver.url, "appId": first.id}
     )
     problems.append(problem("another tenant's App", status, body, 400, first.id))
-    status, number = await gateway.api("POST", "/v1/numbers", number_body())
+    status, number = await gateway.api("POST", "/v1/numbers", number_body(gateway))
     assert status == 201, number
     status, body = await first.api(
         "POST", "/v1/destinations", {"url": receiver.url, "numberId": number["id"]}

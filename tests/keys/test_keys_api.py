@@ -44,7 +44,8 @@ async def test_the_operator_creates_a_tenant_whose_first_key_works_once_shown(
 
     status, listed = await gateway.operator("GET", "/v1/tenants")
     assert status == 200
-    shown = {"id": made["id"], "name": "Acme", "createdAt": made["createdAt"], "alertEmail": None}
+    shown = {"id": made["id"], "name": "Acme", "createdAt": made["createdAt"],
+             "alertEmail": None, "alertWebhookUrl": None}  # fmt: skip
     assert shown in listed
     assert gateway.tenant_id in {t["id"] for t in listed}
     status, one = await gateway.operator("GET", f"/v1/tenants/{made['id']}")
@@ -254,3 +255,30 @@ async def test_ids_in_paths_that_cannot_be_ids_are_refused_before_the_database(
             body = {"displayName": "x"} if method == "PATCH" else None
             status, answer = await call(method, path, body)
             assert_error(status, answer, 400)
+
+
+async def test_a_tenant_s_alert_webhook_gets_a_secret_shown_once_and_is_cleared(
+    gateway: RunningGateway,
+) -> None:
+    path = f"/v1/tenants/{gateway.tenant_id}"
+    status, body = await gateway.operator("PATCH", path, {})
+    assert_error(status, body, 400, "nothing to change")
+    hook = "https://acme.example/alerts"
+    status, made = await gateway.operator("PATCH", path, {"alertWebhookUrl": hook})
+    assert status == 200 and made["alertWebhookUrl"] == hook, made
+    secret = made["alertWebhookSecret"]
+    assert secret.startswith("whsec_") and made["alertEmail"] is None, made
+    # Stored encrypted, never answered again.
+    rows = await table(gateway.gateway.settings.database_url, "tenants")
+    assert secret not in str(rows)
+    status, mail = await gateway.operator("PATCH", path, {"alertEmail": "dev@acme.test"})
+    assert status == 200 and mail["alertWebhookUrl"] == hook, mail
+    assert mail["alertWebhookSecret"] is None and mail["alertEmail"] == "dev@acme.test"
+    for bad in ("ftp://acme.example/x", "https://acme.example/a\r\nX: y", "not a url"):
+        status, body = await gateway.operator("PATCH", path, {"alertWebhookUrl": bad})
+        assert_error(status, body, 400)
+    status, cleared = await gateway.operator("PATCH", path, {"alertWebhookUrl": None})
+    assert status == 200 and cleared["alertWebhookUrl"] is None, cleared
+    assert cleared["alertEmail"] == "dev@acme.test"
+    status, body = await gateway.operator("PATCH", "/v1/tenants/ten_nope", {"alertEmail": None})
+    assert_error(status, body, 404)

@@ -58,8 +58,12 @@ async def test_a_health_check_finds_healthy_down_and_degraded_numbers(
 
 
 async def test_an_unreachable_graph_api_is_degraded(gateway: RunningGateway) -> None:
-    status, number = await gateway.api("POST", "/v1/numbers", number_body())  # port 9: closed
+    status, number = await gateway.api("POST", "/v1/numbers", number_body(gateway))
     assert status == 201
+    # The proof at registration needs the Graph API; the URL changed later is not checked.
+    closed = {"graphApiBaseUrl": "http://127.0.0.1:9/v21.0"}  # port 9: nothing listens
+    status, _ = await gateway.api("PATCH", f"/v1/numbers/{number['id']}", closed)
+    assert status == 200
     checked = await _check(gateway, number["id"])
     assert checked["health"] == "degraded", checked
     assert "unreachable" in str(checked["healthDetail"])
@@ -90,10 +94,11 @@ async def test_health_checks_are_kept_to_who_manages_the_number(
     other = await other_tenant(gateway)
     status, body = await other.api("POST", f"/v1/numbers/{number_id}/health-check")
     assert_error(status, body, 404)
-    status, pool = await gateway.operator("POST", "/v1/numbers", number_body(kind="pool"))
+    status, pool = await gateway.operator("POST", "/v1/numbers", number_body(gateway, kind="pool"))
     assert status == 201
     status, body = await gateway.api("POST", f"/v1/numbers/{pool['id']}/health-check")
     assert_error(status, body, 403, "operator")
+    gateway.graph.fail_next_number_reads(1, 503)
     status, body = await gateway.operator("POST", f"/v1/numbers/{pool['id']}/health-check")
     assert status == 200 and body["health"] == "degraded", body
     status, body = await gateway.operator("POST", f"/v1/numbers/{number_id}/health-check")

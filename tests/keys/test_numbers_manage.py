@@ -20,14 +20,16 @@ async def test_the_operator_lists_every_number_and_tenants_their_own_and_the_poo
     gateway: RunningGateway,
 ) -> None:
     other = await other_tenant(gateway)
-    status, mine = await gateway.api("POST", "/v1/numbers", number_body(displayName="Sales"))
+    status, mine = await gateway.api(
+        "POST", "/v1/numbers", number_body(gateway, displayName="Sales")
+    )
     assert status == 201, mine
-    status, theirs = await other.api("POST", "/v1/numbers", number_body())
+    status, theirs = await other.api("POST", "/v1/numbers", number_body(gateway))
     assert status == 201, theirs
-    status, pool = await gateway.operator("POST", "/v1/numbers", number_body(kind="pool"))
+    status, pool = await gateway.operator("POST", "/v1/numbers", number_body(gateway, kind="pool"))
     assert status == 201, pool
     status, for_other = await gateway.operator(
-        "POST", "/v1/numbers", number_body(tenantId=other.tenant_id)
+        "POST", "/v1/numbers", number_body(gateway, tenantId=other.tenant_id)
     )
     assert status == 201, for_other
     assert mine["tenantId"] == gateway.tenant_id and pool["tenantId"] is None
@@ -108,8 +110,8 @@ async def test_patch_changes_the_connection_and_the_ingress_uses_the_new_app_sec
 
 async def test_patch_validates_its_input_and_who_may_change_what(gateway: RunningGateway) -> None:
     other = await other_tenant(gateway)
-    status, mine = await gateway.api("POST", "/v1/numbers", number_body())
-    status, pool = await gateway.operator("POST", "/v1/numbers", number_body(kind="pool"))
+    status, mine = await gateway.api("POST", "/v1/numbers", number_body(gateway))
+    status, pool = await gateway.operator("POST", "/v1/numbers", number_body(gateway, kind="pool"))
     path = f"/v1/numbers/{mine['id']}"
     bad: list[tuple[Any, str]] = [
         ({}, "nothing to change"),
@@ -193,7 +195,7 @@ async def test_a_deleted_number_is_unknown_to_the_ingress_and_can_be_registered_
 
 
 async def test_pool_numbers_are_deleted_by_the_operator_only(gateway: RunningGateway) -> None:
-    status, pool = await gateway.operator("POST", "/v1/numbers", number_body(kind="pool"))
+    status, pool = await gateway.operator("POST", "/v1/numbers", number_body(gateway, kind="pool"))
     assert status == 201
     status, body = await gateway.api("DELETE", f"/v1/numbers/{pool['id']}")
     assert_error(status, body, 403, "operator")
@@ -206,14 +208,14 @@ async def test_pool_numbers_are_deleted_by_the_operator_only(gateway: RunningGat
 async def test_number_routes_refuse_missing_malformed_unknown_and_revoked_keys(
     gateway: RunningGateway,
 ) -> None:
-    status, number = await gateway.api("POST", "/v1/numbers", number_body())
+    status, number = await gateway.api("POST", "/v1/numbers", number_body(gateway))
     status, extra = await gateway.api("POST", "/v1/keys", {"label": "to revoke"})
     assert status == 201
     status, _ = await gateway.api("DELETE", f"/v1/keys/{extra['id']}")
     assert status == 200
     routes = [
         ("GET", "/v1/numbers", None),
-        ("POST", "/v1/numbers", number_body()),
+        ("POST", "/v1/numbers", number_body(gateway)),
         ("GET", f"/v1/numbers/{number['id']}", None),
         ("PATCH", f"/v1/numbers/{number['id']}", {"displayName": "x"}),
         ("DELETE", f"/v1/numbers/{number['id']}", None),
@@ -259,9 +261,9 @@ async def _app_key(gateway: RunningGateway, app_id: str) -> str:
 async def test_an_app_sees_and_manages_only_its_own_numbers(gateway: RunningGateway) -> None:
     app_key = await _app_key(gateway, "app_bot1")
     as_app = {"Authorization": f"Bearer {app_key}"}
-    status, apps = await gateway.api("POST", "/v1/numbers", number_body(), headers=as_app)
+    status, apps = await gateway.api("POST", "/v1/numbers", number_body(gateway), headers=as_app)
     assert status == 201 and apps["appId"] == "app_bot1", apps
-    status, tenants = await gateway.api("POST", "/v1/numbers", number_body())
+    status, tenants = await gateway.api("POST", "/v1/numbers", number_body(gateway))
     assert status == 201 and tenants["appId"] is None
     status, listed = await gateway.api("GET", "/v1/numbers", headers=as_app)
     assert status == 200 and [n["id"] for n in listed] == [apps["id"]]

@@ -63,7 +63,7 @@ async def test_cancelled_code_is_answered_as_expired(
 async def test_bad_requests_are_4xx_naming_the_problem(
     gateway: RunningGateway, pool: Simulator
 ) -> None:
-    status, dedicated = await gateway.api("POST", "/v1/numbers", number_body())
+    status, dedicated = await gateway.api("POST", "/v1/numbers", number_body(gateway))
     assert status == 201, dedicated
     cases: list[tuple[str, str, str, Any, int, str | None]] = [
         ("dedicated number", "POST", "/v1/activations", {"numberId": dedicated["id"]}, 400,

@@ -2,6 +2,7 @@
 through the number's Graph API by a background worker, retried on transient errors with
 backoff, failed on final ones, and never lost to a restart."""
 
+import time
 import uuid
 
 import pytest
@@ -134,3 +135,32 @@ async def test_a_notice_queued_before_a_stop_is_sent_after_the_restart(
 
 def _fields(settings: SimSettings) -> dict[str, object]:
     return {name: getattr(settings, name) for name in SimSettings.__dataclass_fields__}
+
+
+async def test_a_slow_number_s_notices_do_not_hold_up_another_number_s(
+    database_url: str,
+) -> None:
+    """One pool number's Graph API takes 3 s a send: its notices are sent two at a time (its
+    share), and another number's notice, queued after them, goes out at once. (Before, the
+    worker sent a claimed batch and waited for all of it: the other number waited too.)"""
+    settings = {"notice_concurrency": 3, "notice_per_number_concurrency": 2}
+    async with running_gateway(database_url, **settings) as gateway:
+        async with pool_sim(gateway) as slow, pool_sim(gateway, "15550008888") as quick:
+            slow.slow_sends(3.0)
+            senders = [slow.user(f"491510000090{n}", "Waiting") for n in range(4)]
+            for user in senders:
+                assert (await slow.send(user, "text", body="hello?")).ok
+
+            async def slow_ones_under_way() -> bool:
+                return slow.graph.sends_waiting >= 2
+
+            await eventually(slow_ones_under_way)
+            started = time.monotonic()
+            user = quick.user("4915100000099", "Quick")
+            assert (await quick.send(user, "text", body="hello?")).ok
+            assert await told_eventually(quick, user.wa_id, 1) == [NOT_ACTIVATED]
+            took = time.monotonic() - started
+            assert took < 1.5, f"the other number's notice took {took:.1f} s"
+            for waiting in senders:  # every slow notice goes out in the end, two at a time
+                assert await told_eventually(slow, waiting.wa_id, 1) == [NOT_ACTIVATED]
+            assert slow.graph.most_sends_waiting == 2

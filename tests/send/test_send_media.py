@@ -218,7 +218,13 @@ async def test_bad_media_sends_are_clear_4xx_and_nothing_reaches_meta(
     other = await store.tenants.create_tenant("ten_other", "Other")
     other_key = (await issue_tenant_key(store, other.id)).key
     as_other = RunningGateway(
-        gateway.url, gateway.gateway, other.id, other_key, gateway.http, gateway.operator_key
+        gateway.url,
+        gateway.gateway,
+        other.id,
+        other_key,
+        gateway.http,
+        gateway.operator_key,
+        gateway.graph,
     )
     status, theirs = await upload(as_other, PNG, content_type="image/png")
     assert status == 201, theirs

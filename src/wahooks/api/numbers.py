@@ -20,6 +20,7 @@ from wahooks.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.ids import new_id
 from wahooks.models import KeyKind, Number, Principal
+from wahooks.ownership import not_verified
 from wahooks.store import Duplicate
 from wahooks.store.keys_ops import NumberChanges
 
@@ -205,6 +206,28 @@ async def _owner(request: Request, body: NumberIn, who: Principal) -> tuple[str 
 WhoDep = Annotated[Principal, Depends(any_key)]
 
 
+def _sees(who: Principal, number: Number) -> bool:
+    """Whether this key can already see ``number`` (so naming it in a refusal tells it
+    nothing new): the operator every number, a tenant its own and the pool numbers, an App
+    its own."""
+    if who.kind is KeyKind.OPERATOR:
+        return True
+    if who.kind is KeyKind.APP:
+        return number.app_id is not None and number.app_id == who.app_id
+    assert who.tenant is not None
+    return number.kind == "pool" or number.tenant_id == who.tenant.id
+
+
+async def _taken(request: Request, who: Principal, phone_number_id: str) -> Number | None:
+    """The live number with this phone-number id, if another key's; a clear 409 if this key
+    can see it anyway."""
+    store = gateway_of(request).store
+    found = (await store.numbers.by_phone_number_ids([phone_number_id])).get(phone_number_id)
+    if found is not None and _sees(who, found):
+        raise Conflict(f"phone number id {phone_number_id} is already registered")
+    return found
+
+
 @router.post(
     "",
     operation_id="createNumber",
@@ -213,17 +236,29 @@ WhoDep = Annotated[Principal, Depends(any_key)]
     response_model_by_alias=True,
     summary="Register a number",
     responses={
+        400: {
+            "description": "token_refused: Meta refused the access token (invalid or "
+            "expired); invalid_request: a field is wrong."
+        },
         403: {
-            "description": "forbidden: a pool number takes the operator's key; a tenant or "
-            "App registers only its own dedicated numbers."
+            "description": "number_not_verified: the access token cannot read this phone "
+            "number in this WABA through the Graph API, or the number is registered by "
+            "someone else (one answer for both); forbidden: a pool number takes the "
+            "operator's key, a tenant or App registers only its own dedicated numbers."
         },
         404: {"description": "not_found: no such tenant or App."},
-        409: {"description": "conflict: this phone-number id is already registered."},
+        409: {"description": "conflict: this key's own number is already registered."},
+        502: {
+            "description": "graph_unavailable: the Graph API did not answer the ownership "
+            "check; nothing was registered."
+        },
     },
 )
 async def create_number(body: NumberIn, request: Request, who: WhoDep) -> NumberOut:
-    """Register a WhatsApp number with its Cloud API connection; the secrets are stored
-    encrypted and never shown again."""
+    """Register a WhatsApp number with its Cloud API connection, once its access token
+    proves it: the token must read the phone-number node and find it among its WABA's
+    phone numbers, through the given Graph API base URL. The secrets are stored encrypted
+    and never shown again."""
     gateway = gateway_of(request)
     tenant_id, app_id = await _owner(request, body, who)
     number = Number(
@@ -241,10 +276,18 @@ async def create_number(body: NumberIn, request: Request, who: WhoDep) -> Number
         graph_base_url=body.graph_api_base_url.rstrip("/"),
         created_at=gateway.clock(),
     )
+    # Another key's number gets the refusal of a number the token cannot read, and only
+    # after the proof: neither the answer nor its timing tells the two apart.
+    taken = await _taken(request, who, number.phone_number_id)
+    assert gateway.ownership is not None
+    await gateway.ownership.prove(number)
+    if taken is not None:
+        raise not_verified(number)
     try:
         await gateway.store.numbers.create(number)
-    except Duplicate as exc:
-        raise Conflict(f"phone number id {body.phone_number_id} is already registered") from exc
+    except Duplicate as exc:  # registered meanwhile
+        await _taken(request, who, number.phone_number_id)
+        raise not_verified(number) from exc
     gateway.numbers.forget(number.phone_number_id)
     return _out(number)
 

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from wahooks.accounts import create_tenant_with_key
 from wahooks.api.auth import current_operator
-from wahooks.api.base import ApiModel, examples, iso
+from wahooks.api.base import ApiModel, HttpUrl, examples, iso
 from wahooks.api.keys import (
     KeyId,
     KeyIn,
@@ -20,7 +20,8 @@ from wahooks.api.keys import (
     resource_id,
     revoke_api_key,
 )
-from wahooks.errors import NotFound
+from wahooks.delivery.signing import new_secret
+from wahooks.errors import InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.models import Principal, Tenant
 
@@ -51,7 +52,12 @@ class TenantOut(ApiModel):
     name: str
     created_at: str | None
     alert_email: str | None = Field(
-        None, description="Where the tenant's alert e-mails go (a destination disabled)."
+        None,
+        description="Where the tenant's alert e-mails go (a destination failing or "
+        "disabled, a number down).",
+    )
+    alert_webhook_url: str | None = Field(
+        None, description="Where the tenant's alert webhooks go (signed JSON POSTs)."
     )
 
 
@@ -59,11 +65,29 @@ EMAIL = r"^[^@\s,;<>]+@[^@\s,;<>]+$"
 
 
 class TenantPatch(ApiModel):
-    model_config = ApiModel.model_config | examples({"alertEmail": "ops@acme.example"})
+    """Fields to change; those left out stay as they are."""
+
+    model_config = ApiModel.model_config | examples(
+        {"alertEmail": "ops@acme.example", "alertWebhookUrl": "https://acme.example/alerts"}
+    )
 
     alert_email: Annotated[str, Field(max_length=254, pattern=EMAIL)] | None = Field(
+        None,
         description="Where the tenant's alert e-mails go; null: none (the operator's "
-        "addresses, WAHOOKS_ALERT_OPERATOR_EMAILS, are told in any case)."
+        "addresses, WAHOOKS_ALERT_OPERATOR_EMAILS, are told in any case).",
+    )
+    alert_webhook_url: Annotated[HttpUrl, Field(max_length=2048)] | None = Field(
+        None,
+        description="Where the tenant's alerts are POSTed as signed JSON (the same context "
+        "as the e-mails); setting it answers a new signing secret, once; null: none.",
+    )
+
+
+class PatchedTenantOut(TenantOut):
+    alert_webhook_secret: str | None = Field(
+        None,
+        description="The secret that signs the alert webhooks (Standard Webhooks, as "
+        "deliveries): in the answer that set alertWebhookUrl only.",
     )
 
 
@@ -77,6 +101,7 @@ def _out(tenant: Tenant) -> TenantOut:
         name=tenant.name,
         created_at=iso(tenant.created_at),
         alert_email=tenant.alert_email,
+        alert_webhook_url=tenant.alert_webhook_url,
     )
 
 
@@ -184,16 +209,34 @@ async def revoke_tenant_key(
 @router.patch(
     "/{tenantId}",
     operation_id="updateTenant",
-    response_model=TenantOut,
+    response_model=PatchedTenantOut,
     response_model_by_alias=True,
     summary="Update a tenant",
-    responses={**_OPERATOR_KEY, **_NO_TENANT},
+    responses={
+        **_OPERATOR_KEY,
+        **_NO_TENANT,
+        400: {"description": "invalid_request: nothing to change, or a field is wrong."},
+    },
 )
 async def update_tenant(
     tenant_id: TenantId, body: TenantPatch, request: Request, _: OperatorDep
-) -> TenantOut:
-    """Set (or clear, with null) the tenant's alert e-mail address."""
+) -> PatchedTenantOut:
+    """Set (or clear, with null) the tenant's alert e-mail address and alert webhook. A
+    webhook URL set gets a new signing secret, answered this once."""
     store = gateway_of(request).store
-    if not await store.alerts.set_tenant_email(tenant_id, body.alert_email):
+    given = body.model_fields_set
+    if not given:
+        raise InvalidRequest("nothing to change: give alertEmail or alertWebhookUrl")
+    await _tenant(request, tenant_id)
+    if "alert_email" in given and not await store.alerts.set_tenant_email(
+        tenant_id, body.alert_email
+    ):
         raise NotFound(f"no tenant {tenant_id}")
-    return _out(await _tenant(request, tenant_id))
+    secret: str | None = None
+    if "alert_webhook_url" in given:
+        url = body.alert_webhook_url
+        secret = new_secret() if url is not None else None
+        if not await store.alerts.set_tenant_webhook(tenant_id, url, secret):
+            raise NotFound(f"no tenant {tenant_id}")
+    tenant = await _tenant(request, tenant_id)
+    return PatchedTenantOut(alert_webhook_secret=secret, **_out(tenant).model_dump())

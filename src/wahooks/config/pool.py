@@ -78,3 +78,13 @@ class PoolOptions(Options):
     notice_backoff_s: float = Field(
         2.0, ge=0, le=3600, description="First retry delay of a notice; doubles each try (s)."
     )
+    notice_concurrency: int = Field(
+        16, ge=1, le=256, description="Notices being sent at once in this process."
+    )
+    notice_per_number_concurrency: int = Field(
+        4,
+        ge=1,
+        le=256,
+        description="Of those, at most this many through one number, so a number whose "
+        "Graph API is slow does not delay other numbers' notices.",
+    )

@@ -64,6 +64,20 @@ class SocketOptions(Options):
         description="Delays before retrying a send after a transient "
         "Graph API error (network, 5xx, throttling).",
     )
+    graph_concurrency: int = Field(
+        256,
+        ge=1,
+        le=4096,
+        description="Graph API requests (sends, uploads, checks) at once in this process; "
+        "the rest wait their turn (the outbound connection pool holds 512).",
+    )
+    graph_per_number_concurrency: int = Field(
+        8,
+        ge=1,
+        le=4096,
+        description="Of those, at most this many for one number, so a number whose Graph "
+        "API is slow cannot hold the others' turns.",
+    )
     external_status_grace_s: float = Field(
         30,
         ge=0,

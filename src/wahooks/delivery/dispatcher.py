@@ -78,7 +78,9 @@ class Dispatcher:
         self._results: list[tuple[AttemptDecision, Destination]] = []
         self._inflight = Tasks()
         self._health = HealthPolicy(
-            settings.destination_disable_after_failures, settings.destination_disable_after_s
+            settings.destination_disable_after_failures,
+            settings.destination_disable_after_s,
+            alert_after=settings.alert_after_failures,
         )
         self._circuit = circuit_policy(settings)
         self._pacer = Pacer(

@@ -32,6 +32,7 @@ GONE = 410
 class HealthPolicy:
     failures: int = 60  # consecutive failed attempts; 0: never disable for failures
     span_s: float = 3600.0  # ... spanning at least this long
+    alert_after: int = 0  # consecutive failed attempts that raise an alert; 0: none
 
     def trips(
         self, failures: int, failing_since: float | None, now: float, circuit_open: bool = False
@@ -98,6 +99,7 @@ def health_update(
         runs=runs,
         disable_reason=policy.disable_reason,
         circuit_move=None if circuit is None else circuit.move,
+        alert_after_failures=policy.alert_after,
     )
 
 

@@ -3,7 +3,8 @@ remove files once they have expired.
 
 Fair sharing: this process fetches at most ``media_concurrency`` files at once, and at most
 ``media_per_number_concurrency`` of them for one number, so a number whose Graph URL is slow
-cannot hold every slot; a body that stalls (less than 1 KiB in ``media_stall_timeout_s``)
+cannot hold every slot (shares.py, as the Graph API calls and the notices share theirs); a
+body that stalls (less than 1 KiB in ``media_stall_timeout_s``)
 gives its slot up and is retried like a timeout.
 
 A media message's deliveries are held (``deliveries.hold``) until its file is stored or known
@@ -13,13 +14,13 @@ with leases, like deliveries, so a crash mid-download only means the file is fet
 
 import asyncio
 import logging
-from collections import Counter
 
 from wahooks.background import Loop, Tasks
 from wahooks.config import Settings
 from wahooks.media.blobs import BlobStore
 from wahooks.media.fetch import FetchedMedia, GraphMedia, MediaFetcher
 from wahooks.models import MediaJob
+from wahooks.shares import FairShares
 from wahooks.store import Store
 from wahooks.store.notifier import Topic
 
@@ -43,7 +44,8 @@ class MediaJobs:
         self._claiming = Loop("media-claim")
         self._purging = Loop("media-purge")
         self._inflight = Tasks(on_done=self._claiming.wake)  # a finished fetch makes room
-        self._per_number: Counter[str] = Counter()  # this process's fetches, by number
+        # This process's fetches, by number.
+        self._shares = FairShares(settings.media_concurrency, settings.media_per_number_concurrency)
 
     async def start(self) -> None:
         self._store.notifier.subscribe(Topic.MEDIA, lambda _tenants: self._claiming.wake())
@@ -62,14 +64,14 @@ class MediaJobs:
         policy = self._fetcher.policy
         lease_s = policy.attempts * (policy.timeout_s + policy.max_backoff_s) + 60
         while not self._claiming.stopping:
-            free = settings.media_concurrency - len(self._inflight)
+            free = self._shares.free
             claimed = 0
             try:
                 # One at a time, so that no number takes more than its share of the slots
                 # (a few small claims: the slots are few).
                 while claimed < free and not self._claiming.stopping:
                     jobs = await self._store.media.claim(
-                        limit=1, lease_s=lease_s, busy=self._busy_numbers()
+                        limit=1, lease_s=lease_s, busy=self._shares.busy()
                     )
                     if not jobs:
                         break
@@ -81,20 +83,14 @@ class MediaJobs:
                 continue
             await self._claiming.pause(settings.dispatch_poll_interval_s)
 
-    def _busy_numbers(self) -> list[str]:
-        share = self._settings.media_per_number_concurrency
-        return [number for number, n in self._per_number.items() if n >= share]
-
     def _start(self, job: MediaJob) -> None:
-        self._per_number[job.number_id] += 1
+        self._shares.take(job.number_id)
 
         async def fetch() -> None:
             try:
                 await self._fetch(job)
             finally:
-                self._per_number[job.number_id] -= 1
-                if self._per_number[job.number_id] <= 0:
-                    del self._per_number[job.number_id]
+                self._shares.release(job.number_id)
 
         self._inflight.spawn(fetch())
 

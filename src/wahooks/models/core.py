@@ -174,6 +174,7 @@ class Tenant:
     name: str
     created_at: float
     alert_email: str | None = None  # where its alert e-mails go (delivery/alerts.py)
+    alert_webhook_url: str | None = None  # where its alert webhooks go
 
 
 class KeyKind(StrEnum):

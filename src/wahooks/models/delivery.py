@@ -177,6 +177,9 @@ class HealthUpdate:
     # (the run, its circuit after the counts, now) -> the circuit's move, or None to leave
     # it; None: circuits are not kept (tests of the health counts alone).
     circuit_move: Callable[[FailureRun, CircuitState, float], CircuitMove | None] | None = None
+    # Failures in a row that raise a "destination failing" alert, when the count reaches
+    # it; 0: none.
+    alert_after_failures: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,14 +227,17 @@ class QueueFigures:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Alert:
-    """A condition to tell the operator and the tenant of (a destination disabled)."""
+    """A condition to tell the operator and the tenant of, through one channel."""
 
     id: str
     tenant_id: str
     tenant_name: str
     tenant_email: str | None  # the tenant's alert address, if it set one
-    kind: str  # destination_disabled
+    kind: str  # destination_failing, destination_disabled, number_down
     subject: str  # what it is about (a destination id): one alert per interval for it
     data: JsonObject
     attempts: int
     created_at: float
+    channel: str = "mail"  # mail, operator_webhook, tenant_webhook (ALERT_CHANNELS)
+    tenant_webhook_url: str | None = None  # the tenant's alert webhook, if it set one
+    tenant_webhook_secret: str | None = None  # what signs it

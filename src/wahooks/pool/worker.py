@@ -6,28 +6,33 @@ mid-send means the notice falls due again after its lease. A transient Graph err
 (network, 5xx, throttling) is retried with a doubling backoff up to ``notice_attempts``
 tries; anything Meta refuses outright fails the notice at once (its error is kept).
 One recipient's notices go out one after another, in the order they were queued.
+
+Fair sharing (shares.py, as media jobs do): at most ``notice_concurrency`` notices are sent
+at once, at most ``notice_per_number_concurrency`` through one number, and a number at its
+share has its notices left unclaimed; each notice is sent in a task of its own, so the
+claiming goes on while a slow number's sends are under way, and other numbers' notices are
+not held behind them.
 """
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Sequence
 
 import orjson
 
-from wahooks.background import Loop
+from wahooks.background import Loop, Tasks
 from wahooks.config import Settings
 from wahooks.retry import exponential
 from wahooks.send.graph import GraphClient, GraphError
 from wahooks.send.messenger import addressee
+from wahooks.shares import FairShares
 from wahooks.store import Store
 from wahooks.store.notice_ops import NoticeJob
 from wahooks.store.notifier import Topic
 
 log = logging.getLogger(__name__)
 
-CLAIM_BATCH = 50
 MAX_BACKOFF_S = 3600.0
+STOP_GRACE_S = 5.0
 LEASE_MARGIN_S = 30.0
 
 
@@ -42,6 +47,12 @@ class NoticeWorker:
         self._graph = graph
         self._settings = settings
         self._loop = Loop("pool-notices")
+        self._inflight = Tasks(on_done=self._loop.wake)  # a finished send makes room
+        self._shares = FairShares(
+            settings.notice_concurrency, settings.notice_per_number_concurrency
+        )
+        # The last send of each recipient (number, wa_id): the next one waits for it.
+        self._tails: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     def wake(self) -> None:
         self._loop.wake()
@@ -51,35 +62,51 @@ class NoticeWorker:
         self._loop.start(self._run)
 
     async def stop(self) -> None:
-        """Stop claiming; the batch being sent finishes (its sends are bounded by the Graph
-        timeout). Never cancelled mid-query: a cancelled query can spoil a pooled connection."""
+        """Stop claiming; the sends under way get a few seconds to finish (each is bounded
+        by the Graph timeout; one cut short is leased, so sent again later). Never cancelled
+        mid-query: a cancelled query can spoil a pooled connection."""
         await self._loop.stop()
+        await self._inflight.drain(STOP_GRACE_S)
 
     async def _run(self) -> None:
-        lease_s = self._graph.timeout_s + LEASE_MARGIN_S
+        # A notice waits at most for its recipient's earlier one, then sends: two requests.
+        lease_s = 2 * self._graph.timeout_s + LEASE_MARGIN_S
         while not self._loop.stopping:
-            jobs: list[NoticeJob] = []
+            free, claimed = self._shares.free, 0
             try:
-                jobs = await self._store.notices.claim(limit=CLAIM_BATCH, lease_s=lease_s)
+                # One at a time, so that no number takes more than its share of the slots.
+                while claimed < free and not self._loop.stopping:
+                    jobs = await self._store.notices.claim(
+                        limit=1, lease_s=lease_s, busy=self._shares.busy()
+                    )
+                    if not jobs:
+                        break
+                    self._start(jobs[0])
+                    claimed += 1
             except Exception:
                 log.exception("claiming notices failed; retrying shortly")
-            if jobs:
-                await self.send_all(jobs)
-                if len(jobs) == CLAIM_BATCH:
-                    continue
+            if claimed and claimed == free:
+                continue
             await self._loop.pause(self._settings.dispatch_poll_interval_s)
 
-    async def send_all(self, jobs: Sequence[NoticeJob]) -> None:
-        """Recipients in parallel, each recipient's notices in order."""
-        per_recipient: dict[tuple[str, str], list[NoticeJob]] = defaultdict(list)
-        for job in jobs:
-            per_recipient[(job.number.id, job.wa_id)].append(job)
+    def _start(self, job: NoticeJob) -> None:
+        """Send ``job`` in a task of its own, after its recipient's earlier notice."""
+        self._shares.take(job.number.id)
+        recipient = (job.number.id, job.wa_id)
+        before = self._tails.get(recipient)
 
-        async def in_order(queue: list[NoticeJob]) -> None:
-            for job in queue:
+        async def send() -> None:
+            try:
+                if before is not None:
+                    await asyncio.wait([before])  # only the order matters, not its outcome
                 await self._send(job)
+            finally:
+                self._shares.release(job.number.id)
+                if self._tails.get(recipient) is task:
+                    del self._tails[recipient]
 
-        await asyncio.gather(*(in_order(q) for q in per_recipient.values()))
+        task = self._inflight.spawn(send())
+        self._tails[recipient] = task
 
     async def _send(self, job: NoticeJob) -> None:
         number = job.number

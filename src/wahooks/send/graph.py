@@ -16,6 +16,7 @@ import orjson
 from wahooks.metrics import Metrics
 from wahooks.models import JsonObject, Number
 from wahooks.retry import scheduled
+from wahooks.shares import FairShares
 
 # Throttling: app (4), WABA (80007), account (130429) and per-recipient pair (131056) limits.
 THROTTLING_CODES = frozenset({4, 80007, 130429, 131056})
@@ -78,9 +79,12 @@ class GraphClient:
         timeout_s: float,
         retry_delays_s: Sequence[float],
         metrics: Metrics | None = None,
+        shares: FairShares | None = None,
     ) -> None:
         self._session = session
         self._metrics = metrics
+        # Requests at once, by number (None: unbounded, for a client of its own).
+        self._shares = shares
         self.timeout_s = timeout_s
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._retry_delays_s = tuple(retry_delays_s)
@@ -126,8 +130,18 @@ class GraphClient:
     async def phone_number(self, number: Number) -> dict[str, Any]:
         """``GET /{phone-number-id}`` with the number's token, once (no retries: the health
         check reports a transient failure as it is). GraphError on any failure."""
-        params = {"fields": "display_phone_number,verified_name,quality_rating"}
+        params = {"fields": "id,display_phone_number,verified_name,quality_rating"}
         return await self.request_once("GET", number, number.phone_number_id, params=params)
+
+    async def waba_phone_numbers(self, number: Number, after: str | None = None) -> dict[str, Any]:
+        """One page of ``GET /{waba-id}/phone_numbers`` (ids only) with the number's token,
+        once; ``after``: the previous page's ``paging.cursors.after``."""
+        params = {"fields": "id", "limit": "100"}
+        if after is not None:
+            params["after"] = after
+        return await self.request_once(
+            "GET", number, f"{number.waba_id}/phone_numbers", params=params
+        )
 
     async def post_once(
         self,
@@ -157,9 +171,19 @@ class GraphClient:
         """One request to ``{graph base}/{path}`` with the number's token; its JSON object
         answer, or GraphError (transient for network errors, timeouts, 5xx, throttling)."""
         try:
-            answer = await self._request_once(
-                method, number, path, params=params, data=data, headers=headers, timeout=timeout
-            )
+            if self._shares is None:
+                answer = await self._request_once(
+                    method, number, path, params=params, data=data, headers=headers,
+                    timeout=timeout,
+                )  # fmt: skip
+            else:
+                # The wait for a turn is outside the request's timeout: a number's own
+                # backlog waits on it, not on the Graph API.
+                async with self._shares.hold(number.id):
+                    answer = await self._request_once(
+                        method, number, path, params=params, data=data, headers=headers,
+                        timeout=timeout,
+                    )  # fmt: skip
         except GraphError as exc:
             self._count(method, path, "network" if exc.code is None else str(exc.code))
             raise
@@ -171,7 +195,8 @@ class GraphClient:
             return
         last = path.rsplit("/", 1)[-1]
         # A bounded label: the edge (messages, media...) or "node" for an id.
-        operation = f"{method} {last if last.isalpha() else 'node'}"
+        edge = last.replace("_", "").isalpha()  # phone_numbers, message_templates
+        operation = f"{method} {last if edge else 'node'}"
         self._metrics.graph_calls.labels(operation, outcome).inc()
 
     async def _request_once(

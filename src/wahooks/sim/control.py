@@ -81,6 +81,18 @@ class FailNumberRequest(BaseModel):
     http_status: int = Field(default=503, ge=400, le=599, alias="httpStatus")
 
 
+class NumberRequest(BaseModel):
+    """`POST /_sim/numbers`: another number, readable with its own access token."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    phone_number_id: str = Field(alias="phoneNumberId", min_length=1, pattern=r"^[0-9]+$")
+    waba_id: str = Field(alias="wabaId", min_length=1, pattern=r"^[0-9]+$")
+    access_token: str = Field(alias="accessToken", min_length=1)
+    display_phone_number: str = Field("15550000001", alias="displayPhoneNumber", min_length=1)
+    verified_name: str = Field("Wahooks Simulator", alias="verifiedName", min_length=1)
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
 
@@ -102,6 +114,7 @@ class ControlApi:
             web.post("/_sim/fail-media", self._fail_media),
             web.post("/_sim/token", self._token),
             web.post("/_sim/fail-number-reads", self._fail_number_reads),
+            web.post("/_sim/numbers", self._add_number),
             web.post("/_sim/user-id-update", self._user_id_update),
         ]
 
@@ -195,6 +208,22 @@ class ControlApi:
             return _error(400, "invalid_request", str(exc))
         self._sim.fail_next_number_reads(req.count, req.http_status)
         return _json({"pending": req.count})
+
+    async def _add_number(self, request: web.Request) -> web.Response:
+        try:
+            req = NumberRequest.model_validate(await self._body(request))
+        except ValidationError as exc:
+            return _error(400, "invalid_request", _describe(exc))
+        except InvalidMessage as exc:
+            return _error(400, "invalid_request", str(exc))
+        self._sim.add_number(
+            req.phone_number_id,
+            waba_id=req.waba_id,
+            access_token=req.access_token,
+            display_phone_number=req.display_phone_number,
+            verified_name=req.verified_name,
+        )
+        return _json({"phoneNumberId": req.phone_number_id, "wabaId": req.waba_id})
 
     async def _user_id_update(self, request: web.Request) -> web.Response:
         try:

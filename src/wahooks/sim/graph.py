@@ -1,9 +1,12 @@
 """The Graph API routes the gateway calls: media metadata and download, sends, uploads,
-and the WABA's message templates (templates.py). Its answers are in graph_errors.py, sends'
-records and checks in sends.py, media bytes over HTTP in transfers.py."""
+the phone-number node and a WABA's phone numbers (phone_numbers.py, with the tokens' rights
+in accounts.py), and the WABA's message templates (templates.py). Its answers are in
+graph_errors.py, sends' records and checks in sends.py, media bytes over HTTP in
+transfers.py."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -14,6 +17,7 @@ from typing import Literal
 import orjson
 from aiohttp import web
 
+from wahooks.sim.accounts import Accounts, SimNumber
 from wahooks.sim.graph_errors import (
     fbtrace_id,
     graph_error,
@@ -25,6 +29,7 @@ from wahooks.sim.graph_errors import (
 from wahooks.sim.media import MediaObject, MediaStore
 from wahooks.sim.messages import Json, new_wamid
 from wahooks.sim.notifications import ERROR_TEXTS
+from wahooks.sim.phone_numbers import PhoneNumbers
 from wahooks.sim.sends import SERVER_ERROR_CODES, OnSent, SendFailure, SentMessage, send_error
 from wahooks.sim.settings import SimSettings
 from wahooks.sim.templates import Templates
@@ -74,6 +79,9 @@ class GraphApi:
         self._on_sent = on_sent
         self._failures: deque[SendFailure] = deque()
         self.trickle_bytes_per_s: float | None = None  # trickle_downloads
+        self.send_delay_s = 0.0  # slow_sends: how long each send takes to answer
+        self.sends_waiting = 0  # sends being delayed now
+        self.most_sends_waiting = 0  # the most at once, since the start
         # Injected media failures (fail_next_media): HTTP statuses to answer instead; for
         # downloads, None means "send half the bytes, then drop the connection".
         self._metadata_failures: deque[int] = deque()
@@ -81,8 +89,15 @@ class GraphApi:
         # Signs download URLs; a fresh key per run, like Meta's URLs die with their signature.
         self._url_key = secrets.token_bytes(32)
         self._upload_failures: deque[int] = deque()
-        # Injected failures of `GET /{phone-number-id}` (fail_next_number_reads).
-        self._number_failures: deque[int] = deque()
+        self.accounts = Accounts(
+            SimNumber(
+                phone_number_id=settings.phone_number_id,
+                waba_id=settings.waba_id,
+                display_phone_number=settings.display_phone_number,
+                access_token=settings.access_token,
+            )
+        )
+        self.phone_numbers = PhoneNumbers(self.accounts)
         # False once the access token is invalidated (expired or revoked, as Meta would):
         # every Graph call then answers 401 with OAuthException code 190.
         self.token_valid = True
@@ -97,6 +112,7 @@ class GraphApi:
         return [
             web.get("/media-download/{media_id}", self._download),
             web.get(f"/{_VERSION}/{{node}}", self._get_node),
+            web.get(f"/{_VERSION}/{{node}}/phone_numbers", self._list_phone_numbers),
             web.delete(f"/{_VERSION}/{{node}}", self._delete_node),
             web.post(f"/{_VERSION}/{{node}}/messages", self._send),
             web.post(f"/{_VERSION}/{{node}}/media", self._upload),
@@ -145,7 +161,7 @@ class GraphApi:
     def fail_next_number_reads(self, n: int = 1, http_status: int = 503) -> None:
         """The next `n` reads of the phone-number node answer `http_status` with a Graph
         error (429: Meta's rate limit, code 4; else its transient code 2)."""
-        self._number_failures.extend([http_status] * n)
+        self.phone_numbers.failures.extend([http_status] * n)
 
     def fail_next_uploads(self, n: int = 1, http_status: int = 503) -> None:
         """The next `n` media uploads answer `http_status` with a Graph error (after reading
@@ -163,13 +179,33 @@ class GraphApi:
         msg = f"{media_id}:{expires}".encode()
         return hmac.new(self._url_key, msg, hashlib.sha256).hexdigest()[:32]
 
-    def _authorized(self, request: web.Request) -> bool:
+    def _token(self, request: web.Request) -> str | None:
+        """The request's access token if Meta issued it and it is still valid."""
         if not self.token_valid:
-            return False
-        expected = self._settings.access_token
+            return None
         header = request.headers.get("Authorization", "")
         token = header[7:] if header[:7].lower() == "bearer " else request.query.get("access_token")
-        return token is not None and hmac.compare_digest(token.encode(), expected.encode())
+        return token if token is not None and self.accounts.knows(token) else None
+
+    def _authorized(self, request: web.Request) -> bool:
+        return self._token(request) is not None
+
+    def _own_number(self, request: web.Request, node: str) -> bool:
+        """Whether the request's token may act as the simulator's own number ``node``."""
+        token = self._token(request)
+        return (
+            token is not None
+            and node == self._settings.phone_number_id
+            and self.accounts.number(token, node) is not None
+        )
+
+    def _own_waba(self, request: web.Request, node: str) -> bool:
+        token = self._token(request)
+        return (
+            token is not None
+            and node == self._settings.waba_id
+            and self.accounts.of_waba(token, node) is not None
+        )
 
     def _unauthorized(self) -> web.Response:
         if not self.token_valid:  # Meta's answer for an expired session token
@@ -186,13 +222,13 @@ class GraphApi:
         return media if media is not None and media.available else None
 
     async def _get_node(self, request: web.Request) -> web.Response:
-        if not self._authorized(request):
+        token = self._token(request)
+        if token is None:
             return self._unauthorized()
         node = request.match_info["node"]
-        if node == self._settings.phone_number_id:
-            if self._number_failures:
-                return transient_failure(self._number_failures.popleft())
-            return json_response(self._phone_number(request.query.get("fields")))
+        number = self.phone_numbers.read(token, node, request.query.get("fields"))
+        if number is not None:
+            return number
         if self._metadata_failures:
             return transient_failure(self._metadata_failures.popleft())
         media = self._available_media(node)
@@ -209,21 +245,11 @@ class GraphApi:
             }
         )
 
-    def _phone_number(self, fields: str | None = None) -> Json:
-        """The phone-number node; with `fields`, only those (and the id), as Graph answers."""
-        node: Json = {
-            "verified_name": "Wahooks Simulator",
-            "code_verification_status": "VERIFIED",
-            "display_phone_number": "+" + self._settings.display_phone_number,
-            "quality_rating": "GREEN",
-            "platform_type": "CLOUD_API",
-            "throughput": {"level": "STANDARD"},
-            "id": self._settings.phone_number_id,
-        }
-        if fields:
-            wanted = {f.strip() for f in fields.split(",")} | {"id"}
-            node = {k: v for k, v in node.items() if k in wanted}
-        return node
+    async def _list_phone_numbers(self, request: web.Request) -> web.Response:
+        token = self._token(request)
+        if token is None:
+            return self._unauthorized()
+        return self.phone_numbers.list(request, token, request.match_info["node"])
 
     async def _delete_node(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
@@ -270,7 +296,7 @@ class GraphApi:
         if not self._authorized(request):
             return self._unauthorized()
         node = request.match_info["node"]
-        if node != self._settings.phone_number_id:
+        if not self._own_number(request, node):
             return no_such_object("post", node)
         payload = await self._read_json(request)
         if isinstance(payload, web.Response):
@@ -290,6 +316,8 @@ class GraphApi:
         problem = send_error(payload)
         if problem is not None:
             return invalid(problem)
+        if self.send_delay_s:
+            await self._slowly()
         failure = self._failures.popleft() if self._failures else None
         if failure is not None and not failure.asynchronous:
             title, details = ERROR_TEXTS.get(failure.code, ("Error", f"Error {failure.code}"))
@@ -322,11 +350,19 @@ class GraphApi:
             }
         )
 
+    async def _slowly(self) -> None:
+        self.sends_waiting += 1
+        self.most_sends_waiting = max(self.most_sends_waiting, self.sends_waiting)
+        try:
+            await asyncio.sleep(self.send_delay_s)
+        finally:
+            self.sends_waiting -= 1
+
     async def _list_templates(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return self._unauthorized()
         node = request.match_info["node"]
-        if node != self._settings.waba_id:
+        if not self._own_waba(request, node):
             return no_such_object("get", node)
         return await self.templates.list_templates(request)
 
@@ -334,7 +370,7 @@ class GraphApi:
         if not self._authorized(request):
             return self._unauthorized()
         node = request.match_info["node"]
-        if node != self._settings.waba_id:
+        if not self._own_waba(request, node):
             return no_such_object("post", node)
         payload = await self._read_json(request)
         if isinstance(payload, web.Response):
@@ -345,7 +381,7 @@ class GraphApi:
         if not self._authorized(request):
             return self._unauthorized()
         node = request.match_info["node"]
-        if node != self._settings.phone_number_id:
+        if not self._own_number(request, node):
             return no_such_object("post", node)
         if self._upload_failures:
             async for _ in request.content.iter_any():

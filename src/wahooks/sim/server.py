@@ -12,6 +12,7 @@ from typing import Self
 import aiohttp
 from aiohttp import web
 
+from wahooks.sim.accounts import SimNumber
 from wahooks.sim.client import GatewayClient, SendResult
 from wahooks.sim.control import ControlApi
 from wahooks.sim.graph import GraphApi, MediaStage, SentMessage, UploadRecord
@@ -181,10 +182,38 @@ class Simulator(GatewayClient):
         GraphApi.trickle_downloads."""
         self.graph.trickle_downloads(bytes_per_s)
 
+    def slow_sends(self, seconds: float) -> None:
+        """Every message send answers ``seconds`` late from now on (0: at once), as
+        an overloaded Graph API does; ``graph.most_sends_waiting`` says how many waited at
+        once."""
+        self.graph.send_delay_s = seconds
+
     def fail_next_number_reads(self, n: int = 1, http_status: int = 503) -> None:
         """The next `n` reads of the phone-number node (the gateway's health check) fail
         with `http_status`; see GraphApi.fail_next_number_reads."""
         self.graph.fail_next_number_reads(n, http_status)
+
+    def add_number(
+        self,
+        phone_number_id: str,
+        *,
+        waba_id: str,
+        access_token: str,
+        display_phone_number: str = "15550000001",
+        verified_name: str = "Wahooks Simulator",
+    ) -> None:
+        """Another number Meta knows, in WABA ``waba_id``, readable with ``access_token``
+        (the token granted on that WABA): its node and the WABA's ``phone_numbers`` answer
+        that token, and refuse every other as Meta does. Its sends are not simulated."""
+        self.graph.accounts.add(
+            SimNumber(
+                phone_number_id=phone_number_id,
+                waba_id=waba_id,
+                access_token=access_token,
+                display_phone_number=display_phone_number,
+                verified_name=verified_name,
+            )
+        )
 
     def set_token_valid(self, valid: bool) -> None:
         """Invalidate the access token (as when it expires or is revoked at Meta), or make it

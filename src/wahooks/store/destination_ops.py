@@ -26,7 +26,7 @@ from wahooks.models import (
     JsonObject,
 )
 from wahooks.secrets import Keyring
-from wahooks.store.alert_ops import queue_alert
+from wahooks.store.alert_ops import destination_context, queue_alert, queue_failing_alert
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, FetchOne, Operation, Row
 from wahooks.store.rows import json_text as _json
 from wahooks.times import iso_time
@@ -150,6 +150,13 @@ def apply_health(update: HealthUpdate, now: float) -> Operation[set[str]]:
                 "add_destination_failures",
                 {"id": run.destination_id, "failures": run.failures, "since": run.since},
             )
+        if update.alert_after_failures and row is not None and run.failures:
+            failures = int(row["consecutive_failures"])
+            before = 0 if run.reset else failures - run.failures
+            if before < update.alert_after_failures <= failures:  # crossed now: once a run
+                yield from queue_failing_alert(
+                    run.destination_id, failures, row["failing_since"], now
+                )
         circuit_open = yield from _move_circuit(update, run, now)
         reason = run.gone_reason
         if reason is None and row is not None:
@@ -209,9 +216,7 @@ def disable_destination(destination_id: str, reason: str, now: float) -> Operati
         "failingSince": iso_time(row["failing_since"]),
         "disabledAt": iso_time(now),
     }
-    waiting = yield FetchOne("pending_of_destination", {"destination_id": destination_id})
-    last = yield FetchOne("last_error_of_destination", {"destination_id": destination_id})
-    context = {"pending": int(waiting["n"]), "lastError": None if last is None else last["e"]}
+    context = yield from destination_context(destination_id)
     yield from queue_alert(tenant_id, "destination_disabled", destination_id,
                            {**data, **context}, now)  # fmt: skip
     event = yield FetchOne(

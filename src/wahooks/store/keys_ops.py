@@ -41,7 +41,7 @@ def list_tenants() -> Operation[list[Tenant]]:
 def tenant_from_row(row: Row) -> Tenant:
     return Tenant(
         id=row["id"], name=row["name"], created_at=row["created_at"],
-        alert_email=row["alert_email"],
+        alert_email=row["alert_email"], alert_webhook_url=row["alert_webhook_url"],
     )  # fmt: skip
 
 

@@ -1,7 +1,7 @@
 """The notices outbox (replies to pool-number senders), as store operations: leased claims
 like deliveries and media jobs, so a crashed sender's notices fall due again."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from wahooks.models import Number
@@ -32,12 +32,18 @@ class NoticeRecord:
 
 
 def claim_notices(
-    now: float, lease_until: float, limit: int, number_of: Callable[[Row], Number]
+    now: float,
+    lease_until: float,
+    limit: int,
+    number_of: Callable[[Row], Number],
+    busy: Sequence[str] = (),
 ) -> Operation[list[NoticeJob]]:
-    """Due notices, leased until ``lease_until``; ``number_of`` reads a numbers row (the
-    store's reader, which knows how its secrets are kept)."""
+    """Due notices, leased until ``lease_until``, none of the ``busy`` numbers' (at their
+    share of the sends); ``number_of`` reads a numbers row (the store's reader, which knows
+    how its secrets are kept)."""
     claimed = yield FetchAll(
-        "claim_notices", {"now": now, "lease_until": lease_until, "limit": limit}
+        "claim_notices",
+        {"now": now, "lease_until": lease_until, "limit": limit, "busy": list(busy)},
     )
     jobs: list[NoticeJob] = []
     numbers: dict[str, Number] = {}

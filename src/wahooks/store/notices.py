@@ -1,15 +1,24 @@
 """The outbox of replies the gateway itself sends (activation notices)."""
 
+from collections.abc import Sequence
+
 from wahooks.store import notice_ops, number_ops
 from wahooks.store.area import Area
 
 
 class Notices(Area):
-    async def claim(self, *, limit: int, lease_s: float) -> list[notice_ops.NoticeJob]:
+    async def claim(
+        self, *, limit: int, lease_s: float, busy: Sequence[str] = ()
+    ) -> list[notice_ops.NoticeJob]:
+        """``busy``: numbers whose notices are not to be claimed now."""
         now = self.clock()
         return await self.connector.transaction(
             notice_ops.claim_notices(
-                now, now + lease_s, limit, lambda row: number_ops.number_from_row(row, self.keyring)
+                now,
+                now + lease_s,
+                limit,
+                lambda row: number_ops.number_from_row(row, self.keyring),
+                busy,
             )
         )
 

@@ -24,10 +24,13 @@ tenants = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("alert_email", sa.Text),  # where the tenant's alert e-mails go
+    sa.Column("alert_webhook_url", sa.Text),  # where its alert webhooks go
+    sa.Column("alert_webhook_secret", sa.Text),  # what signs them (encrypted)
 )
 
-# Conditions to tell people of by e-mail (a destination disabled), queued in the
-# transaction that raised them; the alert worker sends them (delivery/alerts.py).
+# Conditions to tell people of (a destination failing or disabled, a number down), one row
+# per channel (mail, operator_webhook, tenant_webhook), queued in the transaction that
+# raised them; the alert worker sends them (delivery/alerts.py).
 alerts = sa.Table(
     "alerts",
     metadata,
@@ -43,6 +46,7 @@ alerts = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("sent_at", sa.Double),
+    sa.Column("channel", sa.Text, nullable=False, server_default="mail"),
     sa.Index(
         "ix_alerts_due",
         "next_attempt_at",

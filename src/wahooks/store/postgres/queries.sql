@@ -95,9 +95,11 @@ FROM due WHERE alerts.seq = due.seq
 RETURNING alerts.seq;
 
 -- name: claim_notices
--- Pool-number notices that are due; the lease end becomes the due time (as deliveries).
+-- Pool-number notices that are due, none of the :busy numbers'; the lease end becomes the
+-- due time (as deliveries).
 WITH due AS (
   SELECT seq FROM notices WHERE state = 'pending' AND next_attempt_at <= :now
+    AND NOT (number_id = ANY(CAST(:busy AS TEXT[])))
   ORDER BY next_attempt_at, seq LIMIT :limit FOR UPDATE SKIP LOCKED)
 UPDATE notices SET next_attempt_at = :lease_until, updated_at = :now
 FROM due WHERE notices.seq = due.seq

@@ -4,7 +4,7 @@
 INSERT INTO tenants (id, name, created_at) VALUES (:id, :name, :now);
 
 -- name: get_tenant
-SELECT id, name, created_at, alert_email FROM tenants WHERE id = :id;
+SELECT id, name, created_at, alert_email, alert_webhook_url FROM tenants WHERE id = :id;
 
 -- name: find_api_key
 -- The key's prefix is unique; the caller compares the hash in constant time.

@@ -1,7 +1,8 @@
 -- Tenants, API keys, operator keys, number management and health, secrets at rest.
 
 -- name: list_tenants
-SELECT id, name, created_at, alert_email FROM tenants ORDER BY created_at, id;
+SELECT id, name, created_at, alert_email, alert_webhook_url FROM tenants
+ORDER BY created_at, id;
 
 -- name: insert_labeled_api_key
 INSERT INTO api_keys (id, tenant_id, prefix, key_hash, label, created_at)

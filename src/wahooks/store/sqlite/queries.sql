@@ -88,9 +88,11 @@ WHERE seq IN (SELECT seq FROM alerts WHERE state = 'pending' AND next_attempt_at
 RETURNING seq;
 
 -- name: claim_notices
--- Pool-number notices that are due; the lease end becomes the due time (as deliveries).
+-- Pool-number notices that are due, none of the :busy numbers' (a JSON list); the lease
+-- end becomes the due time (as deliveries).
 UPDATE notices SET next_attempt_at = :lease_until, updated_at = :now
 WHERE seq IN (SELECT seq FROM notices WHERE state = 'pending' AND next_attempt_at <= :now
+                AND number_id NOT IN (SELECT value FROM json_each(:busy))
               ORDER BY next_attempt_at, seq LIMIT :limit)
 RETURNING seq;
 -- name: lock_live_api_keys
