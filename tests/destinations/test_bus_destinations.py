@@ -109,9 +109,12 @@ async def test_a_loopback_broker_is_refused_unless_the_settings_allow_it(
     database_url: str,
 ) -> None:
     require(6379, "Redis")
-    async with running_gateway(database_url, outbound_allow_networks=()) as gateway:
+    # The simulator (the number's Graph API, which proves it at registration) stays
+    # allowed; the broker's loopback address is not, and is refused before connecting.
+    allowed = ("127.0.0.1/32",)
+    async with running_gateway(database_url, outbound_allow_networks=allowed) as gateway:
         async with registered_sim(gateway) as sim:
-            broker = {"url": "redis://127.0.0.1:6379/0", "streamKey": "wahooks:never"}
+            broker = {"url": "redis://127.0.0.2:6379/0", "streamKey": "wahooks:never"}
             status, body = await create(gateway, method="redis", broker=broker)
             assert status == 201, body
             assert (await sim.send(sim.user("15554440100", "U"), "text", body="x")).ok
