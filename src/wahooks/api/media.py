@@ -9,7 +9,7 @@ time a 410.
 """
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -76,6 +76,12 @@ def _disposition(record: MediaRecord) -> str:
 
 # The file's own type is the Content-Type: any type, bytes.
 _FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+# What both downloads answer when the file is there (they serve it the same way: _serve).
+_SERVED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file, with its own Content-Type.", "content": _FILE},
+    206: {"description": "The requested byte range (Range: bytes=…).", "content": _FILE},
+    302: {"description": "Redirect to a presigned URL valid for 5 minutes (S3 store)."},
+}
 
 
 @router.get(
@@ -83,9 +89,7 @@ _FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
     summary="Download a file",
     response_class=Response,
     responses={
-        200: {"description": "The file, with its own Content-Type.", "content": _FILE},
-        206: {"description": "The requested byte range (Range: bytes=…).", "content": _FILE},
-        302: {"description": "Redirect to a presigned URL valid for 5 minutes (S3 store)."},
+        **_SERVED,
         **error_responses({
             404: "not_found: no such file for this tenant (for an App key: that came in on "
                  "one of the App's numbers).",
@@ -125,9 +129,7 @@ _LINK_ERRORS = {
     summary="Download a file by its signed link",
     response_class=Response,
     responses={
-        200: {"description": "The file, with its own Content-Type.", "content": _FILE},
-        206: {"description": "The requested byte range (Range: bytes=…).", "content": _FILE},
-        302: {"description": "Redirect to a presigned URL valid for 5 minutes (S3 store)."},
+        **_SERVED,
         **error_responses(_LINK_ERRORS),
     },
 )  # fmt: skip

@@ -8,14 +8,13 @@ tenant sees its own numbers and the pool numbers and manages its own; an App its
 Health (healthy / degraded / down) comes from Graph API checks of each number's token.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field
 
 from wahooks.api.auth import any_key
-from wahooks.api.base import ApiModel, HttpUrl, examples, iso
 from wahooks.api.keys import resource_id
+from wahooks.api.number_models import NumberIn, NumberOut, NumberPatch, number_out
 from wahooks.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from wahooks.gateway import gateway_of
 from wahooks.ids import new_id
@@ -26,109 +25,6 @@ from wahooks.store.keys_ops import NumberChanges
 
 router = APIRouter(prefix="/v1/numbers", tags=["numbers"])
 NumberId = Annotated[str, resource_id("numberId")]
-
-DEFAULT_GRAPH_BASE_URL = "https://graph.facebook.com/v21.0"
-Text = Annotated[str, Field(min_length=1, max_length=256)]
-Secret = Annotated[str, Field(min_length=1, max_length=1024)]
-# Sent as "Authorization: Bearer …": visible ASCII only. A CR or LF made every Graph API
-# call of the number fail inside aiohttp (a 500 on sends and health checks: schemathesis).
-AccessToken = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[!-~]+$")]
-
-
-class NumberIn(ApiModel):
-    model_config = ApiModel.model_config | examples(
-        {
-            "phoneNumberId": "106540352242922",
-            "wabaId": "102290129340398",
-            "displayPhoneNumber": "15550783881",
-            "accessToken": "EAAJB3lGk2ZBEBOZCexampleAccessToken",
-            "appSecret": "7b3f0c5e9d2a4c6e8f1a3b5c7d9e0f12",
-            "verifyToken": "a-long-random-verify-token",
-            "graphApiBaseUrl": "https://graph.facebook.com/v21.0",
-            "kind": "dedicated",
-            "displayName": "Acme Support",
-        }
-    )
-
-    phone_number_id: Text = Field(description="Meta's phone-number id (metadata.phone_number_id).")
-    waba_id: Text = Field(description="WhatsApp Business Account id.")
-    display_phone_number: Text = Field(
-        description="The number as people dial it, e.g. 15551234567."
-    )
-    access_token: AccessToken = Field(description="Cloud API access token (Bearer).")
-    app_secret: Secret = Field(description="Meta app secret: verifies X-Hub-Signature-256.")
-    verify_token: Secret = Field(description="Answer to Meta's GET subscription handshake.")
-    graph_api_base_url: HttpUrl = Field(
-        DEFAULT_GRAPH_BASE_URL, description="Graph API base URL, version included."
-    )
-    kind: Literal["pool", "dedicated"] = "dedicated"
-    display_name: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
-        None, description="A name for people (the WhatsApp profile's display name)."
-    )
-    tenant_id: Text | None = Field(
-        None, description="Operator only: the tenant owning a dedicated number."
-    )
-    app_id: Text | None = Field(
-        None, description="A dedicated number's App (its messages go to the App)."
-    )
-
-
-class NumberPatch(ApiModel):
-    """Fields to change; those left out stay as they are."""
-
-    model_config = ApiModel.model_config | examples(
-        {"displayName": "Acme Support (EU)", "accessToken": "EAAJB3lGk2ZBEBOZCrotatedAccessToken"}
-    )
-
-    display_name: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
-        None, description="A name for people; null clears it."
-    )
-    access_token: AccessToken | None = Field(
-        None, description="A new Cloud API access token (the health is re-checked)."
-    )
-    app_secret: Secret | None = Field(None, description="A new Meta app secret.")
-    verify_token: Secret | None = Field(None, description="A new webhook verify token.")
-    graph_api_base_url: HttpUrl | None = Field(
-        None, description="A new Graph API base URL, version included."
-    )
-
-
-class NumberOut(ApiModel):
-    id: str
-    phone_number_id: str
-    waba_id: str
-    display_phone_number: str
-    graph_api_base_url: str
-    kind: str
-    display_name: str | None
-    tenant_id: str | None = Field(description="A dedicated number's tenant; null for pool.")
-    app_id: str | None
-    health: str = Field(
-        description="healthy, degraded or down from the last Graph API check of the access "
-        "token; unknown until checked."
-    )
-    health_detail: str | None = Field(description="What the last check found.")
-    health_checked_at: str | None = Field(description="When the last check ran.")
-    created_at: str | None
-
-
-def _out(number: Number) -> NumberOut:
-    return NumberOut(
-        id=number.id,
-        phone_number_id=number.phone_number_id,
-        waba_id=number.waba_id,
-        display_phone_number=number.display_phone_number,
-        graph_api_base_url=number.graph_base_url,
-        kind=number.kind,
-        display_name=number.display_name,
-        tenant_id=number.tenant_id,
-        app_id=number.app_id,
-        health=number.health,
-        health_detail=number.health_detail,
-        health_checked_at=iso(number.health_checked_at),
-        created_at=iso(number.created_at),
-    )
-
 
 Responses = dict[int | str, dict[str, Any]]
 _NOT_FOUND: Responses = {404: {"description": "not_found: no such number visible to this key."}}
@@ -289,7 +185,7 @@ async def create_number(body: NumberIn, request: Request, who: WhoDep) -> Number
         await _taken(request, who, number.phone_number_id)
         raise not_verified(number) from exc
     gateway.numbers.forget(number.phone_number_id)
-    return _out(number)
+    return number_out(number)
 
 
 @router.get(
@@ -313,7 +209,7 @@ async def list_numbers(request: Request, who: WhoDep) -> list[NumberOut]:
         # The window does not matter here: only the numbers are shown.
         of_app = await store.apps.numbers(who.tenant.id, who.app_id, window_s=0)
         found = [n.number for n in of_app]
-    return [_out(n) for n in found]
+    return [number_out(n) for n in found]
 
 
 @router.get(
@@ -326,7 +222,7 @@ async def list_numbers(request: Request, who: WhoDep) -> list[NumberOut]:
 )
 async def get_number(number_id: NumberId, request: Request, who: WhoDep) -> NumberOut:
     """One number by its id (`num_…`), without secrets."""
-    return _out(await _visible(request, who, number_id))
+    return number_out(await _visible(request, who, number_id))
 
 
 @router.patch(
@@ -364,7 +260,7 @@ async def update_number(
     gateway.numbers.forget(number.phone_number_id)
     if updated is None:
         raise NotFound(f"no number {number_id}")
-    return _out(updated)
+    return number_out(updated)
 
 
 def _camel(field: str) -> str:
@@ -389,7 +285,7 @@ async def delete_number(number_id: NumberId, request: Request, who: WhoDep) -> N
     if not await gateway.store.numbers.delete(number):
         raise NotFound(f"no number {number_id}")
     gateway.numbers.forget(number.phone_number_id)
-    return _out(number)
+    return number_out(number)
 
 
 @router.post(
@@ -410,4 +306,4 @@ async def check_number_health(number_id: NumberId, request: Request, who: WhoDep
     checked = await checker.check_now(number.id)
     if checked is None:
         raise NotFound(f"no number {number_id}")
-    return _out(checked)
+    return number_out(checked)
