@@ -156,7 +156,16 @@ def create_app(
         )
         # Payloads' media links are signed with a key derived from the keyring's.
         links = MediaLinks.from_settings(settings, store.keyring)
-        hub = Hub(store, settings, clock=clock, links=links)
+        # This process in the process table, and its share of destinations' limits;
+        # with others, sockets copy what theirs write.
+        peers = Peers(
+            store,
+            worker=settings.worker_enabled,
+            heartbeat_s=settings.process_heartbeat_s,
+            clock=clock,
+            alone=settings.is_sqlite,
+        )
+        hub = Hub(store, settings, clock=clock, links=links, fan_out=peers.shared)
         fetcher = MediaFetcher(session, blobs, FetchPolicy.from_settings(settings))
         media_jobs = MediaJobs(store, fetcher, blobs, settings) if settings.worker_enabled else None
         recovery = RecoveryJobs(store, settings) if settings.worker_enabled else None
@@ -176,13 +185,6 @@ def create_app(
         )
         media_sender = MediaSender(
             messenger, intake, blobs, graph, max_inline_bytes=settings.media_inline_max_bytes
-        )
-        # This process in the process table, and its share of destinations' limits.
-        peers = Peers(
-            store,
-            worker=settings.worker_enabled,
-            heartbeat_s=settings.process_heartbeat_s,
-            clock=clock,
         )
         dispatcher = (
             Dispatcher(

@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import statistics
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from wahooks.config import Settings
 from wahooks.delivery.pacing import Pacer
 from wahooks.delivery.peers import Peers
 from wahooks.demo.receiver import Receiver
+from wahooks.models import GatewayProcess
 from wahooks.store import Store, open_store
 
 # Counted for 3 beats: long enough that a beat made late by a busy machine never drops
@@ -174,3 +176,27 @@ async def test_the_operator_sees_the_processes_sharing_the_database() -> None:
         assert status == 403 and body["error"]["code"] == "forbidden", body
         other = await two.operator("GET", "/v1/processes")
         assert {p["id"] for p in other[1]} == {p["id"] for p in listed}
+
+
+async def test_on_sqlite_a_row_left_by_a_killed_predecessor_shares_nothing(
+    tmp_path: Path,
+) -> None:
+    """Only one process can own a SQLite file: the row of the one before (killed, its beats
+    not yet run out) must not halve this one's limits."""
+    url = f"sqlite:///{tmp_path}/wahooks.db"
+    store = await open_store(Settings(database_url=url))
+    try:
+        now = store.clock()
+        killed = GatewayProcess(
+            id="proc_killed", host="h", pid=1, version="0", worker=True, started_at=now - 60,
+            seen_at=now,
+        )  # fmt: skip
+        await store.processes.heartbeat(killed, live_after_s=60)
+    finally:
+        await store.close()
+    async with running_gateway(url) as gateway:
+        peers = gateway.gateway.peers
+        assert peers is not None
+        assert (peers.count, peers.shared(), peers.in_flight("dst_x", 3)) == (1, False, 3)
+        status, listed = await gateway.operator("GET", "/v1/processes")
+        assert status == 200 and {p["id"] for p in listed} == {"proc_killed", peers.me.id}

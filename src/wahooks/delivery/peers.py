@@ -34,8 +34,19 @@ LIVE_BEATS = 3
 
 
 class Peers:
-    def __init__(self, store: Store, *, worker: bool, heartbeat_s: float, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        worker: bool,
+        heartbeat_s: float,
+        clock: Clock,
+        alone: bool = False,
+    ) -> None:
+        """``alone``: no other process can share this database (SQLite: the file is this
+        process's); the heartbeat is still recorded, for people, but shares nothing."""
         self._store = store
+        self._alone = alone
         self._heartbeat_s = heartbeat_s
         now = clock()
         self.me = GatewayProcess(
@@ -48,6 +59,7 @@ class Peers:
             seen_at=now,
         )
         self.rank, self.count = 0, 1  # alone until the first heartbeat says otherwise
+        self.others = 0  # live processes besides this one, workers or not
         self._loop = Loop("process-heartbeat")
 
     async def start(self) -> None:
@@ -68,6 +80,10 @@ class Peers:
         turn = (self.rank + zlib.crc32(destination_id.encode())) % self.count
         return base + (1 if turn < extra else 0)
 
+    def shared(self) -> bool:
+        """Other processes share the database (their sockets may hold the same tenants)."""
+        return self.others > 0
+
     def rate(self, rate: float) -> float:
         """This process's part of a destination's ``rate`` (deliveries per second)."""
         return rate / self.count
@@ -86,6 +102,9 @@ class Peers:
         except Exception:  # the database is away: keep the last shares until it is back
             log.exception("process heartbeat failed")
             return
+        if self._alone:  # a row left by a killed predecessor is not a peer
+            return
+        self.others = sum(1 for p in live if p.id != self.me.id)
         workers = [p.id for p in live if p.worker]
         if self.me.worker and self.me.id in workers:
             rank, count = workers.index(self.me.id), len(workers)

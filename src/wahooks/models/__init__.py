@@ -59,6 +59,7 @@ from wahooks.models.delivery import (
     MediaRecord,
     MessageEvent,
     QueueFigures,
+    SocketClaim,
 )
 from wahooks.models.ingest import (
     MEDIA_TYPES,
@@ -131,6 +132,7 @@ __all__ = [
     "QueueFigures",
     "RecoveryJob",
     "RecoveryState",
+    "SocketClaim",
     "StatusUpdate",
     "Tenant",
     "UnhandledUpdate",

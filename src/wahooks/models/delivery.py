@@ -85,6 +85,18 @@ class ClaimedDelivery:
     probe: bool = False  # claimed as its destination's circuit probe (delivery/circuit.py)
 
 
+@dataclass(frozen=True, slots=True)
+class SocketClaim:
+    """What a socket pump takes in one look, in the order to write it: the deliveries it
+    leased, and copies of what other processes' pumps wrote to their sockets."""
+
+    deliveries: list[ClaimedDelivery]
+    copies: dict[str, float]  # of deliveries: the ids that are copies, when each was written
+    # Where the look for copies ended: (written at, seq) of the last one read, and how many.
+    copies_end: tuple[float, int] | None = None
+    copies_read: int = 0
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AttemptResult:
     """One HTTP attempt, as recorded on the delivery."""

@@ -7,7 +7,7 @@ deliveries for that tenant (or, from other processes, for anyone).
 
 import logging
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from wahooks.background import Loop
 from wahooks.config import Settings
@@ -26,9 +26,18 @@ KEY_REVOKED_CLOSE_CODE = 4401
 
 class Hub:
     def __init__(
-        self, store: Store, settings: Settings, *, clock: Clock, links: MediaLinks | None = None
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        clock: Clock,
+        links: MediaLinks | None = None,
+        fan_out: Callable[[], bool] = lambda: False,
     ) -> None:
+        """``fan_out``: whether other processes share the database (pump.py copies what
+        their pumps write)."""
         self._store = store
+        self._fan_out = fan_out
         self._links = links
         self._settings = settings
         self._clock = clock
@@ -78,6 +87,7 @@ class Hub:
                 self._clock,
                 app_id=connection.app_id,
                 links=self._links,
+                fan_out=self._fan_out,
             )
             of_tenant[connection.app_id] = pump
             pump.start()

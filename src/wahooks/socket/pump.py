@@ -7,17 +7,25 @@ without ``ack=1`` (written counts as delivered, as Pipes.bot), or when one clien
 acknowledges it. What no client acknowledged before its connection closed is released and
 due again at once; if this process dies instead, the lease runs out. Leases of frames
 awaiting an ack are renewed while their connection lives.
+
+With other gateway processes sharing the database (``fan_out``), the tenant's connections
+may be spread over them, and each process's pump leases only some of the deliveries. So a
+pump also copies, to its own connections, what the other processes' pumps wrote since it
+started: read in the same transaction as its claim, in seq order with what it leased, so a
+conversation's order holds on every connection. Copies are a live mirror, not a queue: they
+are not acknowledged, not re-sent, and not kept for a connection that opens later.
 """
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from wahooks.background import Loop
 from wahooks.config import Settings
 from wahooks.ids import new_id
 from wahooks.media.links import MediaLinks
-from wahooks.models import ClaimedDelivery, Clock
+from wahooks.models import ClaimedDelivery, Clock, SocketClaim
 from wahooks.socket.connection import Connection
 from wahooks.socket.frames import delivery_frame
 from wahooks.store import Store
@@ -26,6 +34,11 @@ log = logging.getLogger(__name__)
 
 # (delivery id, started at, latency ms, note): one socket attempt, as the store records it.
 SocketAttempt = tuple[str, float, float, str]
+
+COPY_LIMIT = 500  # copies read per look
+COPY_LAG_S = 2.0
+"""Copies written in the last this many seconds are looked at again: another process's
+write may commit after a later one was read (its clock, or its transaction, lagging)."""
 
 
 @dataclass(eq=False)
@@ -44,7 +57,10 @@ class TenantPump:
         clock: Clock,
         app_id: str | None = None,
         links: MediaLinks | None = None,
+        fan_out: Callable[[], bool] = lambda: False,
     ) -> None:
+        """``fan_out``: whether other processes share the database (then their pumps'
+        writes are copied here, and ours there)."""
         self.tenant_id = tenant_id
         self._links = links  # signs the links of frames' files; None: frames carry none
         # An App's pump serves the App's connections with its destinations' deliveries only;
@@ -62,6 +78,11 @@ class TenantPump:
         self._released: list[SocketAttempt] = []
         self._loop = Loop(f"socket-pump-{tenant_id}")
         self._renewed_at = time.monotonic()
+        self._fan_out = fan_out
+        # Copies of what is written from now on: the next look reads after this (written
+        # at, seq); those it will read again are remembered (id → written at).
+        self._copy_cursor: tuple[float, int] = (clock(), 0)
+        self._copied: dict[str, float] = {}
 
     def start(self) -> None:
         self._loop.start(self._run)
@@ -117,8 +138,11 @@ class TenantPump:
                 await self._flush()
                 room = min(settings.socket_batch, settings.socket_max_unacked - len(self._unacked))
                 if self.connections and room > 0:
-                    claimed = await self._claim(room)
-                    await self._push(claimed)
+                    looked_at = self._clock()
+                    taken = await self._claim(room)
+                    claimed = [d for d in taken.deliveries if d.id not in taken.copies]
+                    fresh = self._new_copies(taken, looked_at)
+                    await self._push(taken.deliveries, set(taken.copies), fresh)
                     await self._flush()
             except Exception:
                 log.exception("socket pump of %s failed; retrying shortly", self.tenant_id)
@@ -127,7 +151,24 @@ class TenantPump:
                 continue  # more may be waiting
             await self._loop.pause(settings.dispatch_poll_interval_s)
 
-    async def _claim(self, limit: int) -> list[ClaimedDelivery]:
+    def _new_copies(self, taken: SocketClaim, looked_at: float) -> set[str]:
+        """The copies not written here yet, and where the next look starts: after the last
+        copy read when the look was full (so a busy tenant's copies always move on), else
+        no later than ``COPY_LAG_S`` before the look (what commits late is still found)."""
+        fresh = {i for i in taken.copies if i not in self._copied}
+        self._copied.update(taken.copies)
+        end = taken.copies_end
+        if end is not None:
+            lag_point = (looked_at - COPY_LAG_S, -1)
+            if taken.copies_read >= COPY_LIMIT or end <= lag_point:
+                self._copy_cursor = max(self._copy_cursor, end)
+            else:
+                self._copy_cursor = max(self._copy_cursor, lag_point)
+        since = self._copy_cursor[0]
+        self._copied = {i: at for i, at in self._copied.items() if at >= since}
+        return fresh
+
+    async def _claim(self, limit: int) -> SocketClaim:
         open_ = [c for c in self.connections if not c.closed]
         if any(c.conversation_id is None for c in open_):
             conversation_ids: list[str] | None = None
@@ -136,7 +177,7 @@ class TenantPump:
             conversation_ids = sorted({c.conversation_id for c in open_ if c.conversation_id})
             since = min((c.opened_at for c in open_), default=self._clock())
             if not conversation_ids:
-                return []
+                return SocketClaim([], {})
         return await self._store.socket_queue.claim(
             self.tenant_id,
             self.owner,
@@ -145,10 +186,20 @@ class TenantPump:
             lease_s=self._settings.socket_lease_s,
             limit=limit,
             app_id=self.app_id,
+            copies_after=self._copy_cursor if self._fan_out() else None,
+            copies_limit=COPY_LIMIT,
         )
 
-    async def _push(self, claimed: list[ClaimedDelivery]) -> None:
-        for delivery in claimed:
+    async def _push(
+        self, deliveries: list[ClaimedDelivery], copies: set[str], fresh: set[str]
+    ) -> None:
+        """Write each (in order) to the connections it is for: what this pump leased, to be
+        finished or acknowledged; ``copies``, written and forgotten (those not ``fresh``
+        were written here already)."""
+        for delivery in deliveries:
+            copy = delivery.id in copies
+            if copy and delivery.id not in fresh:
+                continue
             if self._links is not None:
                 event = self._links.on_event(delivery.event, self._clock())
                 delivery = replace(delivery, event=event)
@@ -158,6 +209,8 @@ class TenantPump:
                 if connection.accepts(delivery.event.conversation_id, delivery.created_at):
                     if await connection.send(text):
                         waiting.recipients.add(connection)
+            if copy:
+                continue
             taken_by = next((c for c in waiting.recipients if not c.ack), None)
             if taken_by is not None:
                 self._finished.append(self._attempt(delivery.id, waiting, taken_by))
@@ -169,7 +222,9 @@ class TenantPump:
     async def _flush(self) -> None:
         if self._finished:
             finished, self._finished = self._finished, []
-            await self._store.socket_queue.finish(self.tenant_id, finished)
+            await self._store.socket_queue.finish(
+                self.tenant_id, finished, self.owner, tell_others=self._fan_out()
+            )
         if self._released:
             released, self._released = self._released, []
             await self._store.socket_queue.release(self.tenant_id, released, self.owner)

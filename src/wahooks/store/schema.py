@@ -406,6 +406,10 @@ deliveries = sa.Table(
     # Set once a webhook delivery's fast retries failed: the socket may deliver it too, and
     # whichever channel is acknowledged first finishes it.
     sa.Column("offered_to_socket_at", sa.Double),
+    # Written to a socket (and so finished) by this pump: other processes' pumps copy it to
+    # their own connections of the tenant (socket/pump.py).
+    sa.Column("socket_sent_at", sa.Double),
+    sa.Column("socket_sent_by", sa.Text),
     # Which socket hub holds the lease (socket deliveries wait leased for their ack).
     sa.Column("lease_owner", sa.Text),
     sa.Column("last_status_code", sa.Integer),
@@ -437,6 +441,13 @@ deliveries = sa.Table(
         postgresql_where=sa.text(HEAD_DELIVERY),
     ),
     sa.Index("ix_deliveries_tenant_created", "tenant_id", "created_at"),
+    sa.Index(
+        "ix_deliveries_socket_sent",
+        "tenant_id",
+        "socket_sent_at",
+        sqlite_where=sa.text("socket_sent_at IS NOT NULL"),
+        postgresql_where=sa.text("socket_sent_at IS NOT NULL"),
+    ),
     # The oldest waiting delivery (/metrics), without reading every active one.
     sa.Index(
         "ix_deliveries_active_created",

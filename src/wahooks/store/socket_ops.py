@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from wahooks.models import (
-    ClaimedDelivery,
     DeliveryMethod,
+    SocketClaim,
 )
 from wahooks.secrets import Keyring
 from wahooks.store.base import Execute, ExecuteMany, FetchAll, Operation
@@ -26,7 +26,12 @@ def claim_for_socket(
     limit: int,
     app_id: str | None = None,
     keyring: Keyring,
-) -> Operation[list[ClaimedDelivery]]:
+    copies_after: tuple[float, int] | None = None,
+    copies_limit: int = 0,
+) -> Operation[SocketClaim]:
+    """Lease up to ``limit``; and with ``copies_after``, read in the same transaction what
+    other pumps wrote since then, so a copy of a conversation's earlier delivery always
+    comes before this pump's own next one (which it could lease only once that was done)."""
     claimed = yield FetchAll(
         "claim_for_socket",
         {
@@ -40,10 +45,39 @@ def claim_for_socket(
             "limit": limit,
         },
     )
-    if not claimed:
-        return []
-    rows = yield FetchAll("claimed_details", {"seqs": [r["seq"] for r in claimed]})
-    return [claimed_from_row(r, keyring) for r in rows]
+    copied: dict[int, float] = {}
+    end: tuple[float, int] | None = None
+    read = 0
+    if copies_after is not None:
+        found = yield FetchAll(
+            "socket_copies",
+            {
+                "tenant_id": tenant_id,
+                "app_id": app_id,
+                "owner": owner,
+                "after": copies_after[0],
+                "after_seq": copies_after[1],
+                "limit": copies_limit,
+            },
+        )
+        copied = {int(r["seq"]): float(r["socket_sent_at"]) for r in found}
+        read = len(found)
+        if found:
+            end = (float(found[-1]["socket_sent_at"]), int(found[-1]["seq"]))
+    leased = [int(r["seq"]) for r in claimed]
+    for seq in leased:  # written elsewhere before, and leased here again (a re-send)
+        copied.pop(seq, None)
+    seqs = leased + list(copied)
+    if not seqs:
+        return SocketClaim([], {}, end, read)
+    rows = yield FetchAll("claimed_details", {"seqs": seqs})
+    deliveries = [claimed_from_row(r, keyring) for r in rows]  # in seq order
+    copies: dict[str, float] = {
+        d.id: copied[int(r["seq"])]
+        for d, r in zip(deliveries, rows, strict=True)
+        if int(r["seq"]) in copied
+    }
+    return SocketClaim(deliveries, copies, end, read)
 
 
 def _socket_attempt(
@@ -61,11 +95,16 @@ def _socket_attempt(
     }
 
 
-def finish_socket(done: Sequence[tuple[str, float, float, str]], now: float) -> Operation[None]:
-    """Deliveries a socket wrote (or, with ack=1, acknowledged): (id, started, ms, note)."""
+def finish_socket(
+    done: Sequence[tuple[str, float, float, str]], owner: str, now: float
+) -> Operation[None]:
+    """Deliveries a socket of pump ``owner`` wrote (or, with ack=1, acknowledged):
+    (id, started, ms, note)."""
     if done:
         yield ExecuteMany("insert_attempt", [_socket_attempt(*d, None) for d in done])
-        yield ExecuteMany("finish_socket", [{"delivery_id": d[0], "now": now} for d in done])
+        yield ExecuteMany(
+            "finish_socket", [{"delivery_id": d[0], "owner": owner, "now": now} for d in done]
+        )
 
 
 def release_socket(

@@ -2,9 +2,7 @@
 
 from collections.abc import Sequence
 
-from wahooks.models import (
-    ClaimedDelivery,
-)
+from wahooks.models import SocketClaim
 from wahooks.store import socket_ops
 from wahooks.store.area import Area
 from wahooks.store.notifier import Topic
@@ -21,9 +19,12 @@ class SocketQueue(Area):
         lease_s: float,
         limit: int,
         app_id: str | None = None,
-    ) -> list[ClaimedDelivery]:
+        copies_after: tuple[float, int] | None = None,
+        copies_limit: int = 0,
+    ) -> SocketClaim:
         """``app_id``: for an App's connections (only its destinations' deliveries); None
-        for the tenant's (every delivery but its Apps')."""
+        for the tenant's (every delivery but its Apps'). ``copies_after``: also what other
+        pumps wrote to their sockets since then (socket_ops.claim_for_socket)."""
         now = self.clock()
         return await self.connector.transaction(
             socket_ops.claim_for_socket(
@@ -36,14 +37,28 @@ class SocketQueue(Area):
                 limit=limit,
                 app_id=app_id,
                 keyring=self.keyring,
+                copies_after=copies_after,
+                copies_limit=copies_limit,
             )
         )
 
-    async def finish(self, tenant_id: str, done: Sequence[tuple[str, float, float, str]]) -> None:
-        await self.connector.transaction(socket_ops.finish_socket(done, self.clock()))
+    async def finish(
+        self,
+        tenant_id: str,
+        done: Sequence[tuple[str, float, float, str]],
+        owner: str,
+        *,
+        tell_others: bool = False,
+    ) -> None:
+        """``tell_others``: wake other processes' pumps of the tenant too (they copy what
+        was written)."""
+        await self.connector.transaction(socket_ops.finish_socket(done, owner, self.clock()))
         # A conversation's next delivery may now be claimable; only this tenant's (waking
         # every pump here would cost each of them a claim query).
-        self.notifier.publish(Topic.DELIVERIES, [tenant_id])
+        if tell_others:
+            await self.notifier.deliveries_ready([tenant_id])
+        else:
+            self.notifier.publish(Topic.DELIVERIES, [tenant_id])
 
     async def release(
         self, tenant_id: str, released: Sequence[tuple[str, float, float, str]], owner: str

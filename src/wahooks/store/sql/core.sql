@@ -262,10 +262,23 @@ WHERE id = :delivery_id AND state = 'leased';
           AND (d.state <> 'leased' OR d.next_attempt_at <= :now)))
 
 -- name: finish_socket
--- A socket wrote or acknowledged it: done, whichever channel held it.
+-- A socket wrote or acknowledged it: done, whichever channel held it; other processes'
+-- pumps copy it to their connections (socket_copies).
 UPDATE deliveries SET state = 'succeeded', lease_owner = NULL, total_attempts = total_attempts + 1,
-  last_status_code = NULL, last_error = NULL, updated_at = :now
+  last_status_code = NULL, last_error = NULL, updated_at = :now,
+  socket_sent_at = :now, socket_sent_by = :owner
 WHERE id = :delivery_id AND state IN ('pending', 'leased', 'failed');
+
+-- name: socket_copies
+-- What other pumps (other processes) of this tenant's scope wrote to their sockets after
+-- the cursor (:after, :after_seq), for this pump to copy to its own connections. :app_id as
+-- in claim_for_socket.
+SELECT d.seq, d.socket_sent_at FROM deliveries d JOIN destinations t ON t.id = d.destination_id
+WHERE d.tenant_id = :tenant_id AND d.socket_sent_at >= :after
+  AND (d.socket_sent_at > :after OR d.seq > :after_seq)
+  AND d.socket_sent_by <> :owner AND t.app_id IS NOT DISTINCT FROM :app_id
+ORDER BY d.socket_sent_at, d.seq
+LIMIT :limit;
 
 -- name: release_socket
 -- The connection closed before acknowledging: due again at once, on whichever channel.

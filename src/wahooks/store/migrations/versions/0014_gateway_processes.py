@@ -1,6 +1,7 @@
 """gateway processes: the processes sharing the database, each seen by its heartbeat (so
 each takes its share of a destination's maxInFlight and maxRate); and an index for the
-oldest waiting delivery, which /metrics read by scanning every active one
+oldest waiting delivery, which /metrics read by scanning every active one; and who wrote a
+delivery to a socket when, so other processes' pumps copy it to their connections
 
 Revision ID: 0014
 Revises: 0013
@@ -31,6 +32,17 @@ def upgrade() -> None:
         sa.Column("started_at", sa.Double(), nullable=False),
         sa.Column("seen_at", sa.Double(), nullable=False),
     )
+    # Plain ALTER TABLE ADD COLUMN, not a batch: on SQLite a batch recreates the table and
+    # would drop the head triggers (0010).
+    op.add_column("deliveries", sa.Column("socket_sent_at", sa.Double(), nullable=True))
+    op.add_column("deliveries", sa.Column("socket_sent_by", sa.Text(), nullable=True))
+    op.create_index(
+        "ix_deliveries_socket_sent",
+        "deliveries",
+        ["tenant_id", "socket_sent_at"],
+        sqlite_where=sa.text("socket_sent_at IS NOT NULL"),
+        postgresql_where=sa.text("socket_sent_at IS NOT NULL"),
+    )
     op.create_index(
         "ix_deliveries_active_created",
         "deliveries",
@@ -42,4 +54,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_deliveries_active_created", table_name="deliveries")
+    op.drop_index("ix_deliveries_socket_sent", table_name="deliveries")
+    with op.batch_alter_table("deliveries") as batch:
+        batch.drop_column("socket_sent_by")
+        batch.drop_column("socket_sent_at")
     op.drop_table("gateway_processes")
