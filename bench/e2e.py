@@ -10,9 +10,12 @@
     p50_ms / p99_ms: latency from the simulator's POST to arrival at the receiver, at an
     offered load of --rate messages per second (open loop).
 
+    With --profile DIR, py-spy samples each gateway during the throughput phase into
+    DIR/e2e-<database>-<processes>-<n>.txt (folded stacks; bench/profile.py sums them up).
+
 Usage: .venv/bin/python bench/e2e.py [--messages 5000] [--rate 100] [--latency-messages 1000]
        [--databases sqlite,postgres] [--postgres-processes 1,2]
-       [--postgres-url postgresql://postgres@127.0.0.1/postgres]
+       [--postgres-url postgresql://postgres@127.0.0.1/postgres] [--profile DIR]
 Bounded: every phase has a message count and a time limit; all traffic stays on 127.0.0.1.
 """
 
@@ -22,8 +25,12 @@ import contextlib
 import multiprocessing
 import os
 import platform
+import shutil
+import signal
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -159,6 +166,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def profile(folder: str | None, name: str, pids: list[int]) -> list[subprocess.Popen[bytes]]:
+    """py-spy sampling each of ``pids`` until stop_profiles (nothing without ``folder``)."""
+    if folder is None:
+        return []
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return [
+        subprocess.Popen(
+            [spy, "record", "--nonblocking", "-r", "250", "-f", "raw", "-p", str(pid),
+             "-o", str(Path(folder) / f"{name}-{n}.txt")],
+            stdout=subprocess.DEVNULL,
+        )
+        for n, pid in enumerate(pids)
+    ]  # fmt: skip
+
+
+def stop_profiles(profilers: list[subprocess.Popen[bytes]]) -> None:
+    for spy in profilers:
+        spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled, then ends
+    for spy in profilers:
+        spy.wait(30)
+
+
 async def through_gateway(
     database_url: str, receiver_port: int, secret: str, args: argparse.Namespace, processes: int
 ) -> dict[str, Any]:
@@ -215,10 +245,13 @@ async def through_gateway(
                 return await send(i)
 
         cpu_before = [cpu_seconds(proc.pid) for _, proc in gateways]
+        name = f"e2e-{'sqlite' if database_url.startswith('sqlite') else 'postgres'}-{processes}"
+        profilers = profile(args.profile, name, [proc.pid for _, proc in gateways])
         t0 = time.time()
         async with asyncio.timeout(PHASE_TIMEOUT_S):
             burst = await asyncio.gather(*[bounded(i) for i in range(args.messages)])
         got = await _wait_arrivals(http, receiver_port, [w for w, _ in burst])
+        stop_profiles(profilers)
         last = max(got["arrivals"][w] for w, _ in burst)
         cpu = [
             round((cpu_seconds(proc.pid) - before) / (time.time() - t0), 2)
@@ -306,6 +339,7 @@ if __name__ == "__main__":
         default=[1, 2],
         help="also run PostgreSQL with these numbers of gateway processes (1 is the plain run)",
     )
+    parser.add_argument("--profile", help="folder for py-spy samples of the throughput phase")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
