@@ -101,8 +101,8 @@ def _refusal(exc: Exception, timeout_s: float) -> BrokerFailure:
         error = exc.response.get("Error", {})
         code, message = str(error.get("Code", "")), str(error.get("Message", ""))
         if (found := XML_CODE.search(message)) is not None:
-            text = XML_MESSAGE.search(message)
-            code, message = found[1], text[1] if text is not None else ""
+            said = XML_MESSAGE.search(message)
+            code, message = found[1], said[1] if said is not None else ""
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         text = f"{code}: {message}" if message else code
         if code in MISSING_QUEUE:
