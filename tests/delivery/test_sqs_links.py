@@ -10,6 +10,7 @@ from standardwebhooks.webhooks import Webhook
 from tests.delivery.sqs import KEY_ID, REGION, SECRET_KEY, sqs_queue
 from tests.delivery.test_broker_links import SECRET, sender
 from tests.destinations.helpers import dst
+from tests.media.helpers import FixedResolver
 from tests.moto_servers import moto_server
 from wahooks.delivery.brokers.pool import BrokerPool
 from wahooks.delivery.brokers.sender import BrokerSender
@@ -118,3 +119,15 @@ async def test_deleting_forgets_the_client(sqs_endpoint: str) -> None:
         await s.pool.forget(destination.id)
         assert len(s.pool) == 0
         await s.pool.close()
+
+
+async def test_an_endpoint_whose_name_turns_to_loopback_is_refused_at_connect() -> None:
+    # The name resolves to a public address when the pool vets it, then to loopback when
+    # the client connects (a rebinding DNS): the client's own guard refuses the connection.
+    resolver = FixedResolver({"sqs.rebind.example": [["93.184.216.34"], ["127.0.0.1"]]})
+    s = BrokerSender(BrokerPool(AddressPolicy(), resolver=resolver))
+    endpoint = "https://sqs.rebind.example"
+    result = await attempt(s, queue(endpoint, f"{endpoint}/123456789012/q.fifo"))
+    assert result.error == "forbidden_address", result
+    assert resolver.lookups["sqs.rebind.example"] == 2  # vetted, then refused at connect
+    await s.pool.close()
