@@ -1,4 +1,5 @@
-"""One connection per message-bus destination, dialled when first needed, kept while used.
+"""One connection per message-bus destination, dialled when first needed, kept while used
+(for SQS, one client: its HTTPS connections come and go inside it).
 
 - **Reconnects with backoff.** A lost connection is dropped and the next attempt dials
   again; a failed dial makes the next wait 0.1 s, 0.25 s, 0.5 s, 1 s, 2 s, 5 s, then 10 s
