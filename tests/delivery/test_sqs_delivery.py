@@ -7,6 +7,7 @@ created again, and then everything arrives, nothing lost."""
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.conftest import RunningGateway, eventually, gateway_with_sim
@@ -93,6 +94,7 @@ async def test_every_message_type_arrives_once_in_order_and_verifies(
         assert attempt["responseExcerpt"].startswith("message_id=") and attempt["error"] is None
 
 
+@pytest.mark.e2e  # a real outage, several seconds of retries
 async def test_a_removed_queue_holds_deliveries_until_it_is_back(
     database_url: str, sqs_endpoint: str
 ) -> None:
