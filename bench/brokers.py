@@ -361,6 +361,7 @@ async def run_database(
 
         sent = 0
         for method in args.methods.split(","):
+            load_before = load()  # other work on the machine shows in the figures
             async with target(method, receiver_port, sqs_endpoint) as (fields, consumer):
                 body = {"secret": secret, "label": "bench", **fields}
                 if method != "webhook":
@@ -384,7 +385,13 @@ async def run_database(
                 ) as r:
                     assert r.status == 204, await r.text()
                 results.append(
-                    {"method": method, **result, "messages": own.messages, "offered_rate": own.rate}
+                    {
+                        "method": method,
+                        **result,
+                        "messages": own.messages,
+                        "offered_rate": own.rate,
+                        "load_before": load_before,
+                    }
                 )
     webhook = next((r["msgs_per_s"] for r in results if r["method"] == "webhook"), None)
     for r in results:
@@ -417,7 +424,6 @@ async def main(args: argparse.Namespace) -> None:
         await wait_http(f"http://127.0.0.1:{receiver_port + 1}/stats")
         await wait_http(sqs_endpoint)
         for kind in args.databases.split(","):
-            load_before = load()
             async with database(kind, args.postgres_url, Path(tmp)) as url:
                 results = await run_database(url, receiver_port, secret, sqs_endpoint, args)
             for result in results:
@@ -426,7 +432,6 @@ async def main(args: argparse.Namespace) -> None:
                     "database": kind,
                     **result,
                     "latency_messages": args.latency_messages,
-                    "load_before": load_before,
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                 }
                 print(orjson.dumps(line).decode(), flush=True)
