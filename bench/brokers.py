@@ -22,6 +22,8 @@ Reported per method:
   (last arrival - first send);
 - p50_ms / p99_ms: from the simulator's POST to arrival at the consumer, at an offered
   load of --rate messages per second (open loop);
+- gateway_cpu_ms_per_msg: the gateway process's CPU time in the throughput phase per
+  message (steadier than msgs/s when the machine is busy with other work);
 - ratio_to_webhook: msgs_per_s over the webhook's in the same run.
 
 Usage: .venv/bin/python bench/brokers.py [--messages 3000] [--rate 100]
@@ -47,7 +49,7 @@ from typing import Any
 
 import aiohttp
 import orjson
-from e2e import receiver_process
+from e2e import cpu_seconds, receiver_process
 from harness import (
     create_tenant,
     database,
@@ -301,6 +303,7 @@ async def measure(
     stats_url: str,
     first: int,
     args: argparse.Namespace,
+    gateway_pid: int,
 ) -> dict[str, Any]:
     """Warm-up, throughput, then latency at the offered rate, through one destination."""
     warm = await asyncio.gather(*[send(first + i) for i in range(100)])
@@ -313,11 +316,14 @@ async def measure(
             result: tuple[str, float] = await send(i)
             return result
 
+    cpu_before = cpu_seconds(gateway_pid)
     t0 = time.time()
     async with asyncio.timeout(PHASE_TIMEOUT_S):
         burst = await asyncio.gather(*[bounded(first + i) for i in range(args.messages)])
     got = await arrivals_of(http, stats_url, [w for w, _ in burst])
     throughput = args.messages / (max(got[w] for w, _ in burst) - t0)
+    # The gateway's CPU per message: steadier than msgs/s on a machine that is not quiet.
+    cpu_ms = (cpu_seconds(gateway_pid) - cpu_before) * 1000 / args.messages
     first += args.messages
     tasks = []
     start = time.perf_counter()
@@ -331,6 +337,7 @@ async def measure(
     latencies = sorted((got[w] - t) * 1000 for w, t in sent.items())
     return {
         "msgs_per_s": round(throughput, 1),
+        "gateway_cpu_ms_per_msg": round(cpu_ms, 2),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
     }
@@ -345,7 +352,7 @@ async def run_database(
     results = []
     async with (
         aiohttp.ClientSession() as http,
-        gateway_process(env) as (url, _),
+        gateway_process(env) as (url, gateway),
         Simulator(SimSettings(gateway_url=url + "/ingress/meta", send_statuses=False)) as sim,
     ):
         async with http.post(url + "/v1/numbers", json=number_registration(sim), headers=auth) as r:
@@ -378,7 +385,7 @@ async def run_database(
                         own = argparse.Namespace(
                             **{**vars(args), "messages": args.sqs_messages, "rate": args.sqs_rate}
                         )
-                    result = await measure(http, send, stats_url, sent, own)
+                    result = await measure(http, send, stats_url, sent, own, gateway.pid)
                 sent += 100 + own.messages + own.latency_messages
                 async with http.delete(
                     f"{url}/v1/destinations/{destination_id}", headers=auth
