@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import pytest
 import trustme
 from aiohttp.abc import AbstractResolver
 
+from tests.moto_servers import moto_server
 from tests.send.files import FileServer
 from wahooks.accounts import issue_operator_key, issue_tenant_key
 from wahooks.app import create_app
@@ -297,6 +298,15 @@ async def files(tls_ca: trustme.CA) -> AsyncIterator[FileServer]:
     server = await FileServer(tls_ca).start()
     yield server
     await server.stop()
+
+
+# --- SQS: a moto server per test process (each test makes queues of its own on it) --------
+
+
+@pytest.fixture(scope="session")
+def sqs_endpoint() -> Iterator[str]:
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 async def add_destination(gateway: RunningGateway, receiver: Receiver, **fields: Any) -> Any:

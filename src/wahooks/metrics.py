@@ -89,7 +89,7 @@ class Metrics:
         )
         self.attempt_latency = Histogram(
             "wahooks_delivery_attempt_seconds",
-            "Time of a delivery attempt, request to answer.",
+            "Time of a delivery attempt, request to answer (or to a message bus's confirmation).",
             ["format"],
             buckets=LATENCY_BUCKETS_S,
             registry=self.registry,

@@ -13,6 +13,7 @@ import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from tests.api.test_metrics import scrape, value
 from tests.conftest import RunningGateway, eventually, gateway_with_sim
 from tests.delivery.brokers import (
     AMQP_URL,
@@ -125,6 +126,9 @@ async def test_two_conversations_arrive_once_in_order_and_verify(
         assert attempt["responseExcerpt"], attempt  # what the broker said (seq, entry id)
         health = (await g.api("GET", f"/v1/destinations/{destination['id']}"))[1]
         assert health["consecutiveFailures"] == 0 and health["circuit"]["state"] == "closed"
+        # The broker's confirmations are in the attempt latency histogram, as answers are.
+        figures = await scrape(g)
+        assert value(figures, "wahooks_delivery_attempt_seconds_count", format="pipes") == 10
 
 
 async def _all(g: RunningGateway, destination_id: str, predicate: Any, count: int) -> Any:

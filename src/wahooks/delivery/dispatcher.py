@@ -188,7 +188,9 @@ class Dispatcher:
                 raise
             except Exception as exc:
                 raise Unrenderable(f"{type(exc).__name__}: {exc}") from exc
-            answer = await self._senders.exchange(first.destination, first.id, request)
+            answer = await self._senders.exchange(
+                first.destination, first.id, request, first.event.conversation_id
+            )
             result = answer.result
             if self._replies is not None and len(group) == 1:
                 result = take_reply(first, answer, self._replies)
@@ -237,7 +239,7 @@ class Dispatcher:
         if self._metrics is None:
             return
         self._metrics.attempts.labels(fmt, outcome).inc()
-        if result.status_code is not None:
+        if result.reached:  # an HTTP answer, or a broker's confirmation
             self._metrics.attempt_latency.labels(fmt).observe(result.latency_ms / 1000)
 
     def _log_attempt(

@@ -12,10 +12,14 @@ class Senders:
         self.brokers = brokers
 
     async def exchange(
-        self, destination: Destination, delivery_id: DeliveryId, request: PreparedRequest
+        self,
+        destination: Destination,
+        delivery_id: DeliveryId,
+        request: PreparedRequest,
+        conversation_id: str = "",
     ) -> Answer:
         if destination.method in BROKER_METHODS:
-            return await self.brokers.exchange(destination, delivery_id, request)
+            return await self.brokers.exchange(destination, delivery_id, request, conversation_id)
         return await self.webhook.exchange(delivery_id, request)
 
     async def forget(self, destination_id: str) -> None:

@@ -83,9 +83,12 @@ class DeliveryMethod(StrEnum):
     NATS = "nats"  # a JetStream stream's subject; finished on its PubAck
     REDIS = "redis"  # a Redis stream (XADD); finished on its reply
     AMQP = "amqp"  # a RabbitMQ exchange and routing key; finished on the publisher confirm
+    SQS = "sqs"  # an Amazon SQS queue; finished on SendMessage's answer (its MessageId)
 
 
-BROKER_METHODS = frozenset({DeliveryMethod.NATS, DeliveryMethod.REDIS, DeliveryMethod.AMQP})
+BROKER_METHODS = frozenset(
+    {DeliveryMethod.NATS, DeliveryMethod.REDIS, DeliveryMethod.AMQP, DeliveryMethod.SQS}
+)
 """The methods whose attempts are publishes into a message bus rather than POSTs."""
 PUSH_METHODS = BROKER_METHODS | {DeliveryMethod.WEBHOOK}
 """What the dispatcher sends (the socket's pumps take the rest)."""
@@ -99,7 +102,7 @@ class BrokerConfig:
     password. ``redacted_url`` is what the API and the logs show.
     """
 
-    url: str  # nats://, tls://, redis://, rediss://, amqp://, amqps://
+    url: str  # nats://, tls://, redis://, rediss://, amqp://, amqps://; sqs: the queue URL
     username: str | None = None  # credentials given apart from the URL (they win over it)
     password: str | None = None
     stream: str | None = None  # nats: the JetStream stream that must take the message
@@ -108,6 +111,10 @@ class BrokerConfig:
     routing_key: str | None = None  # amqp
     stream_key: str | None = None  # redis: the stream's key
     maxlen: int | None = None  # redis: XADD MAXLEN ~ (trimmed approximately); None: no cap
+    region: str | None = None  # sqs: the queue's AWS region (signs the requests)
+    access_key_id: str | None = None  # sqs: the tenant's own credentials, never the gateway's
+    secret_access_key: str | None = None
+    endpoint_url: str | None = None  # sqs: another endpoint than AWS's (moto, LocalStack)
 
     def as_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}
@@ -280,7 +287,7 @@ class Destination:
     circuit_failures: int = 0
     circuit_open_until: float | None = None
     circuit_probes: int = 0
-    broker: BrokerConfig | None = None  # the message bus of a nats, redis or amqp method
+    broker: BrokerConfig | None = None  # the message bus of a nats, redis, amqp or sqs method
 
     def signing_secrets(self, now: float) -> tuple[str, str | None]:
         """The secret, and the previous one while its grace period lasts."""

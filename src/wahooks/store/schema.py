@@ -200,7 +200,7 @@ destinations = sa.Table(
     sa.Column("secret", sa.Text, nullable=False),
     sa.Column("label", sa.Text),
     sa.Column("format", sa.Text, nullable=False),
-    # webhook, socket, or a message bus: nats, redis, amqp
+    # webhook, socket, or a message bus: nats, redis, amqp, sqs
     sa.Column("method", sa.Text, nullable=False, server_default="webhook"),
     # JSON list of the event types this destination receives.
     sa.Column("events", sa.Text, nullable=False, server_default=DEFAULT_EVENTS_JSON),

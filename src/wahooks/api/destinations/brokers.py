@@ -1,10 +1,13 @@
-"""The ``broker`` of a message-bus destination (method nats, redis or amqp): what a tenant
-sends, the checks per method, and what it gets back, the URL's password redacted and the
-separate password never shown (``passwordSet`` says whether there is one).
+"""The ``broker`` of a message-bus destination (method nats, redis, amqp or sqs): what a
+tenant sends, the checks per method, and what it gets back, the URL's password redacted and
+the separate password (SQS: the secret access key) never shown (``passwordSet``,
+``secretAccessKeySet`` say whether there is one).
 
 Each method takes its own fields and refuses the others': nats a JetStream ``stream`` and
 ``subject``; redis a ``streamKey`` and an optional ``maxlen``; amqp an ``exchange`` ("" for
-the default exchange) and a ``routingKey``.
+the default exchange) and a ``routingKey``; sqs the queue URL as ``url``, a ``region``, the
+tenant's ``accessKeyId`` and ``secretAccessKey`` (required: the gateway's own AWS identity
+is never used for a tenant) and an optional ``endpointUrl`` (an SQS-compatible server).
 """
 
 import re
@@ -23,20 +26,32 @@ SCHEMES = {
     DeliveryMethod.NATS: ("nats", "tls"),
     DeliveryMethod.REDIS: ("redis", "rediss"),
     DeliveryMethod.AMQP: ("amqp", "amqps"),
+    DeliveryMethod.SQS: ("https", "http"),
 }
 # The fields each method needs, and those it may have; the rest are refused.
 REQUIRED = {
     DeliveryMethod.NATS: ("stream", "subject"),
     DeliveryMethod.REDIS: ("stream_key",),
     DeliveryMethod.AMQP: ("exchange", "routing_key"),
+    DeliveryMethod.SQS: ("region", "access_key_id", "secret_access_key"),
 }
-OPTIONAL = {DeliveryMethod.REDIS: ("maxlen",)}
-SHARED = ("url", "username", "password")
+OPTIONAL = {DeliveryMethod.REDIS: ("maxlen",), DeliveryMethod.SQS: ("endpoint_url",)}
+SHARED = ("url",)
+# Credentials beside the URL; SQS has its own (an access key), never in a URL.
+CREDENTIALS = {
+    DeliveryMethod.NATS: ("username", "password"),
+    DeliveryMethod.REDIS: ("username", "password"),
+    DeliveryMethod.AMQP: ("username", "password"),
+}
 MAX_MAXLEN = 10**9
 # NATS names: a stream is one token; a subject is dot-separated tokens, no wildcards (a
 # publish goes to one subject).
 STREAM_NAME = re.compile(r"^[^\s.*>/\\]{1,255}$")
 SUBJECT = re.compile(r"^[^\s.*>]+(\.[^\s.*>]+)*$")
+# An SQS queue URL's path: the account, and a queue name of up to 80 characters (a FIFO
+# queue's ends in .fifo). The region goes into AWS's host name: letters, digits, dashes.
+QUEUE_PATH = re.compile(r"^/\d{12}/(?=[A-Za-z0-9_.-]{1,80}$)[A-Za-z0-9_-]+(\.fifo)?$")
+REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
 
 Name = Annotated[str, Field(max_length=255)]
 
@@ -53,7 +68,8 @@ class BrokerIn(ApiModel):
     url: str = Field(
         max_length=2048,
         description="nats:// or tls:// (nats), redis:// or rediss:// with an optional /db "
-        "(redis), amqp:// or amqps:// with an optional /vhost (amqp); may carry user:password.",
+        "(redis), amqp:// or amqps:// with an optional /vhost (amqp); may carry user:password. "
+        "sqs: the queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>).",
     )
     username: str | None = Field(None, max_length=256, description="If not in the URL.")
     password: str | None = Field(
@@ -68,6 +84,18 @@ class BrokerIn(ApiModel):
     )
     maxlen: Annotated[int, Field(ge=1, le=MAX_MAXLEN)] | None = Field(
         None, description="redis: XADD MAXLEN ~ this many entries; null: no cap."
+    )
+    region: Annotated[str, Field(max_length=32)] | None = Field(
+        None, description="sqs: the queue's AWS region (e.g. eu-west-1)."
+    )
+    access_key_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        None, description="sqs: the access key id that may SendMessage to the queue."
+    )
+    secret_access_key: Annotated[str, Field(min_length=1, max_length=1024)] | None = Field(
+        None, description="sqs: its secret; stored encrypted, never shown."
+    )
+    endpoint_url: Annotated[str, Field(max_length=2048)] | None = Field(
+        None, description="sqs: an SQS-compatible endpoint instead of AWS's (http(s)://host:port)."
     )
 
 
@@ -87,6 +115,10 @@ class BrokerOut(ApiModel):
     routing_key: str | None
     stream_key: str | None
     maxlen: int | None
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key_set: bool = Field(False, description="sqs: a secret access key is stored.")
+    endpoint_url: str | None = None
 
 
 def broker_out(config: BrokerConfig | None) -> BrokerOut | None:
@@ -103,6 +135,10 @@ def broker_out(config: BrokerConfig | None) -> BrokerOut | None:
         routing_key=config.routing_key,
         stream_key=config.stream_key,
         maxlen=config.maxlen,
+        region=config.region,
+        access_key_id=config.access_key_id,
+        secret_access_key_set=bool(config.secret_access_key),
+        endpoint_url=config.endpoint_url,
     )
 
 
@@ -110,7 +146,7 @@ def new_broker(method: str, given: BrokerIn | None) -> BrokerConfig | None:
     """A created destination's broker, checked for its method (None: not a message bus)."""
     if method not in BROKER_METHODS:
         if given is not None:
-            raise InvalidRequest(f"broker: only for methods nats, redis, amqp (not {method})")
+            raise InvalidRequest(f"broker: only for methods nats, redis, amqp, sqs (not {method})")
         return None
     if given is None:
         raise InvalidRequest(f"broker: required for method {method}")
@@ -124,7 +160,7 @@ def changed_broker(
     over the current one. Switching to webhook or socket drops it."""
     if method not in BROKER_METHODS:
         if given and changes is not None:
-            raise InvalidRequest(f"broker: only for methods nats, redis, amqp (not {method})")
+            raise InvalidRequest(f"broker: only for methods nats, redis, amqp, sqs (not {method})")
         return None
     if given and changes is None:
         raise InvalidRequest(f"broker: may not be null for method {method}")
@@ -135,8 +171,9 @@ def changed_broker(
         raise InvalidRequest(f"broker: required (with url) to switch to method {method}")
     merged = replace(current or BrokerConfig(url=""), **changes)
     # Fields another method used are left behind when the method changes.
-    keep = set(SHARED) | set(REQUIRED[DeliveryMethod(method)])
-    keep |= set(OPTIONAL.get(DeliveryMethod(method), ()))
+    kind = DeliveryMethod(method)
+    keep = set(SHARED) | set(CREDENTIALS.get(kind, ())) | set(REQUIRED[kind])
+    keep |= set(OPTIONAL.get(kind, ()))
     merged = BrokerConfig(**{k: v for k, v in merged.as_json().items() if k in keep})
     return checked(method, merged)
 
@@ -148,7 +185,8 @@ def checked(method: str, config: BrokerConfig) -> BrokerConfig:
     for name in REQUIRED[kind]:
         if fields.get(name) is None:
             raise InvalidRequest(f"broker.{to_camel(name)}: required for method {method}")
-    allowed = set(SHARED) | set(REQUIRED[kind]) | set(OPTIONAL.get(kind, ()))
+    allowed = set(SHARED) | set(CREDENTIALS.get(kind, ()))
+    allowed |= set(REQUIRED[kind]) | set(OPTIONAL.get(kind, ()))
     for name in fields:
         if name not in allowed:
             raise InvalidRequest(f"broker.{to_camel(name)}: not used by method {method}")
@@ -167,7 +205,34 @@ def checked(method: str, config: BrokerConfig) -> BrokerConfig:
         )
     if kind is DeliveryMethod.REDIS and any(ord(c) < 0x20 for c in config.stream_key or ""):
         raise InvalidRequest("broker.streamKey: must not contain control characters")
+    if kind is DeliveryMethod.SQS:
+        _check_sqs(config)
     return config
+
+
+def _check_sqs(config: BrokerConfig) -> None:
+    if not REGION.match(config.region or ""):
+        raise InvalidRequest("broker.region: an AWS region name such as eu-west-1")
+    for name, value in (
+        ("accessKeyId", config.access_key_id),
+        ("secretAccessKey", config.secret_access_key),
+    ):
+        if value is None or not value.isascii() or not value.isprintable() or " " in value:
+            raise InvalidRequest(f"broker.{name}: printable ASCII without spaces")
+    if config.endpoint_url is not None:
+        parts = urlsplit(config.endpoint_url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise InvalidRequest("broker.endpointUrl: must be an http:// or https:// URL")
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise InvalidRequest("broker.endpointUrl: no user info, query or fragment")
+        if parts.path not in ("", "/"):
+            raise InvalidRequest("broker.endpointUrl: no path (it is the server's root)")
+        if any(ch.isspace() or ord(ch) < 0x20 for ch in config.endpoint_url):
+            raise InvalidRequest("broker.endpointUrl: must not contain spaces")
+        try:
+            parts.port  # noqa: B018  (raises on a port out of range or not a number)
+        except ValueError as exc:
+            raise InvalidRequest(f"broker.endpointUrl: {exc}") from exc
 
 
 def _check_url(kind: DeliveryMethod, config: BrokerConfig) -> None:
@@ -186,6 +251,14 @@ def _check_url(kind: DeliveryMethod, config: BrokerConfig) -> None:
     if parts.query or parts.fragment:
         raise InvalidRequest("broker.url: no query or fragment (options are fields here)")
     path = parts.path.lstrip("/")
+    if kind is DeliveryMethod.SQS:
+        if parts.username or parts.password:
+            raise InvalidRequest("broker.url: the credentials are accessKeyId / secretAccessKey")
+        if not QUEUE_PATH.match(parts.path):
+            raise InvalidRequest(
+                "broker.url: a queue URL's path is /<12-digit account>/<queue name>"
+            )
+        return
     if kind is DeliveryMethod.NATS and path:
         raise InvalidRequest("broker.url: a nats URL has no path")
     if kind is DeliveryMethod.REDIS and path and not path.isdigit():

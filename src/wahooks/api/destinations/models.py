@@ -70,7 +70,7 @@ def _check_events(value: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(value))
 
 
-Method = Literal["webhook", "socket", "nats", "redis", "amqp"]
+Method = Literal["webhook", "socket", "nats", "redis", "amqp", "sqs"]
 
 
 class DestinationIn(ApiModel):
@@ -97,12 +97,12 @@ class DestinationIn(ApiModel):
     method: Method = Field(
         "webhook",
         description="webhook: POST to url. socket: the tenant's WebSocket connections, "
-        "queued while none is open. nats, redis, amqp: published into that message bus "
+        "queued while none is open. nats, redis, amqp, sqs: published into that message bus "
         "(broker), finished when it confirms.",
     )
     url: Url | None = Field(None, description="http(s) URL that receives the POSTs (webhook).")
     broker: BrokerIn | None = Field(
-        None, description="Where a nats, redis or amqp destination publishes."
+        None, description="Where a nats, redis, amqp or sqs destination publishes."
     )
     events: list[EventName] | None = Field(
         None,

@@ -31,6 +31,7 @@ ACCESS_REFUSED = "access_refused"  # credentials refused, or no permission for t
 NO_EXCHANGE = "no_exchange"  # AMQP: no such exchange (404)
 UNROUTABLE = "unroutable"  # AMQP: the mandatory message was returned: no queue is bound
 NACKED = "nacked"  # the broker refused the message (AMQP nack, a JetStream error)
+NO_QUEUE = "no_queue"  # SQS: no such queue (deleted, or another account's name)
 FORBIDDEN = "forbidden_address"  # the SSRF guard refused the broker's address
 BROKER_ERROR = "broker_error"  # any other refusal (a Redis key of another type, ...)
 
@@ -42,8 +43,10 @@ DEFAULT_PORTS = {
     "rediss": 6379,
     "amqp": 5672,
     "amqps": 5671,
+    "http": 80,  # sqs: its endpoint
+    "https": 443,
 }
-TLS_SCHEMES = frozenset({"tls", "rediss", "amqps"})
+TLS_SCHEMES = frozenset({"tls", "rediss", "amqps", "https"})
 
 
 class BrokerFailure(Exception):
@@ -65,6 +68,7 @@ class BrokerMessage:
     headers: dict[str, str]  # webhook-id, webhook-timestamp, webhook-signature, ...
     message_id: str  # the webhook-id: consumers (and JetStream) deduplicate on it
     timeout_s: float  # for the broker's confirmation
+    group: str = ""  # the conversation (SQS FIFO's MessageGroupId): its order to keep
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +108,10 @@ class BrokerLink(Protocol):
     async def close(self) -> None: ...
 
 
-def split_url(config: BrokerConfig) -> Endpoint:
-    """The config's URL taken apart (not yet vetted: ``address`` is the host)."""
-    parts = urlsplit(config.url)
+def split_url(config: BrokerConfig, url: str | None = None) -> Endpoint:
+    """The config's URL taken apart (not yet vetted: ``address`` is the host). ``url``: the
+    address connected to when it is not the config's URL (SQS's endpoint)."""
+    parts = urlsplit(url or config.url)
     host = parts.hostname or ""
     port = parts.port or DEFAULT_PORTS.get(parts.scheme, 0)
     username = config.username or (unquote(parts.username) if parts.username else None)

@@ -1,4 +1,5 @@
-"""One connection per message-bus destination, dialled when first needed, kept while used.
+"""One connection per message-bus destination, dialled when first needed, kept while used
+(for SQS, one client: its HTTPS connections come and go inside it).
 
 - **Reconnects with backoff.** A lost connection is dropped and the next attempt dials
   again; a failed dial makes the next wait 0.1 s, 0.25 s, 0.5 s, 1 s, 2 s, 5 s, then 10 s
@@ -36,6 +37,7 @@ from wahooks.delivery.brokers.base import (
 )
 from wahooks.delivery.brokers.nats import NatsLink
 from wahooks.delivery.brokers.redis import RedisLink
+from wahooks.delivery.brokers.sqs import SqsLink, endpoint_of
 from wahooks.media.addresses import AddressPolicy
 from wahooks.models import BrokerConfig, DeliveryMethod, Destination
 
@@ -51,13 +53,16 @@ OPENERS: dict[str, Opener] = {
     DeliveryMethod.REDIS.value: RedisLink.open,
     DeliveryMethod.AMQP.value: AmqpLink.open,
 }
+# Where a method connects when that is not the broker URL: SQS's queue URL names the queue;
+# the requests go to its endpoint.
+ADDRESSES: dict[str, Callable[[BrokerConfig], str]] = {DeliveryMethod.SQS.value: endpoint_of}
 
 
 def scrubbed(failure: BrokerFailure, config: BrokerConfig) -> BrokerFailure:
     """The failure with the broker's password cut out of its detail: a client library's
     message may quote the URL it was given, and the detail is shown and logged."""
     detail = failure.detail
-    for secret in (config.password, urlsplit(config.url).password):
+    for secret in (config.password, urlsplit(config.url).password, config.secret_access_key):
         if secret:
             detail = detail.replace(secret, "***")
             detail = detail.replace(quote(secret, safe=""), "***")
@@ -97,6 +102,8 @@ class BrokerPool:
         self._idle_close_s = idle_close_s
         self._slots: dict[str, _Slot] = {}
         self._swept_at = clock()
+        # SQS's client guards its own connections too, so it is handed the policy.
+        self._openers = {**OPENERS, DeliveryMethod.SQS.value: SqsLink.opener(policy, resolver)}
 
     def __len__(self) -> int:
         """Open connections."""
@@ -170,9 +177,11 @@ class BrokerPool:
     async def _dial(self, slot: _Slot, timeout_s: float) -> BrokerLink:
         slot.dials += 1
         try:
-            endpoint = await vetted(split_url(slot.config), self._policy, self._resolver)
+            where = ADDRESSES.get(slot.method)
+            address = where(slot.config) if where is not None else None
+            endpoint = await vetted(split_url(slot.config, address), self._policy, self._resolver)
             async with asyncio.timeout(timeout_s):
-                link = await OPENERS[slot.method](slot.config, endpoint, timeout_s)
+                link = await self._openers[slot.method](slot.config, endpoint, timeout_s)
         except (BrokerFailure, TimeoutError) as exc:
             failure = (
                 exc

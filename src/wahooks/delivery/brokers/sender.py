@@ -18,9 +18,9 @@ from wahooks.models import AttemptResult, Clock, DeliveryId, Destination
 NOT_FORWARDED = frozenset({"Content-Type", "User-Agent"})
 
 
-def broker_message(request: PreparedRequest) -> BrokerMessage:
+def broker_message(request: PreparedRequest, group: str) -> BrokerMessage:
     headers = {k: v for k, v in request.headers.items() if k not in NOT_FORWARDED}
-    return BrokerMessage(request.body, headers, headers["webhook-id"], request.timeout_s)
+    return BrokerMessage(request.body, headers, headers["webhook-id"], request.timeout_s, group)
 
 
 class BrokerSender:
@@ -29,15 +29,22 @@ class BrokerSender:
         self._clock = clock
 
     async def exchange(
-        self, destination: Destination, delivery_id: DeliveryId, request: PreparedRequest
+        self,
+        destination: Destination,
+        delivery_id: DeliveryId,
+        request: PreparedRequest,
+        conversation_id: str = "",
     ) -> Answer:
+        """``conversation_id``: the order to keep where the broker keeps one (SQS FIFO's
+        message group); events of no conversation share the destination's group."""
         started = self._clock()
         t0 = time.perf_counter()
         error: str | None = None
         detail: str | None = None
         said = ""
         try:
-            said = await self.pool.publish(destination, broker_message(request))
+            message = broker_message(request, conversation_id or destination.id)
+            said = await self.pool.publish(destination, message)
         except BrokerFailure as failure:
             error, detail = failure.kind, failure.detail
         latency_ms = (time.perf_counter() - t0) * 1000

@@ -11,7 +11,7 @@ SELECT pg_advisory_xact_lock(hashtextextended(:key, 0));
 -- one process take each probe.
 UPDATE destinations SET circuit_open_until = :lease_until
 WHERE circuit_open_until <= :now AND enabled AND deleted_at IS NULL
-  AND method IN ('webhook', 'nats', 'redis', 'amqp')
+  AND method IN ('webhook', 'nats', 'redis', 'amqp', 'sqs')
   AND NOT (id = ANY(CAST(:paused AS TEXT[])))
 RETURNING id;
 
@@ -25,7 +25,7 @@ RETURNING id;
 -- time, so a lease abandoned by a crashed process simply falls due again.
 WITH due AS (
   SELECT d.seq FROM destinations t JOIN deliveries d ON d.destination_id = t.id
-  WHERE t.enabled AND t.method IN ('webhook', 'nats', 'redis', 'amqp')
+  WHERE t.enabled AND t.method IN ('webhook', 'nats', 'redis', 'amqp', 'sqs')
     AND ((CAST(:probe AS TEXT) IS NULL AND t.circuit_open_until IS NULL) OR t.id = :probe)
     AND NOT (t.id = ANY(CAST(:paused AS TEXT[])))
     AND d.state IN ('pending', 'leased') AND d.head

@@ -9,7 +9,7 @@ SELECT 1;
 -- each is held open for a lease while its one probe is claimed and sent.
 UPDATE destinations SET circuit_open_until = :lease_until
 WHERE circuit_open_until <= :now AND enabled AND deleted_at IS NULL
-  AND method IN ('webhook', 'nats', 'redis', 'amqp')
+  AND method IN ('webhook', 'nats', 'redis', 'amqp', 'sqs')
   AND id NOT IN (SELECT value FROM json_each(:paused))
 RETURNING id;
 
@@ -26,7 +26,7 @@ WHERE seq IN (
   -- CROSS JOIN: SQLite's way of saying destinations are the outer loop.
   SELECT d.seq FROM destinations t
   CROSS JOIN deliveries d INDEXED BY ix_deliveries_heads_due ON d.destination_id = t.id
-  WHERE t.enabled AND t.method IN ('webhook', 'nats', 'redis', 'amqp')
+  WHERE t.enabled AND t.method IN ('webhook', 'nats', 'redis', 'amqp', 'sqs')
     AND ((:probe IS NULL AND t.circuit_open_until IS NULL) OR t.id = :probe)
     AND t.id NOT IN (SELECT value FROM json_each(:paused))
     AND d.state IN ('pending', 'leased') AND d.head
