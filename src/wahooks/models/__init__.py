@@ -8,6 +8,7 @@ One module per stage (core, ingest, delivery, conversations); every name is here
 """
 
 from wahooks.models.conversations import (
+    ChatFacts,
     ConversationContext,
     ConversationNote,
     ConversationRecord,
@@ -23,6 +24,7 @@ from wahooks.models.core import (
     OUT_EVENT_FOR_STATUS,
     PUSH_METHODS,
     STATUS_RANK,
+    UNORDERED_EVENTS,
     App,
     AppNumber,
     BrokerConfig,
@@ -83,6 +85,7 @@ __all__ = [
     "OUT_EVENT_FOR_STATUS",
     "PUSH_METHODS",
     "STATUS_RANK",
+    "UNORDERED_EVENTS",
     "Alert",
     "App",
     "AppNumber",
@@ -90,6 +93,7 @@ __all__ = [
     "AttemptRecord",
     "AttemptResult",
     "BrokerConfig",
+    "ChatFacts",
     "CircuitMove",
     "CircuitState",
     "ClaimedDelivery",

@@ -137,6 +137,15 @@ def redact_url(url: str) -> str:
     return f"{scheme}://{shown}@{host}{slash}{path}"
 
 
+UNORDERED_EVENTS: dict[str, frozenset[str]] = {
+    "wassenger": frozenset({EventType.MESSAGE_OUT_FAILED.value}),
+}
+"""Per payload format, the event types delivered outside their conversation's order
+(Wassenger's failure notices, batched up to 25 across conversations): the store inserts
+their deliveries outside any conversation's queue, so none waits behind another. The format
+names them too (its batch rule); tests/formats check the two agree."""
+
+
 DEFAULT_EVENTS: tuple[str, ...] = (
     EventType.MESSAGE_IN_NEW.value,
     EventType.MESSAGE_UPDATE.value,

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from wahooks.models import (
+    ChatFacts,
     Conversation,
     ConversationContext,
     ConversationNote,
@@ -134,3 +135,7 @@ class Conversations(Area):
         return await self.connector.read(
             convs_ops.conversation_context(conversation_id, wamid, recent)
         )
+
+    async def chat_facts(self, conversation_id: str) -> ChatFacts | None:
+        """The wassenger format's chat and device facts, as they stand now."""
+        return await self.connector.read(convs_ops.chat_facts(conversation_id))
