@@ -545,19 +545,18 @@ def test_200_to_209_is_success() -> None:
 
 def test_expressed_event_types() -> None:
     assert SPECS["wassenger"].events == {
-        "message:in:new", "message:out:new", "message:out:ack", "message:out:failed", "test"
+        "message:in:new", "message:out:new", "message:out:ack", "message:out:failed", "test",
+        "message:reaction", "message:update", "chat:update", "contact:update", "group:update",
     }  # fmt: skip
     assert FORMATS["wassenger"] is wassenger.render
 
 
-@pytest.mark.parametrize("kind", ["message:update", "message:reaction", "destination:disabled"])
+@pytest.mark.parametrize("kind", ["destination:disabled", "call:update", "unsupported"])
 def test_other_event_types_are_skipped(kind: str) -> None:
     assert not expresses("wassenger", kind)
     with pytest.raises(SkipEvent) as caught:
         wassenger.render(base(event_type=kind))
-    assert caught.value.reason == (
-        f"wassenger format skips {kind}: the seed gives no payload for it"
-    )
+    assert caught.value.reason == f"wassenger format skips {kind}: Wassenger has no such event"
 
 
 def test_every_event_type_is_either_expressed_or_skipped() -> None:

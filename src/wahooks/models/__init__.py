@@ -19,6 +19,7 @@ from wahooks.models.conversations import (
 from wahooks.models.core import (
     BROKER_METHODS,
     CHANGE_EVENTS,
+    CONVERSATION_EVENTS,
     DEFAULT_EVENTS,
     FIELD_EVENTS,
     OUT_EVENT_FOR_STATUS,
@@ -79,6 +80,7 @@ from wahooks.models.ingest import (
 __all__ = [
     "BROKER_METHODS",
     "CHANGE_EVENTS",
+    "CONVERSATION_EVENTS",
     "DEFAULT_EVENTS",
     "FIELD_EVENTS",
     "MEDIA_TYPES",

@@ -24,6 +24,10 @@ class EventType(StrEnum):
     MESSAGE_OUT_NEW = "message:out:new"
     MESSAGE_OUT_ACK = "message:out:ack"
     MESSAGE_OUT_FAILED = "message:out:failed"
+    # A conversation changed through our API: labels or notes (chat), the tenant's own id
+    # for the user (contact). ``data`` says what changed (CONVERSATION_EVENTS).
+    CHAT_UPDATE = "chat:update"
+    CONTACT_UPDATE = "contact:update"
     DESTINATION_DISABLED = "destination:disabled"
     # Changes of Meta's other webhook fields, each delivered as Meta sent it (FIELD_EVENTS).
     MESSAGE_ECHO = "message:echo"
@@ -66,6 +70,10 @@ FIELD_EVENTS: dict[str, EventType] = {
 field not listed becomes ``unsupported`` (kept and delivered, with the reason)."""
 
 CHANGE_EVENTS = frozenset(FIELD_EVENTS.values())
+
+CONVERSATION_EVENTS = frozenset({EventType.CHAT_UPDATE, EventType.CONTACT_UPDATE})
+"""Events the gateway raises about a conversation changed through its API; their ``data``
+is what changed and the number (no message)."""
 
 
 class DeliveryState(StrEnum):

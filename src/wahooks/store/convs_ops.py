@@ -13,11 +13,11 @@ import orjson
 from wahooks.errors import InvalidRequest, NotFound
 from wahooks.ids import new_id
 from wahooks.models import (
-    ChatFacts,
     Conversation,
     ConversationContext,
     ConversationNote,
     ConversationRecord,
+    EventType,
     JsonObject,
     MediaInfo,
     MessageRecord,
@@ -25,7 +25,10 @@ from wahooks.models import (
 from wahooks.secrets import Keyring
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
 from wahooks.store.number_ops import number_from_row
+from wahooks.store.publish_ops import publish_for_conversation
 
+CHAT_UPDATE = EventType.CHAT_UPDATE.value
+CONTACT_UPDATE = EventType.CONTACT_UPDATE.value
 MAX_LABELS = 20
 MAX_NOTES = 100
 # Compare-and-set tries when labels change concurrently (each try re-reads them).
@@ -138,9 +141,10 @@ def change_labels(
     replace_with: Sequence[str] | None = None,
     add: str | None = None,
     remove: str | None = None,
+    now: float = 0.0,
 ) -> Operation[tuple[str, ...]]:
     """Replace the labels, add one (no-op if present) or remove one (NotFound if absent);
-    at most MAX_LABELS. Returns the labels after the change."""
+    at most MAX_LABELS. Returns the labels after the change. A change is a chat:update."""
     for _ in range(LABEL_TRIES):
         row = _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
         current = list(_labels(row["labels"]))
@@ -167,6 +171,10 @@ def change_labels(
             },
         )
         if changed:
+            yield from publish_for_conversation(
+                conversation_id, CHAT_UPDATE,
+                {"change": "labels", "labels": wanted, "previousLabels": current}, now,
+            )  # fmt: skip
             return tuple(wanted)
     raise RuntimeError(f"labels of {conversation_id} kept changing; try again")
 
@@ -185,25 +193,44 @@ def add_note(
         "insert_note",
         {"id": note.id, "conversation_id": conversation_id, "text": text, "now": now},
     )
+    yield from publish_for_conversation(
+        conversation_id, CHAT_UPDATE,
+        {"change": "note_added", "note": {"id": note.id, "text": text, "createdAt": now}}, now,
+    )  # fmt: skip
     return note
 
 
 def delete_note(
-    tenant_id: str, app_id: str | None, conversation_id: str, note_id: str
+    tenant_id: str, app_id: str | None, conversation_id: str, note_id: str, now: float = 0.0
 ) -> Operation[None]:
     _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
     deleted = yield Execute("delete_note", {"id": note_id, "conversation_id": conversation_id})
     if not deleted:
         raise NotFound(f"conversation {conversation_id} has no note {note_id}")
+    yield from publish_for_conversation(
+        conversation_id, CHAT_UPDATE, {"change": "note_deleted", "noteId": note_id}, now
+    )
 
 
 def set_external_user_id(
-    tenant_id: str, app_id: str | None, conversation_id: str, external_user_id: str | None
+    tenant_id: str,
+    app_id: str | None,
+    conversation_id: str,
+    external_user_id: str | None,
+    now: float = 0.0,
 ) -> Operation[None]:
-    _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
+    """A change is a contact:update (Wassenger: the contact's metadata changed)."""
+    row = _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
+    if row["external_user_id"] == external_user_id:
+        return
     yield Execute(
         "set_external_user_id", {"id": conversation_id, "external_user_id": external_user_id}
     )
+    yield from publish_for_conversation(
+        conversation_id, CONTACT_UPDATE,
+        {"change": "external_user_id", "externalUserId": external_user_id,
+         "previousExternalUserId": row["external_user_id"]}, now,
+    )  # fmt: skip
 
 
 def media_info(row: Row) -> MediaInfo | None:
@@ -294,49 +321,6 @@ def conversation_context(
         recent=tuple(_message(r) for r in rows),
         last_inbound=last["in"],
         last_outbound=last["out"],
-    )
-
-
-def _emoji(raw: str | None) -> str | None:
-    """The emoji of a stored reaction message (Meta's ``reaction.emoji``; none: removed)."""
-    item = orjson.loads(raw) if raw else {}
-    reaction = item.get("reaction") if isinstance(item, dict) else None
-    emoji = reaction.get("emoji") if isinstance(reaction, dict) else None
-    return emoji if isinstance(emoji, str) and emoji else None
-
-
-def _int(value: object) -> int | None:
-    return None if value is None else int(str(value))
-
-
-def chat_facts(conversation_id: str) -> Operation[ChatFacts | None]:
-    """The conversation's counts and times and its number's facts (the wassenger format's
-    chat and device); None: no such conversation."""
-    row = yield FetchOne("chat_facts", {"id": conversation_id})
-    if row is None:
-        return None
-    return ChatFacts(
-        tenant_id=row["tenant_id"],
-        wa_id=row["wa_id"],
-        is_group=bool(row["is_group"]),
-        contact_name=row["contact_name"],
-        external_user_id=row["external_user_id"],
-        labels=_labels(row["labels"]),
-        created_at=row["created_at"],
-        first_wamid=row["first_wamid"],
-        first_message_at=_int(row["first_message_at"]),
-        last_message_at=_int(row["last_message_at"]),
-        last_inbound_at=_int(row["last_inbound_at"]),
-        last_outbound_at=_int(row["last_outbound_at"]),
-        last_reaction_at=_int(row["last_reaction_at"]),
-        last_reaction_emoji=_emoji(row["last_reaction_item"]),
-        inbound_messages=int(row["inbound_messages"]),
-        outbound_messages=int(row["outbound_messages"]),
-        notes=int(row["notes"]),
-        number_created_at=row["number_created_at"],
-        number_display_name=row["number_display_name"],
-        number_health=row["number_health"],
-        number_health_checked_at=row["number_health_checked_at"],
     )
 
 

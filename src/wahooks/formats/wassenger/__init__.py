@@ -9,6 +9,9 @@
   user, data}`` items, up to ``MAX_BATCH`` (25) per POST (failed.py); ``render`` sends a
   batch of one. Failure notices are not held in their conversation's order, so a batch
   gathers them across conversations (``UNORDERED_EVENTS``).
+- ``message:reaction``, ``message:update``, ``chat:update``, ``contact:update`` and
+  ``group:update``, which the seed lists without an example: the same envelope, shapes in
+  updates.py.
 - The test delivery: the ``message:in:new`` shape, with ``wahooks.test: true``.
 
 Values: ids are Meta's wamids; ``from``/``to`` are WhatsApp ids (``<number>@c.us``, a group
@@ -28,8 +31,8 @@ the 2026 user ids and ``test``.
 
 Success: Wassenger counts HTTP 200-209 as delivered (``accepts``), anything else is retried.
 
-Skipped (``SkipEvent``): event types listed in neither ``EVENTS`` nor the seed's list
-(``destination:disabled`` and the changes of Meta's other fields).
+Skipped (``SkipEvent``): event types Wassenger has no event for (``destination:disabled``,
+``unsupported`` and the changes of Meta's other fields but groups).
 """
 
 import orjson
@@ -37,6 +40,8 @@ import orjson
 from wahooks.formats.skip import SkipEvent
 from wahooks.formats.wassenger.failed import MAX_BATCH, failed_item, render_batch
 from wahooks.formats.wassenger.message import envelope, message_data
+from wahooks.formats.wassenger.updates import EVENTS as UPDATE_EVENTS
+from wahooks.formats.wassenger.updates import RENDERERS
 from wahooks.models import UNORDERED_EVENTS, EventType, MessageEvent
 
 __all__ = ["BATCHED", "EVENTS", "MAX_BATCH", "accepts", "failed_item", "message_data",
@@ -48,7 +53,7 @@ OUT_ACK = EventType.MESSAGE_OUT_ACK.value
 OUT_FAILED = EventType.MESSAGE_OUT_FAILED.value
 TEST = EventType.TEST.value
 
-EVENTS = frozenset({IN_NEW, OUT_NEW, OUT_ACK, OUT_FAILED, TEST})
+EVENTS = frozenset({IN_NEW, OUT_NEW, OUT_ACK, OUT_FAILED, TEST}) | UPDATE_EVENTS
 """The event types this format expresses; any other is skipped."""
 BATCHED = UNORDERED_EVENTS["wassenger"]
 
@@ -67,7 +72,9 @@ def render(event: MessageEvent) -> bytes:
     if kind == OUT_FAILED:
         return render_batch([event])
     if kind not in EVENTS:
-        raise _skip(event, "the seed gives no payload for it")
+        raise _skip(event, "Wassenger has no such event")
+    if kind in RENDERERS:
+        return orjson.dumps(RENDERERS[kind](event))
     if kind == OUT_ACK:
         status = event.status
         if status is None:

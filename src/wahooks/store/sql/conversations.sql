@@ -201,3 +201,10 @@ SELECT c.tenant_id, c.wa_id, c.is_group, c.contact_name, c.external_user_id, c.l
   n.health AS number_health, n.health_checked_at AS number_health_checked_at
 FROM conversations c LEFT JOIN numbers n ON n.id = c.number_id
 WHERE c.id = :id;
+
+-- name: conversation_scope
+-- Whose destinations an event about the conversation goes to (publish_for_conversation).
+SELECT c.tenant_id, c.activation_id, n.id AS number_id, n.app_id, n.phone_number_id,
+       n.display_phone_number, n.waba_id
+FROM conversations c JOIN numbers n ON n.id = c.number_id
+WHERE c.id = :id;
