@@ -171,7 +171,7 @@ def _delivery(row: Row) -> DeliveryRecord:
         destination_id=row["destination_id"],
         event_id=row["event_id"],
         event_type=row["event_type"],
-        conversation_id=row["conversation_id"],
+        conversation_id=row["conversation_id"] or row["event_conversation_id"],
         message_wamid=row["wamid"],
         state=row["state"],
         attempts=row["total_attempts"],

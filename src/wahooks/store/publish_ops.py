@@ -10,11 +10,15 @@ from collections.abc import Sequence
 import orjson
 
 from wahooks.ids import new_id
-from wahooks.models import JsonObject, Number
+from wahooks.models import UNORDERED_EVENTS, JsonObject, Number
 from wahooks.store.base import ExecuteMany, FetchAll, FetchOne, Operation
 from wahooks.store.rows import json_text as _json
 
-Targets = dict[tuple[str, str, str | None], list[tuple[str, tuple[str, ...]]]]
+NONE: frozenset[str] = frozenset()
+
+Targets = dict[tuple[str, str, str | None], list[tuple[str, tuple[str, ...], frozenset[str]]]]
+"""Per (tenant, number, activation): each destination's id, the event types it subscribes
+to, and those its format takes outside their conversation's order (UNORDERED_EVENTS)."""
 
 
 def publish(
@@ -115,7 +119,7 @@ def _publish(
             "now": now,
         },
     )
-    subscribed: dict[str, None] = {}
+    subscribed: dict[str, bool] = {}  # destination id -> outside the conversation's order
     for number_id, app_id in numbers:
         key = (tenant_id, number_id, activation_id)
         if key not in targets:
@@ -128,8 +132,14 @@ def _publish(
                     "app_id": app_id,
                 },
             )
-            targets[key] = [(r["id"], tuple(orjson.loads(r["events"]))) for r in rows]
-        subscribed.update((d, None) for d, events in targets[key] if event_type in events)
+            targets[key] = [
+                (r["id"], tuple(orjson.loads(r["events"])), UNORDERED_EVENTS.get(r["format"], NONE))
+                for r in rows
+            ]
+        subscribed.update(
+            (d, event_type in unordered) for d, events, unordered in targets[key]
+            if event_type in events
+        )  # fmt: skip
     if subscribed:
         yield ExecuteMany(
             "insert_delivery",
@@ -139,11 +149,14 @@ def _publish(
                     "tenant_id": tenant_id,
                     "destination_id": destination_id,
                     "event_seq": event["seq"],
-                    "conversation_id": conversation_id,
+                    # No queue to wait in: the ordering triggers pass over a delivery of
+                    # no conversation, so it is its own head (a failure notice batched
+                    # with others of any conversation). The event keeps the conversation.
+                    "conversation_id": None if unordered else conversation_id,
                     "hold": hold,
                     "now": now,
                 }
-                for destination_id in subscribed
+                for destination_id, unordered in subscribed.items()
             ],
         )
     return len(subscribed)

@@ -77,7 +77,7 @@ ORDER BY created_at, id;
 -- One scoped to an activation gets only the conversations that activation routed; an App's
 -- destinations get only its own numbers' events (:app_id is the number's App). An App's
 -- socket destination gets none until the App's first socket connection.
-SELECT id, events FROM destinations
+SELECT id, events, format FROM destinations
 WHERE tenant_id = :tenant_id AND deleted_at IS NULL
   AND (number_id IS NULL OR number_id = :number_id)
   AND (activation_id IS NULL OR activation_id = CAST(:activation_id AS TEXT))
@@ -297,7 +297,9 @@ WHERE seq IN (
   WHERE n > :cap);
 
 -- name: delivery_by_id
-SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method
+-- event_conversation_id: a delivery outside its conversation's order has none of its own.
+SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method,
+       e.conversation_id AS event_conversation_id
 FROM deliveries d JOIN events e ON e.seq = d.event_seq
 JOIN destinations t ON t.id = d.destination_id
 LEFT JOIN messages m ON m.seq = e.message_seq
@@ -334,15 +336,18 @@ SELECT state, COUNT(*) AS n FROM media GROUP BY state;
 SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'leased');
 
 -- name: list_deliveries
--- Newest first; each filter is skipped when its parameter is NULL. :before_seq pages.
-SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method
+-- Newest first; each filter is skipped when its parameter is NULL. :before_seq pages. A
+-- delivery outside its conversation's order (UNORDERED_EVENTS) has the event's conversation.
+SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method,
+       e.conversation_id AS event_conversation_id
 FROM deliveries d JOIN events e ON e.seq = d.event_seq
 JOIN destinations t ON t.id = d.destination_id
 LEFT JOIN messages m ON m.seq = e.message_seq
 WHERE d.tenant_id = :tenant_id
   AND (CAST(:state AS TEXT) IS NULL OR d.state = :state)
   AND (CAST(:destination_id AS TEXT) IS NULL OR d.destination_id = :destination_id)
-  AND (CAST(:conversation_id AS TEXT) IS NULL OR d.conversation_id = :conversation_id)
+  AND (CAST(:conversation_id AS TEXT) IS NULL OR d.conversation_id = :conversation_id
+       OR (d.conversation_id IS NULL AND e.conversation_id = :conversation_id))
   AND (CAST(:since AS DOUBLE PRECISION) IS NULL OR d.created_at >= :since)
   AND (CAST(:until AS DOUBLE PRECISION) IS NULL OR d.created_at < :until)
   AND (CAST(:before_seq AS BIGINT) IS NULL OR d.seq < :before_seq)
