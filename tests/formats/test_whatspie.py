@@ -28,10 +28,10 @@ from wahooks.formats import FORMATS, SPECS, SkipEvent, expresses, whatspie
 from wahooks.formats.whatspie import MAX_REPLY_MESSAGES, Reply, parse_reply
 from wahooks.models import EventType, MediaInfo, MessageEvent
 from wahooks.send.graph import GraphClient
-from wahooks.sim import Simulator
+from wahooks.sim import Simulator, changes
 from wahooks.sim.graph import SentMessage
 from wahooks.sim.media import MediaStore
-from wahooks.sim.messages import MessageBuilder, SimUser
+from wahooks.sim.messages import MESSAGE_TYPES, MessageBuilder, SimUser
 
 SEED = FIXTURES / "whatspie" / "seed_003_81515d6b33642234.txt"
 SEED_OBJECTS = seed_json(SEED)
@@ -207,8 +207,10 @@ def test_location_uses_baileys_names() -> None:
 def test_a_tapped_reply_is_the_text_the_user_tapped(
     type_: str, fields: dict[str, Any], text: str
 ) -> None:
+    """The seed's text shape, with Meta's object of the tap unchanged beside it."""
     ev = sim_event(type_, **fields)
-    expected = {"message": text, **common(ev)}
+    kind = ev.item["type"]
+    expected = {"message": text, **common(ev), kind: ev.item[kind]}
     del expected["participant"]
     same(render(ev), expected)
 
@@ -295,13 +297,89 @@ def test_the_test_delivery_is_marked() -> None:
     assert "test" not in render(sim_event("text"))
 
 
+# --- the types the seed does not show: none skipped ------------------------------------------
+
+
+def test_a_flow_reply() -> None:
+    ev = sim_event("button_reply")
+    answers = {"name": "flow", "body": "Sent", "response_json": '{"size": "M"}'}
+    flow = {"type": "nfm_reply", "nfm_reply": answers}
+    ev = replace(ev, item={**ev.item, "interactive": flow})
+    expected = {"type": "flowReplyMessage",
+                "flow": {"name": "flow", "body": "Sent", "response": {"size": "M"}},
+                **common(ev), "interactive": flow}  # fmt: skip
+    same(render(ev), expected)
+
+
+def test_a_reaction() -> None:
+    ev = sim_event("reaction", message_id="wamid.A", emoji="👍")
+    assert ev.event_type == "message:reaction"
+    expected = {"type": "reactionMessage",
+                "reaction": {"emoji": "👍", "message_id": "wamid.A", "removed": False},
+                **common(ev)}  # fmt: skip
+    same(render(ev), expected)
+    gone = render(sim_event("reaction", message_id="wamid.A", emoji=""))
+    assert gone["reaction"] == {"emoji": None, "message_id": "wamid.A", "removed": True}
+
+
+def test_an_edit_and_a_revoke() -> None:
+    ev = sim_event("edit", original_message_id="wamid.A", body="Fixed")
+    assert ev.event_type == "message:update"
+    expected = {"type": "editedMessage",
+                "edit": {"message_id": "wamid.A", "message": "Fixed",
+                         "original": {"type": "text", "text": {"body": "Fixed"}}},
+                **common(ev)}  # fmt: skip
+    same(render(ev), expected)
+    ev = sim_event("revoke", original_message_id="wamid.A")
+    same(render(ev), {"type": "revokedMessage", "revoke": {"message_id": "wamid.A"},
+                      **common(ev)})  # fmt: skip
+
+
+@pytest.mark.parametrize(("type_", "name"), [("order", "orderMessage"),
+                                             ("system", "systemMessage")])  # fmt: skip
+def test_other_types_carry_metas_object_under_metas_name(type_: str, name: str) -> None:
+    ev = sim_event(type_)
+    expected = {"type": name, type_: ev.item[type_], **common(ev)}
+    same(render(ev), expected)
+
+
+def test_a_type_meta_adds_later_is_named_like_the_rest() -> None:
+    ev = sim_event("text")
+    item = {**{k: v for k, v in ev.item.items() if k != "text"}, "type": "request_welcome"}
+    got = render(replace(ev, item=item))
+    assert (got["type"], got["request_welcome"]) == ("requestWelcomeMessage", {})
+
+
+def test_an_unsupported_message_carries_metas_errors() -> None:
+    ev = sim_event("unsupported")
+    got = render(ev)
+    assert got["type"] == "unsupportedMessage"
+    assert got["errors"] == ev.item["errors"] and got["errors"]
+    assert list(got)[:3] == ["type", "unsupported", "errors"]
+
+
+def test_an_untyped_message() -> None:
+    ev = sim_event("text")
+    item = {k: v for k, v in ev.item.items() if k not in ("type", "text")}
+    assert render(replace(ev, item=item))["type"] == "unknownMessage"
+
+
+@pytest.mark.parametrize("type_", MESSAGE_TYPES)
+def test_every_type_the_simulator_sends_has_a_shape(type_: str) -> None:
+    """Never skipped: a ``message`` or a ``type`` each."""
+    got = render(sim_event(type_))
+    assert ("message" in got) != ("type" in got), got
+    assert got["message_id"] and got["from"] == USER.wa_id
+
+
 # --- what is skipped ----------------------------------------------------------------------------
 
-SKIPPED_EVENTS = [e.value for e in EventType if e.value not in ("message:in:new", "test")]
+EXPRESSED = ("message:in:new", "message:reaction", "message:update", "test")
+SKIPPED_EVENTS = [e.value for e in EventType if e.value not in EXPRESSED]
 
 
 def test_expressed_event_types() -> None:
-    assert SPECS["whatspie"].events == {"message:in:new", "test"}
+    assert SPECS["whatspie"].events == set(EXPRESSED)
     assert FORMATS["whatspie"] is whatspie.render
     assert SPECS["whatspie"].reply is parse_reply
     for kind in SKIPPED_EVENTS:
@@ -315,19 +393,6 @@ def test_other_event_types_are_skipped(kind: str) -> None:
     assert caught.value.reason == (
         f"whatspie format skips {kind}: Whatspie notifies incoming messages only"
     )
-
-
-def test_an_interactive_message_without_text_is_skipped() -> None:
-    ev = sim_event("button_reply")
-    flow = {"type": "nfm_reply", "nfm_reply": {"name": "flow", "response_json": "{}"}}
-    with pytest.raises(SkipEvent, match="no shape for interactive messages without text"):
-        whatspie.render(replace(ev, item={**ev.item, "interactive": flow}))
-
-
-@pytest.mark.parametrize("type_", ["order", "system", "unsupported"])
-def test_messages_without_a_whatspie_shape_are_skipped(type_: str) -> None:
-    with pytest.raises(SkipEvent, match=f"no shape for {type_} messages"):
-        whatspie.render(sim_event(type_))
 
 
 # --- replies -------------------------------------------------------------------------------------
@@ -757,9 +822,11 @@ async def test_a_skipped_event_is_finished_without_a_request(
     gateway: RunningGateway, sim: Simulator, receiver: Receiver
 ) -> None:
     destination = await add_destination(
-        gateway, receiver, format="whatspie", events=["message:reaction"]
+        gateway, receiver, format="whatspie", events=["call:update"]
     )
-    assert (await sim.send(sim.user("15551230086", "Jane Doe"), "reaction")).ok
+    jane = sim.user("15551230086", "Jane Doe")
+    call = changes.call_connect(sim.settings, jane, int(time.time()))
+    assert await sim.send_change("calls", call) == 200
 
     async def finished() -> bool:
         status, page = await gateway.api(

@@ -328,3 +328,6 @@ class MediaInfo:
     # A link that fetches the file without our key (media/links.py), put on at send time;
     # None: not signed (yet), or no file to link to.
     url: str | None = None
+    # An audio's or video's length, read from our stored copy (Meta does not say); None
+    # when it could not be read.
+    duration_s: int | None = None

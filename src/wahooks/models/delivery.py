@@ -82,6 +82,7 @@ class ClaimedDelivery:
     id: DeliveryId
     attempts: int  # attempts already made in the current round
     destination: Destination
+    total_attempts: int = 0  # every attempt made, all rounds (the next one is this + 1)
     event: MessageEvent
     created_at: float = 0.0
     retries_in_place: int = 0  # transient failures retried at once, outside the schedule

@@ -75,6 +75,7 @@ def claimed_from_row(row: Row, keyring: Keyring, *, probe: bool = False) -> Clai
     return ClaimedDelivery(
         id=DeliveryId(row["id"]),
         attempts=row["attempts"],
+        total_attempts=row["total_attempts"],
         retries_in_place=row["retries_in_place"],
         probe=probe,
         created_at=row["created_at"],
@@ -162,6 +163,27 @@ def record_attempts(
     if health is None:
         return set()
     return (yield from apply_health(health, now))
+
+
+def record_reply_failure(
+    delivery_id: str, attempt: int, started_at: float, latency_ms: float, detail: str
+) -> Operation[None]:
+    """A reply the receiver asked for that could not be sent, beside the attempt whose
+    answer carried it (channel ``reply``)."""
+    yield Execute(
+        "insert_reply_attempt",
+        {
+            "delivery_id": delivery_id,
+            "attempt": attempt,
+            "started_at": started_at,
+            "latency_ms": latency_ms,
+            "error": REPLY_FAILED,
+            "error_detail": detail,
+        },
+    )
+
+
+REPLY_FAILED = "reply_failed"
 
 
 def _delivery(row: Row) -> DeliveryRecord:

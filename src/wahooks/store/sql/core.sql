@@ -238,6 +238,14 @@ SELECT seq, total_attempts + 1, :started_at, :status_code, :latency_ms, :respons
        :error, :error_detail, :channel
 FROM deliveries WHERE id = :delivery_id;
 
+-- name: insert_reply_attempt
+-- What became of a reply in a webhook's answer (delivery/replies.py), numbered as the
+-- attempt whose answer carried it; the delivery itself is not changed (it succeeded).
+INSERT INTO attempts (delivery_seq, attempt, started_at, status_code, latency_ms,
+                      response_excerpt, error, error_detail, channel)
+SELECT seq, :attempt, :started_at, NULL, :latency_ms, '', :error, :error_detail, 'reply'
+FROM deliveries WHERE id = :delivery_id;
+
 -- name: finish_attempt
 -- Only while still leased: if the socket was acknowledged meanwhile, the delivery is done.
 UPDATE deliveries SET state = :state, next_attempt_at = :next_attempt_at,
@@ -306,7 +314,7 @@ LEFT JOIN messages m ON m.seq = e.message_seq
 WHERE d.id = :id AND d.tenant_id = :tenant_id;
 
 -- name: attempts_of_delivery
-SELECT a.* FROM attempts a WHERE a.delivery_seq = :delivery_seq ORDER BY a.attempt;
+SELECT a.* FROM attempts a WHERE a.delivery_seq = :delivery_seq ORDER BY a.attempt, a.seq;
 
 -- name: resend_delivery
 UPDATE deliveries SET state = 'pending', attempts = 0, retries_in_place = 0, next_attempt_at = :now,
@@ -419,7 +427,7 @@ UPDATE media SET state = 'purged', blob_key = NULL, updated_at = :now WHERE id =
 
 -- name: claimed_details
 -- Everything needed to render and send the deliveries just claimed.
-SELECT d.id, d.seq, d.attempts, d.retries_in_place,
+SELECT d.id, d.seq, d.attempts, d.total_attempts, d.retries_in_place,
        t.id AS dst_id, t.tenant_id AS dst_tenant_id, t.number_id AS dst_number_id,
        t.url AS dst_url, t.secret AS dst_secret, t.label AS dst_label, t.format AS dst_format,
        t.timeout_s AS dst_timeout_s, t.retry_schedule AS dst_retry_schedule,
