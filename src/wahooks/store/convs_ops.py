@@ -253,6 +253,8 @@ def media_info(row: Row) -> MediaInfo | None:
         file_name=row["media_file_name"],
         created_at=row["media_created_at"],
         expires_at=row["media_expires_at"],
+        # Only the claim reads it (the formats show it); the API's listings do not.
+        duration_s=row["media_duration_s"] if "media_duration_s" in row.keys() else None,
     )
 
 

@@ -388,7 +388,7 @@ WHERE md.seq = :seq;
 
 -- name: finish_media
 UPDATE media SET state = :state, reason = :reason, blob_key = :blob_key,
-  byte_size = :byte_size, mime_type = COALESCE(:mime_type, mime_type),
+  byte_size = :byte_size, duration_s = :duration_s, mime_type = COALESCE(:mime_type, mime_type),
   file_name = COALESCE(:file_name, file_name), attempts = attempts + 1, updated_at = :now
 WHERE id = :id AND state = 'pending';
 
@@ -460,7 +460,8 @@ SELECT d.id, d.seq, d.attempts, d.total_attempts, d.retries_in_place,
        n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id,
        md.id AS media_id, md.state AS media_state, md.mime_type AS media_mime_type,
        md.byte_size AS media_byte_size, md.file_name AS media_file_name,
-       md.expires_at AS media_expires_at, md.created_at AS media_created_at
+       md.expires_at AS media_expires_at, md.created_at AS media_created_at,
+       md.duration_s AS media_duration_s
 FROM deliveries d
 JOIN destinations t ON t.id = d.destination_id
 JOIN events e ON e.seq = d.event_seq
