@@ -191,7 +191,7 @@ def create_app(
                 store,
                 senders,
                 settings,
-                replies=ReplySender(messenger, media_sender),
+                replies=ReplySender(messenger, media_sender, store.deliveries.record_reply_failure),
                 clock=clock,
                 rand=rand,
                 metrics=metrics,

@@ -4,10 +4,12 @@ A format may send some event types batched (``FormatSpec.batch``: Wassenger's
 ``message:out:failed``, up to 25 per POST). Deliveries claimed together of such a type, to
 the same destination, go out in one request; every other delivery goes alone.
 
-Per-conversation order needs nothing more: for an ``ordered`` destination the claim hands
-out only a conversation's oldest active delivery, so a batch never holds two of one
-conversation, and the next one of each conversation is claimed only once the batch's attempt
-is recorded. (An unordered destination asked for none.)
+Order does not apply to what is batched: the store inserts deliveries of a format's batched
+event types outside their conversation's queue (``models.UNORDERED_EVENTS``; Wassenger's
+failure notices), so a claim takes every due one, several of one conversation among them,
+and a batch gathers up to 25 across conversations, in claim order (oldest first). Every
+other delivery of an ``ordered`` destination is still claimed only as its conversation's
+head, one at a time.
 """
 
 from collections.abc import Sequence

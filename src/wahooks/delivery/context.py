@@ -1,6 +1,8 @@
-"""The conversation a delivery's format renders from (``summary``), loaded at send time.
+"""What a delivery's format renders besides the event, loaded at send time: the
+conversation as it stood at the message (``summary``), or the chat's counts and times and
+its number's facts (``wassenger``).
 
-Only formats whose spec says ``needs_conversation`` get the extra read; every other
+Only formats whose spec asks for it get the extra read (one statement); every other
 delivery goes out exactly as claimed.
 """
 
@@ -17,7 +19,12 @@ async def with_conversation(
 ) -> ClaimedDelivery:
     spec = SPECS.get(delivery.destination.format)
     event = delivery.event
-    if spec is None or not spec.needs_conversation or not event.conversation_id:
+    if spec is None or not event.conversation_id:
+        return delivery
+    if spec.needs_chat:
+        facts = await store.conversations.chat_facts(event.conversation_id)
+        return replace(delivery, event=replace(event, chat=facts))
+    if not spec.needs_conversation:
         return delivery
     wamid = event.item.get("id")
     context = await store.conversations.context(

@@ -1,9 +1,11 @@
 """A reply in a webhook's answer (``FormatSpec.reply``: the ``whatspie`` format).
 
 After a delivered ``message:in:new``, the response body is read with the format's parser. A
-valid reply goes to the ``ReplySender`` (send/), which sends it in the background; an
-invalid one is noted on the attempt (``error_detail``) and sends nothing. Either way the
-delivery itself succeeded: the receiver has the message.
+valid reply goes to the ``ReplySender`` (send/), which sends it in the background and, if a
+message of it cannot be sent (a file that cannot be fetched, Graph refusing), records that
+beside the attempt (channel ``reply``); an invalid one is noted on the attempt
+(``error_detail``) and sends nothing. Either way the delivery itself succeeded: the
+receiver has the message.
 """
 
 import logging
@@ -12,7 +14,7 @@ from dataclasses import replace
 from wahooks.delivery.webhook import REPLY_MAX_BYTES, Answer
 from wahooks.formats import SPECS
 from wahooks.models import AttemptResult, ClaimedDelivery, EventType
-from wahooks.send.replies import ReplySender
+from wahooks.send.replies import ReplyOrigin, ReplySender
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ def take_reply(delivery: ClaimedDelivery, answer: Answer, sender: ReplySender) -
             event.conversation_id,
             reply.messages,
             why=f"delivery {delivery.id}",
+            origin=ReplyOrigin(delivery.id, delivery.total_attempts + 1, result.started_at),
         )
     except Exception as exc:  # the receiver has the message: a bug here must not resend it
         log.exception("the reply to delivery %s could not be read", delivery.id)

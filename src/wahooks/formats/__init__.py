@@ -65,6 +65,9 @@ class FormatSpec:
     # Renders from the conversation too: the sender loads it into ``event.conversation``
     # (only for such formats, so the others cost no extra read).
     needs_conversation: bool = False
+    # Renders from the chat's counts and times and its number's facts: the sender loads
+    # them into ``event.chat`` (one statement, only for such formats).
+    needs_chat: bool = False
 
 
 _ALL_EVENTS = frozenset(e.value for e in EventType)
@@ -85,6 +88,7 @@ SPECS: Mapping[str, FormatSpec] = MappingProxyType(
                 max_size=wassenger.MAX_BATCH,
                 render=wassenger.render_batch,
             ),
+            needs_chat=True,
         ),
         "summary": FormatSpec(
             render=summary.render, events=summary.EVENTS, needs_conversation=True

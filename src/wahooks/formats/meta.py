@@ -34,8 +34,9 @@ delivery adds ``"test": true`` at the top level, which Meta clients ignore.
 - ``unsupported`` for an item that did not parse: the change it came in, with that item
   alone, and ``"wahooks": {"event", "reason"}`` beside it.
 
-Skipped (``SkipEvent``): ``destination:disabled``, which is news about the gateway, not about
-WhatsApp, and has no Meta shape.
+Skipped (``SkipEvent``): ``destination:disabled``, ``chat:update`` and ``contact:update``,
+which are news about the gateway (a conversation changed through our API), not about
+WhatsApp, and have no Meta shape.
 """
 
 import json

@@ -12,13 +12,15 @@ naming the event; a status of a message sent elsewhere is a status as ours are, 
 
 ``destination:disabled``, news about the gateway rather than a message, has no Meta-style
 envelope: ``{"object": "wahooks", "event": "destination:disabled", "data": {destinationId,
-url, reason, failures, failingSince, disabledAt}, "pipes": {"event": ...}}``.
+url, reason, failures, failingSince, disabledAt}, "pipes": {"event": ...}}``; so are
+``chat:update`` and ``contact:update`` (a conversation changed through our API: ``data``
+says what changed, ``pipes.conversationId`` which conversation).
 """
 
 import orjson
 
 from wahooks.formats.meta import change_of
-from wahooks.models import EventType, JsonObject, MediaInfo, MessageEvent
+from wahooks.models import CONVERSATION_EVENTS, EventType, JsonObject, MediaInfo, MessageEvent
 from wahooks.times import iso_from_unix_text
 
 # Meta's Unix-seconds text as ISO 8601, the formats' name for it (wahooks.times).
@@ -91,6 +93,8 @@ def _outbound_value(event: MessageEvent) -> JsonObject:
 
 def _gateway_event(event: MessageEvent) -> bytes:
     pipes: JsonObject = {"event": event.event_type}
+    if event.event_type in CONVERSATION_EVENTS:  # a conversation changed through our API
+        pipes["conversationId"] = event.conversation_id
     if event.test:
         pipes["test"] = True
     payload = {
@@ -121,7 +125,9 @@ def render(event: MessageEvent) -> bytes:
     change = change_of(event)
     if change is not None:
         return _change(event, *change)
-    if event.event_type in (EventType.DESTINATION_DISABLED, EventType.UNSUPPORTED):
+    if event.event_type in (EventType.DESTINATION_DISABLED, EventType.UNSUPPORTED) or (
+        event.event_type in CONVERSATION_EVENTS
+    ):
         return _gateway_event(event)
     message = dict(event.item)
     if "timestamp" in message:

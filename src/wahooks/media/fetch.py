@@ -29,6 +29,7 @@ from yarl import URL
 from wahooks.config import Settings
 from wahooks.media.blobs import BlobStore
 from wahooks.media.capped import DownloadCaps, DownloadTooLarge
+from wahooks.media.durations import Ends, duration_s
 from wahooks.media.guard import ForbiddenAddress
 from wahooks.media.limits import MAX_MEDIA_BYTES
 from wahooks.retry import Rand, exponential, honour_retry_after, parse_retry_after, spread
@@ -64,6 +65,7 @@ class FetchedMedia:
     byte_size: int
     mime_type: str
     file_name: str | None
+    duration_s: int | None = None  # an audio's or video's length, when it could be read
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,9 +294,10 @@ class MediaFetcher:
                 body = await response.content.read(4096)
                 self._judge_status(response, body, "download", not_found="url_expired")
             mime_type = mime_type or response.content_type or "application/octet-stream"
+            ends = Ends()  # the file's first and last bytes, where its length is written
             try:
                 written = await self._store.write(
-                    key, caps.chunks(response), content_type=mime_type
+                    key, ends.through(caps.chunks(response)), content_type=mime_type
                 )
             except DownloadTooLarge:
                 if size is None:
@@ -316,6 +319,7 @@ class MediaFetcher:
             byte_size=written.size,
             mime_type=mime_type,
             file_name=media.file_name,
+            duration_s=duration_s(ends.head, ends.tail, mime_type),
         )
 
 

@@ -112,6 +112,7 @@ class MediaJobs:
                 byte_size=result.byte_size,
                 mime_type=result.mime_type,
                 file_name=result.file_name,
+                duration_s=result.duration_s,
             )
         else:
             await self._store.media.finish(

@@ -8,6 +8,7 @@ One module per stage (core, ingest, delivery, conversations); every name is here
 """
 
 from wahooks.models.conversations import (
+    ChatFacts,
     ConversationContext,
     ConversationNote,
     ConversationRecord,
@@ -18,11 +19,13 @@ from wahooks.models.conversations import (
 from wahooks.models.core import (
     BROKER_METHODS,
     CHANGE_EVENTS,
+    CONVERSATION_EVENTS,
     DEFAULT_EVENTS,
     FIELD_EVENTS,
     OUT_EVENT_FOR_STATUS,
     PUSH_METHODS,
     STATUS_RANK,
+    UNORDERED_EVENTS,
     App,
     AppNumber,
     BrokerConfig,
@@ -79,12 +82,14 @@ from wahooks.models.ingest import (
 __all__ = [
     "BROKER_METHODS",
     "CHANGE_EVENTS",
+    "CONVERSATION_EVENTS",
     "DEFAULT_EVENTS",
     "FIELD_EVENTS",
     "MEDIA_TYPES",
     "OUT_EVENT_FOR_STATUS",
     "PUSH_METHODS",
     "STATUS_RANK",
+    "UNORDERED_EVENTS",
     "Alert",
     "App",
     "AppNumber",
@@ -92,6 +97,7 @@ __all__ = [
     "AttemptRecord",
     "AttemptResult",
     "BrokerConfig",
+    "ChatFacts",
     "CircuitMove",
     "CircuitState",
     "ClaimedDelivery",

@@ -67,6 +67,35 @@ class ConversationContext:
     last_outbound: MessageRecord | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatFacts:
+    """What the ``wassenger`` format renders besides the event: the conversation's counts
+    and times as they stand when the delivery is sent, and its number's. Message times are
+    Unix seconds as the messages carry them; the others are our clock's."""
+
+    tenant_id: str
+    wa_id: str
+    is_group: bool
+    contact_name: str | None
+    external_user_id: str | None
+    labels: tuple[str, ...]
+    created_at: float
+    first_wamid: str | None  # the conversation's first message (either direction)
+    first_message_at: int | None
+    last_message_at: int | None
+    last_inbound_at: int | None
+    last_outbound_at: int | None
+    last_reaction_at: int | None
+    last_reaction_emoji: str | None
+    inbound_messages: int
+    outbound_messages: int
+    notes: int
+    number_created_at: float | None
+    number_display_name: str | None
+    number_health: str | None  # healthy / degraded / down / unknown (numberhealth.py)
+    number_health_checked_at: float | None
+
+
 class RecoveryState(StrEnum):
     PENDING = "pending"
     RUNNING = "running"

@@ -24,6 +24,10 @@ class EventType(StrEnum):
     MESSAGE_OUT_NEW = "message:out:new"
     MESSAGE_OUT_ACK = "message:out:ack"
     MESSAGE_OUT_FAILED = "message:out:failed"
+    # A conversation changed through our API: labels or notes (chat), the tenant's own id
+    # for the user (contact). ``data`` says what changed (CONVERSATION_EVENTS).
+    CHAT_UPDATE = "chat:update"
+    CONTACT_UPDATE = "contact:update"
     DESTINATION_DISABLED = "destination:disabled"
     # Changes of Meta's other webhook fields, each delivered as Meta sent it (FIELD_EVENTS).
     MESSAGE_ECHO = "message:echo"
@@ -66,6 +70,10 @@ FIELD_EVENTS: dict[str, EventType] = {
 field not listed becomes ``unsupported`` (kept and delivered, with the reason)."""
 
 CHANGE_EVENTS = frozenset(FIELD_EVENTS.values())
+
+CONVERSATION_EVENTS = frozenset({EventType.CHAT_UPDATE, EventType.CONTACT_UPDATE})
+"""Events the gateway raises about a conversation changed through its API; their ``data``
+is what changed and the number (no message)."""
 
 
 class DeliveryState(StrEnum):
@@ -142,6 +150,15 @@ def redact_url(url: str) -> str:
     user, colon, _ = user_info.partition(":")
     shown = f"{user}:***" if colon else "***"
     return f"{scheme}://{shown}@{host}{slash}{path}"
+
+
+UNORDERED_EVENTS: dict[str, frozenset[str]] = {
+    "wassenger": frozenset({EventType.MESSAGE_OUT_FAILED.value}),
+}
+"""Per payload format, the event types delivered outside their conversation's order
+(Wassenger's failure notices, batched up to 25 across conversations): the store inserts
+their deliveries outside any conversation's queue, so none waits behind another. The format
+names them too (its batch rule); tests/formats check the two agree."""
 
 
 DEFAULT_EVENTS: tuple[str, ...] = (
@@ -318,6 +335,9 @@ class MediaInfo:
     # A link that fetches the file without our key (media/links.py), put on at send time;
     # None: not signed (yet), or no file to link to.
     url: str | None = None
+    # An audio's or video's length, read from our stored copy (Meta does not say); None
+    # when it could not be read.
+    duration_s: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

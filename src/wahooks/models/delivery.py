@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from wahooks.models.conversations import ConversationContext
+from wahooks.models.conversations import ChatFacts, ConversationContext
 from wahooks.models.core import DeliveryId, DeliveryMethod, Destination, JsonObject, MediaInfo
 
 
@@ -63,6 +63,9 @@ class MessageEvent:
     # The conversation as it stood at this message, loaded at send time only for formats
     # that need it (``summary``); None elsewhere.
     conversation: "ConversationContext | None" = None
+    # The conversation's counts and times and its number's facts, loaded at send time only
+    # for formats that need them (``wassenger``); None elsewhere.
+    chat: "ChatFacts | None" = None
     # ``entry[].id`` of the notification Meta sent this message or status in (the meta
     # format passes it through); None for what did not come from Meta (our sends).
     entry_id: str | None = None
@@ -79,6 +82,7 @@ class ClaimedDelivery:
     id: DeliveryId
     attempts: int  # attempts already made in the current round
     destination: Destination
+    total_attempts: int = 0  # every attempt made, all rounds (the next one is this + 1)
     event: MessageEvent
     created_at: float = 0.0
     retries_in_place: int = 0  # transient failures retried at once, outside the schedule

@@ -8,12 +8,15 @@ Sending happens in tasks, so the dispatcher never waits on the Graph API. The ta
 kept (not fire-and-forget): a failure is logged, and ``close`` lets them finish. Replies of
 one conversation go out in the order their deliveries were answered, each reply's messages
 in its own order; after a message fails, the rest of that reply is not sent (it may build on
-what failed) and the failure is logged.
+what failed), and the failure is logged and recorded on the delivery whose answer carried
+the reply (an attempt of channel ``reply``, error ``reply_failed``, with what failed), so
+the API shows why the user got no answer.
 """
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from wahooks.errors import InvalidRequest, WahooksError
 from wahooks.formats.whatspie import TYPING
@@ -28,24 +31,50 @@ log = logging.getLogger(__name__)
 TYPING_PAUSE_S = 1.0
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyOrigin:
+    """Whose answer carried the reply: its delivery, the attempt's number, when it began."""
+
+    delivery_id: str
+    attempt: int
+    started_at: float
+
+
+RecordFailure = Callable[[str, int, float, str], Awaitable[None]]
+"""(delivery id, attempt, started at, what failed): store.deliveries.record_reply_failure."""
+
+
 class ReplySender:
-    def __init__(self, messenger: Messenger, media_sender: MediaSender) -> None:
+    def __init__(
+        self,
+        messenger: Messenger,
+        media_sender: MediaSender,
+        record_failure: RecordFailure | None = None,
+    ) -> None:
         self._messenger = messenger
         self._media_sender = media_sender
+        self._record_failure = record_failure
         self._tasks: set[asyncio.Task[None]] = set()
         # The last reply task of each conversation: the next one waits for it.
         self._tails: dict[str, asyncio.Task[None]] = {}
 
     def submit(
-        self, tenant_id: str, conversation_id: str, messages: Sequence[JsonObject], *, why: str
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        messages: Sequence[JsonObject],
+        *,
+        why: str,
+        origin: ReplyOrigin | None = None,
     ) -> None:
         """Send ``messages`` (Meta message objects: ``type`` and its object) to the
-        conversation, after its earlier replies; ``why`` names the delivery, for the logs."""
+        conversation, after its earlier replies; ``why`` names the delivery, for the logs;
+        a failure is recorded on ``origin``."""
         if not messages:
             return
         before = self._tails.get(conversation_id)
         task = asyncio.create_task(
-            self._run(before, tenant_id, conversation_id, list(messages), why),
+            self._run(before, tenant_id, conversation_id, list(messages), why, origin),
             name=f"reply-{conversation_id}",
         )
         self._tasks.add(task)
@@ -74,24 +103,37 @@ class ReplySender:
         conversation_id: str,
         messages: list[JsonObject],
         why: str,
+        origin: ReplyOrigin | None = None,
     ) -> None:
         if before is not None:
             await asyncio.wait([before])  # its outcome is its own; only the order matters here
         for index, message in enumerate(messages):
+            which = f"message {index + 1} of {len(messages)} ({message.get('type')})"
             try:
                 await self._send(tenant_id, conversation_id, message)
             except WahooksError as exc:
                 log.warning(
-                    "reply to %s: message %d of %d (%s) not sent, nor the rest: %s [%s]",
-                    why, index + 1, len(messages), message.get("type"), exc.message, exc.code,
+                    "reply to %s: %s not sent, nor the rest: %s [%s]",
+                    why, which, exc.message, exc.code,
                 )  # fmt: skip
+                await self._failed(origin, f"reply: {which} not sent, nor the rest: "
+                                           f"{exc.message} [{exc.code}]")  # fmt: skip
                 return
-            except Exception:
-                log.exception(
-                    "reply to %s: message %d of %d failed; the rest not sent",
-                    why, index + 1, len(messages),
-                )  # fmt: skip
+            except Exception as exc:
+                log.exception("reply to %s: %s failed; the rest not sent", why, which)
+                await self._failed(origin, f"reply: {which} failed ({type(exc).__name__}); "
+                                           "the rest not sent")  # fmt: skip
                 return
+
+    async def _failed(self, origin: ReplyOrigin | None, detail: str) -> None:
+        if origin is None or self._record_failure is None:
+            return
+        try:
+            await self._record_failure(
+                origin.delivery_id, origin.attempt, origin.started_at, detail
+            )
+        except Exception:  # the log line above already says what failed
+            log.exception("the reply failure of %s could not be recorded", origin.delivery_id)
 
     async def _send(self, tenant_id: str, conversation_id: str, message: JsonObject) -> None:
         kind = message.get("type")

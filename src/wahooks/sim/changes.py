@@ -130,3 +130,20 @@ def account_update(event: str, restrictions: Sequence[tuple[str, str]] = ()) -> 
             {"restriction_type": kind, "expiration": until} for kind, until in restrictions
         ]
     return value
+
+
+def group_participants_added(
+    settings: SimSettings, group_id: str, wa_ids: Sequence[str], timestamp: int
+) -> Json:
+    """Participants joined a group of the business (``group_participants_update``, Meta's
+    Groups API webhook reference: one item per group, ``type`` naming the change)."""
+    value = number_value(settings)
+    value["groups"] = [
+        {
+            "timestamp": str(timestamp),
+            "group_id": group_id,
+            "type": "group_participants_add",
+            "added_participants": [{"input": w, "wa_id": w} for w in wa_ids],
+        }
+    ]
+    return value

@@ -13,7 +13,14 @@ import orjson
 
 from wahooks.formats.identity import sender_of
 from wahooks.formats.pipes import display_number, iso8601, media_object
-from wahooks.models import CHANGE_EVENTS, ClaimedDelivery, EventType, JsonObject, MessageEvent
+from wahooks.models import (
+    CHANGE_EVENTS,
+    CONVERSATION_EVENTS,
+    ClaimedDelivery,
+    EventType,
+    JsonObject,
+    MessageEvent,
+)
 
 CAPTIONED = ("image", "video", "document")
 
@@ -137,6 +144,14 @@ def delivery_frame(delivery: ClaimedDelivery) -> str:
         kind == EventType.UNSUPPORTED and "field" in (delivery.event.data or {})
     ):
         frame = _whatsapp_change(delivery)
+    elif kind in CONVERSATION_EVENTS:
+        # A conversation changed through our API (labels, notes, the external user id).
+        event = delivery.event
+        frame = {
+            "type": "conversation_update",
+            "data": {"deliveryId": delivery.id, "event": kind,
+                     "conversationId": event.conversation_id, **(event.data or {})},
+        }  # fmt: skip
     elif kind == EventType.UNSUPPORTED:
         frame = {
             "type": "unsupported",

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from wahooks.models import (
+    ChatFacts,
     Conversation,
     ConversationContext,
     ConversationNote,
@@ -10,8 +11,9 @@ from wahooks.models import (
     IdentityChange,
     MessageRecord,
 )
-from wahooks.store import convs_ops, move_ops
+from wahooks.store import chat_ops, convs_ops, move_ops
 from wahooks.store.area import Area
+from wahooks.store.notifier import Topic
 
 
 class Conversations(Area):
@@ -61,8 +63,9 @@ class Conversations(Area):
         add: str | None = None,
         remove: str | None = None,
     ) -> tuple[str, ...]:
-        """Raises NotFound (conversation, or a label to remove) or InvalidRequest (too many)."""
-        return await self.connector.transaction(
+        """Raises NotFound (conversation, or a label to remove) or InvalidRequest (too many).
+        A change is a chat:update event."""
+        labels = await self.connector.transaction(
             convs_ops.change_labels(
                 tenant_id,
                 app_id,
@@ -70,22 +73,33 @@ class Conversations(Area):
                 replace_with=replace_with,
                 add=add,
                 remove=remove,
+                now=self.clock(),
             )
         )
+        self._woken(tenant_id)
+        return labels
+
+    def _woken(self, tenant_id: str) -> None:
+        """A change may have made deliveries (chat:update, contact:update): wake their
+        senders now rather than at their next poll."""
+        self.notifier.publish(Topic.DELIVERIES, [tenant_id])
 
     async def add_note(
         self, tenant_id: str, conversation_id: str, text: str, *, app_id: str | None = None
     ) -> ConversationNote:
-        return await self.connector.transaction(
+        note = await self.connector.transaction(
             convs_ops.add_note(tenant_id, app_id, conversation_id, text, self.clock())
         )
+        self._woken(tenant_id)
+        return note
 
     async def delete_note(
         self, tenant_id: str, conversation_id: str, note_id: str, *, app_id: str | None = None
     ) -> None:
         await self.connector.transaction(
-            convs_ops.delete_note(tenant_id, app_id, conversation_id, note_id)
+            convs_ops.delete_note(tenant_id, app_id, conversation_id, note_id, self.clock())
         )
+        self._woken(tenant_id)
 
     async def set_external_user_id(
         self,
@@ -96,8 +110,11 @@ class Conversations(Area):
         app_id: str | None = None,
     ) -> None:
         await self.connector.transaction(
-            convs_ops.set_external_user_id(tenant_id, app_id, conversation_id, external_user_id)
+            convs_ops.set_external_user_id(
+                tenant_id, app_id, conversation_id, external_user_id, self.clock()
+            )
         )
+        self._woken(tenant_id)
 
     async def follow_identity_change(self, number_id: str, change: IdentityChange) -> list[str]:
         """The user's conversations and activation on the number move to the new ids (see
@@ -134,3 +151,7 @@ class Conversations(Area):
         return await self.connector.read(
             convs_ops.conversation_context(conversation_id, wamid, recent)
         )
+
+    async def chat_facts(self, conversation_id: str) -> ChatFacts | None:
+        """The wassenger format's chat and device facts, as they stand now."""
+        return await self.connector.read(chat_ops.chat_facts(conversation_id))

@@ -17,6 +17,7 @@ from wahooks.models import (
     ConversationContext,
     ConversationNote,
     ConversationRecord,
+    EventType,
     JsonObject,
     MediaInfo,
     MessageRecord,
@@ -24,7 +25,10 @@ from wahooks.models import (
 from wahooks.secrets import Keyring
 from wahooks.store.base import Execute, FetchAll, FetchOne, Operation, Row
 from wahooks.store.number_ops import number_from_row
+from wahooks.store.publish_ops import publish_for_conversation
 
+CHAT_UPDATE = EventType.CHAT_UPDATE.value
+CONTACT_UPDATE = EventType.CONTACT_UPDATE.value
 MAX_LABELS = 20
 MAX_NOTES = 100
 # Compare-and-set tries when labels change concurrently (each try re-reads them).
@@ -137,9 +141,10 @@ def change_labels(
     replace_with: Sequence[str] | None = None,
     add: str | None = None,
     remove: str | None = None,
+    now: float = 0.0,
 ) -> Operation[tuple[str, ...]]:
     """Replace the labels, add one (no-op if present) or remove one (NotFound if absent);
-    at most MAX_LABELS. Returns the labels after the change."""
+    at most MAX_LABELS. Returns the labels after the change. A change is a chat:update."""
     for _ in range(LABEL_TRIES):
         row = _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
         current = list(_labels(row["labels"]))
@@ -166,6 +171,10 @@ def change_labels(
             },
         )
         if changed:
+            yield from publish_for_conversation(
+                conversation_id, CHAT_UPDATE,
+                {"change": "labels", "labels": wanted, "previousLabels": current}, now,
+            )  # fmt: skip
             return tuple(wanted)
     raise RuntimeError(f"labels of {conversation_id} kept changing; try again")
 
@@ -184,25 +193,44 @@ def add_note(
         "insert_note",
         {"id": note.id, "conversation_id": conversation_id, "text": text, "now": now},
     )
+    yield from publish_for_conversation(
+        conversation_id, CHAT_UPDATE,
+        {"change": "note_added", "note": {"id": note.id, "text": text, "createdAt": now}}, now,
+    )  # fmt: skip
     return note
 
 
 def delete_note(
-    tenant_id: str, app_id: str | None, conversation_id: str, note_id: str
+    tenant_id: str, app_id: str | None, conversation_id: str, note_id: str, now: float = 0.0
 ) -> Operation[None]:
     _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
     deleted = yield Execute("delete_note", {"id": note_id, "conversation_id": conversation_id})
     if not deleted:
         raise NotFound(f"conversation {conversation_id} has no note {note_id}")
+    yield from publish_for_conversation(
+        conversation_id, CHAT_UPDATE, {"change": "note_deleted", "noteId": note_id}, now
+    )
 
 
 def set_external_user_id(
-    tenant_id: str, app_id: str | None, conversation_id: str, external_user_id: str | None
+    tenant_id: str,
+    app_id: str | None,
+    conversation_id: str,
+    external_user_id: str | None,
+    now: float = 0.0,
 ) -> Operation[None]:
-    _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
+    """A change is a contact:update (Wassenger: the contact's metadata changed)."""
+    row = _require((yield from _scoped(tenant_id, app_id, conversation_id)), conversation_id)
+    if row["external_user_id"] == external_user_id:
+        return
     yield Execute(
         "set_external_user_id", {"id": conversation_id, "external_user_id": external_user_id}
     )
+    yield from publish_for_conversation(
+        conversation_id, CONTACT_UPDATE,
+        {"change": "external_user_id", "externalUserId": external_user_id,
+         "previousExternalUserId": row["external_user_id"]}, now,
+    )  # fmt: skip
 
 
 def media_info(row: Row) -> MediaInfo | None:
@@ -225,6 +253,8 @@ def media_info(row: Row) -> MediaInfo | None:
         file_name=row["media_file_name"],
         created_at=row["media_created_at"],
         expires_at=row["media_expires_at"],
+        # Only the claim reads it (the formats show it); the API's listings do not.
+        duration_s=row["media_duration_s"] if "media_duration_s" in row.keys() else None,
     )
 
 

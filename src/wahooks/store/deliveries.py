@@ -102,6 +102,16 @@ class Deliveries(Area):
             delivery_ops.delivery_with_attempts(tenant_id, delivery_id)
         )
 
+    async def record_reply_failure(
+        self, delivery_id: str, attempt: int, started_at: float, detail: str
+    ) -> None:
+        """A reply in the receiver's answer that was not sent: an attempt of channel
+        ``reply``, error ``reply_failed``, numbered ``attempt`` (the one that carried it)."""
+        latency_ms = max(0.0, (self.clock() - started_at) * 1000)
+        await self.connector.transaction(
+            delivery_ops.record_reply_failure(delivery_id, attempt, started_at, latency_ms, detail)
+        )
+
     async def resend(self, tenant_id: str, delivery_id: str) -> bool:
         changed = await self.connector.transaction(
             delivery_ops.resend_delivery(tenant_id, delivery_id, self.clock())

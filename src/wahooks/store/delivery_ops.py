@@ -75,6 +75,7 @@ def claimed_from_row(row: Row, keyring: Keyring, *, probe: bool = False) -> Clai
     return ClaimedDelivery(
         id=DeliveryId(row["id"]),
         attempts=row["attempts"],
+        total_attempts=row["total_attempts"],
         retries_in_place=row["retries_in_place"],
         probe=probe,
         created_at=row["created_at"],
@@ -164,6 +165,27 @@ def record_attempts(
     return (yield from apply_health(health, now))
 
 
+def record_reply_failure(
+    delivery_id: str, attempt: int, started_at: float, latency_ms: float, detail: str
+) -> Operation[None]:
+    """A reply the receiver asked for that could not be sent, beside the attempt whose
+    answer carried it (channel ``reply``)."""
+    yield Execute(
+        "insert_reply_attempt",
+        {
+            "delivery_id": delivery_id,
+            "attempt": attempt,
+            "started_at": started_at,
+            "latency_ms": latency_ms,
+            "error": REPLY_FAILED,
+            "error_detail": detail,
+        },
+    )
+
+
+REPLY_FAILED = "reply_failed"
+
+
 def _delivery(row: Row) -> DeliveryRecord:
     return DeliveryRecord(
         id=row["id"],
@@ -171,7 +193,7 @@ def _delivery(row: Row) -> DeliveryRecord:
         destination_id=row["destination_id"],
         event_id=row["event_id"],
         event_type=row["event_type"],
-        conversation_id=row["conversation_id"],
+        conversation_id=row["conversation_id"] or row["event_conversation_id"],
         message_wamid=row["wamid"],
         state=row["state"],
         attempts=row["total_attempts"],

@@ -16,6 +16,7 @@ import orjson
 from wahooks.ids import new_id
 from wahooks.models import (
     CHANGE_EVENTS,
+    CONVERSATION_EVENTS,
     BrokerConfig,
     CircuitState,
     DeliveryMethod,
@@ -35,7 +36,9 @@ DISABLED = EventType.DESTINATION_DISABLED.value
 # Events whose data are facts of the gateway's or a change as Meta sent it, not a Meta
 # status object.
 GATEWAY_EVENTS = frozenset(
-    {DISABLED, EventType.UNSUPPORTED.value} | {e.value for e in CHANGE_EVENTS}
+    {DISABLED, EventType.UNSUPPORTED.value}
+    | {e.value for e in CHANGE_EVENTS}
+    | {e.value for e in CONVERSATION_EVENTS}
 )
 
 

@@ -30,6 +30,7 @@ class Media(Area):
         mime_type: str | None = None,
         file_name: str | None = None,
         reason: str | None = None,
+        duration_s: int | None = None,
     ) -> None:
         await self.connector.transaction(
             media_ops.finish_media(
@@ -41,6 +42,7 @@ class Media(Area):
                 file_name=file_name,
                 reason=reason,
                 now=self.clock(),
+                duration_s=duration_s,
             )
         )
         await self.notifier.deliveries_ready([job.tenant_id])

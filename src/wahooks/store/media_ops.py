@@ -53,6 +53,7 @@ def finish_media(
     file_name: str | None,
     reason: str | None,
     now: float,
+    duration_s: int | None = None,
 ) -> Operation[None]:
     """The fetch is over (the file is stored, or unavailable): its deliveries may go."""
     yield Execute(
@@ -65,6 +66,7 @@ def finish_media(
             "byte_size": byte_size,
             "mime_type": mime_type,
             "file_name": file_name,
+            "duration_s": duration_s,
             "now": now,
         },
     )

@@ -345,6 +345,7 @@ media = sa.Table(
     sa.Column("mime_type", sa.Text, nullable=False),
     sa.Column("file_name", sa.Text),
     sa.Column("byte_size", sa.BigInteger, nullable=False),
+    sa.Column("duration_s", sa.Integer),  # audio/video length, when read (media/durations.py)
     sa.Column("sha256", sa.Text),  # as the webhook gave it (base64)
     sa.Column("attempts", sa.Integer, nullable=False),
     # The fetch job's due time; while a process fetches it, that lease's end.

@@ -171,3 +171,40 @@ WHERE id = :id;
 UPDATE conversations SET
   wa_id = :wa_id, user_id = COALESCE(CAST(:user_id AS TEXT), user_id)
 WHERE id = :id;
+
+-- name: chat_facts
+-- The wassenger format's chat and device facts (convs_ops.chat_facts): one statement, read
+-- at send time for that format only. Each subquery walks the conversation's messages by
+-- ix_messages_conversation (conversation_id, seq).
+SELECT c.tenant_id, c.wa_id, c.is_group, c.contact_name, c.external_user_id, c.labels,
+  c.created_at,
+  (SELECT m.wamid FROM messages m WHERE m.conversation_id = c.id
+   ORDER BY m.seq LIMIT 1) AS first_wamid,
+  (SELECT m.timestamp FROM messages m WHERE m.conversation_id = c.id
+   ORDER BY m.seq LIMIT 1) AS first_message_at,
+  (SELECT m.timestamp FROM messages m WHERE m.conversation_id = c.id
+   ORDER BY m.seq DESC LIMIT 1) AS last_message_at,
+  (SELECT m.timestamp FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in'
+   ORDER BY m.seq DESC LIMIT 1) AS last_inbound_at,
+  (SELECT m.timestamp FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'out'
+   ORDER BY m.seq DESC LIMIT 1) AS last_outbound_at,
+  (SELECT m.timestamp FROM messages m WHERE m.conversation_id = c.id AND m.type = 'reaction'
+   ORDER BY m.seq DESC LIMIT 1) AS last_reaction_at,
+  (SELECT m.item FROM messages m WHERE m.conversation_id = c.id AND m.type = 'reaction'
+   ORDER BY m.seq DESC LIMIT 1) AS last_reaction_item,
+  (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in')
+    AS inbound_messages,
+  (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'out')
+    AS outbound_messages,
+  (SELECT COUNT(*) FROM conversation_notes t WHERE t.conversation_id = c.id) AS notes,
+  n.created_at AS number_created_at, n.display_name AS number_display_name,
+  n.health AS number_health, n.health_checked_at AS number_health_checked_at
+FROM conversations c LEFT JOIN numbers n ON n.id = c.number_id
+WHERE c.id = :id;
+
+-- name: conversation_scope
+-- Whose destinations an event about the conversation goes to (publish_for_conversation).
+SELECT c.tenant_id, c.activation_id, n.id AS number_id, n.app_id, n.phone_number_id,
+       n.display_phone_number, n.waba_id
+FROM conversations c JOIN numbers n ON n.id = c.number_id
+WHERE c.id = :id;

@@ -77,7 +77,7 @@ ORDER BY created_at, id;
 -- One scoped to an activation gets only the conversations that activation routed; an App's
 -- destinations get only its own numbers' events (:app_id is the number's App). An App's
 -- socket destination gets none until the App's first socket connection.
-SELECT id, events FROM destinations
+SELECT id, events, format FROM destinations
 WHERE tenant_id = :tenant_id AND deleted_at IS NULL
   AND (number_id IS NULL OR number_id = :number_id)
   AND (activation_id IS NULL OR activation_id = CAST(:activation_id AS TEXT))
@@ -238,6 +238,14 @@ SELECT seq, total_attempts + 1, :started_at, :status_code, :latency_ms, :respons
        :error, :error_detail, :channel
 FROM deliveries WHERE id = :delivery_id;
 
+-- name: insert_reply_attempt
+-- What became of a reply in a webhook's answer (delivery/replies.py), numbered as the
+-- attempt whose answer carried it; the delivery itself is not changed (it succeeded).
+INSERT INTO attempts (delivery_seq, attempt, started_at, status_code, latency_ms,
+                      response_excerpt, error, error_detail, channel)
+SELECT seq, :attempt, :started_at, NULL, :latency_ms, '', :error, :error_detail, 'reply'
+FROM deliveries WHERE id = :delivery_id;
+
 -- name: finish_attempt
 -- Only while still leased: if the socket was acknowledged meanwhile, the delivery is done.
 UPDATE deliveries SET state = :state, next_attempt_at = :next_attempt_at,
@@ -310,14 +318,16 @@ WHERE seq IN (
   WHERE n > :cap);
 
 -- name: delivery_by_id
-SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method
+-- event_conversation_id: a delivery outside its conversation's order has none of its own.
+SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method,
+       e.conversation_id AS event_conversation_id
 FROM deliveries d JOIN events e ON e.seq = d.event_seq
 JOIN destinations t ON t.id = d.destination_id
 LEFT JOIN messages m ON m.seq = e.message_seq
 WHERE d.id = :id AND d.tenant_id = :tenant_id;
 
 -- name: attempts_of_delivery
-SELECT a.* FROM attempts a WHERE a.delivery_seq = :delivery_seq ORDER BY a.attempt;
+SELECT a.* FROM attempts a WHERE a.delivery_seq = :delivery_seq ORDER BY a.attempt, a.seq;
 
 -- name: resend_delivery
 UPDATE deliveries SET state = 'pending', attempts = 0, retries_in_place = 0, next_attempt_at = :now,
@@ -347,15 +357,18 @@ SELECT state, COUNT(*) AS n FROM media GROUP BY state;
 SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'leased');
 
 -- name: list_deliveries
--- Newest first; each filter is skipped when its parameter is NULL. :before_seq pages.
-SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method
+-- Newest first; each filter is skipped when its parameter is NULL. :before_seq pages. A
+-- delivery outside its conversation's order (UNORDERED_EVENTS) has the event's conversation.
+SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method,
+       e.conversation_id AS event_conversation_id
 FROM deliveries d JOIN events e ON e.seq = d.event_seq
 JOIN destinations t ON t.id = d.destination_id
 LEFT JOIN messages m ON m.seq = e.message_seq
 WHERE d.tenant_id = :tenant_id
   AND (CAST(:state AS TEXT) IS NULL OR d.state = :state)
   AND (CAST(:destination_id AS TEXT) IS NULL OR d.destination_id = :destination_id)
-  AND (CAST(:conversation_id AS TEXT) IS NULL OR d.conversation_id = :conversation_id)
+  AND (CAST(:conversation_id AS TEXT) IS NULL OR d.conversation_id = :conversation_id
+       OR (d.conversation_id IS NULL AND e.conversation_id = :conversation_id))
   AND (CAST(:since AS DOUBLE PRECISION) IS NULL OR d.created_at >= :since)
   AND (CAST(:until AS DOUBLE PRECISION) IS NULL OR d.created_at < :until)
   AND (CAST(:before_seq AS BIGINT) IS NULL OR d.seq < :before_seq)
@@ -388,7 +401,7 @@ WHERE md.seq = :seq;
 
 -- name: finish_media
 UPDATE media SET state = :state, reason = :reason, blob_key = :blob_key,
-  byte_size = :byte_size, mime_type = COALESCE(:mime_type, mime_type),
+  byte_size = :byte_size, duration_s = :duration_s, mime_type = COALESCE(:mime_type, mime_type),
   file_name = COALESCE(:file_name, file_name), attempts = attempts + 1, updated_at = :now
 WHERE id = :id AND state = 'pending';
 
@@ -427,7 +440,7 @@ UPDATE media SET state = 'purged', blob_key = NULL, updated_at = :now WHERE id =
 
 -- name: claimed_details
 -- Everything needed to render and send the deliveries just claimed.
-SELECT d.id, d.seq, d.attempts, d.retries_in_place,
+SELECT d.id, d.seq, d.attempts, d.total_attempts, d.retries_in_place,
        t.id AS dst_id, t.tenant_id AS dst_tenant_id, t.number_id AS dst_number_id,
        t.url AS dst_url, t.secret AS dst_secret, t.label AS dst_label, t.format AS dst_format,
        t.timeout_s AS dst_timeout_s, t.retry_schedule AS dst_retry_schedule,
@@ -460,7 +473,8 @@ SELECT d.id, d.seq, d.attempts, d.retries_in_place,
        n.id AS number_id, n.display_phone_number, n.phone_number_id, n.waba_id,
        md.id AS media_id, md.state AS media_state, md.mime_type AS media_mime_type,
        md.byte_size AS media_byte_size, md.file_name AS media_file_name,
-       md.expires_at AS media_expires_at, md.created_at AS media_created_at
+       md.expires_at AS media_expires_at, md.created_at AS media_created_at,
+       md.duration_s AS media_duration_s
 FROM deliveries d
 JOIN destinations t ON t.id = d.destination_id
 JOIN events e ON e.seq = d.event_seq
