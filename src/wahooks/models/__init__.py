@@ -73,12 +73,14 @@ from wahooks.models.ingest import (
     StatusUpdate,
     UnhandledUpdate,
 )
+from wahooks.models.stats import LATENCY_BOUNDS_S, DeliveryCount, OpenQueue
 
 __all__ = [
     "BROKER_METHODS",
     "CHANGE_EVENTS",
     "DEFAULT_EVENTS",
     "FIELD_EVENTS",
+    "LATENCY_BOUNDS_S",
     "MEDIA_TYPES",
     "OUT_EVENT_FOR_STATUS",
     "PUSH_METHODS",
@@ -100,6 +102,7 @@ __all__ = [
     "ConversationId",
     "ConversationNote",
     "ConversationRecord",
+    "DeliveryCount",
     "DeliveryId",
     "DeliveryMethod",
     "DeliveryRecord",
@@ -124,6 +127,7 @@ __all__ = [
     "NoticeKind",
     "NoticeRules",
     "Number",
+    "OpenQueue",
     "OutboundStatus",
     "Principal",
     "QueueFigures",

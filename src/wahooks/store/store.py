@@ -27,6 +27,7 @@ from wahooks.store.notifier import Notifier
 from wahooks.store.numbers import Numbers
 from wahooks.store.recoveries import Recoveries
 from wahooks.store.socket_queue import SocketQueue
+from wahooks.store.stats import Stats
 from wahooks.store.tenants import Tenants
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Store:
         self.conversations = Conversations(parts)
         self.recoveries = Recoveries(parts)
         self.alerts = Alerts(parts)
+        self.stats = Stats(parts)  # the dashboard's charts
 
     async def close(self) -> None:
         await self.notifier.stop()
