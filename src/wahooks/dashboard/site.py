@@ -19,13 +19,21 @@ from starlette.staticfiles import StaticFiles
 
 from wahooks.api.errors import status_of
 from wahooks.dashboard.headers import SecurityHeaders
-from wahooks.dashboard.pages import destination_actions, destinations, overview, signin
+from wahooks.dashboard.pages import (
+    deliveries,
+    destination_actions,
+    destinations,
+    overview,
+    recoveries,
+    signin,
+)
 from wahooks.dashboard.render import BASE, render
 from wahooks.dashboard.sessions import SessionCodec, SignInRequired
 from wahooks.errors import WahooksError
 from wahooks.gateway import Gateway
 
-PAGES = (signin, overview, destinations, destination_actions)
+# recoveries before deliveries: "/deliveries/recover" is not a delivery id.
+PAGES = (signin, overview, destinations, destination_actions, recoveries, deliveries)
 DASHBOARD_PATH = BASE
 
 
