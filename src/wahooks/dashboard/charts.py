@@ -81,7 +81,7 @@ def stacked_bars(
     """One bar per bucket, its parts stacked in the order of ``stacks`` (class bar-<name>)."""
     n = len(labels)
     totals = [sum(values[i] for values in stacks.values()) for i in range(n)]
-    top = _nice_max(max(totals, default=0))
+    top = max(_nice_max(max(totals, default=0)), 3.0)  # counts: whole grid lines
     parts = _frame(title, labels, top, lambda v: f"{v:.0f}")
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     bar_w = plot_w / max(n, 1)
@@ -116,11 +116,13 @@ def lines(
         v for values in series.values() for v in values if v is not None and not math.isinf(v)
     ]
     top = _nice_max(max(finite, default=0))
+    if not seconds:
+        top = max(top, 3.0)  # counts: whole grid lines
     fmt = duration if seconds else (lambda v: f"{v:.0f}")
     parts = _frame(title, labels, top, fmt)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     for name, values in series.items():
-        path, pen_down = [], False
+        path, dots, pen_down = [], [], False
         for i, v in enumerate(values):
             if v is None:
                 pen_down = False
@@ -128,9 +130,15 @@ def lines(
             x = LEFT + plot_w * (i + 0.5) / max(n, 1)
             y = TOP + plot_h * (1 - min(v, top) / top)
             path.append(f"{'L' if pen_down else 'M'}{x:.1f},{y:.1f}")
+            # A dot per value: a lone value (one busy minute) is a point, not a line.
+            dots.append(
+                f'<circle class="dot dot-{escape(name)}" cx="{x:.1f}" cy="{y:.1f}" r="2">'
+                f"<title>{escape(labels[i])} {escape(name)}: {escape(fmt(v))}</title></circle>"
+            )
             pen_down = True
         if path:
             parts.append(f'<path class="line line-{escape(name)}" d="{" ".join(path)}"/>')
+            parts.extend(dots)
     last = {
         name: next((v for v in reversed(values) if v is not None), None)
         for name, values in series.items()

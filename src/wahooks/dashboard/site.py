@@ -28,7 +28,7 @@ from wahooks.dashboard.pages import (
     signin,
 )
 from wahooks.dashboard.render import BASE, render
-from wahooks.dashboard.sessions import SessionCodec, SignInRequired
+from wahooks.dashboard.sessions import Session, SessionCodec, SignInRequired, current_session
 from wahooks.errors import WahooksError
 from wahooks.gateway import Gateway
 
@@ -56,8 +56,12 @@ async def _error_page(request: Request, exc: Exception) -> Response:
             code = "method_not_allowed"
     else:  # pragma: no cover - Starlette routes only these here
         raise exc
+    try:  # signed in: the page keeps its navigation and sign-out
+        session: Session | None = await current_session(request)
+    except WahooksError:
+        session = None
     return render(
-        request, "error.html", session=None, status_code=status,
+        request, "error.html", session=session, status_code=status,
         status=status, code=code, message=message,
     )  # fmt: skip
 

@@ -8,16 +8,16 @@ tenant's delivery is a 404. Times in the filter are the browser's ``datetime-loc
 """
 
 from typing import Literal, cast, get_args
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from wahooks.api.deliveries import get_delivery, list_deliveries, resend_delivery
 from wahooks.dashboard.csrf import checked_form
 from wahooks.dashboard.nav import require
-from wahooks.dashboard.render import render
+from wahooks.dashboard.render import BASE, render
 from wahooks.dashboard.scope import destinations_of, tenant_of
 from wahooks.dashboard.sessions import Session, current_session
 from wahooks.errors import Conflict, InvalidRequest
@@ -82,30 +82,35 @@ async def deliveries(request: Request) -> Response:
     )  # fmt: skip
 
 
+# What a re-send's redirect says (Post/Redirect/Get: reloading the page must not re-send).
+OUTCOMES = {
+    "resent": ("Queued again: same webhook-id, a fresh retry schedule.", None),
+    "busy": (None, "It is still waiting or being delivered: nothing to re-send."),
+}
+
+
 async def delivery(request: Request) -> Response:
     session = await deliveries_session(request)
     found = await get_delivery(request.path_params["id"], request, tenant_of(session))
+    notice, error = OUTCOMES.get(request.query_params.get("outcome", ""), (None, None))
     return render(
         request, "delivery.html", session=session, page=PAGE, delivery=found,
-        notice=None, error=None,
+        notice=notice, error=error,
     )  # fmt: skip
 
 
 async def resend(request: Request) -> Response:
     session = await deliveries_session(request)
     await checked_form(request, session)
-    tenant, delivery_id = tenant_of(session), request.path_params["id"]
-    notice = error = None
+    delivery_id = request.path_params["id"]
     try:
-        await resend_delivery(delivery_id, request, tenant)
-        notice = "Queued again: same webhook-id, a fresh retry schedule."
-    except Conflict as refused:
-        error = refused.message
-    found = await get_delivery(delivery_id, request, tenant)
-    return render(
-        request, "delivery.html", session=session, page=PAGE, delivery=found,
-        notice=notice, error=error, status_code=409 if error else 200,
-    )  # fmt: skip
+        await resend_delivery(delivery_id, request, tenant_of(session))
+        outcome = "resent"
+    except Conflict:
+        outcome = "busy"
+    return RedirectResponse(
+        f"{BASE}/deliveries/{quote(delivery_id)}?outcome={outcome}", status_code=303
+    )
 
 
 routes = [
