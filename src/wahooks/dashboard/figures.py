@@ -11,6 +11,7 @@
   a window may show a little less than was waiting.
 """
 
+import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -102,13 +103,12 @@ def series(
     # Waiting now but created before the window: waiting all through it.
     before = max(0, sum(q.depth for q in waiting_now) - waiting_in_window)
     oldest_before = min((q.oldest_created_at for q in waiting_now), default=None)
-    depth, ages = [], []
+    depth = []
     running = before
     for k in range(n):
         running += created[k] - finished[k]
         depth.append(max(0, running))
-        end = since + (k + 1) * window.width_s
-        ages.append(_oldest_age(mine, k, end, since, window, before, oldest_before))
+    ages = _oldest_ages(mine, window, since, before, oldest_before)
     total = [sum(col) for col in zip(*histograms, strict=True)]
     return Series(
         outcomes=outcomes,
@@ -120,22 +120,34 @@ def series(
     )
 
 
-def _oldest_age(
+def _oldest_ages(
     mine: list[DeliveryCount],
-    k: int,
-    end: float,
-    since: float,
     window: Window,
+    since: float,
     before: int,
     oldest_before: float | None,
-) -> float | None:
+) -> list[float | None]:
+    """At each bucket's end, the age of the oldest delivery still waiting then. One pass
+    over the buckets with a heap of the open groups (oldest bucket on top), so a day's
+    counts cost rows x log(rows), not rows x buckets."""
+    n = window.buckets
+    ends = [since + (k + 1) * window.width_s for k in range(n)]
     if before > 0 and oldest_before is not None and oldest_before < since:
-        return end - oldest_before
-    open_buckets = [
-        c.bucket
+        return [end - oldest_before for end in ends]  # waiting since before the window
+    # Each group is open from its bucket until the bucket it finished in (never: n).
+    spans = sorted(
+        (c.bucket, n if c.done_bucket is None else c.done_bucket)
         for c in mine
-        if 0 <= c.bucket <= k and (c.done_bucket is None or c.done_bucket > k)
-    ]
-    if not open_buckets:
-        return None
-    return max(0.0, end - (since + min(open_buckets) * window.width_s))
+        if 0 <= c.bucket < n and c.count
+    )
+    ages: list[float | None] = []
+    heap: list[tuple[int, int]] = []
+    i = 0
+    for k in range(n):
+        while i < len(spans) and spans[i][0] <= k:
+            heapq.heappush(heap, spans[i])
+            i += 1
+        while heap and heap[0][1] <= k:  # finished by this bucket: no longer waiting
+            heapq.heappop(heap)
+        ages.append(max(0.0, ends[k] - (since + heap[0][0] * window.width_s)) if heap else None)
+    return ages
