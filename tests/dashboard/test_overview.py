@@ -82,3 +82,20 @@ async def test_an_attention_list_names_a_disabled_destination_and_its_reason(
     assert status == 200
     page = await browser.get("/dashboard/overview")
     assert "disabled through the API" in page.text and 'class="badge disabled"' in page.text
+
+
+async def test_a_stream_of_a_revoked_keys_session_answers_no_more(
+    gateway: RunningGateway,
+) -> None:
+    status, made = await gateway.api("POST", "/v1/keys", {"label": "to revoke"})
+    assert status == 201, made
+    client = DashboardClient.open(gateway.url)
+    try:
+        await client.sign_in(made["key"])
+        status, _ = await gateway.api("DELETE", f"/v1/keys/{made['id']}")
+        assert status in (200, 204)
+        # 204: the browser's EventSource stops reconnecting (and the script reloads).
+        page = await client.get("/dashboard/overview/stream", allow_redirects=False)
+        assert page.status == 204
+    finally:
+        await client.close()

@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from wahooks.api.errors import status_of
+from wahooks.dashboard.counts_cache import CountsCache
 from wahooks.dashboard.headers import SecurityHeaders
 from wahooks.dashboard.pages import (
     deliveries,
@@ -87,3 +88,4 @@ def attach(dashboard: Starlette, gateway: Gateway) -> None:
     dashboard.state.sessions = SessionCodec(
         gateway.store.keyring, gateway.settings.dashboard_session_ttl_s
     )
+    dashboard.state.counts = CountsCache()

@@ -7,8 +7,10 @@ the HTML (escaped by the templates), so the script stays a few lines and no JSON
 are shared between Python and JavaScript.
 
 A stream ends after ``WAHOOKS_DASHBOARD_STREAM_S`` and the browser reopens it (``retry``):
-an open page never holds up a shutdown for long, and a revoked key's session is checked
-again at each reopening.
+an open page never holds up a shutdown for long. A producer checks the session again on
+every push; when it is gone (the key revoked, the session expired) the stream ends, and
+reopening it answers 204, which tells the browser not to try again: the script then
+reloads the page, which leads to the sign-in form.
 """
 
 import asyncio
@@ -16,8 +18,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
+from wahooks.dashboard.sessions import Session, SignInRequired, current_session
+from wahooks.errors import WahooksError
 from wahooks.gateway import gateway_of
 
 EVENT = "fragments"
@@ -29,6 +33,19 @@ Fragments = dict[str, str]  # element id -> its new inner HTML
 def encode(fragments: Fragments) -> bytes:
     """One SSE message (JSON has no raw newlines, so it is one ``data:`` line)."""
     return b"event: " + EVENT.encode() + b"\ndata: " + orjson.dumps(fragments) + b"\n\n"
+
+
+async def stream_session(request: Request) -> Session | None:
+    """The session of a stream's request; None (answer ``no_more()``) when signed out."""
+    try:
+        return await current_session(request)
+    except SignInRequired:
+        return None
+
+
+def no_more() -> Response:
+    """What a stream answers once its session is gone: 204 stops the browser's reconnecting."""
+    return Response(status_code=204)
 
 
 def fragment_stream(
@@ -43,7 +60,11 @@ def fragment_stream(
         yield f"retry: {RETRY_MS}\n\n".encode()
         ends = loop.time() + settings.dashboard_stream_s
         while True:
-            yield encode(await produce())
+            try:
+                fragments = await produce()
+            except WahooksError:  # signed out meanwhile, or what it shows is gone
+                return
+            yield encode(fragments)
             if loop.time() + settings.dashboard_refresh_s >= ends:
                 return
             await asyncio.sleep(settings.dashboard_refresh_s)

@@ -16,14 +16,15 @@ from starlette.routing import Route
 
 from wahooks.dashboard import charts
 from wahooks.dashboard.attention import destination_concerns, number_concerns
+from wahooks.dashboard.counts_cache import CountsCache
 from wahooks.dashboard.figures import OUTCOMES, WINDOWS, Series, Window, series
 from wahooks.dashboard.nav import require
 from wahooks.dashboard.render import BASE, fragment, render
 from wahooks.dashboard.scope import destinations_of, numbers_of
 from wahooks.dashboard.sessions import Session, current_session
-from wahooks.dashboard.sse import Fragments, fragment_stream
+from wahooks.dashboard.sse import Fragments, fragment_stream, no_more, stream_session
 from wahooks.errors import InvalidRequest, NotFound
-from wahooks.gateway import Gateway, gateway_of
+from wahooks.gateway import gateway_of
 from wahooks.models import Destination
 
 
@@ -58,16 +59,19 @@ def _view(request: Request, destinations: list[Destination]) -> View:
 
 
 async def _context(
-    gateway: Gateway, session: Session, view: View, destinations: list[Destination]
+    request: Request, session: Session, view: View, destinations: list[Destination]
 ) -> dict[str, Any]:
+    gateway = gateway_of(request)
+    cache: CountsCache = request.app.state.counts
     now = gateway.clock()
     since, until = view.window.bounds(now)
     counts, queues = [], []
     if session.tenant is not None:
         seen = {d.id for d in destinations}  # an App key: its App's only
-        found = await gateway.store.stats.delivery_counts(
-            session.tenant.id, since=since, until=until, width_s=view.window.width_s
-        )
+        found = await cache.counts(
+            gateway.store, session.tenant.id, since=since, until=until,
+            width_s=view.window.width_s, now=now,
+        )  # fmt: skip
         counts = [c for c in found if c.destination_id in seen]
         queues = [
             q for q in await gateway.store.stats.open_queues(session.tenant.id)
@@ -132,7 +136,7 @@ async def overview(request: Request) -> Response:
     gateway = gateway_of(request)
     destinations = await destinations_of(gateway, session)
     view = _view(request, destinations)
-    context = await _context(gateway, session, view, destinations)
+    context = await _context(request, session, view, destinations)
     query = {"window": view.window.name}
     if view.destination is not None:
         query["destination"] = view.destination.id
@@ -144,7 +148,9 @@ async def overview(request: Request) -> Response:
 
 
 async def overview_stream(request: Request) -> Response:
-    session = await current_session(request)
+    session = await stream_session(request)
+    if session is None:
+        return no_more()
     require(session, "overview")
     gateway = gateway_of(request)
     view = _view(request, await destinations_of(gateway, session))
@@ -153,7 +159,7 @@ async def overview_stream(request: Request) -> Response:
         # The key is checked again on every push: a revoked key's page stops updating.
         again = await current_session(request)
         destinations = await destinations_of(gateway, again)
-        context = await _context(gateway, again, view, destinations)
+        context = await _context(request, again, view, destinations)
         return {
             name: fragment(f"overview_{name}.html", base=BASE, **context)
             for name in ("charts", "queues", "attention")

@@ -9,11 +9,12 @@ from starlette.routing import Route
 from wahooks.api.deliveries import RecoverIn, get_recovery, recover
 from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
+from wahooks.dashboard.nav import require
 from wahooks.dashboard.pages.deliveries import PAGE, deliveries_session, utc
 from wahooks.dashboard.render import BASE, fragment, render
 from wahooks.dashboard.scope import tenant_of
 from wahooks.dashboard.sessions import current_session
-from wahooks.dashboard.sse import Fragments, fragment_stream
+from wahooks.dashboard.sse import Fragments, fragment_stream, no_more, stream_session
 from wahooks.errors import InvalidRequest
 
 
@@ -48,7 +49,10 @@ async def job_page(request: Request) -> Response:
 
 
 async def job_stream(request: Request) -> Response:
-    session = await deliveries_session(request)
+    session = await stream_session(request)
+    if session is None:
+        return no_more()
+    require(session, PAGE)
     job_id = request.path_params["id"]
     await get_recovery(job_id, request, tenant_of(session))  # 404 before streaming
 

@@ -16,6 +16,12 @@ function openStream(region) {
     }
     region.dataset.updated = String(Date.now());
   });
+  source.addEventListener("error", () => {
+    // Closed for good (the server answered 204: signed out): reload, to the sign-in form.
+    if (source.readyState === EventSource.CLOSED) {
+      window.location.reload();
+    }
+  });
 }
 
 function confirmForms() {

@@ -5,7 +5,8 @@
 -- name: delivery_counts
 -- A tenant's deliveries created in [:since, :until), by destination, bucket of :width
 -- seconds, state, latency bin (succeeded: stored → acknowledged, bins of
--- models.stats.LATENCY_BOUNDS_S) and bucket finished in; on ix_deliveries_tenant_created.
+-- models.stats.LATENCY_BOUNDS_S) and bucket finished in; from ix_deliveries_tenant_stats
+-- alone (it carries every column read here).
 SELECT destination_id, /*include:stats_bucket_created*/ AS bucket, state,
        CASE WHEN state <> 'succeeded' THEN NULL
          WHEN updated_at - created_at < 0.01 THEN 0
@@ -31,10 +32,14 @@ WHERE tenant_id = :tenant_id AND created_at >= :since AND created_at < :until
 GROUP BY destination_id, bucket, state, latency_bin, done_bucket;
 
 -- name: open_queues
--- Each of a tenant's destinations' waiting deliveries and the oldest one's creation time;
--- the predicate is ix_deliveries_order's, whose partial index serves it on both databases.
-SELECT destination_id, COUNT(*) AS depth, MIN(created_at) AS oldest
-FROM deliveries
-WHERE destination_id IN (SELECT id FROM destinations WHERE tenant_id = :tenant_id)
-  AND state IN ('pending', 'leased')
-GROUP BY destination_id;
+-- Each of a tenant's destinations' waiting deliveries and the oldest one's creation time
+-- (the lowest seq: seqs grow with creation). Counted on ix_deliveries_order, whose partial
+-- predicate this is, without reading the rows; then one row read per destination.
+SELECT q.destination_id, q.depth, d.created_at AS oldest
+FROM (
+  SELECT destination_id, COUNT(*) AS depth, MIN(seq) AS first_seq
+  FROM deliveries
+  WHERE destination_id IN (SELECT id FROM destinations WHERE tenant_id = :tenant_id)
+    AND state IN ('pending', 'leased')
+  GROUP BY destination_id) q
+JOIN deliveries d ON d.seq = q.first_seq;
