@@ -1,15 +1,16 @@
 """The overview's counts cache: the same counts as the store's query, kept for sealed
-buckets (over an hour old) for an hour, the recent ones counted afresh; on both databases."""
+buckets for a while, the recent ones counted afresh; on both databases."""
 
 from collections import Counter
 
 from tests.store import test_store
 from tests.store.test_store import World
-from wahooks.dashboard.counts_cache import KEEP_S, SEALED_AFTER_S, CountsCache
+from wahooks.dashboard.counts_cache import POLICY, CountsCache
 from wahooks.models import DeliveryCount
 
 world = test_store.world  # a store with a tenant, a number and a destination; a fake clock
 WIDTH = 900.0
+SEALED_AFTER_S, KEEP_S = POLICY[WIDTH]
 
 
 def key(counts: list[DeliveryCount]) -> Counter[tuple[object, ...]]:

@@ -1,12 +1,13 @@
 """The overview's counts per time bucket, kept in this process for the buckets that no
 longer change much, so a day's chart does not count a day of deliveries on every refresh.
 
-A bucket that ended over ``SEALED_AFTER_S`` ago is counted once and kept for ``KEEP_S``;
-the buckets since are counted afresh on every request (they are where deliveries are still
-being stored and finished). What a kept bucket shows is therefore up to ``KEEP_S`` old: a
-delivery created over an hour ago that finishes (a long retry, a re-send, a recovery)
-moves between its states in the chart within the hour. Missing buckets are counted in one
-query per request, so a day's first view costs one day's count and later ones one bucket.
+A bucket that ended long enough ago (``POLICY``: 10 minutes for the hour's minutes, an
+hour for the day's quarters) is counted once and kept for a while (5 minutes, an hour); the
+buckets since are counted afresh on every request (they are where deliveries are still
+being stored and finished). What a kept bucket shows is therefore up to that long old: a
+delivery that finishes late (a retry on a long schedule, a re-send, a recovery) moves
+between its states in the chart within it. Missing buckets are counted in one query per
+request, so a day's first view costs one day's count and later ones one bucket.
 
 One per dashboard (built by ``site.attach``), bounded; nothing global.
 """
@@ -18,8 +19,9 @@ from dataclasses import dataclass, replace
 from wahooks.models import DeliveryCount
 from wahooks.store import Store
 
-SEALED_AFTER_S = 3600.0
-KEEP_S = 3600.0
+# Bucket width -> (sealed once it ended this long ago, kept this long), in seconds.
+POLICY = {60.0: (600.0, 300.0), 900.0: (3600.0, 3600.0)}
+DEFAULT_POLICY = (3600.0, 3600.0)
 MAX_ENTRIES = 100_000  # buckets kept, every tenant together; then start afresh
 
 
@@ -58,7 +60,8 @@ class CountsCache:
         """As ``store.stats.delivery_counts`` (buckets from ``since``, which is a whole
         number of buckets from the epoch)."""
         first = round(since / width_s)
-        sealed = min(round(until / width_s), math.floor((now - SEALED_AFTER_S) / width_s))
+        sealed_after_s, _ = POLICY.get(width_s, DEFAULT_POLICY)
+        sealed = min(round(until / width_s), math.floor((now - sealed_after_s) / width_s))
         found: list[DeliveryCount] = []
         if sealed > first:
             found += await self._sealed(store, tenant_id, first, sealed, width_s, now)
@@ -72,10 +75,11 @@ class CountsCache:
     async def _sealed(
         self, store: Store, tenant_id: str, first: int, end: int, width_s: float, now: float
     ) -> list[DeliveryCount]:
+        _, keep_s = POLICY.get(width_s, DEFAULT_POLICY)
         missing = [
             b
             for b in range(first, end)
-            if (k := self._kept.get((tenant_id, width_s, b))) is None or now - k.at > KEEP_S
+            if (k := self._kept.get((tenant_id, width_s, b))) is None or now - k.at > keep_s
         ]
         if missing:
             low, high = min(missing), max(missing) + 1
