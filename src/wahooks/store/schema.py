@@ -436,6 +436,8 @@ deliveries = sa.Table(
         sqlite_where=sa.text(HEAD_DELIVERY),
         postgresql_where=sa.text(HEAD_DELIVERY),
     ),
+    # A conversation's deliveries, newest first (GET /v1/deliveries?conversationId=).
+    sa.Index("ix_deliveries_conversation", "conversation_id", "seq"),
     # A tenant's deliveries by creation time (lists, recoveries), carrying what the
     # dashboard's counts read, so they never touch the table (store/sql/stats.sql).
     sa.Index(

@@ -2,7 +2,9 @@
 state and update time, so the dashboard's counts per time bucket read the index alone
 (measured on SQLite with 1,000,000 deliveries: an hour's counts 165 → 89 ms, a day's
 5.6 → 1.9 s before the dashboard's cache). Same leading columns as the index it replaces,
-so the queries that used that one (recoveries, lists by time) use this one.
+so the queries that used that one (recoveries, lists by time) use this one. And a
+conversation's deliveries by seq: listing them newest first scanned every delivery on
+PostgreSQL (463 ms with 1,000,000).
 
 Revision ID: 0014
 Revises: 0013
@@ -26,8 +28,10 @@ def upgrade() -> None:
         ["tenant_id", "created_at", "destination_id", "state", "updated_at"],
     )
     op.drop_index("ix_deliveries_tenant_created", table_name="deliveries")
+    op.create_index("ix_deliveries_conversation", "deliveries", ["conversation_id", "seq"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deliveries_conversation", table_name="deliveries")
     op.create_index("ix_deliveries_tenant_created", "deliveries", ["tenant_id", "created_at"])
     op.drop_index("ix_deliveries_tenant_stats", table_name="deliveries")
