@@ -182,3 +182,42 @@ async def test_check_reports_the_database_and_each_numbers_token(tmp_path: Path)
         failed = await run()
         assert failed.returncode == 1, failed.stdout + failed.stderr
         assert "FAIL" in failed.stdout and "access token" in failed.stdout
+
+
+async def test_demo_with_the_dashboard_keeps_running_and_prints_a_key() -> None:
+    import re
+    import signal
+
+    from tests.dashboard.helpers import DashboardClient
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "wahooks", "demo", "--dashboard",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        printed = ""
+        async with asyncio.timeout(60):
+            while "key       " not in printed:
+                line = await proc.stdout.readline()
+                assert line, printed
+                printed += line.decode()
+        url = re.search(r"dashboard (http://127\.0\.0\.1:\d+)/dashboard/sign-in", printed)
+        key = re.search(r"key       (pk_live_\w+)", printed)
+        assert url and key, printed
+        assert "9/9 messages arrived" in printed
+        browser = DashboardClient.open(url.group(1))
+        try:
+            page = await browser.sign_in(key.group(1))
+            total = re.search(
+                r'id="chart-outcomes" data-chart="bars" data-total="(\d+)"', page.text
+            )
+            assert total and int(total.group(1)) >= 9, page.text
+        finally:
+            await browser.close()
+        assert proc.returncode is None  # still running
+    finally:
+        proc.send_signal(signal.SIGINT)
+        async with asyncio.timeout(30):
+            code = await proc.wait()
+    assert code == 0

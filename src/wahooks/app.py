@@ -14,7 +14,7 @@ from aiohttp.abc import AbstractResolver
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from wahooks import __version__
 from wahooks.api import (
@@ -42,6 +42,7 @@ from wahooks.api.openapi import DESCRIPTION, WahooksApi, tag_descriptions
 from wahooks.api.request_log import RequestLog
 from wahooks.api.socket import socket_endpoint
 from wahooks.config import Settings
+from wahooks.dashboard.site import DASHBOARD_PATH, attach, create_dashboard, to_dashboard
 from wahooks.delivery.alerts import AlertMailer
 from wahooks.delivery.brokers.pool import BrokerPool
 from wahooks.delivery.brokers.sender import BrokerSender
@@ -229,6 +230,7 @@ def create_app(
             metrics=metrics,
             peers=peers,
         )
+        attach(dashboard, app.state.gateway)
         await peers.start()
         hub.start()
         if settings.worker_enabled:
@@ -288,6 +290,10 @@ def create_app(
     app.router.routes.append(Route("/ingress/meta", _meta_handshake, methods=["GET"]))
     app.router.routes.append(Route("/ingress/meta", _meta_receive, methods=["POST"]))
     app.router.routes.append(WebSocketRoute("/ws", socket_endpoint))
+    # The browser dashboard: its own Starlette app (HTML errors, security headers).
+    dashboard = create_dashboard()
+    app.router.routes.append(Route(DASHBOARD_PATH, to_dashboard, methods=["GET"]))
+    app.router.routes.append(Mount(DASHBOARD_PATH, app=dashboard))
     for router in API_ROUTERS:
         app.include_router(router)
     install_docs(app)

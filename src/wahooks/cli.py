@@ -161,7 +161,7 @@ def _listen(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from wahooks.demo.run import run_demo
 
-    return run_demo(keep_data=args.keep_data)
+    return run_demo(keep_data=args.keep_data, dashboard=args.dashboard, port=args.port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -280,6 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--keep-data", action="store_true", help="keep the temporary database afterwards"
+    )
+    demo.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="keep running afterwards and print the dashboard's address and a key to sign in",
+    )
+    demo.add_argument(
+        "--port", type=int, default=0, help="the gateway's port (default: a free one)"
     )
     demo.set_defaults(func=_demo)
     return parser

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
 from wahooks.config.alerts import AlertOptions
+from wahooks.config.dashboard import DashboardOptions
 from wahooks.config.delivery import DeliveryOptions
 from wahooks.config.loading import ENV_PREFIX
 from wahooks.config.media import MediaOptions
@@ -20,7 +21,10 @@ from wahooks.config.settings import Settings
 from wahooks.config.sockets import SocketOptions
 
 # The sections of the page, in the order Settings lists its fields.
-GROUPS = (ServerOptions, MediaOptions, DeliveryOptions, SocketOptions, PoolOptions, AlertOptions)
+GROUPS = (
+    ServerOptions, MediaOptions, DeliveryOptions, SocketOptions, PoolOptions, AlertOptions,
+    DashboardOptions,
+)  # fmt: skip
 DOCUMENT = "docs/configuration.md"
 
 _HEADER = """\

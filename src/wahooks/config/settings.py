@@ -6,6 +6,7 @@ receive the one Settings instance and read the fields they need.
 """
 
 from wahooks.config.alerts import AlertOptions
+from wahooks.config.dashboard import DashboardOptions
 from wahooks.config.delivery import DeliveryOptions
 from wahooks.config.media import MediaOptions
 from wahooks.config.pool import PoolOptions
@@ -16,6 +17,12 @@ from wahooks.config.sockets import SocketOptions
 # Pydantic collects fields from the last base first: this order lists the server's options
 # first and the pool's last (in `wahooks serve --help` and docs/configuration.md).
 class Settings(
-    AlertOptions, PoolOptions, SocketOptions, DeliveryOptions, MediaOptions, ServerOptions
+    DashboardOptions,
+    AlertOptions,
+    PoolOptions,
+    SocketOptions,
+    DeliveryOptions,
+    MediaOptions,
+    ServerOptions,
 ):
     """Every WAHOOKS_* option: default, one-line description, validation."""

@@ -4,6 +4,10 @@ Gateway (temporary SQLite) + Cloud API simulator + sample receiving app, all on 
 in this process; the number and the destination are set up through the REST API like a
 user would; then the simulator sends each type as a signed Meta notification and the
 receiver checks every signature. Exits 0 when everything arrived verified.
+
+``--dashboard`` keeps it all running afterwards, prints the dashboard's address and a tenant
+key to sign in with, and lets the simulator's user send a message every few seconds so the
+overview's charts move; Ctrl-C ends it.
 """
 
 import asyncio
@@ -38,6 +42,8 @@ DEMO_MESSAGES: list[tuple[str, dict[str, Any]]] = [
     ("reaction", {}),
 ]
 WAIT_S = 20.0
+# With --dashboard: one more message this often, so the live charts have something to show.
+TRICKLE_S = 3.0
 
 
 def _summary(kind: str, message: dict[str, Any]) -> str:
@@ -65,7 +71,7 @@ async def _api(http: aiohttp.ClientSession, method: str, url: str, key: str, bod
         return data
 
 
-async def demo(data_dir: Path) -> int:
+async def demo(data_dir: Path, *, dashboard: bool = False, port: int = 0) -> int:
     settings = Settings(
         database_url=f"sqlite:///{data_dir}/wahooks.db",
         media_url=f"file://{data_dir}/media",
@@ -77,13 +83,16 @@ async def demo(data_dir: Path) -> int:
     receiver = Receiver()
     await receiver.start()
     try:
-        return await _run(app, receiver, data_dir)
+        return await _run(app, receiver, data_dir, dashboard=dashboard, port=port)
     finally:
         await receiver.stop()
 
 
-async def _run(app: Any, receiver: Receiver, data_dir: Path) -> int:
-    async with serve_in_background(app) as gateway_url, aiohttp.ClientSession() as http:
+async def _run(app: Any, receiver: Receiver, data_dir: Path, *, dashboard: bool, port: int) -> int:
+    async with (
+        serve_in_background(app, port=port) as gateway_url,
+        aiohttp.ClientSession() as http,
+    ):
         gateway: Gateway = app.state.gateway
         _, issued = await create_tenant_with_key(gateway.store, "demo")
         key = issued.key
@@ -118,7 +127,23 @@ async def _run(app: Any, receiver: Receiver, data_dir: Path) -> int:
                 await receiver.wait_for(lambda r: len(_arrived(r, sent)) == len(sent), WAIT_S)
             except TimeoutError:
                 pass
-            return _report(sent, _arrived(receiver, sent))
+            code = _report(sent, _arrived(receiver, sent))
+            if dashboard:
+                await _keep_running(gateway_url, key, sim)
+            return code
+
+
+async def _keep_running(gateway_url: str, key: str, sim: Simulator) -> None:
+    """Until interrupted: the dashboard's address and key, and a message now and then."""
+    print(f"\ndashboard {gateway_url}/dashboard/sign-in")
+    print(f"key       {key}")
+    print("(a message every few seconds keeps the charts moving; Ctrl-C ends the demo)", flush=True)
+    users = [sim.user(f"1555123{i:04d}", f"Demo user {i}") for i in range(5)]
+    n = 0
+    while True:
+        await asyncio.sleep(TRICKLE_S)
+        await sim.send(users[n % len(users)], "text", body=f"demo message {n}")
+        n += 1
 
 
 def _arrived(receiver: Receiver, sent: dict[str, Any]) -> dict[str, Arrival]:
@@ -150,11 +175,13 @@ def _report(sent: dict[str, tuple[str, float, dict[str, Any]]], got: dict[str, A
     return 0 if ok and len(got) == len(sent) else 1
 
 
-def run_demo(*, keep_data: bool = False) -> int:
+def run_demo(*, keep_data: bool = False, dashboard: bool = False, port: int = 0) -> int:
     logging.basicConfig(level=logging.WARNING)
     data_dir = Path(tempfile.mkdtemp(prefix="wahooks-demo-"))
     try:
-        return asyncio.run(demo(data_dir))
+        return asyncio.run(demo(data_dir, dashboard=dashboard, port=port))
+    except KeyboardInterrupt:  # --dashboard ends with Ctrl-C
+        return 0
     finally:
         if keep_data:
             print(f"data kept in {data_dir}")

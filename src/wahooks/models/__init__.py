@@ -78,6 +78,7 @@ from wahooks.models.ingest import (
     StatusUpdate,
     UnhandledUpdate,
 )
+from wahooks.models.stats import LATENCY_BOUNDS_S, DeliveryCount, OpenQueue
 
 __all__ = [
     "BROKER_METHODS",
@@ -85,6 +86,7 @@ __all__ = [
     "CONVERSATION_EVENTS",
     "DEFAULT_EVENTS",
     "FIELD_EVENTS",
+    "LATENCY_BOUNDS_S",
     "MEDIA_TYPES",
     "OUT_EVENT_FOR_STATUS",
     "PUSH_METHODS",
@@ -108,6 +110,7 @@ __all__ = [
     "ConversationId",
     "ConversationNote",
     "ConversationRecord",
+    "DeliveryCount",
     "DeliveryId",
     "DeliveryMethod",
     "DeliveryRecord",
@@ -133,6 +136,7 @@ __all__ = [
     "NoticeKind",
     "NoticeRules",
     "Number",
+    "OpenQueue",
     "OutboundStatus",
     "Principal",
     "QueueFigures",

@@ -218,8 +218,10 @@ def list_deliveries(
     since: float | None = None,
     until: float | None = None,
 ) -> Operation[list[tuple[int, DeliveryRecord]]]:
+    # One conversation's: its own query, on its index (see sql/core.sql).
+    name = "list_deliveries" if conversation_id is None else "list_deliveries_of_conversation"
     rows = yield FetchAll(
-        "list_deliveries",
+        name,
         {
             "tenant_id": tenant_id,
             "state": state,

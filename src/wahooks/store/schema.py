@@ -441,7 +441,18 @@ deliveries = sa.Table(
         sqlite_where=sa.text(HEAD_DELIVERY),
         postgresql_where=sa.text(HEAD_DELIVERY),
     ),
-    sa.Index("ix_deliveries_tenant_created", "tenant_id", "created_at"),
+    # A conversation's deliveries, newest first (GET /v1/deliveries?conversationId=).
+    sa.Index("ix_deliveries_conversation", "conversation_id", "seq"),
+    # A tenant's deliveries by creation time (lists, recoveries), carrying what the
+    # dashboard's counts read, so they never touch the table (store/sql/stats.sql).
+    sa.Index(
+        "ix_deliveries_tenant_stats",
+        "tenant_id",
+        "created_at",
+        "destination_id",
+        "state",
+        "updated_at",
+    ),
     sa.Index(
         "ix_deliveries_socket_sent",
         "tenant_id",

@@ -28,6 +28,7 @@ from wahooks.store.numbers import Numbers
 from wahooks.store.processes import Processes
 from wahooks.store.recoveries import Recoveries
 from wahooks.store.socket_queue import SocketQueue
+from wahooks.store.stats import Stats
 from wahooks.store.tenants import Tenants
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Store:
         self.recoveries = Recoveries(parts)
         self.alerts = Alerts(parts)
         self.processes = Processes(parts)
+        self.stats = Stats(parts)  # the dashboard's charts
 
     async def close(self) -> None:
         await self.notifier.stop()

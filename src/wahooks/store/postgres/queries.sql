@@ -112,3 +112,11 @@ FOR UPDATE;
 -- name: lock_live_operator_keys
 -- The live operator keys, locked: two revocations at once cannot both take the last one.
 SELECT id FROM operator_keys WHERE revoked_at IS NULL ORDER BY id FOR UPDATE;
+
+-- name: stats_bucket_created
+-- A delivery's creation time as a bucket of :width seconds from :since (a cast to an
+-- integer rounds here, so FLOOR first; see store/sql/stats.sql).
+CAST(FLOOR((created_at - :since) / :width) AS BIGINT)
+
+-- name: stats_bucket_updated
+CAST(FLOOR((updated_at - :since) / :width) AS BIGINT)

@@ -101,3 +101,11 @@ SELECT id FROM api_keys WHERE tenant_id = :tenant_id AND revoked_at IS NULL ORDE
 
 -- name: lock_live_operator_keys
 SELECT id FROM operator_keys WHERE revoked_at IS NULL ORDER BY id;
+
+-- name: stats_bucket_created
+-- A delivery's creation time as a bucket of :width seconds from :since (both positive, so
+-- the cast's truncation is the floor; see store/sql/stats.sql).
+CAST((created_at - :since) / :width AS INTEGER)
+
+-- name: stats_bucket_updated
+CAST((updated_at - :since) / :width AS INTEGER)
