@@ -29,6 +29,7 @@ from wahooks.api import (
     media,
     messages,
     numbers,
+    processes,
     templates,
     tenants,
     upload,
@@ -46,6 +47,7 @@ from wahooks.delivery.alerts import AlertMailer
 from wahooks.delivery.brokers.pool import BrokerPool
 from wahooks.delivery.brokers.sender import BrokerSender
 from wahooks.delivery.dispatcher import Dispatcher
+from wahooks.delivery.peers import Peers
 from wahooks.delivery.recovery import RecoveryJobs
 from wahooks.delivery.senders import Senders
 from wahooks.delivery.webhook import WebhookSender
@@ -85,7 +87,7 @@ UPLOAD_OVERHEAD_BYTES = 1024 * 1024
 # each module's docstring describes its tag.
 API_MODULES = (
     numbers, destinations, deliveries, conversations, messages, media, upload, activations,
-    health, tenants, keys, apps, app_messages, templates,
+    health, processes, tenants, keys, apps, app_messages, templates,
 )  # fmt: skip
 API_ROUTERS = (*(module.router for module in API_MODULES), apps.own_router)
 
@@ -176,6 +178,13 @@ def create_app(
         media_sender = MediaSender(
             messenger, intake, blobs, graph, max_inline_bytes=settings.media_inline_max_bytes
         )
+        # This process in the process table, and its share of destinations' limits.
+        peers = Peers(
+            store,
+            worker=settings.worker_enabled,
+            heartbeat_s=settings.process_heartbeat_s,
+            clock=clock,
+        )
         dispatcher = (
             Dispatcher(
                 store,
@@ -186,6 +195,7 @@ def create_app(
                 rand=rand,
                 metrics=metrics,
                 links=links,
+                shares=peers,
             )
             if settings.worker_enabled
             else None
@@ -216,8 +226,10 @@ def create_app(
             ownership=OwnershipProof(graph),
             recovery=recovery,
             metrics=metrics,
+            peers=peers,
         )
         attach(dashboard, app.state.gateway)
+        await peers.start()
         hub.start()
         if settings.worker_enabled:
             number_health.start()
@@ -253,6 +265,7 @@ def create_app(
                 await media_jobs.stop()
             if dispatcher is not None:
                 await dispatcher.stop()
+            await peers.stop()
             await senders.close()
             await session.close()
             await blobs.close()

@@ -6,6 +6,7 @@ from starlette.requests import HTTPConnection
 
 from wahooks.config import Settings
 from wahooks.delivery.dispatcher import Dispatcher
+from wahooks.delivery.peers import Peers
 from wahooks.delivery.recovery import RecoveryJobs
 from wahooks.delivery.senders import Senders
 from wahooks.delivery.webhook import WebhookSender
@@ -46,6 +47,7 @@ class Gateway:
     number_health: NumberHealth | None = None
     ownership: OwnershipProof | None = None  # proves a registered number is its owner's
     recovery: RecoveryJobs | None = None  # None where no workers run here
+    peers: Peers | None = None  # this process among those sharing the database
 
 
 def gateway_of(connection: HTTPConnection) -> Gateway:

@@ -137,6 +137,7 @@ def _fields(settings: SimSettings) -> dict[str, object]:
     return {name: getattr(settings, name) for name in SimSettings.__dataclass_fields__}
 
 
+@pytest.mark.e2e  # a slow number's notices take seconds, on purpose
 async def test_a_slow_number_s_notices_do_not_hold_up_another_number_s(
     database_url: str,
 ) -> None:

@@ -5,6 +5,8 @@ turn, and another number's send goes out at once beside them."""
 import asyncio
 import time
 
+import pytest
+
 from tests.conftest import add_destination, eventually, registered_sim, running_gateway
 from tests.send.test_send import conversation_of, send
 from wahooks.demo.receiver import Receiver
@@ -17,6 +19,7 @@ async def _waiting(sim: Simulator, n: int) -> bool:
     return sim.graph.sends_waiting >= n
 
 
+@pytest.mark.e2e  # a slow number's sends take seconds, on purpose
 async def test_a_slow_number_s_sends_do_not_hold_up_another_number_s(
     database_url: str, receiver: Receiver
 ) -> None:

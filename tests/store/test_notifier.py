@@ -4,10 +4,10 @@ another process (a second Store on the same PostgreSQL database) wakes this one'
 import asyncio
 from collections.abc import Collection
 
-from tests.conftest import TEST_SECRET_KEY, postgres_database
+from tests.conftest import TEST_SECRET_KEY, eventually, postgres_database
 from wahooks.config import Settings
-from wahooks.store import open_store
-from wahooks.store.notifier import Topic
+from wahooks.store import Store, open_store
+from wahooks.store.notifier import Topic, parse, payload
 
 
 async def test_a_publication_wakes_the_subscribers_of_its_topic(sqlite_url: str) -> None:
@@ -40,22 +40,44 @@ async def test_a_broken_subscriber_does_not_silence_the_others(sqlite_url: str) 
         await store.close()
 
 
-async def test_a_notify_from_another_process_wakes_the_subscribers_here() -> None:
+def test_a_payload_names_its_topic_and_tenants() -> None:
+    assert payload(Topic.DELIVERIES, ["t2", "t1"]) == "deliveries t1,t2"
+    assert parse("deliveries t1,t2") == (Topic.DELIVERIES, ["t1", "t2"])
+    assert parse(payload(Topic.MEDIA, None)) == (Topic.MEDIA, None)
+    # Too many tenants for one NOTIFY: anyone, which wakes more workers but misses none.
+    many = [f"tenant_{i:06d}" for i in range(1000)]
+    assert parse(payload(Topic.DELIVERIES, many)) == (Topic.DELIVERIES, None)
+    assert parse("a-topic-of-a-newer-version t1") is None
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _listening(here: Store, there: Store, topic: Topic) -> None:
+    """Until the listening connection is up a NOTIFY reaches nobody: send until one lands."""
+    landed = asyncio.Event()
+    here.notifier.subscribe(topic, lambda _: landed.set())
+    here.notifier.start(poll_s=60)  # a long poll: only notifications wake within the test
+    async with asyncio.timeout(10):
+        while not landed.is_set():
+            await there.notifier.notify_others((topic, ["warm-up"]))
+            await asyncio.sleep(0.1)
+
+
+async def test_a_notify_from_another_process_wakes_only_the_subscribers_concerned() -> None:
     async with postgres_database() as url:
         settings = Settings(database_url=url, secret_keys=(TEST_SECRET_KEY,))
         here, there = await open_store(settings), await open_store(settings)
         try:
-            woken = asyncio.Event()
-            media = asyncio.Event()
-            here.notifier.subscribe(Topic.DELIVERIES, lambda _: woken.set())
-            here.notifier.subscribe(Topic.MEDIA, lambda _: media.set())
-            # A long poll: only the notification can end the wait within the test's timeout.
-            here.notifier.start(poll_s=60)
-            async with asyncio.timeout(10):
-                # Until the listening connection is up a NOTIFY reaches nobody: send again.
-                while not (woken.is_set() and media.is_set()):
-                    await there.notifier.deliveries_ready(["t1"])
-                    await asyncio.sleep(0.1)
+            await _listening(here, there, Topic.NOTICES)
+            heard: list[tuple[Topic, Collection[str] | None]] = []
+            for topic in Topic:
+                here.notifier.subscribe(topic, lambda t, topic=topic: heard.append((topic, t)))
+            await there.notifier.announce((Topic.DELIVERIES, ["t1", "t2"]), (Topic.MEDIA, ["t2"]))
+            await eventually(lambda: _true(len(heard) >= 2), timeout=10)
+            await asyncio.sleep(0.3)  # time for anything else to arrive, had it been sent
+            assert sorted(heard) == [(Topic.DELIVERIES, ["t1", "t2"]), (Topic.MEDIA, ["t2"])]
         finally:
             await here.close()  # stops the listening loop
             await there.close()
@@ -67,6 +89,7 @@ async def test_a_process_does_not_wake_again_on_its_own_notify() -> None:
         settings = Settings(database_url=url, secret_keys=(TEST_SECRET_KEY,))
         here, there = await open_store(settings), await open_store(settings)
         try:
+            await _listening(here, there, Topic.MEDIA)
             listened: list[Collection[str] | None] = []
             heard = asyncio.Event()
 
@@ -74,19 +97,12 @@ async def test_a_process_does_not_wake_again_on_its_own_notify() -> None:
                 listened.append(tenants)
                 heard.set()
 
-            here.notifier.subscribe(Topic.MEDIA, listen)  # only the listening loop publishes it
-            here.notifier.start(poll_s=60)
-            async with asyncio.timeout(10):
-                while not listened:  # the listening connection is up once another's NOTIFY lands
-                    await there.notifier.notify_others()
-                    await asyncio.sleep(0.1)
-            listened.clear()
+            here.notifier.subscribe(Topic.MEDIA, listen)
             for _ in range(5):
-                await here.notifier.notify_others()
+                await here.notifier.notify_others((Topic.MEDIA, None))
             await asyncio.sleep(0.5)  # time for an echo to be heard, had it counted
             assert listened == []
-            heard.clear()
-            await there.notifier.notify_others()  # the loop is still listening to others
+            await there.notifier.notify_others((Topic.MEDIA, None))  # still listening
             async with asyncio.timeout(10):
                 await heard.wait()
             await asyncio.sleep(0.2)

@@ -238,9 +238,8 @@ async def recover(body: RecoverIn, request: Request, tenant: TenantDep) -> Recov
     if body.destination_id is not None:
         if await gateway.store.destinations.get(tenant.id, body.destination_id) is None:
             raise InvalidRequest(f"destinationId: no destination {body.destination_id}")
+    # The store announces the job: the recovery workers here and elsewhere look at once.
     job = await gateway.store.recoveries.create(tenant.id, body.destination_id, start, end)
-    if gateway.recovery is not None:
-        gateway.recovery.wake()
     return _recovery(job)
 
 

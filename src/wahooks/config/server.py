@@ -44,6 +44,14 @@ class ServerOptions(Options):
         1_000_000, ge=1024, description="Largest REST API request body accepted (bytes)."
     )
     worker_enabled: bool = Field(True, description="Run the delivery dispatcher here.")
+    process_heartbeat_s: float = Field(
+        5,
+        gt=0,
+        le=300,
+        description="How often this process tells the database it is alive (s); one silent "
+        "for 3 beats no longer counts, and its share of each destination's maxInFlight and "
+        "maxRate goes to the others.",
+    )
     maintenance_interval_s: float = Field(
         60, gt=0, le=86400, description="How often queue retention limits are applied (s)."
     )

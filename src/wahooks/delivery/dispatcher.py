@@ -32,7 +32,7 @@ from wahooks.delivery.batches import batches, webhook_id
 from wahooks.delivery.context import with_conversation
 from wahooks.delivery.decisions import circuit_policy, decide
 from wahooks.delivery.health import HealthPolicy, health_update
-from wahooks.delivery.pacing import Deferred, Pacer
+from wahooks.delivery.pacing import Deferred, Pacer, Shares
 from wahooks.delivery.replies import take_reply
 from wahooks.delivery.retry import INTERNAL, UNRENDERABLE
 from wahooks.delivery.senders import Senders
@@ -64,7 +64,10 @@ class Dispatcher:
         rand: Callable[[], float] = random.random,
         metrics: Metrics | None = None,
         links: MediaLinks | None = None,
+        shares: Shares | None = None,
     ) -> None:
+        """``shares``: this process's part of destinations' limits shared with other
+        processes (peers.Peers); None: it is alone."""
         self._store = store
         self._links = links  # None: payloads carry no signed media links
         self._metrics = metrics
@@ -87,6 +90,7 @@ class Dispatcher:
             default_max_in_flight=settings.default_max_in_flight,
             wait_limit_s=settings.lease_margin_s / 2,
             on_room=self.wake,
+            shares=shares,
         )
         self._deferred: list[tuple[str, float]] = []  # handed back by pacing: (id, delay)
 

@@ -13,14 +13,17 @@ Each destination with deliveries in this process has a lane:
 A lane with no room (all places taken and as many waiting, or its next start time beyond
 ``hold_s``) is *saturated*: the dispatcher leaves its deliveries out of the next claim, so
 they stay in the database, where other processes may take them; a freed place wakes the
-dispatcher. Limits are per process: with N processes sharing a PostgreSQL database, a
-destination may see up to N times its maxRate and maxInFlight.
+dispatcher. With several processes sharing a PostgreSQL database, each takes its share of
+a destination's maxRate and maxInFlight (peers.py), so the sum holds across them; the
+default cap (``default_max_in_flight``, for destinations without maxInFlight) is each
+process's own.
 """
 
 import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from wahooks.models import Destination
 
@@ -35,10 +38,31 @@ class Deferred:
     delay_s: float
 
 
+class Shares(Protocol):
+    """This process's part of limits that all processes share (peers.Peers)."""
+
+    def in_flight(self, destination_id: str, limit: int) -> int: ...
+
+    def rate(self, rate: float) -> float: ...
+
+
+class Alone:
+    """The only process: every limit is all its own."""
+
+    def in_flight(self, destination_id: str, limit: int) -> int:
+        return limit
+
+    def rate(self, rate: float) -> float:
+        return rate
+
+
 @dataclass(eq=False)
 class _Lane:
-    limit: int
-    rate: float | None
+    destination_id: str
+    max_in_flight: int | None  # the destination's, before this process's share is taken
+    max_rate: float | None
+    limit: int = 0
+    rate: float | None = None
     in_flight: int = 0
     waiting: int = 0
     next_start: float = 0.0  # monotonic time the next request may start (rate)
@@ -53,8 +77,10 @@ class _Lane:
         return self.rate is not None and self.next_start - now > hold_s
 
     def idle(self, now: float) -> bool:
+        # A lane whose share is nothing is kept: it keeps the destination out of claims.
         return (
-            self.in_flight == 0
+            self.limit > 0
+            and self.in_flight == 0
             and self.waiting == 0
             and self.next_start <= now
             and self.deferred_next <= now
@@ -93,7 +119,9 @@ class Pacer:
         hold_s: float = HOLD_S,
         on_room: Callable[[], None] = lambda: None,
         monotonic: Callable[[], float] = time.monotonic,
+        shares: Shares | None = None,
     ) -> None:
+        self._shares = shares or Alone()
         self._default_limit = default_max_in_flight
         self._wait_limit_s = wait_limit_s
         self._hold_s = hold_s
@@ -106,6 +134,7 @@ class Pacer:
         now = self._monotonic()
         full = []
         for destination_id, lane in list(self._lanes.items()):
+            self._share(lane)  # the processes sharing the database may have changed
             if lane.idle(now):
                 del self._lanes[destination_id]
             elif lane.saturated(now, self._hold_s):
@@ -155,16 +184,26 @@ class Pacer:
         return slot
 
     def _lane(self, destination: Destination) -> _Lane:
-        limit = destination.max_in_flight or self._default_limit
         lane = self._lanes.get(destination.id)
         if lane is None:
-            lane = self._lanes[destination.id] = _Lane(limit=limit, rate=destination.max_rate)
+            lane = self._lanes[destination.id] = _Lane(
+                destination.id, destination.max_in_flight, destination.max_rate
+            )
         else:  # the destination's options may have changed since
-            if limit > lane.limit:
-                lane.room.set()
-            lane.limit = limit
-            lane.rate = destination.max_rate
+            lane.max_in_flight, lane.max_rate = destination.max_in_flight, destination.max_rate
+        self._share(lane)
         return lane
+
+    def _share(self, lane: _Lane) -> None:
+        """The lane's limits: this process's share of the destination's."""
+        if lane.max_in_flight is None:
+            limit = self._default_limit
+        else:
+            limit = self._shares.in_flight(lane.destination_id, lane.max_in_flight)
+        if limit > lane.limit:
+            lane.room.set()
+        lane.limit = limit
+        lane.rate = None if lane.max_rate is None else self._shares.rate(lane.max_rate)
 
     def _release(self, lane: _Lane) -> None:
         was_saturated = lane.saturated(self._monotonic(), self._hold_s)

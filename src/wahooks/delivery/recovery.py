@@ -16,11 +16,12 @@ from wahooks.background import Loop
 from wahooks.config import Settings
 from wahooks.models import RecoveryJob, RecoveryState
 from wahooks.store import Store
+from wahooks.store.notifier import Topic
 
 log = logging.getLogger(__name__)
 
 LEASE_S = 60.0  # renewed by every chunk; a dead worker's job is resumed after this
-POLL_S = 1.0  # how often jobs started by other processes are looked for
+POLL_S = 1.0  # how often due jobs are looked for (a dead worker's, whose lease ran out)
 
 
 class RecoveryJobs:
@@ -35,6 +36,8 @@ class RecoveryJobs:
         self._loop.wake()
 
     async def start(self) -> None:
+        # Jobs recorded here or in another process (the store announces them).
+        self._store.notifier.subscribe(Topic.RECOVERIES, lambda _tenants: self.wake())
         self._loop.start(self._run)
 
     async def stop(self) -> None:

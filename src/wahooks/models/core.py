@@ -311,3 +311,14 @@ class MediaInfo:
     # A link that fetches the file without our key (media/links.py), put on at send time;
     # None: not signed (yet), or no file to link to.
     url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayProcess:
+    id: str
+    host: str
+    pid: int
+    version: str
+    worker: bool  # runs a dispatcher (takes a share of each destination's pacing)
+    started_at: float
+    seen_at: float

@@ -172,6 +172,7 @@ class IngestOutcome:
     deliveries: int
     tenants: frozenset[str] = frozenset()  # whose new deliveries may be waiting for a socket
     notices: int = 0  # replies queued for pool-number senders
+    media_jobs: int = 0  # files to fetch
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

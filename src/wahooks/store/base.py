@@ -65,10 +65,11 @@ class Connector(Protocol):
         """Run ``op`` for reading; it must not write."""
         ...
 
-    async def notify_new_deliveries(self) -> None:
-        """Tell dispatchers in other processes that deliveries are waiting."""
+    async def notify(self, payloads: Sequence[str]) -> None:
+        """Tell the other processes sharing the database (notifier.py writes the payloads)."""
         ...
 
-    async def wait_for_notification(self, wait_s: float) -> None:
-        """Return when another process notified, or after ``wait_s`` seconds."""
+    async def wait_for_notification(self, wait_s: float) -> list[str]:
+        """The payloads other processes sent since the last call; waits up to ``wait_s``
+        seconds for the first (an empty list: none came)."""
         ...

@@ -37,7 +37,7 @@ class Destinations(Area):
         # Re-enabling, or a new delivery method: claimable now.
         self.notifier.publish(Topic.DELIVERIES, [destination.tenant_id])
         if changed and reenabled:
-            await self.notifier.notify_others()
+            await self.notifier.notify_others((Topic.DELIVERIES, [destination.tenant_id]))
         return changed
 
     async def delete(self, tenant_id: str, destination_id: str) -> bool:

@@ -1,5 +1,7 @@
 """What Meta sends, stored in one transaction; what we sent, recorded."""
 
+from collections.abc import Collection
+
 from wahooks.models import (
     IngestBatch,
     IngestOutcome,
@@ -16,11 +18,15 @@ class Inbound(Area):
         outcome = await self.connector.transaction(
             ingest_ops.ingest(numbers, batch, self.clock(), self.media_ttl_s)
         )
+        news: list[tuple[Topic, Collection[str] | None]] = []
         if outcome.notices:
-            self.notifier.publish(Topic.NOTICES)
+            news.append((Topic.NOTICES, None))
+        if outcome.media_jobs:
+            news.append((Topic.MEDIA, outcome.tenants))
         if outcome.deliveries:
-            self.notifier.publish(Topic.MEDIA, outcome.tenants)
-            await self.notifier.deliveries_ready(outcome.tenants)
+            news.append((Topic.DELIVERIES, outcome.tenants))
+        if news:
+            await self.notifier.announce(*news)
         return outcome
 
     async def record_outbound(

@@ -38,7 +38,7 @@ def ingest(
     """Store messages (deduplicated on wamid), their conversations, events and one
     delivery per destination; store statuses and apply them; keep unknown changes raw.
     A pool number's messages route by activation; codes and strangers get notices."""
-    stored = duplicates = deliveries = 0
+    stored = duplicates = deliveries = media_jobs = 0
     targets: Targets = {}
     tenants: set[str] = set()
     queued: list[NoticeKind] = []
@@ -72,6 +72,7 @@ def ingest(
         stored += 1
         hold = None
         if msg.media_id is not None:
+            media_jobs += 1
             hold = yield from _media_job(
                 number, tenant_id, msg.type, msg.item, message["seq"], now, media_ttl_s
             )
@@ -140,6 +141,7 @@ def ingest(
         deliveries=deliveries,
         tenants=frozenset(tenants),
         notices=len(queued),
+        media_jobs=media_jobs,
     )
 
 

@@ -5,6 +5,7 @@ from wahooks.models import (
 )
 from wahooks.store import recovery_ops
 from wahooks.store.area import Area
+from wahooks.store.notifier import Topic
 
 
 class Recoveries(Area):
@@ -14,7 +15,7 @@ class Recoveries(Area):
         job = await self.connector.transaction(
             recovery_ops.create_recovery_job(tenant_id, destination_id, since, until, self.clock())
         )
-        await self.notifier.notify_others()  # other processes' workers look sooner
+        await self.notifier.announce((Topic.RECOVERIES, [tenant_id]))
         return job
 
     async def get(self, tenant_id: str, job_id: str) -> RecoveryJob | None:

@@ -437,6 +437,13 @@ deliveries = sa.Table(
         postgresql_where=sa.text(HEAD_DELIVERY),
     ),
     sa.Index("ix_deliveries_tenant_created", "tenant_id", "created_at"),
+    # The oldest waiting delivery (/metrics), without reading every active one.
+    sa.Index(
+        "ix_deliveries_active_created",
+        "created_at",
+        sqlite_where=sa.text(ACTIVE_DELIVERY),
+        postgresql_where=sa.text(ACTIVE_DELIVERY),
+    ),
     sa.Index(
         "ix_deliveries_hold",
         "hold",
@@ -488,4 +495,19 @@ recovery_jobs = sa.Table(
     sa.Column("updated_at", sa.Double, nullable=False),
     sa.Column("finished_at", sa.Double),
     sa.Index("ix_recovery_jobs_tenant", "tenant_id", "seq"),
+)
+
+# The gateway processes sharing this database, each seen by its heartbeat
+# (delivery/peers.py): each process with a dispatcher takes its share of every
+# destination's maxInFlight and maxRate, and the operator sees who is running.
+gateway_processes = sa.Table(
+    "gateway_processes",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("host", sa.Text, nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("version", sa.Text, nullable=False),
+    sa.Column("worker", sa.Boolean, nullable=False),  # runs a dispatcher: takes a share
+    sa.Column("started_at", sa.Double, nullable=False),
+    sa.Column("seen_at", sa.Double, nullable=False),
 )

@@ -25,6 +25,7 @@ from wahooks.store.migrate import upgrade
 from wahooks.store.notices import Notices
 from wahooks.store.notifier import Notifier
 from wahooks.store.numbers import Numbers
+from wahooks.store.processes import Processes
 from wahooks.store.recoveries import Recoveries
 from wahooks.store.socket_queue import SocketQueue
 from wahooks.store.stats import Stats
@@ -65,6 +66,7 @@ class Store:
         self.recoveries = Recoveries(parts)
         self.alerts = Alerts(parts)
         self.stats = Stats(parts)  # the dashboard's charts
+        self.processes = Processes(parts)
 
     async def close(self) -> None:
         await self.notifier.stop()

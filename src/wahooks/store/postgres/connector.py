@@ -7,6 +7,7 @@ Several gateway processes may share the database; the claim uses FOR UPDATE SKIP
 import asyncio
 import re
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -56,11 +57,12 @@ class PostgresConnector:
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
         self._notified = asyncio.Event()
-        # Sent as each NOTIFY's payload, so this process ignores its own: it woke its
+        # Heads each NOTIFY's payload, so this process ignores its own: it woke its
         # workers in-process already, and the echo only cost each of them an empty claim.
         self._sender = secrets.token_hex(8)
         self._notifying = False
-        self._notify_again = False
+        self._to_notify: list[str] = []
+        self._heard: list[str] = []
 
     async def open(self) -> None:
         self._pool = await asyncpg.create_pool(
@@ -88,36 +90,44 @@ class PostgresConnector:
         async with self._get_pool().acquire() as conn:
             return await _drive(conn, op)
 
-    async def notify_new_deliveries(self) -> None:
-        """Coalesced: while one NOTIFY is on its way, later callers only ask for one more
-        after it, so a burst of ingests costs a couple of round trips, not one each."""
+    async def notify(self, payloads: Sequence[str]) -> None:
+        """Coalesced: while one NOTIFY round trip is on its way, later payloads wait and go
+        together in the next, so a burst of ingests costs a couple of round trips, not one
+        each. Each payload starts with this process's id, so it ignores its own: it woke its
+        workers in-process already."""
+        self._to_notify.extend(p for p in payloads if p not in self._to_notify)
         if self._notifying:
-            self._notify_again = True
             return
         self._notifying = True
         try:
-            while True:
-                self._notify_again = False
+            while self._to_notify:
+                sending, self._to_notify = self._to_notify, []
                 await self._get_pool().execute(
-                    "SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, self._sender
+                    "SELECT pg_notify($1, $2 || ' ' || p) FROM unnest($3::text[]) AS p",
+                    NOTIFY_CHANNEL,
+                    self._sender,
+                    sending,
                 )
-                if not self._notify_again:
-                    return
         finally:
             self._notifying = False
 
-    async def wait_for_notification(self, wait_s: float) -> None:
+    async def wait_for_notification(self, wait_s: float) -> list[str]:
         if self._listener is None:
             self._listener = await asyncpg.connect(self._dsn)
             await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
-        try:
-            await asyncio.wait_for(self._notified.wait(), wait_s)
-        except TimeoutError:
-            pass
+        if not self._heard:
+            try:
+                await asyncio.wait_for(self._notified.wait(), wait_s)
+            except TimeoutError:
+                pass
         self._notified.clear()
+        heard, self._heard = self._heard, []
+        return heard
 
-    def _on_notify(self, _conn: object, _pid: int, _channel: str, sender: str) -> None:
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, message: str) -> None:
+        sender, _, payload = message.partition(" ")
         if sender != self._sender:
+            self._heard.append(payload)
             self._notified.set()
 
 

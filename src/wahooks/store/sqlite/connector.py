@@ -9,6 +9,7 @@ operation rolls back alone. One fsync then covers the whole batch: batched commi
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -89,11 +90,12 @@ class SqliteConnector:
     async def read(self, op: Operation[T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._read, op)
 
-    async def notify_new_deliveries(self) -> None:
-        """One process owns the file: its dispatcher is woken in-process."""
+    async def notify(self, payloads: Sequence[str]) -> None:
+        """One process owns the file: its workers are woken in-process."""
 
-    async def wait_for_notification(self, wait_s: float) -> None:
+    async def wait_for_notification(self, wait_s: float) -> list[str]:
         await asyncio.sleep(wait_s)
+        return []
 
     # --- the writer thread ------------------------------------------------------------
 
