@@ -20,6 +20,8 @@ from starlette.staticfiles import StaticFiles
 from wahooks.api.errors import status_of
 from wahooks.dashboard.headers import SecurityHeaders
 from wahooks.dashboard.pages import (
+    conversation_actions,
+    conversations,
     deliveries,
     destination_actions,
     destinations,
@@ -34,6 +36,8 @@ from wahooks.gateway import Gateway
 
 # recoveries before deliveries: "/deliveries/recover" is not a delivery id.
 PAGES = (signin, overview, destinations, destination_actions, recoveries, deliveries)
+# Conversations, numbers and activations, Apps and keys, the operator's console.
+MORE_PAGES = (conversations, conversation_actions)
 DASHBOARD_PATH = BASE
 
 
@@ -64,7 +68,7 @@ async def _error_page(request: Request, exc: Exception) -> Response:
 
 def create_dashboard() -> Starlette:
     static = StaticFiles(directory=str(files("wahooks.dashboard").joinpath("static")))
-    routes = [route for page in PAGES for route in page.routes]
+    routes = [route for page in PAGES + MORE_PAGES for route in page.routes]
     routes.append(Mount("/static", app=static, name="static"))
     return Starlette(
         routes=routes,
