@@ -20,11 +20,13 @@ from starlette.staticfiles import StaticFiles
 from wahooks.api.errors import status_of
 from wahooks.dashboard.headers import SecurityHeaders
 from wahooks.dashboard.pages import (
+    activations,
     conversation_actions,
     conversations,
     deliveries,
     destination_actions,
     destinations,
+    numbers,
     overview,
     recoveries,
     signin,
@@ -37,7 +39,7 @@ from wahooks.gateway import Gateway
 # recoveries before deliveries: "/deliveries/recover" is not a delivery id.
 PAGES = (signin, overview, destinations, destination_actions, recoveries, deliveries)
 # Conversations, numbers and activations, Apps and keys, the operator's console.
-MORE_PAGES = (conversations, conversation_actions)
+MORE_PAGES = (conversations, conversation_actions, numbers, activations)
 DASHBOARD_PATH = BASE
 
 
