@@ -21,6 +21,7 @@ from wahooks.api.errors import status_of
 from wahooks.dashboard.headers import SecurityHeaders
 from wahooks.dashboard.pages import (
     activations,
+    apps,
     conversation_actions,
     conversations,
     deliveries,
@@ -39,7 +40,7 @@ from wahooks.gateway import Gateway
 # recoveries before deliveries: "/deliveries/recover" is not a delivery id.
 PAGES = (signin, overview, destinations, destination_actions, recoveries, deliveries)
 # Conversations, numbers and activations, Apps and keys, the operator's console.
-MORE_PAGES = (conversations, conversation_actions, numbers, activations)
+MORE_PAGES = (conversations, conversation_actions, numbers, activations, apps)
 DASHBOARD_PATH = BASE
 
 
