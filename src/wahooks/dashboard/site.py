@@ -22,6 +22,7 @@ from wahooks.dashboard.headers import SecurityHeaders
 from wahooks.dashboard.pages import (
     activations,
     apps,
+    console,
     conversation_actions,
     conversations,
     deliveries,
@@ -31,6 +32,7 @@ from wahooks.dashboard.pages import (
     overview,
     recoveries,
     signin,
+    tenants,
 )
 from wahooks.dashboard.render import BASE, render
 from wahooks.dashboard.sessions import SessionCodec, SignInRequired
@@ -40,7 +42,9 @@ from wahooks.gateway import Gateway
 # recoveries before deliveries: "/deliveries/recover" is not a delivery id.
 PAGES = (signin, overview, destinations, destination_actions, recoveries, deliveries)
 # Conversations, numbers and activations, Apps and keys, the operator's console.
-MORE_PAGES = (conversations, conversation_actions, numbers, activations, apps)
+MORE_PAGES = (
+    conversations, conversation_actions, numbers, activations, apps, console, tenants,
+)  # fmt: skip
 DASHBOARD_PATH = BASE
 
 
