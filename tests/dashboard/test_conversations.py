@@ -75,6 +75,7 @@ async def test_the_chat_shows_every_kind_and_the_window(
     text = html.unescape(page.text)
     assert "Where is my order?" in text and "the box" in text
     assert "Home, 1 Main St" in text and 'data-type="contacts"' in text
+    assert "Contact: <strong>" in text
     assert "reacted 👍" in text
     assert "It ships today" in text and 'data-status="read"' in text
     assert 'id="window-state">window open' in text
