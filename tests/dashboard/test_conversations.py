@@ -112,6 +112,11 @@ async def test_labels_and_notes_are_edited_through_the_api(
     assert conv["id"] in labelled.text
     other = await browser.get("/dashboard/conversations?label=nothing-here")
     assert conv["id"] not in other.text and 'id="no-conversations"' in other.text
+    bob = sim.user("15551240012", "Bob")
+    assert (await sim.send(bob, "text", body="hi")).ok
+    await conversation_of(gateway, bob.wa_id)
+    by_phone = await browser.get("/dashboard/conversations?q=%2B1 555-124-0011")
+    assert conv["id"] in by_phone.text and "Bob" not in by_phone.text
     found = await browser.get(f"/dashboard/conversations?q={conv['id']}")
     assert found.status == 200 and found.url.endswith(path)
 

@@ -81,6 +81,7 @@ def list_conversations(
     external_user_id: str | None,
     before: tuple[float, str] | None,
     limit: int,
+    wa_id: str | None = None,
 ) -> Operation[list[ConversationRecord]]:
     rows = yield FetchAll(
         "list_conversations",
@@ -89,6 +90,7 @@ def list_conversations(
             "app_id": app_id,
             "number_id": number_id,
             "external_user_id": external_user_id,
+            "wa_id": wa_id,
             "label_pattern": None if label is None else label_pattern(label),
             "before_at": None if before is None else before[0],
             "before_id": None if before is None else before[1],

@@ -9,6 +9,7 @@ reads the same store call as ``GET /v1/conversations/{id}/messages`` with the sa
 keeping Meta's whole message object to draw locations, contacts and reactions.
 """
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,7 +34,9 @@ from wahooks.gateway import gateway_of
 PAGE = "conversations"
 PAGE_SIZE = 50
 CHAT_SIZE = 50  # messages shown at once; older ones a click away
-FILTERS = ("number", "label", "user")
+FILTERS = ("number", "label", "user", "contact")
+# A phone number as people type it (+, spaces, dashes, dots, brackets): waId is its digits.
+PHONE = re.compile(r"\+?[0-9 ().-]{6,40}")
 MAX_FILTER_CHARS = 200
 
 
@@ -41,6 +44,16 @@ async def page_session(request: Request) -> Session:
     session = await current_session(request)
     require(session, PAGE)
     return session
+
+
+def _contact(search: str) -> str | None:
+    """The waId a search names: a phone number's digits, or a business-scoped user id
+    (a username user's waId); None when it is neither."""
+    if PHONE.fullmatch(search):
+        return re.sub(r"[^0-9]", "", search)
+    if search.startswith("US.") and search[3:].isascii() and search[3:].isdigit():
+        return search
+    return None
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -60,7 +73,10 @@ async def conversations(request: Request) -> Response:
     search = request.query_params.get("q", "").strip()
     if search.startswith("conv_"):  # an id: straight to it (a 404 there if not the key's)
         return RedirectResponse(f"{BASE}/conversations/{search}", status_code=303)
-    if search:  # a label, as most tenants search their marked conversations
+    contact = _contact(search)
+    if contact is not None:  # a phone number (or a username user's id): that contact
+        wanted.setdefault("contact", contact)
+    elif search:  # else a label, as tenants mark the conversations they look for
         wanted.setdefault("label", search)
     found = await list_conversations(
         request,
@@ -70,6 +86,7 @@ async def conversations(request: Request) -> Response:
         external_user_id=wanted.get("user"),
         limit=PAGE_SIZE,
         cursor=wanted.get("cursor"),
+        wa_id=wanted.get("contact"),
     )
     kept = {k: v for k, v in wanted.items() if k in FILTERS}
     next_page = None

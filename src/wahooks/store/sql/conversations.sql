@@ -11,6 +11,7 @@ WHERE c.tenant_id = :tenant_id
   AND (CAST(:app_id AS TEXT) IS NULL OR n.app_id = :app_id)
   AND (CAST(:number_id AS TEXT) IS NULL OR c.number_id = :number_id)
   AND (CAST(:external_user_id AS TEXT) IS NULL OR c.external_user_id = :external_user_id)
+  AND (CAST(:wa_id AS TEXT) IS NULL OR c.wa_id = :wa_id)
   AND (CAST(:label_pattern AS TEXT) IS NULL
        OR (',' || substr(c.labels, 2, length(c.labels) - 2) || ',') LIKE :label_pattern
           ESCAPE '\')
