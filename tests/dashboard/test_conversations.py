@@ -6,6 +6,7 @@ conversation and file are 404 and forms without their token are refused."""
 
 import html
 import re
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,7 +15,8 @@ import pytest
 from tests.api.helpers import other_tenant
 from tests.conftest import RunningGateway, eventually
 from tests.dashboard.helpers import DashboardClient
-from wahooks.sim import Simulator
+from wahooks.demo.registration import number_registration
+from wahooks.sim import SimSettings, Simulator
 
 MEDIA_LINK = re.compile(r'src="/dashboard/conversations/media/([A-Za-z0-9_-]{21})"')
 
@@ -187,3 +189,42 @@ async def test_another_tenants_conversation_and_tokenless_posts_are_refused(
 async def _with_preview(browser: DashboardClient, path: str) -> str | None:
     page = await browser.get(path)
     return page.text if MEDIA_LINK.search(page.text) else None
+
+
+async def test_an_app_key_sees_its_numbers_conversations_and_replies_with_a_file(
+    gateway: RunningGateway, sim: Simulator
+) -> None:
+    status, app = await gateway.api("POST", "/v1/apps", {"name": "Bot", "slug": "bot"})
+    assert status == 201, app
+    settings = SimSettings(
+        gateway_url=gateway.ingress_url,
+        phone_number_id=str(10**14 + uuid.uuid4().int % 10**13),
+    )
+    async with Simulator(settings) as app_sim:
+        body = {**number_registration(app_sim), "appId": app["id"]}
+        status, number = await gateway.api("POST", "/v1/numbers", body)
+        assert status == 201, number
+        assert (await app_sim.send(app_sim.user("15551240041", "To App"), "text")).ok
+        assert (await sim.send(sim.user("15551240042", "To Tenant"), "text")).ok
+        mine = await conversation_of(gateway, "15551240041")
+        theirs = await conversation_of(gateway, "15551240042")
+        client = DashboardClient.open(gateway.url)
+        try:
+            await client.sign_in(app["apiKey"])
+            listed = await client.get("/dashboard/conversations")
+            assert mine["id"] in listed.text and theirs["id"] not in listed.text
+            assert (await client.get(f"/dashboard/conversations/{theirs['id']}")).status == 404
+            path = f"/dashboard/conversations/{mine['id']}"
+            form = {
+                "csrf": await client.form_token(path),
+                "text": "Your receipt",
+                "file": (b"receipt bytes", "receipt.pdf", "application/pdf"),
+            }
+            page = await client.post_multipart(path + "/reply", form)
+            assert page.status == 200 and "Sent (" in page.text, page.text
+        finally:
+            await client.close()
+        documents = [s for s in app_sim.sent if s.type == "document"]
+        assert len(documents) == 1 and documents[0].payload["document"]["caption"] == "Your receipt"
+        assert documents[0].payload["document"]["filename"] == "receipt.pdf"
+    assert not [s for s in sim.sent if s.type == "document"]

@@ -3,10 +3,13 @@ with a text or a file.
 
 Labels and notes are the REST API's own route functions (``api/conversations``). A reply
 is ``POST /v1/messages/send``'s route function, so the 24-hour window, the activation and
-the App scope are checked as there; a file is first stored as ``POST /v1/media`` stores
-one (the media intake, with WhatsApp's size limit for its type) and then sent by its id.
+the App scope are checked as there. A tenant key's file is first stored as ``POST /v1/media``
+stores one (the media intake, with WhatsApp's size limit for its type) and then sent by its
+id; an App key, which ``POST /v1/media`` does not take, sends it inline as base64, as it
+may through the API (up to ``WAHOOKS_MEDIA_INLINE_MAX_BYTES``).
 """
 
+import base64
 from collections.abc import AsyncIterator
 
 from starlette.datastructures import UploadFile
@@ -22,9 +25,9 @@ from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
 from wahooks.dashboard.pages.conversations import chat_context, page_session, show
 from wahooks.dashboard.sessions import Session
-from wahooks.errors import InvalidRequest, WahooksError
+from wahooks.errors import InvalidRequest, PayloadTooLarge, WahooksError
 from wahooks.gateway import gateway_of
-from wahooks.models import MediaRecord
+from wahooks.models import KeyKind, MediaRecord
 
 CHUNK_BYTES = 64 * 1024
 # Refusals of a send shown on the page rather than as an error page: the person fixes the
@@ -87,6 +90,41 @@ async def _stored(request: Request, session: Session, upload: UploadFile) -> Med
     )
 
 
+async def _inline(request: Request, upload: UploadFile) -> str:
+    """An App key's file as the base64 a send body carries; too large past the inline
+    limit (read no further than that)."""
+    limit = gateway_of(request).settings.media_inline_max_bytes
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"file: over {limit} bytes, the most an App key sends inline")
+    return base64.b64encode(data).decode()
+
+
+async def _file_body(
+    request: Request,
+    session: Session,
+    conversation_id: str,
+    upload: UploadFile,
+    caption: str | None,
+) -> tuple[SendIn, MediaRecord | None]:
+    """The send body of a file reply, and the file stored for it (None: sent inline)."""
+    fields: dict[str, object] = {"conversationId": conversation_id, "caption": caption}
+    if session.kind is KeyKind.APP:
+        fields |= {
+            "media": await _inline(request, upload),
+            "mimeType": upload.content_type or "application/octet-stream",
+            "fileName": upload.filename,
+        }
+        return forms.build(SendIn, fields), None
+    record = await _stored(request, session, upload)
+    fields |= {"media": record.id, "fileName": record.file_name}
+    try:
+        return forms.build(SendIn, fields), record
+    except InvalidRequest:  # a caption too long: keep nothing
+        await gateway_of(request).intake.discard(record)
+        raise
+
+
 async def reply(request: Request) -> Response:
     session = await page_session(request)
     form = await checked_form(request, session)
@@ -98,12 +136,7 @@ async def reply(request: Request) -> Response:
     try:
         if has_file:
             assert isinstance(upload, UploadFile)
-            record = await _stored(request, session, upload)
-            body = forms.build(
-                SendIn,
-                {"conversationId": conversation_id, "media": record.id, "caption": text,
-                 "fileName": record.file_name},
-            )  # fmt: skip
+            body, record = await _file_body(request, session, conversation_id, upload, text)
         else:
             body = forms.build(SendIn, {"conversationId": conversation_id, "text": text})
         sent = await send_message(body, request, session.principal)
