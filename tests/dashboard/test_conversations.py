@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from tests.api.helpers import other_tenant
-from tests.conftest import RunningGateway, eventually
-from tests.dashboard.helpers import DashboardClient
+from tests.conftest import RunningGateway, eventually, registered_sim, running_gateway
+from tests.dashboard.helpers import DashboardClient, csrf_of
+from tests.destinations.helpers import JumpingClock
 from wahooks.demo.registration import number_registration
 from wahooks.sim import SimSettings, Simulator
 
@@ -228,3 +229,32 @@ async def test_an_app_key_sees_its_numbers_conversations_and_replies_with_a_file
         assert len(documents) == 1 and documents[0].payload["document"]["caption"] == "Your receipt"
         assert documents[0].payload["document"]["filename"] == "receipt.pdf"
     assert not [s for s in sim.sent if s.type == "document"]
+
+
+async def test_the_window_closes_after_24_hours_and_a_reply_is_refused_on_the_page(
+    database_url: str,
+) -> None:
+    clock = JumpingClock()
+    async with (
+        running_gateway(database_url, clock=clock) as gateway,
+        registered_sim(gateway) as sim,
+    ):
+        ann = sim.user("15551240051", "Ann")
+        assert (await sim.send(ann, "text", body="hello")).ok
+        conv = await conversation_of(gateway, ann.wa_id)
+        path = f"/dashboard/conversations/{conv['id']}"
+        clock.jump(25 * 3600)
+        client = DashboardClient.open(gateway.url)
+        try:
+            await client.sign_in(gateway.api_key)  # a session made now, on the moved clock
+            page = await client.get(path)
+            assert 'id="window-state">window closed' in page.text, page.text
+            listed = await client.get("/dashboard/conversations")
+            assert "closed" in listed.text
+            token = csrf_of(page.text)
+            refused = await client.post(path + "/reply", {"text": "too late"}, csrf=token)
+            assert refused.status == 422, refused.text
+            assert 'id="action-error"' in refused.text and "too late" in refused.text
+        finally:
+            await client.close()
+        assert not [s for s in sim.sent if s.type == "text"]

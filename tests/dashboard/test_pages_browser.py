@@ -28,6 +28,7 @@ pytestmark = [
 ]
 WAIT_S = 30
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+FILLERS = 12
 
 
 class Browser:
@@ -78,8 +79,8 @@ class Browser:
         assert [r for r in requested if r.blocked] == []
 
 
-def tenant_pages(browser: Browser, conversation_id: str, pool_number_id: str) -> str:
-    """The tenant's pages; a reply sent; an activation started. Returns its code."""
+def tenant_pages(browser: Browser, conversation_id: str) -> None:
+    """The tenant's conversations; a reply sent from the chat, which stays open."""
     browser.open("/dashboard/conversations", shot="conversations")
     assert conversation_id in browser.driver.page_source
     browser.open(f"/dashboard/conversations/{conversation_id}")
@@ -96,6 +97,20 @@ def tenant_pages(browser: Browser, conversation_id: str, pool_number_id: str) ->
     assert "Sent (" in browser.text_of("action-notice")
     browser.wait_for(lambda d: "Typed in the browser" in browser.text_of("messages"))
     browser.screenshot("conversation-replied")
+    browser.driver.execute_script("document.body.dataset.marker = 'before';")
+
+
+def sees_inbound_live(browser: Browser, pool_number_id: str) -> str:
+    """A message that arrived while the chat was open shows up without a reload, at the
+    end of the chat in view; then on to the other pages. Returns the activation code."""
+    browser.wait_for(lambda d: "Arrived while open" in browser.text_of("messages"))
+    assert browser.driver.execute_script("return document.body.dataset.marker;") == "before"
+    overflows, at_end = browser.driver.execute_script(
+        "const b = document.getElementById('messages');"
+        "return [b.scrollHeight > b.clientHeight,"
+        " b.scrollTop + b.clientHeight >= b.scrollHeight - 8];"
+    )
+    assert overflows and at_end
     browser.open("/dashboard/apps", shot="apps")
     browser.open("/dashboard/numbers", shot="numbers")
     browser.driver.find_element(By.ID, f"label-{pool_number_id}").send_keys("from the browser")
@@ -132,11 +147,13 @@ def operator_pages(browser: Browser, tenant_id: str, operator_key: str) -> None:
 
 
 async def _seed(gateway: RunningGateway, sim: Any) -> str:
-    """A conversation with a text, a stored image and a location; its id."""
+    """A conversation with a text, a stored image, a location and more texts; its id."""
     ann = sim.user("15551270001", "Ann Lee")
     assert (await sim.send(ann, "text", body="Hello from the simulator")).ok
     assert (await sim.send(ann, "image", caption="the box", mime_type="image/png")).ok
     assert (await sim.send(ann, "location", name="Home", address="1 Main St")).ok
+    for n in range(FILLERS):  # more than the chat's box shows at once
+        assert (await sim.send(ann, "text", body=f"and one more thing, number {n}")).ok
 
     async def stored() -> Any:
         status, page = await gateway.api("GET", "/v1/conversations")
@@ -146,7 +163,7 @@ async def _seed(gateway: RunningGateway, sim: Any) -> str:
         conv = page["data"][0]["id"]
         status, found = await gateway.api("GET", f"/v1/conversations/{conv}/messages")
         ready = [m for m in found["data"] if m["media"] and not m["media"]["unavailable"]]
-        return conv if ready and len(found["data"]) == 3 else None
+        return conv if ready and len(found["data"]) == 3 + FILLERS else None
 
     return str(await eventually(stored))
 
@@ -163,9 +180,12 @@ async def test_the_pages_work_offline_live_and_end_to_end(sqlite_url: str) -> No
             browser = Browser(driver, gateway.url)
             await asyncio.to_thread(browser.sign_in, gateway.api_key)
             pool_id = str(pool.number_id)  # type: ignore[attr-defined]
-            code = await asyncio.to_thread(tenant_pages, browser, conversation_id, pool_id)
+            await asyncio.to_thread(tenant_pages, browser, conversation_id)
             replies = [s for s in sim.sent if s.type == "text"]
             assert [s.payload["text"]["body"] for s in replies] == ["Typed in the browser"]
+            ann = sim.user("15551270001", "Ann Lee")
+            assert (await sim.send(ann, "text", body="Arrived while open")).ok
+            code = await asyncio.to_thread(sees_inbound_live, browser, pool_id)
             user = pool.user("15551270002", "Bob")
             assert (await pool.send(user, "text", body=code)).ok
             await asyncio.to_thread(turns_active, browser)
