@@ -101,6 +101,9 @@ async def test_labels_and_notes_are_edited_through_the_api(
     assert page.status == 200 and "Labels saved" in page.text, page.text
     bad = await browser.post(path + "/labels", {"labels": "x" * 60}, csrf=token)
     assert bad.status == 400 and "labels" in bad.text
+    for field, form in (("/notes", {"text": "a\x00b"}), ("/labels", {"labels": "a\x00b"})):
+        nul = await browser.post(path + field, form, csrf=token)  # PostgreSQL holds no NUL
+        assert nul.status == 400 and "NUL" in nul.text, (field, nul.status)
     page = await browser.post(path + "/notes", {"text": "Call back Monday"}, csrf=token)
     assert page.status == 200 and "Call back Monday" in page.text
     status, detail = await gateway.api("GET", f"/v1/conversations/{conv['id']}")
