@@ -149,6 +149,10 @@ async def test_replies_text_and_a_file_reach_the_simulator(
     assert page.status == 200 and "Sent (" in page.text, page.text
     documents = [s for s in sim.sent if s.type == "document"]
     assert len(documents) == 1
+    long_name = {**form, "file": (b"%PDF-1.4", "x" * 241 + ".pdf", "application/pdf")}
+    refused = await browser.post_multipart(path + "/reply", long_name)
+    assert refused.status == 400 and "fileName" in refused.text, refused.text
+    assert len([s for s in sim.sent if s.type == "document"]) == 1
     assert documents[0].payload["document"]["caption"] == "Invoice 1042"
     assert documents[0].payload["document"]["filename"] == "invoice-1042.pdf"
 

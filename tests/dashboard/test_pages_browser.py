@@ -62,7 +62,10 @@ class Browser:
         self.wait_for(lambda d: "/dashboard/sign-in" in d.current_url)
 
     def text_of(self, element_id: str) -> str:
-        return str(self.driver.find_element(By.ID, element_id).text)
+        """Read in one script: a live update may replace the element between two of
+        selenium's calls (a stale element)."""
+        script = "const e = document.getElementById(arguments[0]); return e ? e.innerText : '';"
+        return str(self.driver.execute_script(script, element_id)).strip()
 
     def click(self, element_id: str) -> None:
         element = self.driver.find_element(By.ID, element_id)

@@ -21,6 +21,7 @@ from wahooks.api.conversations.annotations import add_note, delete_note, replace
 from wahooks.api.conversations.models import LabelsIn, NoteIn
 from wahooks.api.errors import status_of
 from wahooks.api.messages import SendIn, send_message
+from wahooks.api.upload import checked_file_name, file_mime_type
 from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
 from wahooks.dashboard.pages.conversations import chat_context, page_session, show
@@ -82,11 +83,12 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
 async def _stored(request: Request, session: Session, upload: UploadFile) -> MediaRecord:
     """The uploaded file kept as POST /v1/media keeps one (refused past its type's limit)."""
     assert session.tenant is not None
+    name = checked_file_name(upload.filename)
     return await gateway_of(request).intake.save(
         session.tenant.id,
         _chunks(upload),
-        mime_type=upload.content_type or "application/octet-stream",
-        file_name=upload.filename or None,
+        mime_type=file_mime_type(None, upload.content_type, name),
+        file_name=name,
     )
 
 
@@ -110,10 +112,11 @@ async def _file_body(
     """The send body of a file reply, and the file stored for it (None: sent inline)."""
     fields: dict[str, object] = {"conversationId": conversation_id, "caption": caption}
     if session.kind is KeyKind.APP:
+        name = checked_file_name(upload.filename)
         fields |= {
             "media": await _inline(request, upload),
-            "mimeType": upload.content_type or "application/octet-stream",
-            "fileName": upload.filename,
+            "mimeType": file_mime_type(None, upload.content_type, name),
+            "fileName": name,
         }
         return forms.build(SendIn, fields), None
     record = await _stored(request, session, upload)
