@@ -11,7 +11,6 @@ WHERE c.tenant_id = :tenant_id
   AND (CAST(:app_id AS TEXT) IS NULL OR n.app_id = :app_id)
   AND (CAST(:number_id AS TEXT) IS NULL OR c.number_id = :number_id)
   AND (CAST(:external_user_id AS TEXT) IS NULL OR c.external_user_id = :external_user_id)
-  AND (CAST(:wa_id AS TEXT) IS NULL OR c.wa_id = :wa_id)
   AND (CAST(:label_pattern AS TEXT) IS NULL
        OR (',' || substr(c.labels, 2, length(c.labels) - 2) || ',') LIKE :label_pattern
           ESCAPE '\')
@@ -19,6 +18,24 @@ WHERE c.tenant_id = :tenant_id
        OR COALESCE(c.last_message_at, c.created_at) < :before_at
        OR (COALESCE(c.last_message_at, c.created_at) = :before_at AND c.id < :before_id))
 ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC
+LIMIT :limit;
+
+-- name: list_contact_conversations
+-- list_conversations of one contact (waId): found on ix_conversations_tenant_contact, a
+-- few rows sorted then. The order's "+ 0" keeps SQLite from walking the activity index
+-- instead (it would read every conversation of the tenant to find the contact's).
+SELECT c.* FROM conversations c JOIN numbers n ON n.id = c.number_id
+WHERE c.tenant_id = :tenant_id AND c.wa_id = :wa_id
+  AND (CAST(:app_id AS TEXT) IS NULL OR n.app_id = :app_id)
+  AND (CAST(:number_id AS TEXT) IS NULL OR c.number_id = :number_id)
+  AND (CAST(:external_user_id AS TEXT) IS NULL OR c.external_user_id = :external_user_id)
+  AND (CAST(:label_pattern AS TEXT) IS NULL
+       OR (',' || substr(c.labels, 2, length(c.labels) - 2) || ',') LIKE :label_pattern
+          ESCAPE '\')
+  AND (CAST(:before_at AS DOUBLE PRECISION) IS NULL
+       OR COALESCE(c.last_message_at, c.created_at) < :before_at
+       OR (COALESCE(c.last_message_at, c.created_at) = :before_at AND c.id < :before_id))
+ORDER BY COALESCE(c.last_message_at, c.created_at) + 0 DESC, c.id DESC
 LIMIT :limit;
 
 -- name: scoped_conversation
