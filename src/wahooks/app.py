@@ -42,6 +42,7 @@ from wahooks.api.openapi import DESCRIPTION, WahooksApi, tag_descriptions
 from wahooks.api.request_log import RequestLog
 from wahooks.api.socket import socket_endpoint
 from wahooks.config import Settings
+from wahooks.dashboard.limits import DashboardBodyLimit
 from wahooks.dashboard.site import DASHBOARD_PATH, attach, create_dashboard, to_dashboard
 from wahooks.delivery.alerts import AlertMailer
 from wahooks.delivery.brokers.pool import BrokerPool
@@ -307,6 +308,11 @@ def create_app(
             "/v1/messages/send": max(settings.api_max_body_bytes, settings.inline_body_bytes),
             "/v1/media": MAX_MEDIA_BYTES + UPLOAD_OVERHEAD_BYTES,
         },
+    )
+    app.add_middleware(
+        DashboardBodyLimit,
+        max_bytes=settings.api_max_body_bytes,
+        file_bytes=MAX_MEDIA_BYTES + UPLOAD_OVERHEAD_BYTES,
     )
     app.add_middleware(RequestLog)  # outermost: every answer is logged, refusals included
     return app

@@ -192,6 +192,9 @@ async def test_labels_notes_and_external_user_id(gateway: RunningGateway, sim: S
     assert await filtered("label=vi") == []
     assert await filtered(f"numberId={sim.number_id}&label=vip") == [ann.wa_id]  # type: ignore[attr-defined]
     assert await filtered("numberId=num_other") == []
+    assert await filtered(f"waId={bob.wa_id}") == [bob.wa_id]
+    assert await filtered(f"waId={bob.wa_id}&label=vip") == []
+    assert await filtered("waId=15550000000") == []
 
     # Validation: sizes, commas, count.
     for labels, mentions in (

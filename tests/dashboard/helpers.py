@@ -40,7 +40,7 @@ class DashboardClient:
 
     async def get(self, path: str, **kw: Any) -> Page:
         async with self.http.get(self.base_url + path, **kw) as r:
-            return Page(r.status, await r.text(), str(r.url), dict(r.headers))
+            return Page(r.status, await r.text(errors="replace"), str(r.url), dict(r.headers))
 
     async def post(
         self, path: str, data: dict[str, str], *, csrf: str | None = None, **kw: Any
@@ -54,7 +54,21 @@ class DashboardClient:
         }
         body = dict(data) if csrf is None else {**data, "csrf": csrf}
         async with self.http.post(self.base_url + path, data=body, headers=headers, **kw) as r:
-            return Page(r.status, await r.text(), str(r.url), dict(r.headers))
+            return Page(r.status, await r.text(errors="replace"), str(r.url), dict(r.headers))
+
+    async def post_multipart(self, path: str, fields: dict[str, Any]) -> Page:
+        """A multipart form post (a file input): ``fields`` values are text, or (bytes,
+        file name, content type) for a file."""
+        form = aiohttp.FormData()
+        for name, value in fields.items():
+            if isinstance(value, tuple):
+                data, filename, content_type = value
+                form.add_field(name, data, filename=filename, content_type=content_type)
+            else:
+                form.add_field(name, value)
+        headers = {"Origin": self.base_url, "Sec-Fetch-Site": "same-origin"}
+        async with self.http.post(self.base_url + path, data=form, headers=headers) as r:
+            return Page(r.status, await r.text(errors="replace"), str(r.url), dict(r.headers))
 
     async def sign_in(self, key: str) -> Page:
         form = await self.get("/dashboard/sign-in")

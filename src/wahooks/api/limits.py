@@ -31,11 +31,15 @@ class BodySizeLimit:
         self.path_prefix = path_prefix
         self.overrides = dict(overrides or {})
 
+    def limit_for(self, path: str) -> int:
+        """The largest body ``path`` takes."""
+        return self.overrides.get(path, self.max_bytes)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(self.path_prefix):
             await self.app(scope, receive, send)
             return
-        max_bytes = self.overrides.get(scope["path"], self.max_bytes)
+        max_bytes = self.limit_for(scope["path"])
         message = f"request body exceeds {max_bytes} bytes"
         for name, value in scope["headers"]:
             # bytes.isdigit() is ASCII only; a length past 18 digits is past any limit (and

@@ -35,21 +35,32 @@ class UploadOut(ApiModel):
     expires_at: str | None = Field(description="When the file is removed (ISO 8601).")
 
 
-def _mime_type(fields: dict[str, str], part: PartStart) -> str:
-    if fields.get("mimeType"):
-        return check_mime(fields["mimeType"])
-    if part.content_type and base_mime(part.content_type) != OCTET_STREAM:
-        return check_mime(part.content_type)
-    return guess_mime(part.file_name) or OCTET_STREAM
+def file_mime_type(given: str | None, content_type: str | None, file_name: str | None) -> str:
+    """An uploaded file's type: the one given, else the part's own (unless it is only
+    octet-stream), else guessed from its name (also for the dashboard's file replies)."""
+    if given:
+        return check_mime(given)
+    if content_type and base_mime(content_type) != OCTET_STREAM:
+        return check_mime(content_type)
+    return guess_mime(file_name) or OCTET_STREAM
 
 
-def _file_name(fields: dict[str, str], part: PartStart) -> str | None:
-    name = fields.get("fileName") or part.file_name or None
+def checked_file_name(name: str | None) -> str | None:
+    """An uploaded file's name as we keep it; InvalidRequest past 240 characters or with NUL."""
+    name = name or None
     if name is not None and len(name) > MAX_FILE_NAME_CHARS:
         raise InvalidRequest(f"fileName: at most {MAX_FILE_NAME_CHARS} characters")
     if name is not None and "\x00" in name:  # PostgreSQL text cannot hold it
         raise InvalidRequest("fileName: must not contain NUL (\\u0000) characters")
     return name
+
+
+def _mime_type(fields: dict[str, str], part: PartStart) -> str:
+    return file_mime_type(fields.get("mimeType"), part.content_type, part.file_name)
+
+
+def _file_name(fields: dict[str, str], part: PartStart) -> str | None:
+    return checked_file_name(fields.get("fileName") or part.file_name)
 
 
 @router.post(

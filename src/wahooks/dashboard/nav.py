@@ -26,6 +26,10 @@ NAV = (
     NavEntry("overview", "Overview", "/overview", frozenset({TENANT, APP, OPERATOR})),
     NavEntry("destinations", "Destinations", "/destinations", frozenset({TENANT, APP})),
     NavEntry("deliveries", "Deliveries", "/deliveries", frozenset({TENANT})),
+    NavEntry("conversations", "Conversations", "/conversations", frozenset({TENANT, APP})),
+    NavEntry("numbers", "Numbers", "/numbers", frozenset({TENANT, APP, OPERATOR})),
+    NavEntry("apps", "Apps & keys", "/apps", frozenset({TENANT})),
+    NavEntry("console", "Console", "/console", frozenset({OPERATOR})),
 )
 _BY_NAME = {entry.name: entry for entry in NAV}
 

@@ -21,12 +21,19 @@ from wahooks.api.errors import status_of
 from wahooks.dashboard.counts_cache import CountsCache
 from wahooks.dashboard.headers import SecurityHeaders
 from wahooks.dashboard.pages import (
+    activations,
+    apps,
+    console,
+    conversation_actions,
+    conversations,
     deliveries,
     destination_actions,
     destinations,
+    numbers,
     overview,
     recoveries,
     signin,
+    tenants,
 )
 from wahooks.dashboard.render import BASE, render
 from wahooks.dashboard.sessions import Session, SessionCodec, SignInRequired, current_session
@@ -35,6 +42,10 @@ from wahooks.gateway import Gateway
 
 # recoveries before deliveries: "/deliveries/recover" is not a delivery id.
 PAGES = (signin, overview, destinations, destination_actions, recoveries, deliveries)
+# Conversations, numbers and activations, Apps and keys, the operator's console.
+MORE_PAGES = (
+    conversations, conversation_actions, numbers, activations, apps, console, tenants,
+)  # fmt: skip
 DASHBOARD_PATH = BASE
 
 
@@ -69,7 +80,7 @@ async def _error_page(request: Request, exc: Exception) -> Response:
 
 def create_dashboard() -> Starlette:
     static = StaticFiles(directory=str(files("wahooks.dashboard").joinpath("static")))
-    routes = [route for page in PAGES for route in page.routes]
+    routes = [route for page in PAGES + MORE_PAGES for route in page.routes]
     routes.append(Mount("/static", app=static, name="static"))
     return Starlette(
         routes=routes,

@@ -30,6 +30,7 @@ class Conversations(Area):
         number_id: str | None = None,
         label: str | None = None,
         external_user_id: str | None = None,
+        wa_id: str | None = None,
         before: tuple[float, str] | None = None,
         limit: int = 50,
     ) -> list[ConversationRecord]:
@@ -41,6 +42,7 @@ class Conversations(Area):
                 number_id=number_id,
                 label=label,
                 external_user_id=external_user_id,
+                wa_id=wa_id,
                 before=before,
                 limit=limit,
             )

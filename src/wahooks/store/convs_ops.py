@@ -85,20 +85,22 @@ def list_conversations(
     external_user_id: str | None,
     before: tuple[float, str] | None,
     limit: int,
+    wa_id: str | None = None,
 ) -> Operation[list[ConversationRecord]]:
-    rows = yield FetchAll(
-        "list_conversations",
-        {
-            "tenant_id": tenant_id,
-            "app_id": app_id,
-            "number_id": number_id,
-            "external_user_id": external_user_id,
-            "label_pattern": None if label is None else label_pattern(label),
-            "before_at": None if before is None else before[0],
-            "before_id": None if before is None else before[1],
-            "limit": limit,
-        },
-    )
+    params: dict[str, object] = {
+        "tenant_id": tenant_id,
+        "app_id": app_id,
+        "number_id": number_id,
+        "external_user_id": external_user_id,
+        "label_pattern": None if label is None else label_pattern(label),
+        "before_at": None if before is None else before[0],
+        "before_id": None if before is None else before[1],
+        "limit": limit,
+    }
+    if wa_id is None:
+        rows = yield FetchAll("list_conversations", params)
+    else:  # one contact's: on its own index (list_contact_conversations)
+        rows = yield FetchAll("list_contact_conversations", params | {"wa_id": wa_id})
     return [_conversation(r) for r in rows]
 
 

@@ -261,8 +261,20 @@ conversations = sa.Table(
     sa.UniqueConstraint(
         "tenant_id", "number_id", "wa_id", name="uq_conversations_tenant_number_contact"
     ),
-    sa.Index("ix_conversations_tenant_recent", "tenant_id", "last_message_at"),
+    # A contact's conversations (the list's waId filter, the dashboard's phone search).
+    sa.Index("ix_conversations_tenant_contact", "tenant_id", "wa_id"),
     sa.Index("ix_conversations_user_id", "tenant_id", "number_id", "user_id"),
+)
+
+# The conversation list's order (newest activity first, list_conversations' keyset): pages
+# read in index order instead of sorting every conversation of the tenant (180 ms a page at
+# 100,000 on SQLite before it). It replaces (tenant_id, last_message_at), which no query's
+# order matched, so a message still updates one index of its conversation.
+sa.Index(
+    "ix_conversations_tenant_activity",
+    conversations.c.tenant_id,
+    sa.func.coalesce(conversations.c.last_message_at, conversations.c.created_at),
+    conversations.c.id,
 )
 
 conversation_notes = sa.Table(

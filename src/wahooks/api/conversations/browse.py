@@ -67,6 +67,10 @@ async def list_conversations(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
+    wa_id: Annotated[
+        Text | None,
+        Query(alias="waId", max_length=100, description="With this contact (waId as listed)."),
+    ] = None,
 ) -> ConversationPage:
     """Newest activity first (the last message either way). Pass ``nextCursor`` back as
     ``cursor`` for the next page."""
@@ -83,6 +87,7 @@ async def list_conversations(
         number_id=number_id,
         label=label,
         external_user_id=external_user_id,
+        wa_id=wa_id,
         before=_conversation_cursor(cursor),
         limit=limit,
     )

@@ -48,10 +48,25 @@ function toggles() {
   }
 }
 
+function stickToEnd() {
+  // A scrolling box with data-stick-end (a chat) shows its end, and keeps showing it as
+  // live updates add to it, unless the reader scrolled up to read older parts.
+  for (const box of document.querySelectorAll("[data-stick-end]")) {
+    let atEnd = true;
+    const toEnd = () => { box.scrollTop = box.scrollHeight; };
+    box.addEventListener("scroll", () => {
+      atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
+    });
+    new MutationObserver(() => { if (atEnd) { toEnd(); } }).observe(box, { childList: true });
+    toEnd();
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const region of document.querySelectorAll("[data-stream]")) {
     openStream(region);
   }
   confirmForms();
   toggles();
+  stickToEnd();
 });

@@ -4,7 +4,9 @@
 
 -- name: list_conversations
 -- Newest activity first; each filter is skipped when its parameter is NULL. The cursor is
--- the last row's (activity, id). :label_pattern matches one element of the labels JSON list
+-- the last row's (activity, id), compared as one row value: a range of
+-- ix_conversations_tenant_activity (PostgreSQL planned the two-part OR as a scan of every
+-- later row, then a sort). :label_pattern matches one element of the labels JSON list
 -- (see convs_ops.label_pattern).
 SELECT c.* FROM conversations c JOIN numbers n ON n.id = c.number_id
 WHERE c.tenant_id = :tenant_id
@@ -15,9 +17,25 @@ WHERE c.tenant_id = :tenant_id
        OR (',' || substr(c.labels, 2, length(c.labels) - 2) || ',') LIKE :label_pattern
           ESCAPE '\')
   AND (CAST(:before_at AS DOUBLE PRECISION) IS NULL
-       OR COALESCE(c.last_message_at, c.created_at) < :before_at
-       OR (COALESCE(c.last_message_at, c.created_at) = :before_at AND c.id < :before_id))
+       OR (COALESCE(c.last_message_at, c.created_at), c.id) < (:before_at, :before_id))
 ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC
+LIMIT :limit;
+
+-- name: list_contact_conversations
+-- list_conversations of one contact (waId): found on ix_conversations_tenant_contact, a
+-- few rows sorted then. The order's "+ 0" keeps SQLite from walking the activity index
+-- instead (it would read every conversation of the tenant to find the contact's).
+SELECT c.* FROM conversations c JOIN numbers n ON n.id = c.number_id
+WHERE c.tenant_id = :tenant_id AND c.wa_id = :wa_id
+  AND (CAST(:app_id AS TEXT) IS NULL OR n.app_id = :app_id)
+  AND (CAST(:number_id AS TEXT) IS NULL OR c.number_id = :number_id)
+  AND (CAST(:external_user_id AS TEXT) IS NULL OR c.external_user_id = :external_user_id)
+  AND (CAST(:label_pattern AS TEXT) IS NULL
+       OR (',' || substr(c.labels, 2, length(c.labels) - 2) || ',') LIKE :label_pattern
+          ESCAPE '\')
+  AND (CAST(:before_at AS DOUBLE PRECISION) IS NULL
+       OR (COALESCE(c.last_message_at, c.created_at), c.id) < (:before_at, :before_id))
+ORDER BY COALESCE(c.last_message_at, c.created_at) + 0 DESC, c.id DESC
 LIMIT :limit;
 
 -- name: scoped_conversation
