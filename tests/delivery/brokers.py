@@ -6,14 +6,19 @@ arrived with its headers. A broker that is not running fails the test, never ski
 import contextlib
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aio_pika
 import nats
 import pytest
 import redis.asyncio
 from aio_pika.abc import AbstractQueue
+
+from tests.conftest import RunningGateway, eventually
+from tests.destinations.helpers import deliveries
+from wahooks.sim import MESSAGE_TYPES, Simulator
 
 NATS_URL = "nats://127.0.0.1:4222"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -141,3 +146,44 @@ class AmqpReader:
             headers["message_id"] = message.message_id or ""
             self.arrived.append(Arrived(message.body, headers))
         return list(self.arrived)
+
+
+# --- every message type, shared by the bus and SQS tests ---------------------------
+
+ALICE, BOB = "15554440001", "15554440002"
+
+
+# ``system`` announces a user's new id, which moves (here: folds) conversations: the identity
+# tests cover it; here it would move deliveries between conversations mid-test.
+TYPES = [t for t in MESSAGE_TYPES if t != "system"]
+
+
+async def every_type_and_texts(sim: Simulator) -> list[str]:
+    """Every message type from one user, a text from another between each; the wamids."""
+    alice, bob = sim.user(ALICE, "Alice"), sim.user(BOB, "Bob")
+    sent = []
+    for i, type_ in enumerate(TYPES):
+        for result in (await sim.send(alice, type_), await sim.send(bob, "text", body=f"b{i}")):
+            assert result.ok
+            sent.append(result.messages[0]["id"])
+    return sent
+
+
+async def finished(g: RunningGateway, destination_id: str, count: int) -> list[Any]:
+    """The destination's deliveries, oldest first, once ``count`` of them all succeeded."""
+
+    async def check() -> list[Any] | None:
+        listed = await deliveries(g, destinationId=destination_id, limit="200")
+        done = len(listed) >= count and all(d["status"] == "succeeded" for d in listed)
+        return list(reversed(listed)) if done else None
+
+    result: list[Any] = await eventually(check, 60)
+    return result
+
+
+def by_conversation(listed: Sequence[Any], ids: Sequence[str]) -> dict[str, list[str]]:
+    conversation = {d["id"]: d["conversationId"] for d in listed}
+    out: dict[str, list[str]] = {}
+    for delivery_id in ids:
+        out.setdefault(conversation[delivery_id], []).append(delivery_id)
+    return out

@@ -1,8 +1,9 @@
 """Message-bus destinations end to end: simulator → gateway → a real NATS JetStream stream,
 Redis stream or RabbitMQ queue, on SQLite and PostgreSQL. For each broker: two
 conversations' messages arrive once each, in order per conversation, verifiable with the
-destination's secret; a broker that is not there holds them back until the destination is
-pointed at one, nothing lost; a broker that refuses shows it on the attempt."""
+destination's secret; so does every message type; a broker that is not there holds them
+back until the destination is pointed at one, nothing lost; a broker that refuses shows it
+on the attempt."""
 
 import base64
 import contextlib
@@ -21,6 +22,9 @@ from tests.delivery.brokers import (
     REDIS_URL,
     Arrived,
     amqp_exchange,
+    by_conversation,
+    every_type_and_texts,
+    finished,
     nats_stream,
     redis_stream,
     refused_port,
@@ -197,3 +201,24 @@ async def test_a_refusing_broker_shows_on_the_attempt(
         assert attempt["statusCode"] is None and attempt["errorDetail"]
         assert body["status"] in ("pending", "leased")  # kept for the broker to take later
         assert await reader.read() == []
+
+
+@pytest.mark.parametrize("method", METHODS)
+async def test_every_message_type_arrives_once_in_order_and_verifies(
+    database_url: str, method: str
+) -> None:
+    async with bus(method) as (broker, reader), gateway_with_sim(database_url, **ON) as (g, sim):
+        destination = await create(g, method, broker)
+        sent = await every_type_and_texts(sim)
+        # Each became a delivery (edits and revokes as message:update, reactions as
+        # message:reaction: the default events) and each one succeeded.
+        listed = await finished(g, destination["id"], len(sent))
+        assert {d["wamid"] for d in listed} >= set(sent) - {None}
+        messages = await arrived(reader, len(listed), timeout=30)
+        webhook = Webhook(SECRET)
+        for message in messages:
+            webhook.verify(message.body, message.headers)
+        ids = [m.headers["webhook-id"] for m in messages]
+        assert sorted(ids) == sorted(d["id"] for d in listed)  # each once
+        # In order per conversation.
+        assert by_conversation(listed, ids) == by_conversation(listed, [d["id"] for d in listed])

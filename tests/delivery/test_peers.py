@@ -3,9 +3,9 @@ its share of a destination's maxInFlight and maxRate, so the limits hold across 
 Two gateways on one database stand for two processes (each its own pool, dispatcher and
 heartbeat)."""
 
+import bisect
 import contextlib
 import itertools
-import statistics
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,9 @@ from wahooks.models import GatewayProcess
 from wahooks.store import Store, open_store
 
 # Counted for 3 beats: long enough that a beat made late by a busy machine never drops
-# a process from the others' view mid-test (that would hand it the whole limit).
-BEAT_S = 0.5
+# a process from the others' view mid-test (that would hand it the whole limit; at 0.5 s
+# a loaded machine did).
+BEAT_S = 1.0
 
 
 @contextlib.asynccontextmanager
@@ -157,25 +158,36 @@ async def test_max_rate_holds_across_two_processes() -> None:
                 await send_many(sim, 40)
                 await receiver.wait_for(lambda r: len(r.accepted()) == 40, timeout=30)
             times = sorted(a.received_at for a in receiver.arrivals)
-            # 10 per second in all (5 each), not 10 each: 40 requests span at least ~3.9 s.
+            # 10 per second in all (5 each), not 10 each: 40 requests span at least ~3.9 s,
+            # and no second holds many more than 10 (the two processes' slots interleave, so
+            # single gaps alternate short and long).
             assert times[-1] - times[0] >= 3.5, times[-1] - times[0]
-            gaps = [b - a for a, b in itertools.pairwise(times)]
-            assert statistics.median(gaps) >= 0.05, gaps
+            busiest = max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
+            assert busiest <= 13, times
         finally:
             await receiver.stop()
 
 
 async def test_the_operator_sees_the_processes_sharing_the_database() -> None:
     async with two_processes() as (one, two):
-        status, listed = await one.operator("GET", "/v1/processes")
-        assert status == 200, listed
-        assert len(listed) == 2 and all(p["worker"] for p in listed)
+
+        async def both_listed() -> Any:
+            status, listed = await one.operator("GET", "/v1/processes")
+            assert status == 200, listed
+            return listed if len(listed) == 2 else None
+
+        listed = await eventually(both_listed)
+        assert all(p["worker"] for p in listed)
         mine = [p for p in listed if p["thisProcess"]]
         assert len(mine) == 1 and mine[0]["share"] in ("1/2", "2/2"), listed
         status, body = await one.api("GET", "/v1/processes")  # a tenant key
         assert status == 403 and body["error"]["code"] == "forbidden", body
-        other = await two.operator("GET", "/v1/processes")
-        assert {p["id"] for p in other[1]} == {p["id"] for p in listed}
+
+        async def same_from_the_other() -> bool:
+            status, other = await two.operator("GET", "/v1/processes")
+            return status == 200 and {p["id"] for p in other} == {p["id"] for p in listed}
+
+        assert await eventually(same_from_the_other)
 
 
 async def test_on_sqlite_a_row_left_by_a_killed_predecessor_shares_nothing(

@@ -4,48 +4,24 @@ conversation its own message group), verifiable from the message attributes; a q
 removed mid-run holds the deliveries back (``no_queue`` on their attempts) until it is
 created again, and then everything arrives, nothing lost."""
 
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.conftest import RunningGateway, eventually, gateway_with_sim
-from tests.delivery.brokers import Arrived
+from tests.conftest import eventually, gateway_with_sim
+from tests.delivery.brokers import (
+    ALICE,
+    BOB,
+    Arrived,
+    by_conversation,
+    every_type_and_texts,
+    finished,
+)
 from tests.delivery.sqs import SqsReader, sqs_broker, sqs_queue
 from tests.delivery.test_bus_delivery import ON, SECRET, assert_once_in_order_and_signed, create
 from tests.destinations.helpers import deliveries, delivery
-from wahooks.sim import MESSAGE_TYPES, Simulator
-
-ALICE, BOB = "15554440001", "15554440002"
-
-
-# ``system`` announces a user's new id, which moves (here: folds) conversations: the identity
-# tests cover it; here it would move deliveries between conversations mid-test.
-TYPES = [t for t in MESSAGE_TYPES if t != "system"]
-
-
-async def every_type_and_texts(sim: Simulator) -> list[str]:
-    """Every message type from one user, a text from another between each; the wamids."""
-    alice, bob = sim.user(ALICE, "Alice"), sim.user(BOB, "Bob")
-    sent = []
-    for i, type_ in enumerate(TYPES):
-        for result in (await sim.send(alice, type_), await sim.send(bob, "text", body=f"b{i}")):
-            assert result.ok
-            sent.append(result.messages[0]["id"])
-    return sent
-
-
-async def finished(g: RunningGateway, destination_id: str, count: int) -> list[Any]:
-    """The destination's deliveries, oldest first, once ``count`` of them all succeeded."""
-
-    async def check() -> list[Any] | None:
-        listed = await deliveries(g, destinationId=destination_id, limit="200")
-        done = len(listed) >= count and all(d["status"] == "succeeded" for d in listed)
-        return list(reversed(listed)) if done else None
-
-    result: list[Any] = await eventually(check, 60)
-    return result
+from wahooks.sim import Simulator
 
 
 async def all_arrived(reader: SqsReader, count: int) -> list[Arrived]:
@@ -56,14 +32,6 @@ async def all_arrived(reader: SqsReader, count: int) -> list[Arrived]:
 
     result: list[Arrived] = await eventually(check, 30)
     return result
-
-
-def by_conversation(listed: Sequence[Any], ids: Sequence[str]) -> dict[str, list[str]]:
-    conversation = {d["id"]: d["conversationId"] for d in listed}
-    out: dict[str, list[str]] = {}
-    for delivery_id in ids:
-        out.setdefault(conversation[delivery_id], []).append(delivery_id)
-    return out
 
 
 async def test_every_message_type_arrives_once_in_order_and_verifies(

@@ -377,8 +377,12 @@ LIMIT :limit;
 
 -- name: list_deliveries_of_conversation
 -- As list_deliveries, for one conversation, on ix_deliveries_conversation: a filter written
--- "IS NULL OR =" keeps a prepared plan off any index, so this one is written plainly.
-SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method
+-- "IS NULL OR =" keeps a prepared plan off any index, so this one is written plainly. The
+-- second part: deliveries outside their conversation's order (UNORDERED_EVENTS) have none
+-- of their own, and are found by their event's (among the few with none, by the index).
+SELECT * FROM (
+SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method,
+       e.conversation_id AS event_conversation_id
 FROM deliveries d JOIN events e ON e.seq = d.event_seq
 JOIN destinations t ON t.id = d.destination_id
 LEFT JOIN messages m ON m.seq = e.message_seq
@@ -388,7 +392,21 @@ WHERE d.conversation_id = :conversation_id AND d.tenant_id = :tenant_id
   AND (CAST(:since AS DOUBLE PRECISION) IS NULL OR d.created_at >= :since)
   AND (CAST(:until AS DOUBLE PRECISION) IS NULL OR d.created_at < :until)
   AND (CAST(:before_seq AS BIGINT) IS NULL OR d.seq < :before_seq)
-ORDER BY d.seq DESC
+UNION ALL
+SELECT d.*, e.id AS event_id, e.type AS event_type, m.wamid, t.method,
+       e.conversation_id AS event_conversation_id
+FROM deliveries d JOIN events e ON e.seq = d.event_seq
+JOIN destinations t ON t.id = d.destination_id
+LEFT JOIN messages m ON m.seq = e.message_seq
+WHERE d.conversation_id IS NULL AND e.conversation_id = :conversation_id
+  AND d.tenant_id = :tenant_id
+  AND (CAST(:state AS TEXT) IS NULL OR d.state = :state)
+  AND (CAST(:destination_id AS TEXT) IS NULL OR d.destination_id = :destination_id)
+  AND (CAST(:since AS DOUBLE PRECISION) IS NULL OR d.created_at >= :since)
+  AND (CAST(:until AS DOUBLE PRECISION) IS NULL OR d.created_at < :until)
+  AND (CAST(:before_seq AS BIGINT) IS NULL OR d.seq < :before_seq)
+) AS found
+ORDER BY seq DESC
 LIMIT :limit;
 
 -- name: outbound_status
