@@ -7,7 +7,9 @@ nor the page. A new page adds its entry here.
 
 from dataclasses import dataclass
 
-from wahooks.dashboard.sessions import Session
+from starlette.requests import HTTPConnection
+
+from wahooks.dashboard.sessions import Session, current_session
 from wahooks.errors import Forbidden
 from wahooks.models import KeyKind
 
@@ -42,3 +44,10 @@ def require(session: Session, page: str) -> None:
     """Forbidden unless ``page`` is for this session's kind of key."""
     if session.kind not in _BY_NAME[page].kinds:
         raise Forbidden(f"the {_BY_NAME[page].label} page is not for an {session.kind.value} key")
+
+
+async def page_session(connection: HTTPConnection, page: str) -> Session:
+    """The signed-in session, if ``page`` is for its kind of key: each page's first call."""
+    session = await current_session(connection)
+    require(session, page)
+    return session

@@ -24,7 +24,8 @@ from wahooks.api.activations import (
 )
 from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
-from wahooks.dashboard.pages.numbers import PAGE, page_session
+from wahooks.dashboard.nav import page_session
+from wahooks.dashboard.pages.numbers import PAGE
 from wahooks.dashboard.pages.numbers import show as show_numbers
 from wahooks.dashboard.qr import qr_svg
 from wahooks.dashboard.render import BASE, fragment, render
@@ -60,7 +61,7 @@ def show(
 
 
 async def start(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     tenant = tenant_key(session)
     try:
@@ -82,13 +83,13 @@ async def start(request: Request) -> Response:
 
 
 async def activation(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     found = await get_activation(request.path_params["id"], request, tenant_key(session))
     return show(request, session, found)
 
 
 async def activation_stream(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     activation_id = request.path_params["id"]
     await get_activation(activation_id, request, tenant_key(session))  # 404 before streaming
 
@@ -101,7 +102,7 @@ async def activation_stream(request: Request) -> Response:
 
 
 async def relabel(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     tenant, activation_id = tenant_key(session), request.path_params["id"]
     try:
@@ -118,7 +119,7 @@ async def relabel(request: Request) -> Response:
 
 
 async def deactivate(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     await checked_form(request, session)
     done = await deactivate_activation(request.path_params["id"], request, tenant_key(session))
     return show(request, session, done, notice=f"Deactivated: {done.state}.")

@@ -18,19 +18,13 @@ from wahooks.api.apps import AppIn, create_app, list_apps, regenerate_key
 from wahooks.api.keys import KeyIn, create_key, list_keys, revoke_key
 from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
-from wahooks.dashboard.nav import require
+from wahooks.dashboard.nav import page_session
 from wahooks.dashboard.render import render
 from wahooks.dashboard.scope import tenant_of
-from wahooks.dashboard.sessions import Session, current_session
+from wahooks.dashboard.sessions import Session
 from wahooks.errors import Conflict, InvalidRequest
 
 PAGE = "apps"
-
-
-async def _session(request: Request) -> Session:
-    session = await current_session(request)
-    require(session, PAGE)
-    return session
 
 
 async def show(
@@ -48,11 +42,11 @@ async def show(
 
 
 async def apps(request: Request) -> Response:
-    return await show(request, await _session(request))
+    return await show(request, await page_session(request, PAGE))
 
 
 async def new_app(request: Request) -> Response:
-    session = await _session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     try:
         body = forms.build(
@@ -71,7 +65,7 @@ async def new_app(request: Request) -> Response:
 
 
 async def new_app_key(request: Request) -> Response:
-    session = await _session(request)
+    session = await page_session(request, PAGE)
     await checked_form(request, session)
     done = await regenerate_key(request.path_params["id"], request, tenant_of(session))
     new_key = {
@@ -83,7 +77,7 @@ async def new_app_key(request: Request) -> Response:
 
 
 async def new_key(request: Request) -> Response:
-    session = await _session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     try:
         body = forms.build(KeyIn, {"label": forms.text(form, "label")})
@@ -95,7 +89,7 @@ async def new_key(request: Request) -> Response:
 
 
 async def revoke(request: Request) -> Response:
-    session = await _session(request)
+    session = await page_session(request, PAGE)
     await checked_form(request, session)
     try:
         done = await revoke_key(request.path_params["id"], request, tenant_of(session))

@@ -20,7 +20,7 @@ from wahooks.api.tenants import TenantIn, create_tenant, list_tenants
 from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
 from wahooks.dashboard.figures import WINDOWS, Window, series
-from wahooks.dashboard.nav import require
+from wahooks.dashboard.nav import page_session, require
 from wahooks.dashboard.pages.overview import _charts as overview_charts
 from wahooks.dashboard.render import BASE, fragment, render
 from wahooks.dashboard.sessions import Session, current_session
@@ -29,12 +29,6 @@ from wahooks.errors import InvalidRequest
 from wahooks.gateway import Gateway, gateway_of
 
 PAGE = "console"
-
-
-async def page_session(request: Request) -> Session:
-    session = await current_session(request)
-    require(session, PAGE)
-    return session
 
 
 def _window(request: Request) -> Window:
@@ -89,11 +83,11 @@ async def show(
 
 
 async def console(request: Request) -> Response:
-    return await show(request, await page_session(request))
+    return await show(request, await page_session(request, PAGE))
 
 
 async def console_stream(request: Request) -> Response:
-    await page_session(request)  # the operator's, before anything is streamed
+    await page_session(request, PAGE)  # the operator's, before anything is streamed
     window = _window(request)
 
     async def produce() -> Fragments:
@@ -109,7 +103,7 @@ async def console_stream(request: Request) -> Response:
 
 
 async def new_tenant(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     try:
         body = forms.build(

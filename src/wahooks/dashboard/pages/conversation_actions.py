@@ -24,7 +24,8 @@ from wahooks.api.messages import SendIn, send_message
 from wahooks.api.upload import checked_file_name, file_mime_type
 from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
-from wahooks.dashboard.pages.conversations import chat_context, page_session, show
+from wahooks.dashboard.nav import page_session
+from wahooks.dashboard.pages.conversations import PAGE, chat_context, show
 from wahooks.dashboard.sessions import Session
 from wahooks.errors import InvalidRequest, PayloadTooLarge, WahooksError
 from wahooks.gateway import gateway_of
@@ -44,7 +45,7 @@ async def _again(
 
 
 async def set_labels(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     typed = forms.text(form, "labels") or ""
     labels = [part.strip() for part in typed.split(",") if part.strip()]
@@ -57,7 +58,7 @@ async def set_labels(request: Request) -> Response:
 
 
 async def new_note(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     try:
         body = forms.build(NoteIn, {"text": forms.text(form, "text")})
@@ -68,7 +69,7 @@ async def new_note(request: Request) -> Response:
 
 
 async def remove_note(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     await checked_form(request, session)
     params = request.path_params
     await delete_note(params["id"], params["note_id"], request, session.principal)
@@ -129,7 +130,7 @@ async def _file_body(
 
 
 async def reply(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     conversation_id = request.path_params["id"]
     text = forms.text(form, "text")

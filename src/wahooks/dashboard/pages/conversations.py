@@ -23,7 +23,7 @@ from wahooks.api.conversations.models import ConversationDetail
 from wahooks.api.conversations.values import _scope
 from wahooks.api.media import download
 from wahooks.dashboard.chat import bubbles
-from wahooks.dashboard.nav import require
+from wahooks.dashboard.nav import page_session
 from wahooks.dashboard.render import BASE, fragment, render
 from wahooks.dashboard.scope import numbers_of
 from wahooks.dashboard.sessions import Session, current_session
@@ -38,12 +38,6 @@ FILTERS = ("number", "label", "user", "contact")
 # A phone number as people type it (+, spaces, dashes, dots, brackets): waId is its digits.
 PHONE = re.compile(r"\+?[0-9 ().-]{6,40}")
 MAX_FILTER_CHARS = 200
-
-
-async def page_session(request: Request) -> Session:
-    session = await current_session(request)
-    require(session, PAGE)
-    return session
 
 
 def _contact(search: str) -> str | None:
@@ -68,7 +62,7 @@ def _filters(request: Request) -> dict[str, str]:
 
 
 async def conversations(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     wanted = _filters(request)
     search = request.query_params.get("q", "").strip()
     if search.startswith("conv_"):  # an id: straight to it (a 404 there if not the key's)
@@ -139,14 +133,14 @@ def show(
 
 
 async def conversation(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     before = seq_cursor(request.query_params.get("before") or None)
     context = await chat_context(request, session, request.path_params["id"], before)
     return show(request, session, context)
 
 
 async def conversation_stream(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     conversation_id = request.path_params["id"]
     await get_conversation(conversation_id, request, session.principal)  # 404 before streaming
 
@@ -164,7 +158,7 @@ async def conversation_stream(request: Request) -> Response:
 async def media(request: Request) -> Response:
     """A file of the session's conversations, for the chat's previews: the API's own
     download (its scope, its headers: no sniffing, sandboxed if opened)."""
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     return await download(request.path_params["media_id"], request, session.principal)
 
 

@@ -16,10 +16,9 @@ from starlette.routing import Route
 
 from wahooks.api.deliveries import get_delivery, list_deliveries, resend_delivery
 from wahooks.dashboard.csrf import checked_form
-from wahooks.dashboard.nav import require
+from wahooks.dashboard.nav import page_session
 from wahooks.dashboard.render import BASE, render
 from wahooks.dashboard.scope import destinations_of, tenant_of
-from wahooks.dashboard.sessions import Session, current_session
 from wahooks.errors import Conflict, InvalidRequest
 from wahooks.gateway import gateway_of
 
@@ -29,12 +28,6 @@ STATUSES: tuple[str, ...] = get_args(Status)
 FILTERS = ("status", "destination", "conversation", "since", "until", "limit")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200  # the API's own limit
-
-
-async def deliveries_session(request: Request) -> Session:
-    session = await current_session(request)
-    require(session, PAGE)
-    return session
 
 
 def utc(value: str | None) -> str | None:
@@ -47,7 +40,7 @@ def utc(value: str | None) -> str | None:
 
 
 async def deliveries(request: Request) -> Response:
-    session = await deliveries_session(request)
+    session = await page_session(request, PAGE)
     query = request.query_params
     filters = {name: (query.get(name) or "").strip() for name in FILTERS}
     status = filters["status"] or None
@@ -90,7 +83,7 @@ OUTCOMES = {
 
 
 async def delivery(request: Request) -> Response:
-    session = await deliveries_session(request)
+    session = await page_session(request, PAGE)
     found = await get_delivery(request.path_params["id"], request, tenant_of(session))
     notice, error = OUTCOMES.get(request.query_params.get("outcome", ""), (None, None))
     return render(
@@ -100,7 +93,7 @@ async def delivery(request: Request) -> Response:
 
 
 async def resend(request: Request) -> Response:
-    session = await deliveries_session(request)
+    session = await page_session(request, PAGE)
     await checked_form(request, session)
     delivery_id = request.path_params["id"]
     try:

@@ -12,16 +12,14 @@ from wahooks.api.destinations.rotation import rotate_secret
 from wahooks.api.destinations.try_send import test_destination
 from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
-from wahooks.dashboard.nav import require
+from wahooks.dashboard.nav import page_session
 from wahooks.dashboard.pages.destinations import PAGE, show
 from wahooks.dashboard.scope import tenant_of
-from wahooks.dashboard.sessions import current_session
 from wahooks.errors import InvalidRequest
 
 
 async def test_connection(request: Request) -> Response:
-    session = await current_session(request)
-    require(session, PAGE)
+    session = await page_session(request, PAGE)
     await checked_form(request, session)
     tenant, destination_id = tenant_of(session), request.path_params["id"]
     try:
@@ -34,8 +32,7 @@ async def test_connection(request: Request) -> Response:
 
 
 async def switch_method(request: Request) -> Response:
-    session = await current_session(request)
-    require(session, PAGE)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     tenant, destination_id = tenant_of(session), request.path_params["id"]
     method = forms.text(form, "method")
@@ -54,8 +51,7 @@ async def switch_method(request: Request) -> Response:
 
 
 async def rotate(request: Request) -> Response:
-    session = await current_session(request)
-    require(session, PAGE)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     tenant, destination_id = tenant_of(session), request.path_params["id"]
     try:
@@ -77,8 +73,7 @@ async def rotate(request: Request) -> Response:
 
 
 async def set_enabled(request: Request) -> Response:
-    session = await current_session(request)
-    require(session, PAGE)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     tenant, destination_id = tenant_of(session), request.path_params["id"]
     enabled = forms.text(form, "enabled") == "true"

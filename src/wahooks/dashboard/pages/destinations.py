@@ -16,10 +16,10 @@ from wahooks.api.destinations.crud import create_destination, get_destination, l
 from wahooks.api.destinations.models import SUBSCRIBABLE, DestinationIn, DestinationOut
 from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
-from wahooks.dashboard.nav import require
+from wahooks.dashboard.nav import page_session
 from wahooks.dashboard.render import render
 from wahooks.dashboard.scope import tenant_of
-from wahooks.dashboard.sessions import Session, current_session
+from wahooks.dashboard.sessions import Session
 from wahooks.errors import InvalidRequest
 from wahooks.formats import DEFAULT_FORMAT, FORMATS
 from wahooks.gateway import gateway_of
@@ -29,14 +29,8 @@ PAGE = "destinations"
 METHODS = ("webhook", "socket")  # message-bus destinations: through the API for now
 
 
-async def _session(request: Request) -> Session:
-    session = await current_session(request)
-    require(session, PAGE)
-    return session
-
-
 async def destinations(request: Request) -> Response:
-    session = await _session(request)
+    session = await page_session(request, PAGE)
     found = await list_destinations(request, tenant_of(session))
     return render(request, "destinations.html", session=session, page=PAGE, destinations=found)
 
@@ -55,7 +49,7 @@ def _form_context(values: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 async def new_destination(request: Request) -> Response:
-    session = await _session(request)
+    session = await page_session(request, PAGE)
     return render(request, "destination_new.html", session=session, page=PAGE, **_form_context())
 
 
@@ -83,7 +77,7 @@ def destination_body(form: Any) -> DestinationIn:
 
 
 async def create(request: Request) -> Response:
-    session = await _session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     try:
         body = destination_body(form)
@@ -121,7 +115,7 @@ def show(
 
 
 async def destination(request: Request) -> Response:
-    session = await _session(request)
+    session = await page_session(request, PAGE)
     found = await get_destination(request.path_params["id"], request, tenant_of(session))
     return show(request, session, found)
 

@@ -20,9 +20,9 @@ from wahooks.api.number_models import DEFAULT_GRAPH_BASE_URL, NumberIn
 from wahooks.api.numbers import check_number_health, create_number, list_numbers
 from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
-from wahooks.dashboard.nav import require
+from wahooks.dashboard.nav import page_session
 from wahooks.dashboard.render import render
-from wahooks.dashboard.sessions import Session, current_session
+from wahooks.dashboard.sessions import Session
 from wahooks.errors import WahooksError
 from wahooks.models import KeyKind
 
@@ -36,12 +36,6 @@ TYPED_FIELDS = (
     "kind", "tenant_id", "display_name", "phone_number_id", "waba_id",
     "display_phone_number", "graph_api_base_url",
 )  # fmt: skip
-
-
-async def page_session(request: Request) -> Session:
-    session = await current_session(request)
-    require(session, PAGE)
-    return session
 
 
 async def show(
@@ -67,7 +61,7 @@ async def show(
 
 
 async def numbers(request: Request) -> Response:
-    return await show(request, await page_session(request))
+    return await show(request, await page_session(request, PAGE))
 
 
 def number_body(form: Any) -> NumberIn:
@@ -90,7 +84,7 @@ def number_body(form: Any) -> NumberIn:
 
 
 async def register(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     try:
         created = await create_number(number_body(form), request, session.principal)
@@ -108,7 +102,7 @@ async def register(request: Request) -> Response:
 
 
 async def health_check(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     await checked_form(request, session)
     checked = await check_number_health(request.path_params["id"], request, session.principal)
     detail = f": {checked.health_detail}" if checked.health_detail else ""

@@ -18,7 +18,7 @@ from wahooks.dashboard import charts
 from wahooks.dashboard.attention import destination_concerns, number_concerns
 from wahooks.dashboard.counts_cache import CountsCache
 from wahooks.dashboard.figures import OUTCOMES, WINDOWS, Series, Window, series
-from wahooks.dashboard.nav import require
+from wahooks.dashboard.nav import page_session, require
 from wahooks.dashboard.render import BASE, fragment, render
 from wahooks.dashboard.scope import destinations_of, numbers_of
 from wahooks.dashboard.sessions import Session, current_session
@@ -131,8 +131,7 @@ def _charts(shown: Series, labels: list[str], window: Window) -> list[Any]:
 
 
 async def overview(request: Request) -> Response:
-    session = await current_session(request)
-    require(session, "overview")
+    session = await page_session(request, "overview")
     gateway = gateway_of(request)
     destinations = await destinations_of(gateway, session)
     view = _view(request, destinations)

@@ -9,8 +9,8 @@ from starlette.routing import Route
 from wahooks.api.deliveries import RecoverIn, get_recovery, recover
 from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
-from wahooks.dashboard.nav import require
-from wahooks.dashboard.pages.deliveries import PAGE, deliveries_session, utc
+from wahooks.dashboard.nav import page_session, require
+from wahooks.dashboard.pages.deliveries import PAGE, utc
 from wahooks.dashboard.render import BASE, fragment, render
 from wahooks.dashboard.scope import tenant_of
 from wahooks.dashboard.sessions import current_session
@@ -19,7 +19,7 @@ from wahooks.errors import InvalidRequest
 
 
 async def start(request: Request) -> Response:
-    session = await deliveries_session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     try:
         body = forms.build(
@@ -40,7 +40,7 @@ async def start(request: Request) -> Response:
 
 
 async def job_page(request: Request) -> Response:
-    session = await deliveries_session(request)
+    session = await page_session(request, PAGE)
     job = await get_recovery(request.path_params["id"], request, tenant_of(session))
     return render(
         request, "recovery.html", session=session, page=PAGE, job=job,

@@ -13,7 +13,8 @@ from wahooks.api.keys import KeyIn
 from wahooks.api.tenants import create_tenant_key, get_tenant, list_tenant_keys, revoke_tenant_key
 from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
-from wahooks.dashboard.pages.console import PAGE, page_session
+from wahooks.dashboard.nav import page_session
+from wahooks.dashboard.pages.console import PAGE
 from wahooks.dashboard.render import render
 from wahooks.dashboard.sessions import Session
 from wahooks.errors import InvalidRequest
@@ -32,11 +33,11 @@ async def show(
 
 
 async def tenant(request: Request) -> Response:
-    return await show(request, await page_session(request))
+    return await show(request, await page_session(request, PAGE))
 
 
 async def new_key(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     form = await checked_form(request, session)
     try:
         body = forms.build(KeyIn, {"label": forms.text(form, "label")})
@@ -47,7 +48,7 @@ async def new_key(request: Request) -> Response:
 
 
 async def revoke(request: Request) -> Response:
-    session = await page_session(request)
+    session = await page_session(request, PAGE)
     await checked_form(request, session)
     params = request.path_params
     done = await revoke_tenant_key(params["id"], params["key_id"], request, session.principal)
