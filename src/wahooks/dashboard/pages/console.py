@@ -21,7 +21,7 @@ from wahooks.dashboard import forms
 from wahooks.dashboard.csrf import checked_form
 from wahooks.dashboard.figures import WINDOWS, Window, series
 from wahooks.dashboard.nav import page_session, require
-from wahooks.dashboard.pages.overview import _charts as overview_charts
+from wahooks.dashboard.pages.overview import chart_list
 from wahooks.dashboard.render import BASE, fragment, render
 from wahooks.dashboard.sessions import Session, current_session
 from wahooks.dashboard.sse import Fragments, fragment_stream
@@ -56,7 +56,7 @@ async def gateway_charts(gateway: Gateway, window: Window) -> dict[str, Any]:
         for i in range(window.buckets)
     ]
     return {
-        "charts": overview_charts(shown, labels, window),
+        "charts": chart_list(shown, labels, window),
         "figures": shown,
         "view": {"window": window},  # what the overview's chart template reads
         "updated": now,

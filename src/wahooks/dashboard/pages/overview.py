@@ -101,7 +101,7 @@ async def _context(
     numbers = await numbers_of(gateway, session)
     return {
         "view": view,
-        "charts": _charts(shown, labels, view.window),
+        "charts": chart_list(shown, labels, view.window),
         "figures": shown,
         "rows": rows,
         "concerns": destination_concerns(destinations) + number_concerns(numbers),
@@ -110,7 +110,8 @@ async def _context(
     }
 
 
-def _charts(shown: Series, labels: list[str], window: Window) -> list[Any]:
+def chart_list(shown: Series, labels: list[str], window: Window) -> list[Any]:
+    """The overview's charts of one series (the console draws the gateway's with them)."""
     per = "minute" if window.width_s == 60 else f"{window.width_s / 60:.0f} minutes"
     return [
         charts.stacked_bars(
