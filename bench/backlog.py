@@ -40,6 +40,7 @@ import aiohttp
 import asyncpg
 import orjson
 from harness import (
+    POSTGRES_URL,
     create_tenant,
     database,
     free_port,
@@ -297,8 +298,8 @@ async def main() -> None:
     parser.add_argument("--databases", default="sqlite")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get("WAHOOKS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/postgres"),
-    )  # fmt: skip
+        default=POSTGRES_URL,
+    )
     args = parser.parse_args()
     for kind in args.databases.split(","):
         with tempfile.TemporaryDirectory() as tmp:

@@ -51,6 +51,7 @@ import aiohttp
 import orjson
 from e2e import cpu_seconds, receiver_process
 from harness import (
+    POSTGRES_URL,
     create_tenant,
     database,
     free_port,
@@ -457,8 +458,6 @@ if __name__ == "__main__":
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get(
-            "WAHOOKS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/postgres"
-        ),
+        default=POSTGRES_URL,
     )
     asyncio.run(main(parser.parse_args()))

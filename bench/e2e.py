@@ -38,7 +38,15 @@ from typing import Any
 
 import aiohttp
 import orjson
-from harness import create_tenant, database, free_port, gateway_env, gateway_process, wait_http
+from harness import (
+    POSTGRES_URL,
+    create_tenant,
+    database,
+    free_port,
+    gateway_env,
+    gateway_process,
+    wait_http,
+)
 
 from wahooks.delivery.signing import new_secret, signature_headers
 from wahooks.demo.registration import number_registration
@@ -342,8 +350,6 @@ if __name__ == "__main__":
     parser.add_argument("--profile", help="folder for py-spy samples of the throughput phase")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get(
-            "WAHOOKS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/postgres"
-        ),
+        default=POSTGRES_URL,
     )
     asyncio.run(main(parser.parse_args()))

@@ -33,6 +33,7 @@ from typing import Any
 import aiohttp
 import orjson
 from harness import (
+    POSTGRES_URL,
     create_tenant,
     database,
     free_port,
@@ -225,8 +226,6 @@ if __name__ == "__main__":
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get(
-            "WAHOOKS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/postgres"
-        ),
+        default=POSTGRES_URL,
     )
     asyncio.run(main(parser.parse_args()))

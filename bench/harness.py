@@ -27,6 +27,12 @@ from wahooks.secrets import Keyring
 BENCH_SECRET_KEY = Keyring.generate_key()
 
 
+# Where the benchmarks make their PostgreSQL databases (--postgres-url), as the tests do.
+POSTGRES_URL = os.environ.get(
+    "WAHOOKS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/postgres"
+)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

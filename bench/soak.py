@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 import orjson
 from harness import (
+    POSTGRES_URL,
     create_tenant,
     database,
     free_port,
@@ -176,9 +177,7 @@ async def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get(
-            "WAHOOKS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/postgres"
-        ),
+        default=POSTGRES_URL,
     )
     args = parser.parse_args()
     machine = {"cpus": os.cpu_count(), "python": platform.python_version()}

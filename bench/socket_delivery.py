@@ -48,6 +48,7 @@ import aiohttp
 import orjson
 from harness import (
     BENCH_SECRET_KEY,
+    POSTGRES_URL,
     database,
     free_port,
     gateway_env,
@@ -459,8 +460,6 @@ if __name__ == "__main__":
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get(
-            "WAHOOKS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/postgres"
-        ),
+        default=POSTGRES_URL,
     )
     asyncio.run(main(parser.parse_args()))
