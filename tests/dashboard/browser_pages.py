@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
@@ -49,7 +50,19 @@ class Pages:
         element.send_keys(text)
 
     def text(self, css: str) -> str:
-        return str(self.find(css).text)
+        """The element's text; found again if the page replaced it meanwhile (a form's
+        answer still loading, a live update)."""
+        found: list[str] = []
+
+        def read(_: object) -> bool:
+            try:
+                found.append(str(self.find(css).text))
+            except StaleElementReferenceException:
+                return False
+            return True
+
+        self.wait(read)
+        return found[-1]
 
     def checked_page(self, name: str, *, allow: tuple[str, ...] = ()) -> None:
         """The page so far: no console error (but those naming one of ``allow``), nothing
